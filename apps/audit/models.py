@@ -1,0 +1,54 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+PLATFORM_CHAIN = "platform"
+
+
+class AuditEvent(models.Model):
+    """An append-only record of a sensitive action.
+
+    Rows are hash-chained per tenant (``chain``): each row stores the previous row's hash and its
+    own, so an edited or deleted row breaks the chain. Database triggers refuse UPDATE, DELETE and
+    TRUNCATE; rows are written only by ``apps.audit.services.audit_record``.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The tenant's id as text, or "platform" for platform-level events.
+    chain = models.CharField(max_length=64, editable=False)
+    sequence = models.PositiveBigIntegerField(editable=False)
+    tenant = models.ForeignKey(
+        "tenancy.Tenant", null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events", db_constraint=False
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    actor_label = models.CharField(max_length=254, blank=True, default="")
+    action = models.CharField(max_length=100)
+    target_type = models.CharField(max_length=100, blank=True, default="")
+    target_id = models.CharField(max_length=64, blank=True, default="")
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True, default="")
+    correlation_id = models.CharField(max_length=128, blank=True, default="", db_index=True)
+    created_at = models.DateTimeField(editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "sequence"], name="audit_event_chain_sequence_unique"),
+            models.UniqueConstraint(fields=["chain", "prev_hash"], name="audit_event_chain_no_fork"),
+            models.CheckConstraint(condition=models.Q(sequence__gte=1), name="audit_event_sequence_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="audit_event_tenant_time"),
+            models.Index(fields=["target_type", "target_id"], name="audit_event_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} #{self.sequence} ({self.chain})"

@@ -1,0 +1,50 @@
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import filters, generics, viewsets
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.accounts.access import IsTenantMember
+from apps.tenancy.models import Tenant
+
+from .serializers import TenantSerializer
+
+
+class StaffCanViewTenants(BasePermission):
+    message = "Only platform staff with the 'view tenant' permission may list tenants."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_staff and user.has_perm("tenancy.view_tenant"))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List tenants", description="Every customer tenant, newest first (cursor paginated)."),
+    retrieve=extend_schema(summary="Get a tenant", description="One tenant by id."),
+)
+class PlatformTenantViewSet(viewsets.ReadOnlyModelViewSet):
+    """Platform staff: the tenants registered on the platform."""
+
+    serializer_class = TenantSerializer
+    permission_classes = [StaffCanViewTenants]
+    filter_backends = [filters.SearchFilter]
+    search_fields = ["name", "slug"]
+    ordering = "-created_at"
+
+    def get_queryset(self) -> QuerySet[Tenant]:
+        return Tenant.objects.filter(is_template=False).exclude(schema_name="public").prefetch_related("domains")
+
+
+class CurrentTenantView(generics.GenericAPIView):
+    """The tenant whose domain was called."""
+
+    serializer_class = TenantSerializer
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(summary="Current tenant", description="The organisation this API host belongs to.")
+    def get(self, request: Request) -> Response:
+        tenant = Tenant.objects.prefetch_related("domains").get(pk=request.tenant.pk)  # type: ignore[attr-defined]
+        return Response(self.get_serializer(tenant).data)

@@ -1,0 +1,25 @@
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django_tenants.middleware.main import TenantMainMiddleware
+
+from .models import Tenant
+
+
+class TenantMiddleware(TenantMainMiddleware):
+    """django-tenants routing by host, with a clear 404 for hosts that belong to no tenant."""
+
+    def get_tenant(self, domain_model, hostname):  # type: ignore[no-untyped-def]
+        domain = domain_model.objects.select_related("tenant").get(domain=hostname.lower())
+        if domain.tenant.is_template:
+            raise domain_model.DoesNotExist
+        return domain.tenant
+
+    def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:
+        message = f"No NIDIA Flow organisation or platform site is served at “{hostname}”."
+        if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
+            return JsonResponse({"detail": message, "code": "unknown_host"}, status=404)
+        html = render_to_string("errors/unknown_host.html", {"hostname": hostname, "message": message})
+        return HttpResponse(html, status=404)
+
+
+__all__ = ["TenantMiddleware", "Tenant"]

@@ -1,0 +1,125 @@
+"""Schema-level operations: clone the template, restore constraint names, describe a catalogue."""
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from django.db import connection
+from django_tenants.clone import CloneSchema
+from django_tenants.utils import schema_exists
+
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def _check(schema: str) -> str:
+    if not _SCHEMA_NAME.match(schema):
+        raise ValueError(f"Unsafe schema name: {schema!r}")
+    return schema
+
+
+def _normalise(definition: str, schema: str) -> str:
+    return definition.replace(f'"{schema}".', "").replace(f"{schema}.", "")
+
+
+def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def constraints_of(schema: str) -> list[tuple[str, str, str, str]]:
+    """(table, constraint name, type, definition with the schema name removed)."""
+    rows = _fetch(
+        """
+        SELECT cl.relname, con.conname, con.contype, pg_get_constraintdef(con.oid)
+        FROM pg_constraint con
+        JOIN pg_class cl ON cl.oid = con.conrelid
+        JOIN pg_namespace n ON n.oid = cl.relnamespace
+        WHERE n.nspname = %s
+        ORDER BY 1, 2
+        """,
+        [schema],
+    )
+    return [(table, name, kind, _normalise(definition, schema)) for table, name, kind, definition in rows]
+
+
+def indexes_of(schema: str) -> list[tuple[str, str, str]]:
+    """(table, index name, definition with the schema and index name removed)."""
+    rows = _fetch("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = %s ORDER BY 1, 2", [schema])
+    return [
+        (table, name, _normalise(definition, schema).replace(f'INDEX "{name}" ', "INDEX ").replace(f"INDEX {name} ", "INDEX "))
+        for table, name, definition in rows
+    ]
+
+
+def columns_of(schema: str) -> list[tuple[str, str, str, str, str]]:
+    rows = _fetch(
+        """
+        SELECT table_name, column_name, data_type, is_nullable, coalesce(column_default, '')
+        FROM information_schema.columns WHERE table_schema = %s ORDER BY 1, 2
+        """,
+        [schema],
+    )
+    return [(t, c, d, n, _normalise(default, schema)) for t, c, d, n, default in rows]
+
+
+def catalogue_of(schema: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Everything that must match between a migrated and a cloned schema."""
+    tables = _fetch("SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY 1", [schema])
+    return {
+        "tables": tables,
+        "columns": columns_of(schema),  # type: ignore[dict-item]
+        "indexes": indexes_of(schema),  # type: ignore[dict-item]
+        "constraints": constraints_of(schema),  # type: ignore[dict-item]
+    }
+
+
+def _renames(source: list[tuple[Any, ...]], target: list[tuple[Any, ...]]) -> list[tuple[str, str, str]]:
+    """Pair objects with the same table and definition; return (table, target name, source name)."""
+    by_key: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    for table, name, *definition in source:
+        by_key[(table, *definition)].append(name)
+    renames = []
+    for table, name, *definition in target:
+        names = by_key.get((table, *definition))
+        if not names:
+            continue
+        wanted = name if name in names else names[0]
+        names.remove(wanted)
+        if wanted != name:
+            renames.append((table, name, wanted))
+    return renames
+
+
+def constraint_names_restore(*, source: str, target: str) -> int:
+    """Give the clone's constraints and indexes the template's names.
+
+    Cloning rebuilds unique constraints under PostgreSQL's default names, so a later migration's
+    RemoveConstraint would fail on clones. Returns how many objects were renamed.
+    """
+    _check(source), _check(target)
+    count = 0
+    with connection.cursor() as cursor:
+        for table, old, new in _renames(constraints_of(source), constraints_of(target)):
+            cursor.execute(f'ALTER TABLE "{target}"."{table}" RENAME CONSTRAINT "{old}" TO "{new}"')
+            count += 1
+        # Renaming a constraint renames its index too, so indexes are compared afterwards.
+        for _table, old, new in _renames(indexes_of(source), indexes_of(target)):
+            cursor.execute(f'ALTER INDEX "{target}"."{old}" RENAME TO "{new}"')
+            count += 1
+    return count
+
+
+def schema_clone(*, source: str, target: str) -> None:
+    """Create schema `target` as a copy of the migrated `source`, including its migration records."""
+    _check(source), _check(target)
+    if not schema_exists(source):
+        raise ValueError(f"The template schema {source!r} does not exist; run `manage.py tenant_template`.")
+    CloneSchema().clone_schema(source, target, "DATA")
+    constraint_names_restore(source=source, target=target)
+    connection.set_schema_to_public()
+
+
+def schema_drop(schema: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP SCHEMA IF EXISTS "{_check(schema)}" CASCADE')

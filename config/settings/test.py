@@ -1,0 +1,28 @@
+"""Test settings: real PostgreSQL and Redis, a fast dj-stripe migration, quick hashing."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", "test-only-field-encryption-key-0123456789")
+# Redis database 15 keeps tests away from a developer's running worker on database 0.
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+
+from .base import *  # noqa: E402,F403
+from .base import PLATFORM_DOMAIN  # noqa: E402
+
+DEBUG = False
+ALLOWED_HOSTS = [PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}", "testserver", ".testserver"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+STRIPE_TEST_SECRET_KEY = "sk_test_" + "0" * 24 + "testsuitekey"
+
+# dj-stripe's own migrations take ~90 s to apply (PRODUCT.md section 6). Under test settings only,
+# one regenerated migration creates the same tables; tests/test_djstripe_migration.py fails when a
+# dj-stripe upgrade makes it stale.
+MIGRATION_MODULES = {"djstripe": "config.test_migrations.djstripe"}
+
+CELERY_TASK_DEFAULT_QUEUE = "nidia-test"

@@ -1,0 +1,26 @@
+"""Tenant API (/api/v1/ on a tenant's domain): what integrators call."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.core.api.views import TenantApiRootView
+from apps.tenancy.api.views import CurrentTenantView
+
+app_name = "tenant-api"
+
+TENANT_SCHEMA_SETTINGS = {
+    "TITLE": "NIDIA Flow Tenant API",
+    "DESCRIPTION": "The API of one organisation on NIDIA Flow, served on the organisation's own domain.",
+    "VERSION": "1.0.0",
+}
+
+urlpatterns = [
+    path("", TenantApiRootView.as_view(), name="root"),
+    path("tenant/", CurrentTenantView.as_view(), name="current-tenant"),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(urlconf="config.urls.api_tenant_schema", custom_settings=TENANT_SCHEMA_SETTINGS),
+        name="schema",
+    ),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="tenant-api:schema"), name="docs"),
+]

@@ -1,0 +1,14 @@
+"""URLs of a tenant's domain: the tenant admin portal and the tenant API."""
+
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from apps.core.views import healthz
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/manage/", permanent=False)),
+    path("manage/", include("apps.portal.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", include("config.urls.api_tenant")),
+    path("healthz", healthz, name="healthz"),
+]
