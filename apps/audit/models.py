@@ -20,7 +20,12 @@ class AuditEvent(models.Model):
     chain = models.CharField(max_length=64, editable=False)
     sequence = models.PositiveBigIntegerField(editable=False)
     tenant = models.ForeignKey(
-        "tenancy.Tenant", null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events", db_constraint=False
+        "tenancy.Tenant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
+        db_constraint=False,
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False

@@ -6,7 +6,8 @@ from celery import signals
 
 from .correlation import clean_correlation_id, get_correlation_id, new_correlation_id, set_correlation_id
 
-_HEADER = "correlation_id"
+# Not "correlation_id": Celery already uses that name for the task id.
+_HEADER = "x_request_id"
 
 
 @signals.before_task_publish.connect

@@ -22,4 +22,4 @@ class TenantMiddleware(TenantMainMiddleware):
         return HttpResponse(html, status=404)
 
 
-__all__ = ["TenantMiddleware", "Tenant"]
+__all__ = ["Tenant", "TenantMiddleware"]

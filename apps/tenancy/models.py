@@ -66,9 +66,7 @@ class Tenant(TenantMixin):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=TenantStatus.values), name="tenancy_tenant_status_valid"
-            ),
+            models.CheckConstraint(condition=Q(status__in=TenantStatus.values), name="tenancy_tenant_status_valid"),
             models.UniqueConstraint(
                 fields=["is_template"], condition=Q(is_template=True), name="tenancy_tenant_one_template"
             ),
@@ -97,7 +95,9 @@ class Domain(DomainMixin):
             models.UniqueConstraint(
                 fields=["tenant"], condition=Q(is_primary=True), name="tenancy_domain_one_primary_per_tenant"
             ),
-            models.CheckConstraint(condition=Q(domain=models.functions.Lower("domain")), name="tenancy_domain_lowercase"),
+            models.CheckConstraint(
+                condition=Q(domain=models.functions.Lower("domain")), name="tenancy_domain_lowercase"
+            ),
         ]
 
     def __str__(self) -> str:

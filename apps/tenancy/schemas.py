@@ -47,7 +47,11 @@ def indexes_of(schema: str) -> list[tuple[str, str, str]]:
     """(table, index name, definition with the schema and index name removed)."""
     rows = _fetch("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = %s ORDER BY 1, 2", [schema])
     return [
-        (table, name, _normalise(definition, schema).replace(f'INDEX "{name}" ', "INDEX ").replace(f"INDEX {name} ", "INDEX "))
+        (
+            table,
+            name,
+            _normalise(definition, schema).replace(f'INDEX "{name}" ', "INDEX ").replace(f"INDEX {name} ", "INDEX "),
+        )
         for table, name, definition in rows
     ]
 

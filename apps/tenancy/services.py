@@ -74,5 +74,7 @@ def tenant_create(*, name: str, slug: str, acting_user: Any, domain: str | None 
     hostname.save()
     tenant.status = Tenant.Status.ACTIVE
     tenant.save(update_fields=["status", "updated_at"])
-    audit_record(action="tenant.created", acting_user=acting_user, tenant=tenant, target=tenant, after=tenant_snapshot(tenant))
+    audit_record(
+        action="tenant.created", acting_user=acting_user, tenant=tenant, target=tenant, after=tenant_snapshot(tenant)
+    )
     return tenant

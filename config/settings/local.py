@@ -6,8 +6,8 @@ os.environ.setdefault("SECRET_KEY", "dev-only-insecure-secret-key-change-me-0123
 os.environ.setdefault("FIELD_ENCRYPTION_KEY", "dev-only-field-encryption-key-0123456789")
 os.environ.setdefault("DJANGO_DEBUG", "true")
 
-from .base import *  # noqa: E402,F403
-from .base import PLATFORM_DOMAIN, env  # noqa: E402
+from .base import *  # noqa: F403
+from .base import PLATFORM_DOMAIN, env
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}", "127.0.0.1"])
 # dj-stripe needs a well-formed key even offline; nothing reaches Stripe at import or migrate.

@@ -7,8 +7,8 @@ os.environ.setdefault("FIELD_ENCRYPTION_KEY", "test-only-field-encryption-key-01
 # Redis database 15 keeps tests away from a developer's running worker on database 0.
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 
-from .base import *  # noqa: E402,F403
-from .base import PLATFORM_DOMAIN  # noqa: E402
+from .base import *  # noqa: F403
+from .base import PLATFORM_DOMAIN
 
 DEBUG = False
 ALLOWED_HOSTS = [PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}", "testserver", ".testserver"]

@@ -32,7 +32,6 @@ class PlatformTenantViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [StaffCanViewTenants]
     filter_backends = [filters.SearchFilter]
     search_fields = ["name", "slug"]
-    ordering = "-created_at"
 
     def get_queryset(self) -> QuerySet[Tenant]:
         return Tenant.objects.filter(is_template=False).exclude(schema_name="public").prefetch_related("domains")

@@ -5,12 +5,12 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django_tenants.utils import tenant_context
 
 from apps.accounts.models import Membership, User
 from apps.organisation.models import Entity
 from apps.tenancy.models import Tenant
 from apps.tenancy.services import platform_tenant_ensure, tenant_create, tenant_template_ensure
-from django_tenants.utils import tenant_context
 
 DEMO_TENANTS = [("acme", "Acme"), ("globex", "Globex")]
 

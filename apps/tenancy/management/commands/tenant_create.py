@@ -16,7 +16,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            tenant = tenant_create(name=options["name"], slug=options["slug"], domain=options["domain"], acting_user=None)
+            tenant = tenant_create(
+                name=options["name"], slug=options["slug"], domain=options["domain"], acting_user=None
+            )
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
         self.stdout.write(self.style.SUCCESS(f"Tenant {tenant.slug} created in schema {tenant.schema_name}."))

@@ -1,0 +1,55 @@
+# The two commands a fresh machine needs: `make run` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+PY := .venv/bin/python
+MANAGE := $(PY) manage.py
+SERVICES_ENV := .data/services.env
+# Load the service URLs chosen by bin/services.py (real servers or the embedded fallback).
+WITH_ENV = set -a; [ -f $(SERVICES_ENV) ] && source $(SERVICES_ENV); set +a;
+
+.PHONY: run test venv services setup lint format check-deploy migrations-check pytest bench djstripe-test-migration clean
+
+run: venv services setup  ## Set everything up and run web + worker + beat with demo data
+	@$(WITH_ENV) $(PY) bin/run.py
+
+test: venv services lint migrations-check check-deploy pytest  ## Set everything up and run the whole suite
+
+venv:
+	@bash bin/bootstrap.sh
+
+services:
+	@$(PY) bin/services.py --write $(SERVICES_ENV)
+
+setup:
+	@$(WITH_ENV) $(MANAGE) platform_setup
+
+lint:
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format:
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+migrations-check:
+	@$(WITH_ENV) DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) makemigrations --check --dry-run
+
+check-deploy:
+	@set -a; source docs/deploy.env.sample; set +a; \
+	  DJANGO_SETTINGS_MODULE=config.settings.production $(MANAGE) check --deploy --fail-level WARNING
+
+# Cold test database in CI; reused between local runs (pass PYTEST_ARGS=--create-db to rebuild it).
+PYTEST_ARGS ?= $(if $(CI),--create-db,--reuse-db)
+
+pytest:
+	@$(WITH_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+bench:
+	@$(WITH_ENV) $(PY) bench/provision.py
+
+# Rebuild the single-file dj-stripe migration used under test settings (after a dj-stripe upgrade).
+djstripe-test-migration:
+	rm -f config/test_migrations/djstripe/0*.py
+	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) makemigrations djstripe
+
+clean:
+	rm -rf .pytest_cache .ruff_cache .mypy_cache staticfiles

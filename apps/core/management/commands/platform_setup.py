@@ -1,0 +1,34 @@
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from apps.tenancy.services import platform_tenant_ensure, tenant_template_ensure
+
+
+class Command(BaseCommand):
+    help = (
+        "Bring a database up to date, idempotently: migrate the public schema, ensure the platform tenant "
+        "and the tenant template, migrate every tenant schema, load reference fixtures and seed demo data."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--no-demo", action="store_true", help="Skip seed_demo.")
+
+    def step(self, message: str) -> None:
+        self.stdout.write(self.style.MIGRATE_HEADING(f"==> {message}"))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        quiet = {"verbosity": max(options["verbosity"] - 1, 0)}
+        self.step("Migrating the public schema (the first run takes about 2 minutes: dj-stripe)")
+        call_command("migrate_schemas", shared=True, interactive=False, **quiet)
+        platform_tenant_ensure()
+        self.step("Migrating the tenant template schema (first run: about 1.5 minutes)")
+        tenant_template_ensure(**quiet)
+        self.step("Migrating tenant schemas")
+        call_command("migrate_schemas", tenant=True, interactive=False, **quiet)
+        self.step("Loading reference data")
+        call_command("load_reference_data", **quiet)
+        if not options["no_demo"]:
+            self.step("Seeding demo data")
+            call_command("seed_demo")

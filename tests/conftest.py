@@ -1,0 +1,102 @@
+"""Session-wide tenants and the actors every permission test needs.
+
+The test database is created once (cold: seconds, thanks to the single-file dj-stripe migration
+under test settings); the template schema is migrated once and the demo-like tenants acme and
+globex are cloned from it once per session (or reused with --reuse-db).
+"""
+
+import pytest
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from apps.accounts.models import Membership, User
+from apps.tenancy.models import Tenant
+from apps.tenancy.services import platform_tenant_ensure, tenant_create, tenant_template_ensure
+
+from .factories import MembershipFactory, UserFactory
+
+PLATFORM_HOST = "localhost"
+
+
+def _tenant(slug: str, name: str) -> Tenant:
+    return Tenant.objects.filter(slug=slug).first() or tenant_create(name=name, slug=slug, acting_user=None)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        platform_tenant_ensure(domain=PLATFORM_HOST)
+        tenant_template_ensure()
+        _tenant("acme", "Acme")
+        _tenant("globex", "Globex")
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_between_tests(django_db_blocker):
+    """A test-client request can leave the connection on a tenant's schema (PRODUCT.md section 6)."""
+    yield
+    from django.db import connection
+
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def acme(db) -> Tenant:
+    return Tenant.objects.get(slug="acme")
+
+
+@pytest.fixture
+def globex(db) -> Tenant:
+    return Tenant.objects.get(slug="globex")
+
+
+@pytest.fixture
+def template_tenant(db) -> Tenant:
+    return Tenant.objects.get(is_template=True)
+
+
+# --- Actors --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def platform_superuser(db) -> User:
+    return UserFactory(email="root@platform.test", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def acme_admin(acme) -> User:
+    return MembershipFactory(tenant=acme, role=Membership.Role.TENANT_ADMIN, user__email="admin@acme.test").user
+
+
+@pytest.fixture
+def acme_member(acme) -> User:
+    return MembershipFactory(tenant=acme, role=Membership.Role.MEMBER, user__email="member@acme.test").user
+
+
+@pytest.fixture
+def globex_member(globex) -> User:
+    """The outsider: a member of another tenant."""
+    return MembershipFactory(tenant=globex, role=Membership.Role.MEMBER, user__email="member@globex.test").user
+
+
+# --- Clients per surface -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def platform_client() -> Client:
+    return Client(HTTP_HOST=PLATFORM_HOST)
+
+
+@pytest.fixture
+def acme_client(acme) -> Client:
+    return Client(HTTP_HOST="acme.localhost")
+
+
+@pytest.fixture
+def globex_client(globex) -> Client:
+    return Client(HTTP_HOST="globex.localhost")
+
+
+@pytest.fixture
+def in_schema():
+    return schema_context
