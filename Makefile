@@ -6,12 +6,12 @@ SERVICES_ENV := .data/services.env
 # Load the service URLs chosen by bin/services.py (real servers or the embedded fallback).
 WITH_ENV = set -a; [ -f $(SERVICES_ENV) ] && source $(SERVICES_ENV); set +a;
 
-.PHONY: run test venv services setup lint format check-deploy migrations-check pytest bench djstripe-test-migration clean
+.PHONY: run test venv services setup lint typecheck format check-deploy migrations-check pytest bench djstripe-test-migration clean
 
 run: venv services setup  ## Set everything up and run web + worker + beat with demo data
 	@$(WITH_ENV) $(PY) bin/run.py
 
-test: venv services lint migrations-check check-deploy pytest  ## Set everything up and run the whole suite
+test: venv services lint typecheck migrations-check check-deploy pytest  ## Set everything up and run the whole suite
 
 venv:
 	@bash bin/bootstrap.sh
@@ -25,6 +25,9 @@ setup:
 lint:
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+typecheck:
+	$(PY) -m mypy apps config
 
 format:
 	$(PY) -m ruff format .

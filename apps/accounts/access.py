@@ -10,7 +10,7 @@ from rest_framework.permissions import BasePermission
 from .models import Membership
 from .selectors import membership_for
 
-REFUSALS = {
+REFUSALS: dict[str | None, str] = {
     None: "You are not a member of this organisation.",
     Membership.Status.SUSPENDED: "Your membership of this organisation is suspended. Ask an administrator.",
     Membership.Status.REMOVED: "You have been removed from this organisation.",

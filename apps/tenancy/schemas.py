@@ -121,7 +121,7 @@ def schema_clone(*, source: str, target: str) -> None:
         raise ValueError(f"The template schema {source!r} does not exist; run `manage.py tenant_template`.")
     CloneSchema().clone_schema(source, target, "DATA")
     constraint_names_restore(source=source, target=target)
-    connection.set_schema_to_public()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
 
 
 def schema_drop(schema: str) -> None:

@@ -52,7 +52,7 @@ def tenant_template_ensure(*, verbosity: int = 0) -> Tenant:
     call_command(
         "migrate_schemas", tenant=True, schema_name=template.schema_name, interactive=False, verbosity=verbosity
     )
-    connection.set_schema_to_public()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
     return template
 
 
