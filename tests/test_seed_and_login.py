@@ -52,3 +52,18 @@ def test_the_acme_admin_cannot_use_globex(globex_client, monkeypatch):
     call_command("seed_demo")
     globex_client.post("/accounts/login/", {"login": "admin@acme.localhost", "password": "acme-demo-pass-4"})
     assert globex_client.get("/manage/").status_code == 403
+
+
+def test_generated_demo_passwords_are_remembered_between_runs(settings, tmp_path, monkeypatch, capsys):
+    for name in ("DEMO_ADMIN_PASSWORD", "DEMO_ACME_PASSWORD", "DEMO_GLOBEX_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    settings.DEMO_CREDENTIALS_FILE = str(tmp_path / "demo.json")
+    call_command("seed_demo")
+    first = capsys.readouterr().out
+    call_command("seed_demo")
+    assert capsys.readouterr().out == first
+    import json
+
+    password = json.loads((tmp_path / "demo.json").read_text())["admin@acme.localhost"]
+    assert User.objects.get(email="admin@acme.localhost").check_password(password)
+    assert f"admin@acme.localhost / {password}" in first

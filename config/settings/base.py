@@ -217,6 +217,8 @@ LOGGING = {
 }
 
 PRODUCT_NAME = "NIDIA Flow Back Office"
+# Where seed_demo remembers generated demo passwords (None: never written).
+DEMO_CREDENTIALS_FILE = env("DEMO_CREDENTIALS_FILE", default=str(BASE_DIR / ".data" / "demo-credentials.json"))
 
 # Email uniqueness is enforced case-insensitively by the accounts_user_email_ci_unique constraint
 # (UNIQUE on lower(email)), which Django's check cannot see.

@@ -26,3 +26,4 @@ STRIPE_TEST_SECRET_KEY = "sk_test_" + "0" * 24 + "testsuitekey"
 MIGRATION_MODULES = {"djstripe": "config.test_migrations.djstripe"}
 
 CELERY_TASK_DEFAULT_QUEUE = "nidia-test"
+DEMO_CREDENTIALS_FILE = None

@@ -1,5 +1,7 @@
+import json
 import os
 import secrets
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -15,21 +17,46 @@ from apps.tenancy.services import platform_tenant_ensure, tenant_create, tenant_
 DEMO_TENANTS = [("acme", "Acme"), ("globex", "Globex")]
 
 
-def _password(env_name: str) -> tuple[str, bool]:
-    value = os.environ.get(env_name)
-    return (value, False) if value else (secrets.token_urlsafe(12), True)
+class DemoPasswords:
+    """Demo passwords: from the environment, else remembered in DEMO_CREDENTIALS_FILE, else generated.
+
+    Remembering generated ones lets every `make run` print working credentials again.
+    """
+
+    def __init__(self) -> None:
+        configured = getattr(settings, "DEMO_CREDENTIALS_FILE", None)
+        self.path = Path(configured) if configured else None
+        self.known: dict[str, str] = {}
+        if self.path and self.path.exists():
+            self.known = json.loads(self.path.read_text())
+
+    def get(self, email: str, env_name: str) -> tuple[str, bool]:
+        """The password and whether it must be (re)set on an existing user."""
+        if os.environ.get(env_name):
+            return os.environ[env_name], True
+        if email in self.known:
+            return self.known[email], False
+        self.known[email] = secrets.token_urlsafe(12)
+        return self.known[email], True
+
+    def save(self) -> None:
+        if self.path:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(self.known, indent=2))
+            self.path.chmod(0o600)
 
 
 class Command(BaseCommand):
     help = (
         "Idempotently create demo data: the platform tenant on PLATFORM_DOMAIN, tenants acme and globex, "
         "a platform superuser and one admin per demo tenant. Passwords come from DEMO_*_PASSWORD or are "
-        "generated and printed (existing users keep theirs unless the variable is set)."
+        "generated once, remembered in DEMO_CREDENTIALS_FILE and printed."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         platform_tenant_ensure()
         tenant_template_ensure()
+        self.passwords = DemoPasswords()
         lines = [self._user("admin@nidia.localhost", "DEMO_ADMIN_PASSWORD", superuser=True, label="staff admin")]
         for slug, name in DEMO_TENANTS:
             tenant = Tenant.objects.filter(slug=slug).first() or tenant_create(name=name, slug=slug, acting_user=None)
@@ -38,6 +65,7 @@ class Command(BaseCommand):
             self._membership(email, tenant)
             with tenant_context(tenant):
                 Entity.objects.get_or_create(name=name, parent=None, defaults={"kind": Entity.Kind.ENTERPRISE})
+        self.passwords.save()
         port = os.environ.get("PORT", "8000")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"  Staff admin:  http://{settings.PLATFORM_DOMAIN}:{port}/admin/")
@@ -48,16 +76,14 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _user(self, email: str, env_name: str, *, label: str, superuser: bool = False) -> str:
-        password, generated = _password(env_name)
+        password, reset = self.passwords.get(email, env_name)
         user = User.objects.filter(email=email).first()
         if user is None:
             create = User.objects.create_superuser if superuser else User.objects.create_user
             create(email=email, password=password, full_name=label.title())
-        elif not generated:
+        elif reset or not user.check_password(password):
             user.set_password(password)
             user.save(update_fields=["password"])
-        else:
-            return f"  {label}: {email} (existing password kept; set {env_name} to reset it)"
         return f"  {label}: {email} / {password}"
 
     def _membership(self, email: str, tenant: Tenant) -> None:
