@@ -1,0 +1,175 @@
+#!/usr/bin/env python
+"""Run web, worker and beat together in the foreground; `make run` calls this after setup.
+
+The environment is already loaded (the Makefile sources .data/services.env). Each child runs in its
+own process group with its output prefixed by its name. Ctrl-C or SIGTERM stops all three (SIGTERM,
+then SIGKILL after 10 s) and exits 0; a child that exits on its own stops the others and exits 1.
+Plain Python on purpose: stdlib only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+STOP_TIMEOUT = 10.0
+COLOURS = {"web": "\033[32m", "worker": "\033[36m", "beat": "\033[35m", "run": "\033[1m"}
+RESET = "\033[0m"
+
+_print_lock = threading.Lock()
+_use_colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def say(name: str, text: str) -> None:
+    prefix = f"{name:<6}|"
+    if _use_colour:
+        prefix = f"{COLOURS.get(name, '')}{prefix}{RESET}"
+    with _print_lock:
+        sys.stdout.write(f"{prefix} {text}\n")
+        sys.stdout.flush()
+
+
+def commands(port: str) -> dict[str, list[str]]:
+    venv = REPO / ".venv" / "bin"
+    return {
+        "web": [str(venv / "python"), "manage.py", "runserver", f"0.0.0.0:{port}"],
+        "worker": [str(venv / "celery"), "-A", "config", "worker", "-l", "info", "--concurrency", "2"],
+        "beat": [
+            str(venv / "celery"),
+            "-A",
+            "config",
+            "beat",
+            "-l",
+            "info",
+            "--scheduler",
+            "django_celery_beat.schedulers:DatabaseScheduler",
+        ],
+    }
+
+
+def pump(name: str, stream) -> None:
+    """Copy a child's output to ours, one prefixed line at a time."""
+    for raw in iter(stream.readline, b""):
+        say(name, raw.decode("utf-8", errors="replace").rstrip("\r\n"))
+    stream.close()
+
+
+class Supervisor:
+    def __init__(self, port: str) -> None:
+        self.port = port
+        self.children: dict[str, subprocess.Popen] = {}
+        self.readers: list[threading.Thread] = []
+        self.stop_requested = threading.Event()
+        self.signals_seen = 0
+
+    def on_signal(self, signum, _frame) -> None:
+        self.signals_seen += 1
+        if self.signals_seen == 1:
+            say("run", f"{signal.Signals(signum).name} received — stopping web, worker and beat")
+            self.stop_requested.set()
+        elif self.signals_seen == 2:
+            say("run", "again — killing the children now")
+            self.signal_all(signal.SIGKILL)
+
+    def start(self) -> None:
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        for name, argv in commands(self.port).items():
+            if not Path(argv[0]).exists():
+                raise FileNotFoundError(f"{argv[0]} is missing — run `make venv` first")
+            child = subprocess.Popen(
+                argv,
+                cwd=REPO,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                process_group=0,  # own group: the terminal's Ctrl-C reaches only us, we stop them in order
+            )
+            self.children[name] = child
+            reader = threading.Thread(target=pump, args=(name, child.stdout), daemon=True)
+            reader.start()
+            self.readers.append(reader)
+            say("run", f"started {name} (pid {child.pid}): {' '.join(argv[1:])}")
+
+    def signal_all(self, sig: int) -> None:
+        for name, child in self.children.items():
+            if child.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    if sig == signal.SIGTERM and name != "web":
+                        # Celery shuts its own pool down (warm shutdown); signalling the pool processes
+                        # directly kills tasks mid-way and stalls the shutdown.
+                        os.kill(child.pid, sig)
+                    else:
+                        # runserver's autoreloader parent does not pass SIGTERM on to the server process.
+                        os.killpg(child.pid, sig)
+
+    def stop_all(self) -> None:
+        self.signal_all(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while time.monotonic() < deadline and any(c.poll() is None for c in self.children.values()):
+            time.sleep(0.1)
+        left = [name for name, c in self.children.items() if c.poll() is None]
+        if left:
+            say("run", f"{', '.join(left)} still running after {STOP_TIMEOUT:.0f} s — killing")
+        # Also reaps grandchildren that outlived their parent in the same group.
+        for child in self.children.values():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+        for reader in self.readers:
+            reader.join(timeout=2)
+
+    def watch(self) -> int:
+        """Wait for a signal or a child's death; return the exit code."""
+        while not self.stop_requested.wait(0.2):
+            for name, child in self.children.items():
+                code = child.poll()
+                if code is not None:
+                    say("run", f"{name} exited unexpectedly with code {code} — stopping the others")
+                    self.stop_all()
+                    say("run", f"stopped because {name} died; see its output above")
+                    return code if code > 0 else 1
+        self.stop_all()
+        say("run", "all stopped")
+        return 0
+
+
+def print_urls(port: str) -> None:
+    base = f"http://localhost:{port}"
+    urls = [
+        ("Staff admin", f"{base}/admin/"),
+        ("Tenant portal (Acme)", f"http://acme.localhost:{port}/manage/"),
+        ("Tenant portal (Globex)", f"http://globex.localhost:{port}/manage/"),
+        ("API docs", f"{base}/api/docs/"),
+        ("Health", f"{base}/healthz"),
+    ]
+    say("run", "NIDIA Flow Back Office is starting:")
+    for label, url in urls:
+        say("run", f"  {label:<24}{url}")
+    say("run", "Press Ctrl-C to stop web, worker and beat.")
+
+
+def main() -> int:
+    port = os.environ.get("PORT") or "8000"
+    supervisor = Supervisor(port)
+    signal.signal(signal.SIGINT, supervisor.on_signal)
+    signal.signal(signal.SIGTERM, supervisor.on_signal)
+    try:
+        supervisor.start()
+    except OSError as exc:
+        say("run", f"could not start: {exc}")
+        supervisor.stop_all()
+        return 1
+    print_urls(port)
+    return supervisor.watch()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
