@@ -10,6 +10,7 @@ Plain Python on purpose: stdlib only.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -153,6 +154,11 @@ def print_urls(port: str) -> None:
     say("run", "NIDIA Flow Back Office is starting:")
     for label, url in urls:
         say("run", f"  {label:<24}{url}")
+    credentials = Path(os.environ.get("DEMO_CREDENTIALS_FILE") or REPO / ".data" / "demo-credentials.json")
+    if credentials.exists():
+        say("run", "Demo sign-ins (from seed_demo):")
+        for email, password in json.loads(credentials.read_text()).items():
+            say("run", f"  {email:<24}{password}")
     say("run", "Press Ctrl-C to stop web, worker and beat.")
 
 
