@@ -15,6 +15,8 @@ from apps.audit.selectors import audit_chain_verify
 from apps.audit.services import audit_record
 from apps.core.correlation import reset_correlation_id, set_correlation_id
 
+from .utils import subprocess_env
+
 pytestmark = pytest.mark.django_db
 
 
@@ -129,16 +131,10 @@ def test_audit_verify_exits_with_code_1_on_a_break():
         return events[0].id
 
     forged_id = _committed(forge)
-    db = settings.DATABASES["default"]
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-    }
     result = subprocess.run(
         [sys.executable, "manage.py", "audit_verify", "--chain", str(tenant.pk)],
         cwd=settings.BASE_DIR,
-        env=env,
+        env=subprocess_env(),
         capture_output=True,
         text=True,
         timeout=60,

@@ -1,6 +1,5 @@
 """A task runs in the schema it was sent from, on a real worker process consuming from Redis."""
 
-import os
 import subprocess
 import sys
 import time
@@ -14,23 +13,19 @@ from apps.core.correlation import reset_correlation_id, set_correlation_id
 from apps.core.tasks import current_schema
 from config.celery import app
 
+from .utils import subprocess_env
+
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
 def worker(django_db_blocker):
     """`celery worker` in a subprocess, on the test database and the test queue in Redis db 15."""
-    db = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-    }
     app.control.purge()
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-l", "warning"],
         cwd=settings.BASE_DIR,
-        env=env,
+        env=subprocess_env(),
     )
     try:
         deadline = time.monotonic() + 60
