@@ -1,4 +1,5 @@
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from apps.accounts.models import Membership, User
@@ -10,6 +11,7 @@ class UserFactory(DjangoModelFactory):
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.test")
+    email_verified_at = factory.LazyFunction(timezone.now)
     full_name = factory.Faker("name")
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery-staple")
 

@@ -15,7 +15,13 @@ def test_admin_change_records_acting_user_and_request_correlation_id(platform_cl
     platform_client.force_login(platform_superuser)
     response = platform_client.post(
         f"/admin/accounts/membership/{membership.pk}/change/",
-        {"user": acme_member.pk, "tenant": membership.tenant_id, "role": "viewer", "status": "active"},
+        {
+            "user": acme_member.pk,
+            "tenant": membership.tenant_id,
+            "role": "viewer",
+            "status": "active",
+            "joined_via": "signup",
+        },
         HTTP_X_REQUEST_ID="corr-admin-42",
     )
     assert response.status_code == 302, response.content[:500]

@@ -1,6 +1,7 @@
 """Tenants never see each other: rows, object permissions, portal and API."""
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import assign_perm
@@ -51,7 +52,7 @@ def test_portal_refuses_a_member_of_another_tenant(acme_client, globex_member):
     [(Membership.Status.SUSPENDED, "suspended"), (Membership.Status.REMOVED, "removed")],
 )
 def test_portal_refuses_inactive_members_with_a_clear_message(acme_client, acme_member, status, message):
-    Membership.objects.filter(user=acme_member).update(status=status)
+    Membership.objects.filter(user=acme_member).update(status=status, removed_at=timezone.now())
     acme_client.force_login(acme_member)
     response = acme_client.get("/manage/")
     assert response.status_code == 403

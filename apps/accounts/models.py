@@ -1,6 +1,8 @@
 import re
 import secrets
 import uuid
+import zoneinfo
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -53,8 +55,29 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email__iexact=username)
 
 
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            "“%(value)s” is not an IANA time zone.", code="invalid_time_zone", params={"value": value}
+        )
+
+
+class UserStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    LOCKED = "locked", "Locked"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
-    """One global identity for a person, in the public schema; tenants link to it by membership."""
+    """One global identity for a person, in the public schema; tenants link to it by membership.
+
+    Never hard-deleted: `user_deactivate` anonymises the personal fields and keeps the row, so every
+    reference (history, audit, memberships) stays valid. Django's `last_login` is the seeds'
+    `last_login_at`.
+    """
+
+    Status = UserStatus
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     code = models.CharField(
@@ -62,10 +85,30 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     email = models.EmailField(max_length=254)
     full_name = models.CharField(max_length=200, blank=True, default="")
-    is_active = models.BooleanField(default=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    is_active = models.BooleanField(default=True, help_text="False once deactivated; such users cannot sign in.")
     is_staff = models.BooleanField(default=False, help_text="May sign in to the platform staff admin.")
-    date_joined = models.DateTimeField(default=timezone.now)
+    # Profile
+    role_title = models.CharField(max_length=120, blank=True, default="")
+    profile_picture_url = models.URLField(max_length=500, blank=True, default="")
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # Security
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    last_password_change = models.DateTimeField(null=True, blank=True)
+    failed_login_attempts = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    locked_reason = models.CharField(max_length=255, blank=True, default="")
+    last_login_ip = models.GenericIPAddressField(null=True, blank=True)
+    # Bumping a version invalidates every access (or refresh) token issued before: "log out everywhere".
+    access_token_version = models.PositiveIntegerField(default=1)
+    refresh_token_version = models.PositiveIntegerField(default=1)
+    # Audit
+    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    deleted_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     history = history_records(excluded_fields=["password", "last_login"])
 
@@ -80,6 +123,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
             models.CheckConstraint(condition=Q(code__regex=r"^USR-[A-Z0-9]{10}$"), name="accounts_user_code_format"),
+            models.CheckConstraint(condition=Q(status__in=UserStatus.values), name="accounts_user_status_valid"),
         ]
 
     def __str__(self) -> str:
@@ -95,11 +139,25 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
+    @property
+    def last_login_at(self) -> datetime | None:
+        return self.last_login
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_until is not None and self.locked_until > timezone.now()
+
 
 class MembershipRole(models.TextChoices):
     TENANT_ADMIN = "tenant_admin", "Tenant admin"
     MEMBER = "member", "Member"
     VIEWER = "viewer", "Viewer"
+
+
+class MembershipJoinedVia(models.TextChoices):
+    SIGNUP = "signup", "Signup"
+    INVITATION = "invitation", "Invitation"
+    TRANSFER = "transfer", "Transfer"
 
 
 class MembershipStatus(models.TextChoices):
@@ -112,6 +170,7 @@ class Membership(models.Model):
     """A user's place in a tenant. Lives in public so the platform can query it across tenants."""
 
     Role = MembershipRole
+    JoinedVia = MembershipJoinedVia
 
     Status = MembershipStatus
 
@@ -120,6 +179,14 @@ class Membership(models.Model):
     tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    joined_via = models.CharField(max_length=20, choices=JoinedVia.choices, default=JoinedVia.SIGNUP)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.CharField(max_length=255, blank=True, default="")
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    removal_reason = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -132,6 +199,13 @@ class Membership(models.Model):
             models.CheckConstraint(condition=Q(role__in=MembershipRole.values), name="accounts_membership_role_valid"),
             models.CheckConstraint(
                 condition=Q(status__in=MembershipStatus.values), name="accounts_membership_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(joined_via__in=MembershipJoinedVia.values), name="accounts_membership_joined_via_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="removed") | Q(removed_at__isnull=False),
+                name="accounts_membership_removed_has_date",
             ),
         ]
         indexes = [models.Index(fields=["tenant", "status"], name="accounts_membership_tenant_st")]

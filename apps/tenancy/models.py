@@ -1,6 +1,7 @@
 import re
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -29,6 +30,10 @@ def validate_tenant_slug(value: str) -> None:
         raise ValidationError("“%(slug)s” is reserved.", code="reserved_slug", params={"slug": value})
 
 
+def default_max_users() -> int:
+    return settings.TENANT_DEFAULT_MAX_USERS
+
+
 def schema_name_for_slug(slug: str) -> str:
     return "t_" + slug.replace("-", "_")
 
@@ -52,6 +57,12 @@ class Tenant(TenantMixin):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=50, unique=True, validators=[validate_tenant_slug])
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    # Limits (the plan catalogue will set the defaults; a tenant can be given its own).
+    max_users = models.PositiveIntegerField(
+        default=default_max_users, help_text="Active and suspended members count against this limit."
+    )
+    # Security policy at tenant level: members must enrol a second factor before using the portal.
+    mfa_required = models.BooleanField(default=False)
     # The template is a registered tenant with no domain so that migrate_schemas keeps it current.
     is_template = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -40,12 +40,17 @@ SHARED_APPS = [
     "apps.core",  # health check, correlation id, shared helpers
     "apps.portal",  # no tables: the tenant admin pages (layout, dashboard)
     "apps.audit",  # the platform audit log (hash-chained per tenant)
+    "apps.security",  # auth events, lockout, tracked sessions: per person, across tenants
+    "apps.invitations",  # invitations are answered before the person has any tenant schema access
+    "apps.emails",  # every outgoing email and its delivery record (platform technical log)
+    "apps.tokens",  # user API tokens (access/refresh families) belong to the global user
 ]
 
 TENANT_APPS = [
     "django.contrib.admin",  # admin log per schema
     "guardian",  # tenant only: in public its object permissions leak across tenants
     "apps.organisation",  # the customer's organisation: entities and their hierarchy
+    "apps.integrations",  # integrator API keys: a key only ever exists inside its tenant
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -123,14 +128,34 @@ GUARDIAN_MONKEY_PATCH_USER = False
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+ACCOUNT_UNIQUE_EMAIL = True
+# New users must verify their email before they can sign in.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 1  # verification links last 24 hours (seed 004)
 ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = None
+# allauth's own per-IP/per-key rate limits stay on; the account lockout rule is the product's own.
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 
+# Multi-factor authentication (allauth.mfa): TOTP, recovery codes and WebAuthn security keys.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "NIDIA Flow"
+MFA_PASSKEY_LOGIN_ENABLED = False
+# Local development runs on plain http://*.localhost; WebAuthn allows that only when told to.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=False)
+
+# Lockout: this many failed sign-ins lock the account for LOCKOUT_MINUTES.
+LOCKOUT_MAX_FAILED_ATTEMPTS = env.int("LOCKOUT_MAX_FAILED_ATTEMPTS", default=5)
+LOCKOUT_MINUTES = env.int("LOCKOUT_MINUTES", default=15)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=12)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -217,6 +242,8 @@ LOGGING = {
 }
 
 PRODUCT_NAME = "NIDIA Flow Back Office"
+# Until plans set it, a new tenant may have this many active or suspended members.
+TENANT_DEFAULT_MAX_USERS = env.int("TENANT_DEFAULT_MAX_USERS", default=25)
 # Where seed_demo remembers generated demo passwords (None: never written).
 DEMO_CREDENTIALS_FILE = env("DEMO_CREDENTIALS_FILE", default=str(BASE_DIR / ".data" / "demo-credentials.json"))
 

@@ -12,3 +12,4 @@ from .base import PLATFORM_DOMAIN, env
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}", "127.0.0.1"])
 # dj-stripe needs a well-formed key even offline; nothing reaches Stripe at import or migrate.
 STRIPE_TEST_SECRET_KEY = env("STRIPE_TEST_SECRET_KEY", default="sk_test_" + "0" * 24 + "devlocalkey")
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True

@@ -8,7 +8,7 @@ os.environ.setdefault("FIELD_ENCRYPTION_KEY", "test-only-field-encryption-key-01
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 
 from .base import *  # noqa: F403
-from .base import PLATFORM_DOMAIN
+from .base import DATABASES, PLATFORM_DOMAIN, env
 
 DEBUG = False
 ALLOWED_HOSTS = [PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}", "testserver", ".testserver"]
@@ -25,5 +25,10 @@ STRIPE_TEST_SECRET_KEY = "sk_test_" + "0" * 24 + "testsuitekey"
 # dj-stripe upgrade makes it stale.
 MIGRATION_MODULES = {"djstripe": "config.test_migrations.djstripe"}
 
-CELERY_TASK_DEFAULT_QUEUE = "nidia-test"
+# TEST_DATABASE_NAME lets several checkouts run their suites side by side on one server; the
+# Celery queue follows it so their workers never take each other's tasks.
+TEST_DATABASE_NAME = env("TEST_DATABASE_NAME", default="test_nidia_flow")
+DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}
+CELERY_TASK_DEFAULT_QUEUE = f"nidia-{TEST_DATABASE_NAME}"
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 DEMO_CREDENTIALS_FILE = None

@@ -1,6 +1,6 @@
 """Tenant API (/api/v1/ on a tenant's domain): what integrators call."""
 
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.core.api.views import TenantApiRootView
@@ -17,6 +17,10 @@ TENANT_SCHEMA_SETTINGS = {
 urlpatterns = [
     path("", TenantApiRootView.as_view(), name="root"),
     path("tenant/", CurrentTenantView.as_view(), name="current-tenant"),
+    path("", include("apps.accounts.api.urls")),
+    path("", include("apps.invitations.api.urls")),
+    path("auth/", include("apps.tokens.api.urls")),
+    path("", include("apps.integrations.api.urls")),
     path(
         "schema/",
         SpectacularAPIView.as_view(urlconf="config.urls.api_tenant_schema", custom_settings=TENANT_SCHEMA_SETTINGS),

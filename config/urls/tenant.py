@@ -8,6 +8,10 @@ from apps.core.views import healthz
 urlpatterns = [
     path("", RedirectView.as_view(url="/manage/", permanent=False)),
     path("manage/", include("apps.portal.urls")),
+    path("manage/members/", include("apps.accounts.portal.urls")),
+    path("manage/invitations/", include("apps.invitations.portal.urls")),
+    path("manage/account/", include("apps.security.portal.urls")),
+    path("manage/api-keys/", include("apps.integrations.portal.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("config.urls.api_tenant")),
     path("healthz", healthz, name="healthz"),

@@ -10,6 +10,7 @@ from django.db import transaction
 from django_tenants.utils import tenant_context
 
 from apps.accounts.models import Membership, User
+from apps.accounts.services import user_email_mark_verified
 from apps.organisation.models import Entity
 from apps.tenancy.models import Tenant
 from apps.tenancy.services import platform_tenant_ensure, tenant_create, tenant_template_ensure
@@ -80,10 +81,11 @@ class Command(BaseCommand):
         user = User.objects.filter(email=email).first()
         if user is None:
             create = User.objects.create_superuser if superuser else User.objects.create_user
-            create(email=email, password=password, full_name=label.title())
+            user = create(email=email, password=password, full_name=label.title())
         elif reset or not user.check_password(password):
             user.set_password(password)
             user.save(update_fields=["password"])
+        user_email_mark_verified(user=user, acting_user=None)
         return f"  {label}: {email} / {password}"
 
     def _membership(self, email: str, tenant: Tenant) -> None:
