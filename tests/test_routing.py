@@ -7,9 +7,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_platform_domain_serves_the_staff_admin_login(platform_client):
-    response = platform_client.get("/admin/login/")
+    # The admin login is allauth's (so it has the MFA stage), branded with the product's name.
+    response = platform_client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/accounts/login/?next=%2Fadmin%2F")
     assert response.status_code == 200
     assert b"NIDIA Flow Back Office" in response.content
+    assert b'name="password"' in response.content
 
 
 def test_platform_domain_serves_openapi_and_swagger(platform_client):

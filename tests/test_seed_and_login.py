@@ -1,9 +1,12 @@
 """Demo data is idempotent, and its people can sign in where they belong."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 
 from apps.accounts.models import Membership, User
+from apps.accounts.totp import totp_code_now
 from apps.tenancy.models import Domain, Tenant
 
 pytestmark = pytest.mark.django_db
@@ -22,14 +25,28 @@ def test_seed_demo_is_idempotent(monkeypatch, capsys):
     assert User.objects.get(email="admin@nidia.localhost").is_superuser
 
 
-def test_seeded_staff_user_signs_in_to_the_admin(platform_client, monkeypatch):
+def test_seeded_staff_user_signs_in_to_the_admin_with_the_printed_totp(platform_client, monkeypatch, capsys):
     monkeypatch.setenv("DEMO_ADMIN_PASSWORD", "platform-demo-pass-2")
     call_command("seed_demo")
+    output = capsys.readouterr().out
+    secret = re.search(r"staff admin TOTP secret: (\S+)", output).group(1)
+    recovery_codes = re.search(r"staff admin recovery codes: (.+)", output).group(1).split()
+    assert len(recovery_codes) >= 8
     response = platform_client.post(
-        "/admin/login/?next=/admin/",
-        {"username": "admin@nidia.localhost", "password": "platform-demo-pass-2"},
+        "/accounts/login/?next=/admin/", {"login": "admin@nidia.localhost", "password": "platform-demo-pass-2"}
     )
+    assert response["Location"].startswith("/accounts/2fa/authenticate/")
+    response = platform_client.post("/accounts/2fa/authenticate/", {"code": totp_code_now(secret)})
     assert response.status_code == 302
+    assert platform_client.get("/admin/").status_code == 200
+
+
+def test_a_printed_recovery_code_also_signs_the_demo_staff_user_in(platform_client, monkeypatch, capsys):
+    monkeypatch.setenv("DEMO_ADMIN_PASSWORD", "platform-demo-pass-5")
+    call_command("seed_demo")
+    code = re.search(r"staff admin recovery codes: (\S+)", capsys.readouterr().out).group(1)
+    platform_client.post("/accounts/login/", {"login": "admin@nidia.localhost", "password": "platform-demo-pass-5"})
+    platform_client.post("/accounts/2fa/authenticate/", {"code": code})
     assert platform_client.get("/admin/").status_code == 200
 
 

@@ -27,6 +27,8 @@ class Command(BaseCommand):
         tenant_template_ensure(**quiet)
         self.step("Migrating tenant schemas")
         call_command("migrate_schemas", tenant=True, interactive=False, **quiet)
+        self.step("Syncing staff roles")
+        call_command("sync_staff_roles", **quiet)
         self.step("Loading reference data")
         call_command("load_reference_data", **quiet)
         if not options["no_demo"]:

@@ -11,6 +11,7 @@ from django_tenants.utils import tenant_context
 
 from apps.accounts.models import Membership, User
 from apps.accounts.services import user_email_mark_verified
+from apps.accounts.totp import totp_ensure, totp_uri
 from apps.organisation.models import Entity
 from apps.tenancy.models import Tenant
 from apps.tenancy.services import platform_tenant_ensure, tenant_create, tenant_template_ensure
@@ -59,6 +60,7 @@ class Command(BaseCommand):
         tenant_template_ensure()
         self.passwords = DemoPasswords()
         lines = [self._user("admin@nidia.localhost", "DEMO_ADMIN_PASSWORD", superuser=True, label="staff admin")]
+        lines += self._staff_totp("admin@nidia.localhost")
         for slug, name in DEMO_TENANTS:
             tenant = Tenant.objects.filter(slug=slug).first() or tenant_create(name=name, slug=slug, acting_user=None)
             email = f"admin@{slug}.localhost"
@@ -87,6 +89,16 @@ class Command(BaseCommand):
             user.save(update_fields=["password"])
         user_email_mark_verified(user=user, acting_user=None)
         return f"  {label}: {email} / {password}"
+
+    def _staff_totp(self, email: str) -> list[str]:
+        """Staff must use MFA: the demo staff user gets a TOTP factor a newcomer can use straight away."""
+        user = User.objects.get(email=email)
+        secret, codes = totp_ensure(user)
+        return [
+            f"  staff admin TOTP secret: {secret}  (add it to an authenticator app, or run",
+            f"    `.venv/bin/python manage.py demo_totp` for the current code; URI: {totp_uri(user, secret)})",
+            f"  staff admin recovery codes: {' '.join(codes)}",
+        ]
 
     def _membership(self, email: str, tenant: Tenant) -> None:
         Membership.objects.get_or_create(

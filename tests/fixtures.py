@@ -10,10 +10,12 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from apps.accounts.models import Membership, User
+from apps.accounts.roles import staff_roles_sync
+from apps.accounts.staff_roles import BILLING_ADMIN, SUPPORT
+from apps.accounts.totp import totp_ensure
 from apps.tenancy.models import Tenant
 from apps.tenancy.services import platform_tenant_ensure, tenant_create, tenant_template_ensure
-
-from .factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory
 
 PLATFORM_HOST = "localhost"
 
@@ -27,6 +29,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         platform_tenant_ensure(domain=PLATFORM_HOST)
         tenant_template_ensure()
+        staff_roles_sync()
         _tenant("acme", "Acme")
         _tenant("globex", "Globex")
 
@@ -58,9 +61,30 @@ def template_tenant(db) -> Tenant:
 # --- Actors --------------------------------------------------------------------------------------
 
 
+def _staff(email: str, *, superuser: bool = False, group: str | None = None) -> User:
+    """A staff user with a TOTP factor (staff cannot use the platform domain without one)."""
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(email=email, is_staff=True, is_superuser=superuser)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    totp_ensure(user)
+    return user
+
+
 @pytest.fixture
 def platform_superuser(db) -> User:
-    return UserFactory(email="root@platform.test", is_staff=True, is_superuser=True)
+    return _staff("root@platform.test", superuser=True)
+
+
+@pytest.fixture
+def support_staff(db) -> User:
+    return _staff("support@platform.test", group=SUPPORT)
+
+
+@pytest.fixture
+def billing_staff(db) -> User:
+    return _staff("billing@platform.test", group=BILLING_ADMIN)
 
 
 @pytest.fixture
