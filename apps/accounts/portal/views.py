@@ -1,0 +1,118 @@
+"""Portal: the tenant's members. Every active member may look; only a tenant_admin may change anything."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.views import View
+from django.views.generic import DetailView, ListView
+
+from apps.accounts.access import (
+    TenantAdminRequiredMixin,
+    TenantMemberRequiredMixin,
+    is_tenant_admin,
+    tenant_membership_get,
+)
+from apps.accounts.api.filters import MembershipFilter, tenant_members
+from apps.accounts.models import Membership
+from apps.accounts.services import (
+    membership_change_role,
+    membership_reactivate,
+    membership_remove,
+    membership_suspend,
+)
+
+from .forms import MemberFilterForm, ReasonForm, RoleForm
+
+
+class MemberListView(TenantMemberRequiredMixin, ListView):
+    template_name = "members/list.html"
+    context_object_name = "members"
+    paginate_by = 25
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        members = MembershipFilter(self.request.GET, queryset=tenant_members(tenant=self.request.tenant)).qs  # type: ignore[attr-defined]
+        if not self.request.GET.get("status"):
+            members = members.exclude(status=Membership.Status.REMOVED)
+        return members.order_by("user__email")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["filter_form"] = MemberFilterForm(self.request.GET or None)
+        context["is_admin"] = is_tenant_admin(self.request)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query"] = query.urlencode()
+        return context
+
+
+class MemberDetailView(TenantMemberRequiredMixin, DetailView):
+    template_name = "members/detail.html"
+    context_object_name = "member"
+
+    def get_object(self, queryset: Any = None) -> Membership:
+        return tenant_membership_get(tenant=self.request.tenant, pk=self.kwargs["pk"])  # type: ignore[attr-defined]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["is_admin"] = is_tenant_admin(self.request)
+        context["role_form"] = RoleForm(initial={"role": self.object.role})
+        context["is_self"] = self.object.user_id == self.request.user.pk
+        return context
+
+
+class MemberActionView(TenantAdminRequiredMixin, View):
+    """POST one change through its service; a refusal comes back as a message and changes nothing."""
+
+    form_class: type[forms.Form] = ReasonForm
+    done = ""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        membership = tenant_membership_get(tenant=request.tenant, pk=pk)  # type: ignore[attr-defined]
+        form = self.form_class(request.POST)
+        try:
+            if not form.is_valid():
+                raise ValidationError([e for errors in form.errors.values() for e in errors])
+            self.act(membership, form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, self.done.format(email=membership.user.email))
+        return HttpResponseRedirect(reverse("members:detail", args=[pk]))
+
+    def act(self, membership: Membership, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+
+class MemberRoleView(MemberActionView):
+    form_class = RoleForm
+    done = "{email}'s role was changed."
+
+    def act(self, membership: Membership, data: dict[str, Any]) -> None:
+        membership_change_role(membership=membership, role=data["role"], acting_user=self.request.user)
+
+
+class MemberSuspendView(MemberActionView):
+    done = "{email} was suspended."
+
+    def act(self, membership: Membership, data: dict[str, Any]) -> None:
+        membership_suspend(membership=membership, acting_user=self.request.user, reason=data["reason"])
+
+
+class MemberReactivateView(MemberActionView):
+    form_class = forms.Form
+    done = "{email} was reactivated."
+
+    def act(self, membership: Membership, data: dict[str, Any]) -> None:
+        membership_reactivate(membership=membership, acting_user=self.request.user)
+
+
+class MemberRemoveView(MemberActionView):
+    done = "{email} was removed from the organisation."
+
+    def act(self, membership: Membership, data: dict[str, Any]) -> None:
+        membership_remove(membership=membership, acting_user=self.request.user, reason=data["reason"])

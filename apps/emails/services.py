@@ -1,0 +1,53 @@
+"""Outgoing email: render a template set, send it through Django's email backend, record the outcome."""
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from apps.core.correlation import get_correlation_id
+
+from .models import EmailDelivery
+
+logger = logging.getLogger(__name__)
+
+
+def email_render(*, template: str, context: dict[str, Any]) -> tuple[str, str, str | None]:
+    """Subject, text body and (when the template set has one) HTML body of `templates/emails/<template>`."""
+    base = f"emails/{template}"
+    # A subject is one line; template newlines would be a header-injection error in the backend.
+    subject = " ".join(render_to_string(f"{base}.subject.txt", context).split())
+    text = render_to_string(f"{base}.txt", context)
+    try:
+        html: str | None = render_to_string(f"{base}.html", context)
+    except TemplateDoesNotExist:
+        html = None
+    return subject, text, html
+
+
+def email_send(*, template: str, to: str, context: dict[str, Any], tenant: Any = None) -> EmailDelivery:
+    """Send one email and record it. Never raises for a delivery failure: the record says `failed`.
+
+    Call it from services through `transaction.on_commit`, so a rolled-back write sends nothing.
+    """
+    delivery = EmailDelivery.objects.create(
+        recipient=to, template=template, tenant=tenant, correlation_id=get_correlation_id()
+    )
+    try:
+        subject, text, html = email_render(template=template, context=context)
+        delivery.subject = subject[:255]
+        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
+        if html is not None:
+            message.attach_alternative(html, "text/html")
+        message.send()
+    except Exception as exc:  # noqa: BLE001 - any backend or template failure is recorded, not raised
+        logger.warning("Email %s to %s failed: %s", template, to, exc)
+        delivery.status, delivery.error = EmailDelivery.Status.FAILED, f"{type(exc).__name__}: {exc}"
+    else:
+        delivery.status, delivery.sent_at = EmailDelivery.Status.SENT, timezone.now()
+    delivery.save(update_fields=["subject", "status", "error", "sent_at"])
+    return delivery
