@@ -1,8 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.security.services import user_unlock
+
 from .models import Membership, User
+from .staff_roles import is_super_admin
 
 
 class MembershipInline(admin.TabularInline):
@@ -14,22 +21,78 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["tenant"]
 
 
+STAFF_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+SECURITY_FIELDS = (
+    "email_verified_at", "last_password_change", "failed_login_attempts", "locked_until", "locked_reason",
+    "last_login", "last_login_ip", "access_token_version", "refresh_token_version",
+)  # fmt: skip
+
+
+class LockedFilter(admin.SimpleListFilter):
+    """Users whose sign-in is locked right now (too many failed attempts)."""
+
+    title = "sign-in lock"
+    parameter_name = "locked"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [("yes", "Locked now"), ("no", "Not locked")]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        if self.value() == "yes":
+            return queryset.filter(locked_until__gt=timezone.now())
+        if self.value() == "no":
+            return queryset.exclude(locked_until__gt=timezone.now())
+        return queryset
+
+
 @admin.register(User)
 class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
+    """Platform users. Only super_admin manages staff: others cannot edit staff users or grant access."""
+
     ordering = ["email"]
-    list_display = ["email", "code", "full_name", "is_staff", "is_active", "created_at"]
-    list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
+    list_display = ["email", "code", "full_name", "status", "is_staff", "is_active", "created_at"]
+    list_filter = ["status", LockedFilter, "is_staff", "is_superuser", "is_active", "groups"]
     search_fields = ["email", "code", "full_name"]
-    readonly_fields = ["id", "code", "last_login", "created_at", "updated_at"]
+    readonly_fields = [
+        "id", "code", "last_login", "last_login_ip", "email_verified_at", "last_password_change",
+        "failed_login_attempts", "locked_until", "locked_reason", "access_token_version",
+        "refresh_token_version", "created_at", "updated_at", "deleted_at", "created_by", "updated_by", "deleted_by",
+    ]  # fmt: skip
     show_full_result_count = False
     inlines = [MembershipInline]
     fieldsets = (
-        (None, {"fields": ("id", "code", "email", "password")}),
-        ("Profile", {"fields": ("full_name",)}),
-        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        ("Dates", {"fields": ("last_login", "created_at", "updated_at")}),
+        (None, {"fields": ("id", "code", "email", "password", "status")}),
+        ("Profile", {"fields": ("full_name", "role_title", "time_zone", "profile_picture_url")}),
+        ("Access", {"fields": (*STAFF_FIELDS, "is_active")}),
+        ("Security", {"fields": SECURITY_FIELDS}),
+        ("Record", {"fields": ("created_at", "created_by", "updated_at", "updated_by", "deleted_at", "deleted_by")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    actions = ["unlock_users"]
+
+    @admin.action(description="Unlock the selected users (lift a sign-in lockout)", permissions=["change"])
+    def unlock_users(self, request, queryset):  # type: ignore[no-untyped-def]
+        unlocked = 0
+        for user in queryset.order_by("pk"):
+            try:
+                user_unlock(user=user, acting_user=request.user)
+                unlocked += 1
+            except ValidationError:
+                continue  # not locked: nothing to do
+        self.message_user(request, f"{unlocked} user(s) unlocked.", messages.SUCCESS)
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if is_super_admin(request.user) else fields + list(STAFF_FIELDS)
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        if obj is not None and obj.is_staff and not is_super_admin(request.user):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Users are never hard-deleted: deactivation anonymises them (apps.accounts.services.user_deactivate).
+        return False
 
 
 @admin.register(Membership)
@@ -40,3 +103,26 @@ class MembershipAdmin(SimpleHistoryAdmin):
     list_select_related = ["user", "tenant"]
     autocomplete_fields = ["user", "tenant"]
     show_full_result_count = False
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class StaffRoleAdmin(GroupAdmin):
+    """Staff roles are declared in code (apps/accounts/staff_roles.py); only super_admin may see them here."""
+
+    def has_module_permission(self, request):  # type: ignore[no-untyped-def]
+        return is_super_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return is_super_admin(request.user)
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return is_super_admin(request.user)
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return is_super_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return is_super_admin(request.user)

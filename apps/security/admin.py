@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from .models import AuthEvent
+from .models import AuthEvent, UserSession
+from .services import user_session_revoke
 
 
 @admin.register(AuthEvent)
@@ -25,3 +26,51 @@ class AuthEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+class SessionOpenFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [("open", "Open"), ("ended", "Ended or expired")]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        if self.value() == "open":
+            return queryset.open()
+        if self.value() == "ended":
+            return queryset.exclude(pk__in=queryset.open().values("pk"))
+        return queryset
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(admin.ModelAdmin):
+    """Tracked web sessions. Staff end one with the "Revoke" action (the browser is signed out)."""
+
+    list_display = [
+        "user", "device_name", "device_type", "ip_address", "created_at", "last_seen_at", "expires_at",
+        "revoked_at", "end_reason",
+    ]  # fmt: skip
+    list_filter = [SessionOpenFilter, "device_type", "end_reason", ("last_seen_at", admin.DateFieldListFilter)]
+    search_fields = ["user__email", "user__code", "ip_address", "device_name"]
+    list_select_related = ["user", "revoked_by"]
+    show_full_result_count = False
+    actions = ["revoke_sessions"]
+    exclude = ["session_key"]  # a live credential: never shown
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return [f.name for f in self.model._meta.fields if f.name != "session_key"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    @admin.action(description="Revoke the selected sessions (sign those browsers out)", permissions=["change"])
+    def revoke_sessions(self, request, queryset):  # type: ignore[no-untyped-def]
+        ended = 0
+        for session in queryset.filter(revoked_at__isnull=True).order_by("pk"):
+            user_session_revoke(user_session=session, acting_user=request.user)
+            ended += 1
+        self.message_user(request, f"{ended} session(s) revoked.", messages.SUCCESS)

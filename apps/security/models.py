@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class AuthEventKind(models.TextChoices):
@@ -68,3 +69,77 @@ class AuthEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class DeviceType(models.TextChoices):
+    DESKTOP = "desktop", "Desktop"
+    MOBILE = "mobile", "Mobile"
+    TABLET = "tablet", "Tablet"
+    BOT = "bot", "Bot"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class SessionEndReason(models.TextChoices):
+    SIGNED_OUT = "signed_out", "Signed out"
+    REVOKED = "revoked", "Revoked"
+    LOGGED_OUT_EVERYWHERE = "logged_out_everywhere", "Logged out everywhere"
+
+
+class UserSessionQuerySet(models.QuerySet["UserSession"]):
+    def open(self) -> "UserSessionQuerySet":
+        """Not ended and not past its expiry: the sessions a person can still be signed in with."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class UserSession(models.Model):
+    """One signed-in web session of a person (public schema), so they and staff can see and end it.
+
+    `session_key` is Django's session key: revoking deletes that session, which signs the browser out.
+    No history: `last_seen_at` moves every minute; the lifecycle (revocations) is in the audit log
+    and the auth events.
+    """
+
+    DeviceType = DeviceType
+    EndReason = SessionEndReason
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="web_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    device_name = models.CharField(max_length=120, blank=True, default="")
+    device_type = models.CharField(max_length=20, choices=DeviceType.choices, default=DeviceType.UNKNOWN)
+    user_agent = models.CharField(max_length=512, blank=True, default="")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    end_reason = models.CharField(max_length=30, choices=SessionEndReason.choices, blank=True, default="")
+
+    objects = UserSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(device_type__in=DeviceType.values), name="security_usersession_device_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_reason__in=["", *SessionEndReason.values]),
+                name="security_usersession_end_reason_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, end_reason="") | Q(revoked_at__isnull=False) & ~Q(end_reason=""),
+                name="security_usersession_ended_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="security_usersession_user_open")]
+
+    def __str__(self) -> str:
+        return f"{self.device_name or 'Unknown device'} ({self.user})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

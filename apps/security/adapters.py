@@ -1,0 +1,67 @@
+"""allauth adapters: the product's lockout rule on sign-in, and the MFA policy on removing factors."""
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+from .selectors import login_is_locked, mfa_required_for, strong_factors_for
+from .services import lockout_message, login_failure_register, login_refused_while_locked, user_login_succeeded
+
+
+def _login_email(credentials: dict[str, Any]) -> str:
+    return str(credentials.get("email") or credentials.get("username") or "").strip().lower()
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """Adds the account lockout (settings LOCKOUT_MAX_FAILED_ATTEMPTS / LOCKOUT_MINUTES) to sign-in.
+
+    A locked email is refused before the password is even checked, so the right password does not
+    help; an email with no account locks the same way, so the refusal never reveals which exists.
+    """
+
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        # People join a tenant by invitation (apps.invitations); there is no open self-signup.
+        return False
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        email = _login_email(credentials)
+        if email and login_is_locked(email=email):
+            login_refused_while_locked(email=email)
+            raise ValidationError(lockout_message(), code="account_locked")
+        super().pre_authenticate(request, **credentials)
+
+    def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
+        super().authentication_failed(request, **credentials)
+        email = _login_email(credentials)
+        if email and login_failure_register(email=email):
+            raise ValidationError(lockout_message(), code="account_locked")
+
+    def login(self, request: HttpRequest, user: AbstractBaseUser) -> None:
+        # Called once the whole sign-in (password and any MFA step) has succeeded.
+        super().login(request, user)
+        user_login_succeeded(user=user, ip_address=request.META.get("REMOTE_ADDR"))  # type: ignore[arg-type]
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Where MFA is required (staff, members of a tenant with mfa_required) the last factor stays."""
+
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "cannot_delete_authenticator": (
+            "Two-factor authentication is required for your account, so you cannot remove your last "
+            "authenticator app or security key. Add another one first."
+        ),
+    }
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        if authenticator.type == Authenticator.Type.RECOVERY_CODES:
+            return True
+        user = authenticator.user
+        if not mfa_required_for(user=user):
+            return True
+        return strong_factors_for(user=user).exclude(pk=authenticator.pk).exists()
