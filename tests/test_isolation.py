@@ -99,6 +99,7 @@ def test_platform_tenant_list_does_not_query_per_row(
     for i in range(3):
         tenant_create(name=f"Extra {i}", slug=f"extra-{i}", acting_user=platform_superuser)
     platform_client.force_login(platform_superuser)
-    with django_assert_max_num_queries(8):
+    # Routing, session, user, tracked-session activity and the page itself: a constant, not one per row.
+    with django_assert_max_num_queries(12):
         response = platform_client.get("/api/platform/tenants/")
     assert len(response.json()["results"]) >= 5

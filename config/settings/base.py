@@ -75,7 +75,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "apps.accounts.middleware.StaffMfaRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Tracked sessions' last seen (at most once a minute), and the tenant MFA policy (needs messages).
+    "apps.security.middleware.UserSessionActivityMiddleware",
+    "apps.security.middleware.TenantMfaPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -136,6 +140,11 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 # allauth's own per-IP/per-key rate limits stay on; the account lockout rule is the product's own.
+# The lockout adapter (apps/security/adapters.py) refuses a locked email before allauth counts it;
+# allauth's per-email budget is set above LOCKOUT_MAX_FAILED_ATTEMPTS so that its "too many attempts"
+# never pre-empts the lockout message nor blocks a user just unlocked by staff.
+ACCOUNT_ADAPTER = "apps.security.adapters.AccountAdapter"
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,10/5m/key"}
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 
@@ -143,6 +152,8 @@ LOGIN_REDIRECT_URL = "/"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "NIDIA Flow"
 MFA_PASSKEY_LOGIN_ENABLED = False
+# Keeps the last factor of those who must have MFA (staff, members of an mfa_required tenant).
+MFA_ADAPTER = "apps.security.adapters.MFAAdapter"
 # Local development runs on plain http://*.localhost; WebAuthn allows that only when told to.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=False)
 
@@ -189,7 +200,14 @@ FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # The bearer classes come first: the first class decides the 401 challenge (see AccessTokenAuthentication).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.tokens.authentication.AccessTokenAuthentication",
+        "apps.integrations.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Limits API-key callers only (rate API_KEY_RATE per key); people and anonymous callers pass.
+    "DEFAULT_THROTTLE_CLASSES": ["apps.integrations.throttling.ApiKeyRateThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.NewestFirstCursorPagination",
@@ -250,3 +268,15 @@ DEMO_CREDENTIALS_FILE = env("DEMO_CREDENTIALS_FILE", default=str(BASE_DIR / ".da
 # Email uniqueness is enforced case-insensitively by the accounts_user_email_ci_unique constraint
 # (UNIQUE on lower(email)), which Django's check cannot see.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+
+# --- Invitations --------------------------------------------------------------------------------
+# An invitation link works for this many days; resending renews it and is limited per UTC day.
+INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=7)
+INVITATION_MAX_RESENDS_PER_DAY = 3
+
+# --- API tokens and integrator API keys ---------------------------------------------------------
+# Members' API tokens: a short-lived signed access token and a rotating refresh token.
+ACCESS_TOKEN_LIFETIME_MINUTES = env.int("ACCESS_TOKEN_LIFETIME_MINUTES", default=15)
+REFRESH_TOKEN_LIFETIME_DAYS = env.int("REFRESH_TOKEN_LIFETIME_DAYS", default=7)
+# Requests each integrator API key may make (DRF rate: "<n>/<sec|min|hour|day>").
+API_KEY_RATE = env("API_KEY_RATE", default="600/min")

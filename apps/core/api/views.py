@@ -9,10 +9,18 @@ from rest_framework.views import APIView
 _RootSerializer = inline_serializer(
     name="TenantApiRoot",
     fields={
-        "tenant": serializers.URLField(),
-        "schema": serializers.URLField(),
-        "docs": serializers.URLField(),
-    },
+        name: serializers.URLField()
+        for name in (
+            "tenant",
+            "me",
+            "members",
+            "invitations",
+            "api_keys",
+            "token",
+            "schema",
+            "docs",
+        )
+    },  # fmt: skip
 )
 
 
@@ -23,10 +31,14 @@ class TenantApiRootView(APIView):
 
     @extend_schema(summary="API root", description="Links to the tenant API's resources.", responses=_RootSerializer)
     def get(self, request: Request) -> Response:
-        return Response(
-            {
-                "tenant": reverse("tenant-api:current-tenant", request=request),
-                "schema": reverse("tenant-api:schema", request=request),
-                "docs": reverse("tenant-api:docs", request=request),
-            }
-        )
+        links = {
+            "tenant": "tenant-api:current-tenant",
+            "me": "tenant-api:members-api:me",
+            "members": "tenant-api:members-api:member-list",
+            "invitations": "tenant-api:invitations-api:invitation-list",
+            "api_keys": "tenant-api:api-keys-api:api-key-list",
+            "token": "tenant-api:tokens-api:obtain",
+            "schema": "tenant-api:schema",
+            "docs": "tenant-api:docs",
+        }
+        return Response({name: reverse(view, request=request) for name, view in links.items()})

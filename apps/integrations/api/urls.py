@@ -1,7 +1,12 @@
 """Tenant API: integrator API keys."""
 
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
+
+from .views import ApiKeyViewSet
 
 app_name = "api-keys-api"
 
-urlpatterns: list = []
+router = SimpleRouter()
+router.register("api-keys", ApiKeyViewSet, basename="api-key")
+
+urlpatterns = router.urls

@@ -1,7 +1,13 @@
 """Portal: integrator API keys of the tenant."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "api-keys"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.ApiKeyListView.as_view(), name="list"),
+    path("new/", views.ApiKeyCreateView.as_view(), name="create"),
+    path("<int:pk>/revoke/", views.ApiKeyRevokeView.as_view(), name="revoke"),
+]

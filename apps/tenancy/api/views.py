@@ -7,7 +7,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.access import IsTenantMember
+from apps.integrations.permissions import IsTenantMemberOrApiKeyScope
 from apps.tenancy.models import Tenant
 
 from .serializers import TenantSerializer
@@ -41,9 +41,14 @@ class CurrentTenantView(generics.GenericAPIView):
     """The tenant whose domain was called."""
 
     serializer_class = TenantSerializer
-    permission_classes = [IsTenantMember]
+    # Active members, or an integrator API key with the scope tenant:read.
+    permission_classes = [IsTenantMemberOrApiKeyScope]
+    resource_family = "tenant"
 
-    @extend_schema(summary="Current tenant", description="The organisation this API host belongs to.")
+    @extend_schema(
+        summary="Current tenant",
+        description="The organisation this API host belongs to. Members, or API keys with `tenant:read`.",
+    )
     def get(self, request: Request) -> Response:
         tenant = Tenant.objects.prefetch_related("domains").get(pk=request.tenant.pk)  # type: ignore[attr-defined]
         return Response(self.get_serializer(tenant).data)

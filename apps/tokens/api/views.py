@@ -1,0 +1,147 @@
+"""Tenant API: members obtain, refresh and revoke their API tokens on this tenant's domain."""
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.access import IsTenantMember
+from apps.accounts.api.errors import CodedErrorsMixin
+from apps.tokens.errors import TokenError
+from apps.tokens.services import (
+    TokenPair,
+    token_family_revoke_by_refresh,
+    token_obtain,
+    token_refresh,
+    user_tokens_revoke_all,
+)
+
+from .serializers import (
+    RefreshTokenSerializer,
+    RevokedAllSerializer,
+    TokenErrorSerializer,
+    TokenObtainSerializer,
+    TokenPairSerializer,
+)
+
+ERRORS = OpenApiResponse(TokenErrorSerializer, description="Refused: `code` says why.")
+
+
+def _pair_response(pair: TokenPair) -> Response:
+    data = {
+        "token_type": "Bearer",
+        "access": pair.access,
+        "access_expires_at": pair.access_expires_at,
+        "refresh": pair.refresh,
+        "refresh_expires_at": pair.refresh_expires_at,
+    }
+    response = Response(TokenPairSerializer(data).data)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _refused(exc: TokenError) -> Response:
+    response = Response({"detail": exc.message, "code": exc.code}, status=exc.status)
+    if exc.status == status.HTTP_401_UNAUTHORIZED:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+class TokenEndpoint(CodedErrorsMixin, APIView):
+    """Token endpoints prove who is calling with the body itself, so no other credentials are read."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+
+class TokenObtainView(TokenEndpoint):
+    @extend_schema(
+        summary="Sign in for API tokens",
+        description=(
+            "Exchange email and password (and, for users with two-factor authentication, `otp`: a TOTP code "
+            "or an unused recovery code) for an access token (15 minutes) and a refresh token (7 days). "
+            "Only active members of this organisation may sign in here. Errors: 401 `invalid_credentials`, "
+            "`mfa_required`, `mfa_invalid`; 403 `account_locked`, `not_member`, `membership_suspended`, "
+            "`membership_removed`."
+        ),
+        request=TokenObtainSerializer,
+        responses={
+            200: TokenPairSerializer,
+            400: OpenApiResponse(description="Missing fields."),
+            401: ERRORS,
+            403: ERRORS,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TokenObtainSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            pair = token_obtain(tenant=request.tenant, **serializer.validated_data)  # type: ignore[attr-defined]
+        except TokenError as exc:
+            return _refused(exc)
+        return _pair_response(pair)
+
+
+class TokenRefreshView(TokenEndpoint):
+    @extend_schema(
+        summary="Refresh API tokens",
+        description=(
+            "Exchange a refresh token for a new access token and a new refresh token; the one sent is retired. "
+            "Sending a retired refresh token again revokes every token of that sign-in (401 "
+            "`refresh_token_reused`). Other errors: 401 `refresh_token_invalid`, `refresh_token_expired`, "
+            "`refresh_token_revoked`, `token_wrong_tenant`; 403 when the membership is no longer active."
+        ),
+        request=RefreshTokenSerializer,
+        responses={200: TokenPairSerializer, 401: ERRORS, 403: ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = RefreshTokenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            pair = token_refresh(raw_refresh=serializer.validated_data["refresh"], tenant=request.tenant)  # type: ignore[attr-defined]
+        except TokenError as exc:
+            return _refused(exc)
+        return _pair_response(pair)
+
+
+class TokenRevokeView(TokenEndpoint):
+    @extend_schema(
+        summary="Sign out this device",
+        description=(
+            "Revoke the sign-in this refresh token belongs to: it and every refresh token of the same sign-in "
+            "stop working. Access tokens already issued to it lapse within their 15 minutes. Idempotent. "
+            "Errors: 401 `refresh_token_invalid`, `token_wrong_tenant`."
+        ),
+        request=RefreshTokenSerializer,
+        responses={204: None, 401: ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = RefreshTokenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            token_family_revoke_by_refresh(raw_refresh=serializer.validated_data["refresh"], tenant=request.tenant)  # type: ignore[attr-defined]
+        except TokenError as exc:
+            return _refused(exc)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenRevokeAllView(CodedErrorsMixin, APIView):
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(
+        summary="Sign out everywhere",
+        description=(
+            "Revoke every API token of the signed-in user, on every device and organisation: access tokens are "
+            "refused at once and every refresh token stops working. Needs a signed-in member (session or "
+            "access token); API keys are refused."
+        ),
+        request=None,
+        responses={200: RevokedAllSerializer, 401: ERRORS, 403: ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        revoked = user_tokens_revoke_all(user=request.user, acting_user=request.user)  # type: ignore[arg-type]
+        return Response({"families_revoked": revoked})
