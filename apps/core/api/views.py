@@ -20,7 +20,7 @@ _RootSerializer = inline_serializer(
             "schema",
             "docs",
         )
-    },  # fmt: skip
+    },
 )
 
 
