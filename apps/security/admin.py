@@ -1,11 +1,13 @@
 from django.contrib import admin, messages
 
+from apps.core.admin_mixins import ReadOnlyAdminMixin
+
 from .models import AuthEvent, UserSession
 from .services import user_session_revoke
 
 
 @admin.register(AuthEvent)
-class AuthEventAdmin(admin.ModelAdmin):
+class AuthEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: authentication events are an append-only technical log."""
 
     list_display = ["created_at", "kind", "email", "user", "tenant", "ip_address", "correlation_id"]
@@ -14,18 +16,6 @@ class AuthEventAdmin(admin.ModelAdmin):
     list_select_related = ["user", "tenant"]
     show_full_result_count = False
     list_per_page = 100
-
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 class SessionOpenFilter(admin.SimpleListFilter):
