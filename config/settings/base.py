@@ -218,6 +218,16 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Platform-wide API for NIDIA Flow staff and operators.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a "status"; name each enum after its model so clients get stable names.
+    "ENUM_NAME_OVERRIDES": {
+        "UserStatusEnum": "apps.accounts.models.UserStatus",
+        "MembershipStatusEnum": "apps.accounts.models.MembershipStatus",
+        "MembershipRoleEnum": "apps.accounts.models.MembershipRole",
+        "InvitationStatusEnum": "apps.invitations.models.InvitationStatus",
+        "ApiKeyStatusEnum": "apps.integrations.models.ApiKeyStatus",
+        "TenantStatusEnum": "apps.tenancy.models.TenantStatus",
+        "EmailDeliveryStatusEnum": "apps.emails.models.EmailDeliveryStatus",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------------
