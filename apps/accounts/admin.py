@@ -9,6 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from apps.security.services import user_unlock
 
 from .models import Membership, User
+from .services import user_deactivate
 from .staff_roles import is_super_admin
 
 
@@ -68,7 +69,18 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
         ("Record", {"fields": ("created_at", "created_by", "updated_at", "updated_by", "deleted_at", "deleted_by")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
-    actions = ["unlock_users"]
+    actions = ["unlock_users", "deactivate_users"]
+
+    @admin.action(description="Deactivate and anonymise the selected users (super admin only)")
+    def deactivate_users(self, request, queryset):  # type: ignore[no-untyped-def]
+        if not is_super_admin(request.user):
+            self.message_user(request, "Only a super admin may deactivate users.", messages.ERROR)
+            return
+        done = 0
+        for user in queryset.exclude(pk=request.user.pk).filter(deleted_at__isnull=True).order_by("pk"):
+            user_deactivate(user=user, acting_user=request.user, reason="deactivated from the staff admin")
+            done += 1
+        self.message_user(request, f"{done} user(s) deactivated and anonymised.", messages.SUCCESS)
 
     @admin.action(description="Unlock the selected users (lift a sign-in lockout)", permissions=["change"])
     def unlock_users(self, request, queryset):  # type: ignore[no-untyped-def]

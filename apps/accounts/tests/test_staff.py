@@ -135,3 +135,32 @@ def test_self_signup_is_closed(acme_client, platform_client):
     from apps.accounts.models import User
 
     assert not User.objects.filter(email="walk-in@example.test").exists()
+
+
+def test_deactivation_anonymises_and_keeps_references(platform_client, platform_superuser, acme_member, acme):
+    from apps.accounts.models import Membership
+    from apps.audit.models import AuditEvent
+
+    membership = Membership.objects.get(user=acme_member)
+    old_email, versions = acme_member.email, (acme_member.access_token_version, acme_member.refresh_token_version)
+    platform_client.force_login(platform_superuser)
+    response = platform_client.post(
+        "/admin/accounts/user/", {"action": "deactivate_users", "_selected_action": [acme_member.pk]}
+    )
+    assert response.status_code == 302
+    acme_member.refresh_from_db()
+    membership.refresh_from_db()
+    assert acme_member.email != old_email and acme_member.email.endswith("@invalid.invalid")
+    assert (acme_member.full_name, acme_member.is_active, acme_member.has_usable_password()) == ("", False, False)
+    assert acme_member.deleted_by == platform_superuser and acme_member.deleted_at is not None
+    assert (acme_member.access_token_version, acme_member.refresh_token_version) == (versions[0] + 1, versions[1] + 1)
+    assert membership.status == Membership.Status.REMOVED  # the row and its references stay
+    event = AuditEvent.objects.filter(action="user.deactivated", target_id=str(acme_member.pk)).get()
+    assert old_email not in str(event.before) + str(event.after)
+
+
+def test_only_a_super_admin_may_deactivate(platform_client, support_staff, acme_member):
+    platform_client.force_login(support_staff)
+    platform_client.post("/admin/accounts/user/", {"action": "deactivate_users", "_selected_action": [acme_member.pk]})
+    acme_member.refresh_from_db()
+    assert acme_member.deleted_at is None
