@@ -64,5 +64,16 @@ def test_unknown_host_api_gets_a_json_404():
 def test_template_schema_is_never_routed(template_tenant):
     from apps.tenancy.models import Domain
 
-    Domain.objects.create(domain="template.localhost", tenant=template_tenant, is_primary=True)
+    Domain.objects.create(
+        domain="template.localhost", tenant=template_tenant, is_primary=True, verification_status="verified"
+    )
     assert Client(HTTP_HOST="template.localhost").get("/manage/").status_code == 404
+
+
+def test_an_unverified_custom_domain_does_not_route_until_verified(acme):
+    from apps.tenancy.models import Domain
+
+    domain = Domain.objects.create(domain="portal.acme.example", tenant=acme, is_primary=False)
+    assert Client(HTTP_HOST="portal.acme.example").get("/manage/").status_code == 404
+    Domain.objects.filter(pk=domain.pk).update(verification_status="verified")
+    assert Client(HTTP_HOST="portal.acme.example").get("/manage/").status_code == 302  # routes: asks for login

@@ -10,7 +10,8 @@ class TenantMiddleware(TenantMainMiddleware):
 
     def get_tenant(self, domain_model, hostname):  # type: ignore[no-untyped-def]
         domain = domain_model.objects.select_related("tenant").get(domain=hostname.lower())
-        if domain.tenant.is_template:
+        # The template never routes, nor does a custom domain whose ownership is not proven yet.
+        if domain.tenant.is_template or not domain.is_verified:
             raise domain_model.DoesNotExist
         return domain.tenant
 
