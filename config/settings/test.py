@@ -8,7 +8,7 @@ os.environ.setdefault("FIELD_ENCRYPTION_KEY", "test-only-field-encryption-key-01
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 
 from .base import *  # noqa: F403
-from .base import DATABASES, PLATFORM_DOMAIN, env
+from .base import DATABASES, env
 
 DEBUG = False
 ALLOWED_HOSTS = ["*"]  # tests use custom domains too; routing decides what is served
