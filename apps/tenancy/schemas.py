@@ -4,8 +4,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from django.db import connection
-from django_tenants.clone import CloneSchema
+from django.db import connection, transaction
 from django_tenants.utils import schema_exists
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -114,12 +113,74 @@ def constraint_names_restore(*, source: str, target: str) -> int:
     return count
 
 
+def _tables_of(schema: str) -> list[str]:
+    return [row[0] for row in _fetch("SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY 1", [schema])]
+
+
+def _foreign_keys_of(schema: str) -> list[tuple[str, str, str]]:
+    """(table, name, definition) of the schema's foreign keys, with targets qualified by schema."""
+    return _fetch(  # type: ignore[return-value]
+        """
+        SELECT cl.relname, con.conname, pg_get_constraintdef(con.oid)
+        FROM pg_constraint con
+        JOIN pg_class cl ON cl.oid = con.conrelid
+        WHERE cl.relnamespace = %s::regnamespace AND con.contype = 'f'
+        ORDER BY 1, 2
+        """,
+        [schema],
+    )
+
+
+def _identity_columns_of(schema: str) -> list[tuple[str, str]]:
+    return _fetch(  # type: ignore[return-value]
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = %s AND is_identity = 'YES'",
+        [schema],
+    )
+
+
+def _clone_tables(cursor: Any, source: str, target: str) -> None:
+    """Copy the structure and rows of every table of `source` into the new schema `target`.
+
+    LIKE ... INCLUDING ALL brings columns, defaults, identity columns (with their own new
+    sequences), check constraints and indexes; foreign keys are added afterwards (re-pointed at the
+    new schema), and constraint/index names are restored by the caller. Every lookup is by schema,
+    so the time does not grow with the number of tenant schemas (django-tenants' clone_schema
+    function does: 0.45 s with 3 schemas, over 2 s with 80 on 2 cores).
+    """
+    cursor.execute(f'CREATE SCHEMA "{target}"')
+    tables = _tables_of(source)
+    for table in tables:
+        cursor.execute(f'CREATE TABLE "{target}"."{table}" (LIKE "{source}"."{table}" INCLUDING ALL)')
+    # Rows: migration records and whatever data migrations put into the template.
+    for table in tables:
+        cursor.execute(f'INSERT INTO "{target}"."{table}" SELECT * FROM "{source}"."{table}"')
+    for table, column in _identity_columns_of(source):
+        cursor.execute(
+            f'SELECT setval(pg_get_serial_sequence(%s, %s), GREATEST(COALESCE(MAX("{column}"), 0), 1), '
+            f'MAX("{column}") IS NOT NULL) FROM "{target}"."{table}"',
+            [f'"{target}"."{table}"', column],
+        )
+    # With search_path at public, definitions name same-schema targets as "<source>.table".
+    cursor.execute("SET LOCAL search_path = public")
+    for table, name, definition in _foreign_keys_of(source):
+        definition = definition.replace(f"REFERENCES {source}.", f'REFERENCES "{target}".').replace(
+            f'REFERENCES "{source}".', f'REFERENCES "{target}".'
+        )
+        cursor.execute(f'ALTER TABLE "{target}"."{table}" ADD CONSTRAINT "{name}" {definition}')
+
+
+@transaction.atomic
 def schema_clone(*, source: str, target: str) -> None:
     """Create schema `target` as a copy of the migrated `source`, including its migration records."""
     _check(source), _check(target)
     if not schema_exists(source):
         raise ValueError(f"The template schema {source!r} does not exist; run `manage.py tenant_template`.")
-    CloneSchema().clone_schema(source, target, "DATA")
+    if schema_exists(target, case_sensitive=False):
+        raise ValueError(f"The schema {target!r} already exists.")
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
+    with connection.cursor() as cursor:
+        _clone_tables(cursor, source, target)
     constraint_names_restore(source=source, target=target)
     connection.set_schema_to_public()  # type: ignore[attr-defined]
 
