@@ -1,24 +1,32 @@
-"""Benchmark tenant provisioning: clone of the template schema versus the stock migrate path.
+"""Benchmark tenant provisioning: the real job path and the clone path versus the stock migrate path.
 
 Run from the repository root:
 
-    .venv/bin/python bench/provision.py [--clones N] [--migrations M]
+    .venv/bin/python bench/provision.py [--jobs J] [--clones N] [--migrations M]
 
-* Clone path (N times, default 20): `apps.tenancy.services.tenant_create`, the real service, timed
+* Job path (J times, default 200): `apps.tenancy.lifecycle.tenant_request` (tenant row, job, audit)
+  followed by the Celery task function `tenancy.provision_tenant` run in-process (no broker, no
+  worker: the enqueue is replaced by a direct call), i.e. every registered provisioning step: clone,
+  primary domain, security policy, root entity, first-admin invitation (email to the in-memory
+  backend), mark active. Timed from the request to the job's end.
+* Clone path (N times, default 0): `apps.tenancy.services.tenant_create`, the real service, timed
   end to end (tenant row + schema clone + constraint-name restore + domain + audit event).
-* Migrate path (M times, default 2): what django-tenants does for `auto_create_schema=True`,
+* Migrate path (M times, default 1): what django-tenants does for `auto_create_schema=True`,
   i.e. `CREATE SCHEMA` + `migrate_schemas --tenant --schema=<name>`. With the standard executor
   and no multi-type tenants, django-tenants 4.0 only needs the schema to exist, so no Tenant row
   is registered for these schemas.
 
 Progress and a human-readable summary go to stderr. The last line on stdout is one JSON object:
+with jobs, `{"tenants", "job_p50_s", "job_p95_s", "migrate_p50_s", "speedup", ...extra fields}`
+(speedup = migrate p50 / job p50); with `--jobs 0`, the clone-path object
 `{"clone_p50_s", "clone_p95_s", "migrate_p50_s", "speedup", ...extra fields}`.
 Percentiles use the nearest-rank method (the smallest sample with at least p% of samples at or
 below it), so with M=2 the migrate p50 is the faster of the two runs.
 
 Everything the run creates is removed at the end, also on failure, Ctrl-C or SIGTERM: its schemas
-are dropped and its Domain and Tenant rows deleted. Audit events (append-only by trigger) and
-simple-history rows stay; audit rows reference the tenant id without a database constraint.
+are dropped and its tenants deleted with every row that references them (domains, jobs and steps,
+invitations, emails...). Audit events (append-only by trigger) and simple-history rows stay; audit
+rows reference the tenant id without a database constraint.
 """
 
 from __future__ import annotations
@@ -45,13 +53,16 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import DatabaseError, connection  # noqa: E402
 from django_tenants.utils import schema_exists  # noqa: E402
 
-from apps.tenancy.models import Domain, Tenant, schema_name_for_slug  # noqa: E402
+from apps.tenancy import lifecycle  # noqa: E402
+from apps.tenancy.models import Tenant, schema_name_for_slug  # noqa: E402
 from apps.tenancy.schemas import schema_drop  # noqa: E402
 from apps.tenancy.services import tenant_create, tenant_template_ensure  # noqa: E402
+from apps.tenancy.tasks import provision_tenant  # noqa: E402
 
 EXIT_NOT_SET_UP = 2
 
@@ -121,6 +132,25 @@ class Run:
         connection.set_schema_to_public()
         return elapsed
 
+    def job(self, index: int) -> float:
+        """tenant_request + the provisioning task, in-process; raises if the job did not succeed."""
+        slug = f"{self.slug_prefix}j{index}"
+        self.schemas.append(schema_name_for_slug(slug))
+        started = time.perf_counter()
+        job = lifecycle.tenant_request(
+            name=f"Bench tenant {slug}", slug=slug, admin_email=f"admin@{slug}.bench.test", acting_user=None
+        )
+        outcome = provision_tenant(job.pk)
+        elapsed = time.perf_counter() - started
+        # A worker closes its connection after each task (CONN_MAX_AGE=0, Celery's Django fixup), so the
+        # next job connects afresh, inside its timing. One session cloning schema after schema would
+        # accumulate catalog caches and make each clone slower than a worker's.
+        connection.close()
+        if outcome != "succeeded":
+            job.refresh_from_db()
+            raise RuntimeError(f"Job {job.pk} for {slug} ended {outcome}: {job.error}")
+        return elapsed
+
     def migrate(self, index: int) -> float:
         schema = f"{self.migrate_schema_prefix}{index}"
         self.schemas.append(schema)
@@ -136,13 +166,11 @@ class Run:
     # -- cleanup -------------------------------------------------------------------------------
 
     def cleanup(self) -> None:
-        """Drop this run's schemas and delete its Domain and Tenant rows (raw SQL: the audit FK is PROTECT)."""
+        """Drop this run's schemas and delete its tenants with the rows referencing them (raw SQL: audit rows stay)."""
         with contextlib.suppress(DatabaseError):
             connection.close()  # a fresh connection: an interrupted query may have left this one unusable
         connection.set_schema_to_public()
         tenant_table = connection.ops.quote_name(Tenant._meta.db_table)
-        domain_table = connection.ops.quote_name(Domain._meta.db_table)
-        domain_fk = connection.ops.quote_name(Domain._meta.get_field("tenant").column)
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, %s) OR starts_with(nspname, %s)",
@@ -156,44 +184,105 @@ class Run:
             if schema_exists(schema):
                 schema_drop(schema)
                 dropped += 1
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"DELETE FROM {domain_table} WHERE {domain_fk} IN "
-                f"(SELECT id FROM {tenant_table} WHERE starts_with(slug, %s))",
-                [self.slug_prefix],
-            )
-            domains = cursor.rowcount
-            cursor.execute(f"DELETE FROM {tenant_table} WHERE starts_with(slug, %s)", [self.slug_prefix])
-            tenants = cursor.rowcount
-        log(f"Cleanup: dropped {dropped} schema(s), deleted {domains} domain(s) and {tenants} tenant row(s).")
+        deleted = _delete_referencing(Tenant._meta.db_table, "starts_with(slug, %s)", [self.slug_prefix])
+        log(f"Cleanup: dropped {dropped} schema(s); deleted rows: {deleted}.")
+
+
+def _references_to(table: str) -> list[tuple[str, str, str]]:
+    """(table, column, referenced column) of the public tables with a foreign key to `table`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT child.relname, a.attname, ra.attname
+            FROM pg_constraint c
+            JOIN pg_class child ON child.oid = c.conrelid
+            JOIN pg_namespace n ON n.oid = child.relnamespace AND n.nspname = 'public'
+            JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+            JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1]
+            WHERE c.contype = 'f' AND c.confrelid = %s::regclass AND c.conrelid <> c.confrelid
+            """,
+            [f"public.{table}"],
+        )
+        return cursor.fetchall()
+
+
+def _delete_referencing(table: str, condition: str, params: list[Any]) -> dict[str, int]:
+    """Delete the rows of `table` matching `condition` and, first, every row referencing them."""
+    counts: dict[str, int] = {}
+    quoted = connection.ops.quote_name
+    for child, column, referenced in _references_to(table):
+        sub = f"{quoted(column)} IN (SELECT {quoted(referenced)} FROM {quoted(table)} WHERE {condition})"
+        for name, count in _delete_referencing(child, sub, params).items():
+            counts[name] = counts.get(name, 0) + count
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {quoted(table)} WHERE {condition}", params)
+        if cursor.rowcount:
+            counts[table] = counts.get(table, 0) + cursor.rowcount
+    return counts
+
+
+def _stats(name: str, times: list[float]) -> dict[str, float | None]:
+    return {
+        f"{name}_p50_s": rounded(percentile(times, 50)),
+        f"{name}_p95_s": rounded(percentile(times, 95)),
+        f"{name}_max_s": rounded(max(times)) if times else None,
+    }
+
+
+def _measure(label: str, count: int, measure: Any, times: list[float]) -> None:
+    for i in range(count):
+        elapsed = measure(i)
+        times.append(elapsed)
+        log(f"  {label:<7} {i + 1:>4}/{count}  {elapsed:8.3f} s")
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=200, help="tenants provisioned through the job path (default 200)")
+    parser.add_argument("--clones", type=int, default=0, help="tenants provisioned by tenant_create (default 0)")
+    parser.add_argument("--migrations", type=int, default=1, help="schemas provisioned by migrating (default 1)")
+    args = parser.parse_args(argv)
+    if min(args.jobs, args.clones, args.migrations) < 0 or args.jobs + args.clones < 1:
+        parser.error("counts cannot be negative, and --jobs or --clones must be at least 1")
+    return args
+
+
+def _result(jobs: list[float], clones: list[float], migrations: list[float]) -> dict[str, Any]:
+    migrate_p50 = percentile(migrations, 50)
+    base = percentile(jobs, 50) if jobs else percentile(clones, 50)
+    speedup = rounded(migrate_p50 / base, 3) if migrate_p50 is not None and base else None
+    extra = {"clones": len(clones), "migrations": len(migrations),
+             "migrate_max_s": rounded(max(migrations), 3) if migrations else None,
+             "percentile_method": "nearest-rank"}  # fmt: skip
+    if not jobs:  # the original clone-path output
+        clone = _stats("clone", clones)
+        return {"clone_p50_s": clone["clone_p50_s"], "clone_p95_s": clone["clone_p95_s"],
+                "migrate_p50_s": rounded(migrate_p50, 3), "speedup": speedup,
+                "clone_max_s": clone["clone_max_s"], **extra}  # fmt: skip
+    job = _stats("job", jobs)
+    return {"tenants": len(jobs), "job_p50_s": job["job_p50_s"], "job_p95_s": job["job_p95_s"],
+            "migrate_p50_s": rounded(migrate_p50, 3), "speedup": speedup, "job_max_s": job["job_max_s"],
+            **(_stats("clone", clones) if clones else {}), **extra}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clones", type=int, default=20, help="tenants provisioned by cloning (default 20)")
-    parser.add_argument("--migrations", type=int, default=2, help="schemas provisioned by migrating (default 2)")
-    args = parser.parse_args(argv)
-    if args.clones < 1 or args.migrations < 0:
-        parser.error("--clones must be at least 1 and --migrations at least 0")
-
+    args = _parse(argv)
     run = Run()
     run.check_setup()
+    # The job path runs the task in this process; invitation emails go to memory, not the console.
+    lifecycle._enqueue_provisioning = lambda job_id: None  # type: ignore[assignment]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    job_times: list[float] = []
     clone_times: list[float] = []
     migrate_times: list[float] = []
     try:
-        log(f"Clone path: {args.clones} tenant(s) through tenant_create (slugs {run.slug_prefix}<i>)")
-        for i in range(args.clones):
-            elapsed = run.clone(i)
-            clone_times.append(elapsed)
-            log(f"  clone   {i + 1:>3}/{args.clones}  {run.slug_prefix}{i:<4}  {elapsed:8.3f} s")
-        if args.migrations:
-            log(f"Migrate path: {args.migrations} schema(s) through CREATE SCHEMA + migrate_schemas (slow)")
-        for i in range(args.migrations):
-            log(f"  migrate {i + 1:>3}/{args.migrations}  {run.migrate_schema_prefix}{i} ...")
-            elapsed = run.migrate(i)
-            migrate_times.append(elapsed)
-            log(f"  migrate {i + 1:>3}/{args.migrations}  {run.migrate_schema_prefix}{i:<4}  {elapsed:8.3f} s")
+        log(f"Job path: {args.jobs} tenant(s) through tenant_request + tenancy.provision_tenant")
+        _measure("job", args.jobs, run.job, job_times)
+        log(f"Clone path: {args.clones} tenant(s) through tenant_create")
+        _measure("clone", args.clones, run.clone, clone_times)
+        log(f"Migrate path: {args.migrations} schema(s) through CREATE SCHEMA + migrate_schemas (slow)")
+        _measure("migrate", args.migrations, run.migrate, migrate_times)
     except KeyboardInterrupt:
         log("Interrupted; cleaning up ...")
         return_code = 130
@@ -209,31 +298,8 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGINT, previous)
     if return_code:
         return return_code
-
-    clone_p50, clone_p95 = percentile(clone_times, 50), percentile(clone_times, 95)
-    migrate_p50 = percentile(migrate_times, 50)
-    speedup = migrate_p50 / clone_p50 if migrate_p50 is not None and clone_p50 else None
-    log(
-        f"Clone:   n={len(clone_times)}  p50={clone_p50:.3f} s  p95={clone_p95:.3f} s  "
-        f"min={min(clone_times):.3f} s  max={max(clone_times):.3f} s"
-    )
-    if migrate_times:
-        log(
-            f"Migrate: n={len(migrate_times)}  p50={migrate_p50:.3f} s  "
-            f"min={min(migrate_times):.3f} s  max={max(migrate_times):.3f} s"
-        )
-        log(f"Speedup (migrate p50 / clone p50): {speedup:.1f}x")
-    result = {
-        "clone_p50_s": rounded(clone_p50),
-        "clone_p95_s": rounded(clone_p95),
-        "migrate_p50_s": rounded(migrate_p50, 3),
-        "speedup": rounded(speedup, 3),
-        "clones": len(clone_times),
-        "migrations": len(migrate_times),
-        "clone_max_s": rounded(max(clone_times)),
-        "migrate_max_s": rounded(max(migrate_times), 3) if migrate_times else None,
-        "percentile_method": "nearest-rank",
-    }
+    result = _result(job_times, clone_times, migrate_times)
+    log("Summary: " + ", ".join(f"{key}={value}" for key, value in result.items()))
     print(json.dumps(result))
     return 0
 

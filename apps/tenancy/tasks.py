@@ -1,0 +1,44 @@
+"""Celery entry points of tenancy: thin wrappers around the provisioning runner and lifecycle."""
+
+import logging
+
+from celery import shared_task
+from django_tenants.utils import schema_context
+
+from .models import ProvisioningJob, Tenant
+from .provisioning import JobLocked, provisioning_job_run
+from .schemas import schema_drop
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="tenancy.provision_tenant")
+def provision_tenant(job_id: int) -> str:
+    """Run (or finish) a provisioning job. Safe to receive twice (acks_late redelivery after a
+    worker died): finished steps are skipped, and a second worker running the same job at the same
+    moment finds the job's advisory lock taken and leaves it to the first."""
+    with schema_context("public"):
+        job = ProvisioningJob.objects.filter(pk=job_id).first()
+        if job is None:
+            return "missing"
+        try:
+            return provisioning_job_run(job=job).status
+        except JobLocked:
+            logger.info("Provisioning job %s is already running in another worker", job_id)
+            return "locked"
+
+
+@shared_task(name="tenancy.drop_tenant_schema")
+def drop_tenant_schema(tenant_id: str) -> bool:
+    """Drop a deleted tenant's schema (idempotent); the tenant row and its audit trail stay."""
+    with schema_context("public"):
+        tenant = Tenant.objects.filter(pk=tenant_id, status=Tenant.Status.DELETED).first()
+        if tenant is None or tenant.is_template or tenant.is_public:
+            return False
+        schema_drop(tenant.schema_name)
+        return True
+
+
+# Maintenance beat tasks (usage aggregation, domain re-verification) live in maintenance.py; importing
+# them here is what makes Celery's autodiscovery (which imports `<app>.tasks`) register them.
+from .maintenance import aggregate_usage, reverify_domains  # noqa: E402, F401
