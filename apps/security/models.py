@@ -83,6 +83,7 @@ class SessionEndReason(models.TextChoices):
     SIGNED_OUT = "signed_out", "Signed out"
     REVOKED = "revoked", "Revoked"
     LOGGED_OUT_EVERYWHERE = "logged_out_everywhere", "Logged out everywhere"
+    EXPIRED = "expired", "Expired"  # closed by the security.cleanup_expired_sessions beat task
 
 
 class UserSessionQuerySet(models.QuerySet["UserSession"]):

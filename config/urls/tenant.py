@@ -12,6 +12,7 @@ urlpatterns = [
     path("manage/invitations/", include("apps.invitations.portal.urls")),
     path("manage/account/", include("apps.security.portal.urls")),
     path("manage/api-keys/", include("apps.integrations.portal.urls")),
+    path("manage/domains/", include("apps.tenancy.portal.urls")),  # issue 4: custom domains
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("config.urls.api_tenant")),
     path("healthz", healthz, name="healthz"),

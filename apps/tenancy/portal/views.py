@@ -1,0 +1,101 @@
+"""Portal: the organisation's domains (add a custom domain, prove ownership by DNS). Tenant admins only."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views import View
+
+from apps.accounts.access import TenantAdminRequiredMixin
+from apps.tenancy.domains import (
+    domain_add,
+    domain_is_platform,
+    domain_make_primary,
+    domain_remove,
+    domain_verify,
+    verification_record_name,
+)
+from apps.tenancy.models import Domain
+
+from .forms import DomainAddForm
+
+LIST_URL = "tenant-domains:list"
+
+
+def tenant_domains(request: HttpRequest) -> QuerySet[Domain]:
+    return Domain.objects.filter(tenant=request.tenant).order_by("-is_primary", "domain")  # type: ignore[attr-defined]
+
+
+def domain_get_for_request(request: HttpRequest, pk: int) -> Domain:
+    """The request tenant's domain; the same 404 for another tenant's domain and a missing one."""
+    domain = tenant_domains(request).filter(pk=pk).first()
+    if domain is None:
+        raise Http404("No such domain.")
+    return domain
+
+
+def _rows(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {"domain": d, "record_name": verification_record_name(d), "is_platform": domain_is_platform(d.domain)}
+        for d in tenant_domains(request)
+    ]
+
+
+class DomainListView(TenantAdminRequiredMixin, View):
+    template_name = "tenancy/domains/list.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template_name, {"rows": _rows(request), "form": DomainAddForm()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = DomainAddForm(request.POST)
+        if form.is_valid():
+            try:
+                tenant = request.tenant  # type: ignore[attr-defined]
+                domain = domain_add(tenant=tenant, domain=form.cleaned_data["domain"], acting_user=request.user)
+            except ValidationError as exc:
+                form.add_error("domain", exc)
+            else:
+                messages.success(request, f"“{domain}” was added. Create its TXT record, then check it.")
+                return HttpResponseRedirect(reverse(LIST_URL))
+        return render(request, self.template_name, {"rows": _rows(request), "form": form}, status=400)
+
+
+class DomainActionView(TenantAdminRequiredMixin, View):
+    """POST-only actions on one domain; errors come back as messages on the list."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        domain = domain_get_for_request(request, pk)
+        try:
+            self.act(request, domain)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(reverse(LIST_URL))
+
+    def act(self, request: HttpRequest, domain: Domain) -> None:
+        raise NotImplementedError
+
+
+class DomainCheckView(DomainActionView):
+    def act(self, request: HttpRequest, domain: Domain) -> None:
+        if domain_verify(domain=domain, acting_user=request.user):
+            messages.success(request, f"“{domain}” is verified and now serves this organisation.")
+        else:
+            domain.refresh_from_db()
+            messages.error(request, f"“{domain}” is not verified yet. {domain.last_check_error}")
+
+
+class DomainMakePrimaryView(DomainActionView):
+    def act(self, request: HttpRequest, domain: Domain) -> None:
+        domain_make_primary(domain=domain, acting_user=request.user)
+        messages.success(request, f"“{domain}” is now the primary domain.")
+
+
+class DomainRemoveView(DomainActionView):
+    def act(self, request: HttpRequest, domain: Domain) -> None:
+        domain_remove(domain=domain, acting_user=request.user)
+        messages.success(request, f"“{domain}” was removed; it no longer serves this organisation.")
