@@ -68,6 +68,8 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 MIDDLEWARE = [
     "apps.core.middleware.CorrelationIdMiddleware",
     "apps.tenancy.middleware.TenantMiddleware",
+    # Right after routing: suspended, archived (read-only), deleted and not-yet-active tenants (issue 4).
+    "apps.tenancy.status_middleware.TenantStatusMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -207,7 +209,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Limits API-key callers only (rate API_KEY_RATE per key); people and anonymous callers pass.
-    "DEFAULT_THROTTLE_CLASSES": ["apps.integrations.throttling.ApiKeyRateThrottle"],
+    # Tenant daily API quota (apps.tenancy.usage, issue 4): every authenticated call on a tenant domain.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.integrations.throttling.ApiKeyRateThrottle",
+        "apps.tenancy.usage.TenantApiQuotaThrottle",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.NewestFirstCursorPagination",
@@ -226,6 +232,8 @@ SPECTACULAR_SETTINGS = {
         "InvitationStatusEnum": "apps.invitations.models.InvitationStatus",
         "ApiKeyStatusEnum": "apps.integrations.models.ApiKeyStatus",
         "TenantStatusEnum": "apps.tenancy.models.TenantStatus",
+        # Provisioning jobs and their steps share one set of statuses (issue 4, platform API v1).
+        "ProvisioningStatusEnum": "apps.tenancy.models.ProvisioningJobStatus",
         "EmailDeliveryStatusEnum": "apps.emails.models.EmailDeliveryStatus",
     },
 }
@@ -270,6 +278,8 @@ LOGGING = {
 }
 
 PRODUCT_NAME = "NIDIA Flow Back Office"
+# Archived tenants can be deleted (schema dropped) this many days after archiving (issue 4).
+TENANT_DELETE_GRACE_DAYS = env.int("TENANT_DELETE_GRACE_DAYS", default=30)
 # Until plans set it, a new tenant may have this many active or suspended members.
 TENANT_DEFAULT_MAX_USERS = env.int("TENANT_DEFAULT_MAX_USERS", default=25)
 # Where seed_demo remembers generated demo passwords (None: never written).
@@ -290,3 +300,11 @@ ACCESS_TOKEN_LIFETIME_MINUTES = env.int("ACCESS_TOKEN_LIFETIME_MINUTES", default
 REFRESH_TOKEN_LIFETIME_DAYS = env.int("REFRESH_TOKEN_LIFETIME_DAYS", default=7)
 # Requests each integrator API key may make (DRF rate: "<n>/<sec|min|hour|day>").
 API_KEY_RATE = env("API_KEY_RATE", default="600/min")
+
+# --- Usage and domains (issue 4, apps.tenancy.usage / apps.tenancy.domains) ---------------------
+# Resolver that checks custom domains' `_nidia-verification.<domain>` TXT records (tests run their own).
+DNS_RESOLVER_NAMESERVERS = env.list("DNS_RESOLVER_NAMESERVERS", default=["127.0.0.53"])
+DNS_RESOLVER_PORT = env.int("DNS_RESOLVER_PORT", default=53)
+DNS_RESOLVER_TIMEOUT_SECONDS = env.float("DNS_RESOLVER_TIMEOUT_SECONDS", default=3.0)
+# Verified custom domains are checked again after this many days (the record may have gone).
+DOMAIN_REVERIFY_AFTER_DAYS = env.int("DOMAIN_REVERIFY_AFTER_DAYS", default=7)

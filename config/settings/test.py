@@ -29,6 +29,7 @@ MIGRATION_MODULES = {"djstripe": "config.test_migrations.djstripe"}
 # Celery queue follows it so their workers never take each other's tasks.
 TEST_DATABASE_NAME = env("TEST_DATABASE_NAME", default="test_nidia_flow")
 DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}
-CELERY_TASK_DEFAULT_QUEUE = f"nidia-{TEST_DATABASE_NAME}"
+# With pytest-xdist each worker has its own database (…_gw0, …_gw1) and so its own queue.
+CELERY_TASK_DEFAULT_QUEUE = f"nidia-{TEST_DATABASE_NAME}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 DEMO_CREDENTIALS_FILE = None
