@@ -16,6 +16,7 @@ from django.utils import timezone
 from apps.accounts.models import Membership, User
 from apps.accounts.services import membership_create, tenant_seats_check, user_email_mark_verified
 from apps.audit.services import audit_record
+from apps.core.links import site_base_url
 from apps.emails.services import email_send
 from apps.tenancy.models import Tenant
 
@@ -77,7 +78,7 @@ def _site_url(tenant: Tenant, site_url: str | None) -> str:
     if site_url:
         return site_url.rstrip("/")
     domain = tenant.domains.filter(is_primary=True).values_list("domain", flat=True).first()
-    return f"{'http' if settings.DEBUG else 'https'}://{domain}"
+    return site_base_url(domain)
 
 
 def _email_on_commit(invitation: Invitation, site_url: str | None) -> None:

@@ -278,6 +278,9 @@ LOGGING = {
 }
 
 PRODUCT_NAME = "NIDIA Flow Back Office"
+# How links in emails sent outside a request (by tasks) reach this site.
+PUBLIC_URL_SCHEME = env("PUBLIC_URL_SCHEME", default="https")
+PUBLIC_URL_PORT = env("PUBLIC_URL_PORT", default="")
 # Archived tenants can be deleted (schema dropped) this many days after archiving (issue 4).
 TENANT_DELETE_GRACE_DAYS = env.int("TENANT_DELETE_GRACE_DAYS", default=30)
 # Until plans set it, a new tenant may have this many active or suspended members.

@@ -13,3 +13,5 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[PLATFORM_DOMAIN, f".{PLATFORM
 # dj-stripe needs a well-formed key even offline; nothing reaches Stripe at import or migrate.
 STRIPE_TEST_SECRET_KEY = env("STRIPE_TEST_SECRET_KEY", default="sk_test_" + "0" * 24 + "devlocalkey")
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
+PUBLIC_URL_SCHEME = env("PUBLIC_URL_SCHEME", default="http")
+PUBLIC_URL_PORT = env("PUBLIC_URL_PORT", default=env("PORT", default="8000"))
