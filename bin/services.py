@@ -114,17 +114,33 @@ def redis_answer(host: str, port: int, timeout: float = 1.0) -> str | None:
     return data.split(b"\r\n", 1)[0].decode("latin-1")
 
 
-def ensure_database(**conninfo: object) -> tuple[str, str]:
-    """Create DB_NAME on the server when it is missing; return the server version and what was done."""
+def ensure_database(name: str = DB_NAME, **conninfo: object) -> tuple[str, str]:
+    """Create the database on the server when it is missing; return the server version and what was done."""
     import psycopg
     from psycopg import sql
 
     with psycopg.connect(dbname="postgres", autocommit=True, connect_timeout=5, **conninfo) as conn:
         version = conn.execute("SHOW server_version").fetchone()[0]
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB_NAME)))
-    return version.split()[0], ("existing" if exists else "new") + f" database {DB_NAME}"
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return version.split()[0], ("existing" if exists else "new") + f" database {name}"
+
+
+def ensure_database_of_url(url: str) -> str:
+    """For an explicit DATABASE_URL: create its database when the server answers but it is missing."""
+    from urllib.parse import parse_qs, unquote, urlparse
+
+    parts = urlparse(url)
+    name = unquote(parts.path.lstrip("/"))
+    conninfo: dict[str, object] = {"user": unquote(parts.username or "") or None, "port": parts.port}
+    conninfo["host"] = parts.hostname or parse_qs(parts.query).get("host", [None])[0]
+    if parts.password:
+        conninfo["password"] = unquote(parts.password)
+    try:
+        return ensure_database(name, **{k: v for k, v in conninfo.items() if v})[1]
+    except Exception as exc:  # noqa: BLE001 - report, and let Django's own error speak later
+        return f"could not check the database ({exc.__class__.__name__}: {str(exc).strip()[:120]})"
 
 
 def import_pgserver():
@@ -188,7 +204,10 @@ def socket_database_url(socket_dir: Path, port: int) -> str:
 
 def choose_postgres(args, env: dict[str, str], previous: dict[str, str]) -> None:
     if set_by_user("DATABASE_URL", previous):
-        print("PostgreSQL: DATABASE_URL is set in the environment — using it as is")
+        print(
+            "PostgreSQL: DATABASE_URL is set in the environment — using it as is "
+            f"({ensure_database_of_url(os.environ['DATABASE_URL'])})"
+        )
         return
     if not args.force_embedded and tcp_accepts(PG_HOST, PG_PORT):
         try:
