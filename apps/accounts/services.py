@@ -36,6 +36,13 @@ def tenant_seats_check(*, tenant: Tenant) -> None:
         )
 
 
+def tenant_current_users_refresh(*, tenant: Tenant) -> int:
+    """Keep Tenant.current_users (seats: active and suspended members) live between nightly aggregations."""
+    used = Membership.objects.filter(tenant=tenant, status__in=SEAT_STATUSES).count()
+    Tenant.objects.filter(pk=tenant.pk).update(current_users=used)
+    return used
+
+
 def _lock_tenant(tenant: Tenant) -> Tenant:
     # Serialises seat counting per tenant so two concurrent adds cannot both take the last seat.
     return Tenant.objects.select_for_update().get(pk=tenant.pk)
@@ -64,6 +71,7 @@ def membership_create(
     membership.role, membership.joined_via, membership.status = role, joined_via, Membership.Status.ACTIVE
     membership.removed_at, membership.removed_by, membership.removal_reason = None, None, ""
     _save(membership, acting_user)
+    tenant_current_users_refresh(tenant=membership.tenant)
     audit_record(
         action="membership.created", acting_user=acting_user, tenant=tenant, target=membership,
         before=before, after=_snapshot(membership),
@@ -132,6 +140,7 @@ def membership_remove(*, membership: Membership, acting_user: Any, reason: str =
     )  # fmt: skip
     membership.removed_by = acting_user if getattr(acting_user, "pk", None) else None
     _save(membership, acting_user)
+    tenant_current_users_refresh(tenant=membership.tenant)
     audit_record(
         action="membership.removed", acting_user=acting_user, tenant=membership.tenant, target=membership,
         before=before, after={**_snapshot(membership), "reason": reason},
@@ -179,6 +188,7 @@ def membership_remove_unchecked(*, membership: Membership, acting_user: Any, rea
     )
     membership.removed_by = acting_user if getattr(acting_user, "pk", None) else None
     _save(membership, acting_user)
+    tenant_current_users_refresh(tenant=membership.tenant)
 
 
 @transaction.atomic

@@ -2,8 +2,10 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from apps.tenancy.services import platform_tenant_ensure, tenant_template_ensure
+from apps.tenancy.usage import usage_aggregate
 
 
 class Command(BaseCommand):
@@ -35,3 +37,5 @@ class Command(BaseCommand):
         if not options["no_demo"]:
             self.step("Seeding demo data")
             call_command("seed_demo")
+        self.step("Recording today's usage so far (the nightly task does this every day)")
+        usage_aggregate(day=timezone.now().date())

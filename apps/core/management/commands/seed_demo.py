@@ -10,7 +10,7 @@ from django.db import transaction
 from django_tenants.utils import tenant_context
 
 from apps.accounts.models import Membership, User
-from apps.accounts.services import user_email_mark_verified
+from apps.accounts.services import tenant_current_users_refresh, user_email_mark_verified
 from apps.accounts.totp import totp_ensure, totp_uri
 from apps.organisation.models import Entity
 from apps.tenancy.models import Tenant
@@ -104,3 +104,4 @@ class Command(BaseCommand):
         Membership.objects.get_or_create(
             user=User.objects.get(email=email), tenant=tenant, defaults={"role": Membership.Role.TENANT_ADMIN}
         )
+        tenant_current_users_refresh(tenant=tenant)
