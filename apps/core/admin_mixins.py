@@ -3,11 +3,8 @@ from typing import Any
 from django.http import HttpRequest
 
 
-class ReadOnlyAdminMixin:
-    """For logs and append-only records: staff may look, nobody may add, change or delete."""
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [field.name for field in self.model._meta.fields]  # type: ignore[attr-defined]
+class NoWritesAdminMixin:
+    """Staff may look, nobody may add, change or delete through this admin (or inline)."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -17,3 +14,10 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ReadOnlyAdminMixin(NoWritesAdminMixin):
+    """For logs and append-only records: every field is shown read-only."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in self.model._meta.fields]  # type: ignore[attr-defined]

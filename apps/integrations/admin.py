@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from apps.core.admin_mixins import NoWritesAdminMixin
 from apps.tenancy.models import Tenant
 
 from .models import ApiKey
@@ -60,7 +61,7 @@ def chosen_tenant(request: HttpRequest) -> Tenant | None:
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(NoWritesAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "display_prefix",
@@ -98,12 +99,3 @@ class ApiKeyAdmin(admin.ModelAdmin):
             if hasattr(response, "render"):
                 response.render()  # inside the schema: the rows are read while rendering
         return response
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -25,6 +25,7 @@ from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.audit.services import audit_record
+from apps.core.admin_mixins import NoWritesAdminMixin
 
 from .admin_actions import (
     archive_tenants,
@@ -90,19 +91,10 @@ def usage_charts(tenant: Tenant) -> SafeString:
 # --- Inlines ---------------------------------------------------------------------------------------
 
 
-class ReadOnlyInlineMixin:
+class ReadOnlyInlineMixin(NoWritesAdminMixin):
     extra = 0
     can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class DomainInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -344,19 +336,8 @@ class ProvisioningStepInline(ReadOnlyInlineMixin, admin.TabularInline):
         return _seconds(step.duration_s)
 
 
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(ProvisioningJob)
-class ProvisioningJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ProvisioningJobAdmin(NoWritesAdminMixin, admin.ModelAdmin):
     list_display = ["id", "tenant", "status", "attempts", "created_at", "started_at", "finished_at", "requested_by"]
     list_filter = ["status"]
     search_fields = ["tenant__name", "tenant__slug"]
@@ -386,7 +367,7 @@ class RecentDaysFilter(admin.SimpleListFilter):
 
 
 @admin.register(TenantUsageDaily)
-class TenantUsageDailyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class TenantUsageDailyAdmin(NoWritesAdminMixin, admin.ModelAdmin):
     list_display = ["tenant", "date", "active_users", "storage_used_gb", "emails_sent", "whatsapp_messages_sent",
                     "api_calls"]  # fmt: skip
     list_filter = [RecentDaysFilter]
