@@ -13,6 +13,8 @@ from apps.accounts.models import Membership, User
 from apps.accounts.roles import staff_roles_sync
 from apps.accounts.staff_roles import BILLING_ADMIN, SUPPORT
 from apps.accounts.totp import totp_ensure
+from apps.organisation.models import Entity, EntityType
+from apps.organisation.services import entity_create
 from apps.tenancy.models import Tenant
 from apps.tenancy.services import platform_tenant_ensure, tenant_create, tenant_template_ensure
 from tests.factories import MembershipFactory, UserFactory
@@ -21,7 +23,14 @@ PLATFORM_HOST = "localhost"
 
 
 def _tenant(slug: str, name: str) -> Tenant:
-    return Tenant.objects.filter(slug=slug).first() or tenant_create(name=name, slug=slug, acting_user=None)
+    tenant = Tenant.objects.filter(slug=slug).first() or tenant_create(name=name, slug=slug, acting_user=None)
+    with schema_context(tenant.schema_name):
+        # What the provisioning step gives every real tenant: the enterprise entity at the root.
+        if not Entity.objects.filter(parent__isnull=True).exists():
+            entity_create(
+                name=name, entity_type=EntityType.objects.get(code="enterprise"), parent=None, acting_user=None
+            )
+    return tenant
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +60,29 @@ def acme(db) -> Tenant:
 @pytest.fixture
 def globex(db) -> Tenant:
     return Tenant.objects.get(slug="globex")
+
+
+@pytest.fixture
+def acme_root(acme) -> Entity:
+    """Acme's root (enterprise) entity; every other entity of Acme hangs below it."""
+    with schema_context(acme.schema_name):
+        return Entity.objects.select_related("entity_type").get(parent__isnull=True)
+
+
+@pytest.fixture
+def globex_root(globex) -> Entity:
+    with schema_context(globex.schema_name):
+        return Entity.objects.select_related("entity_type").get(parent__isnull=True)
+
+
+@pytest.fixture
+def entity_type():
+    """entity_type("department") -> the EntityType of the current schema with that code."""
+
+    def _get(code: str) -> EntityType:
+        return EntityType.objects.get(code=code)
+
+    return _get
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from django_tenants.utils import tenant_context
 
 from apps.accounts.models import Membership
 from apps.core.correlation import reset_correlation_id, set_correlation_id
-from apps.organisation.models import Entity
+from apps.organisation.models import Entity, EntityType
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,10 @@ def test_service_write_in_a_tenant_schema_records_user_and_correlation_id(acme, 
     token = set_correlation_id("corr-service-7")
     try:
         with tenant_context(acme):
-            entity = Entity(name="Finance", kind=Entity.Kind.DEPARTMENT)
+            entity = Entity(
+                name="Finance", entity_type=EntityType.objects.get(code="department"),
+                parent=Entity.objects.get(parent__isnull=True),
+            )  # fmt: skip
             entity._history_user = acme_admin
             entity.save()
             record = entity.history.get()

@@ -7,14 +7,22 @@ from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import assign_perm
 
 from apps.accounts.models import Membership
-from apps.organisation.models import Entity
+from apps.organisation.models import Entity, EntityType
 
 pytestmark = pytest.mark.django_db
 
 
+def _root() -> Entity:
+    return Entity.objects.get(parent__isnull=True)
+
+
+def _team() -> EntityType:
+    return EntityType.objects.get(code="team")
+
+
 def test_a_row_in_acme_is_invisible_from_globex(acme, globex):
     with tenant_context(acme):
-        Entity.objects.create(name="Acme Research")
+        Entity.objects.create(name="Acme Research", entity_type=_team(), parent=_root())
         assert Entity.objects.filter(name="Acme Research").exists()
     with tenant_context(globex):
         assert not Entity.objects.filter(name="Acme Research").exists()
@@ -22,11 +30,11 @@ def test_a_row_in_acme_is_invisible_from_globex(acme, globex):
 
 def test_guardian_permission_in_acme_does_not_match_same_pk_in_globex(acme, globex, acme_member):
     with tenant_context(acme):
-        acme_entity = Entity.objects.create(id=424242, name="Shared pk")
+        acme_entity = Entity.objects.create(id=424242, name="Shared pk", entity_type=_team(), parent=_root())
         assign_perm("organisation.change_entity", acme_member, acme_entity)
         assert ObjectPermissionChecker(acme_member).has_perm("change_entity", acme_entity)
     with tenant_context(globex):
-        globex_entity = Entity.objects.create(id=424242, name="Shared pk")
+        globex_entity = Entity.objects.create(id=424242, name="Shared pk", entity_type=_team(), parent=_root())
         assert not ObjectPermissionChecker(acme_member).has_perm("change_entity", globex_entity)
         assert not acme_member.has_perm("organisation.change_entity", globex_entity)
 

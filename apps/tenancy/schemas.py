@@ -131,6 +131,18 @@ def _foreign_keys_of(schema: str) -> list[tuple[str, str, str]]:
     )
 
 
+def _writable_columns_of(schema: str) -> dict[str, list[str]]:
+    """Each table's columns in order, without generated ones (which cannot be inserted into)."""
+    columns: dict[str, list[str]] = defaultdict(list)
+    for table, column in _fetch(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = %s AND is_generated = 'NEVER' ORDER BY table_name, ordinal_position",
+        [schema],
+    ):
+        columns[table].append(column)
+    return columns
+
+
 def _identity_columns_of(schema: str) -> list[tuple[str, str]]:
     return _fetch(  # type: ignore[return-value]
         "SELECT table_name, column_name FROM information_schema.columns "
@@ -152,9 +164,12 @@ def _clone_tables(cursor: Any, source: str, target: str) -> None:
     tables = _tables_of(source)
     for table in tables:
         cursor.execute(f'CREATE TABLE "{target}"."{table}" (LIKE "{source}"."{table}" INCLUDING ALL)')
-    # Rows: migration records and whatever data migrations put into the template.
+    # Rows: migration records and whatever data migrations put into the template. Generated columns
+    # (the materialised paths) are computed again by the target, so they are left out.
+    writable = _writable_columns_of(source)
     for table in tables:
-        cursor.execute(f'INSERT INTO "{target}"."{table}" SELECT * FROM "{source}"."{table}"')
+        columns = ", ".join(f'"{column}"' for column in writable[table])
+        cursor.execute(f'INSERT INTO "{target}"."{table}" ({columns}) SELECT {columns} FROM "{source}"."{table}"')
     for table, column in _identity_columns_of(source):
         cursor.execute(
             f'SELECT setval(pg_get_serial_sequence(%s, %s), GREATEST(COALESCE(MAX("{column}"), 0), 1), '

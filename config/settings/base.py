@@ -44,13 +44,18 @@ SHARED_APPS = [
     "apps.invitations",  # invitations are answered before the person has any tenant schema access
     "apps.emails",  # every outgoing email and its delivery record (platform technical log)
     "apps.tokens",  # user API tokens (access/refresh families) belong to the global user
+    "apps.catalogue",  # the solution and integration catalogues: public reference data for every tenant
 ]
 
 TENANT_APPS = [
     "django.contrib.admin",  # admin log per schema
     "guardian",  # tenant only: in public its object permissions leak across tenants
     "apps.organisation",  # the customer's organisation: entities and their hierarchy
-    "apps.integrations",  # integrator API keys: a key only ever exists inside its tenant
+    "apps.integrations",  # integrator API keys and integration activations: inside their tenant
+    "apps.access",  # roles, scoped/temporal assignments, their materialised guardian permissions
+    "apps.solutions",  # which people may use which of the plan's solutions
+    "apps.policy",  # security policy per entity, inherited down the hierarchy
+    "apps.branding",  # private-label branding of the tenant (and per entity or user type)
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

@@ -25,7 +25,7 @@ def _assert_provisioned_once(tenant: Tenant) -> None:
     assert Domain.objects.get(tenant=tenant).domain == "initech.localhost"
     assert Invitation.objects.filter(tenant=tenant).count() == 1
     with schema_context(tenant.schema_name):
-        assert list(Entity.objects.values_list("name", "kind")) == [("Initech", "enterprise")]
+        assert list(Entity.objects.values_list("name", "entity_type__code")) == [("Initech", "enterprise")]
 
 
 def test_registered_steps_run_in_order():

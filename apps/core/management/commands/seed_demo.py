@@ -12,7 +12,8 @@ from django_tenants.utils import tenant_context
 from apps.accounts.models import Membership, User
 from apps.accounts.services import tenant_current_users_refresh, user_email_mark_verified
 from apps.accounts.totp import totp_ensure, totp_uri
-from apps.organisation.models import Entity
+from apps.organisation.models import Entity, EntityType
+from apps.organisation.services import entity_create
 from apps.tenancy.models import Tenant
 from apps.tenancy.services import platform_tenant_ensure, tenant_create, tenant_template_ensure
 
@@ -67,7 +68,10 @@ class Command(BaseCommand):
             lines.append(self._user(email, f"DEMO_{slug.upper()}_PASSWORD", label=f"{name} tenant admin"))
             self._membership(email, tenant)
             with tenant_context(tenant):
-                Entity.objects.get_or_create(name=name, parent=None, defaults={"kind": Entity.Kind.ENTERPRISE})
+                if not Entity.objects.filter(parent__isnull=True).exists():
+                    entity_create(
+                        name=name, entity_type=EntityType.objects.get(code="enterprise"), parent=None, acting_user=None
+                    )
         self.passwords.save()
         port = os.environ.get("PORT", "8000")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
