@@ -4,3 +4,12 @@ from django.http import HttpRequest
 
 def product(request: HttpRequest) -> dict[str, object]:
     return {"PRODUCT_NAME": settings.PRODUCT_NAME, "current_tenant": getattr(request, "tenant", None)}
+
+
+def portal_navigation(request: HttpRequest) -> dict[str, object]:
+    """The portal menu (tenant domains only; lazily built, so other pages pay nothing)."""
+    from django.utils.functional import SimpleLazyObject
+
+    from apps.portal.navigation import portal_navigation as build
+
+    return {"portal_nav": SimpleLazyObject(lambda: build(request))}

@@ -21,6 +21,9 @@ urlpatterns = [
     path("", include("apps.invitations.api.urls")),
     path("auth/", include("apps.tokens.api.urls")),
     path("", include("apps.integrations.api.urls")),
+    path("", include("apps.organisation.api.urls")),
+    path("", include("apps.access.api.urls")),
+    path("", include("apps.solutions.api.urls")),
     path(
         "schema/",
         SpectacularAPIView.as_view(urlconf="config.urls.api_tenant_schema", custom_settings=TENANT_SCHEMA_SETTINGS),

@@ -13,6 +13,13 @@ urlpatterns = [
     path("manage/account/", include("apps.security.portal.urls")),
     path("manage/api-keys/", include("apps.integrations.portal.urls")),
     path("manage/domains/", include("apps.tenancy.portal.urls")),  # issue 4: custom domains
+    path("manage/organisation/import/", include("apps.organisation.importing.urls")),
+    path("manage/organisation/", include("apps.organisation.portal.urls")),
+    path("manage/access/", include("apps.access.portal.urls")),
+    path("manage/solutions/", include("apps.solutions.portal.urls")),
+    path("manage/integrations/", include("apps.integrations.portal.activation_urls")),
+    path("manage/security-policy/", include("apps.policy.portal.urls")),
+    path("manage/branding/", include("apps.branding.portal.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("config.urls.api_tenant")),
     path("healthz", healthz, name="healthz"),

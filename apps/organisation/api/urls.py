@@ -1,0 +1,3 @@
+"""Tenant API endpoints of this app (included by config/urls/api_tenant.py)."""
+
+urlpatterns: list = []

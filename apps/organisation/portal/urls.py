@@ -1,0 +1,6 @@
+"""Portal pages (URL names used by apps/portal/navigation.py)."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "organisation"
+urlpatterns: list = []
