@@ -20,6 +20,11 @@ SCOPE_FAMILIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "invitations": ("Invitations", ("read", "write")),
     # Keys may list keys; only a tenant admin (a person) may create or revoke them.
     "api_keys": ("API keys", ("read",)),
+    # Which endpoints a key may call; which objects it then sees is decided by the role
+    # assignments given to the key (apps.access): a key with no assignment sees no entity or person.
+    "organisation": ("Entities and people", ("read", "write")),
+    "access": ("Roles and assignments", ("read", "write")),
+    "solutions": ("Solution access", ("read", "write")),
 }
 ALL_SCOPES: tuple[str, ...] = tuple(
     f"{family}:{action}" for family, (_, actions) in SCOPE_FAMILIES.items() for action in actions

@@ -16,7 +16,7 @@ from apps.audit.services import audit_record
 from apps.tenancy.context import connection_tenant
 
 from .models import Entity, EntityMembership, EntityType, MemberProfile
-from .signals import entity_membership_added, entity_membership_removed
+from .signals import entity_created, entity_membership_added, entity_membership_removed, entity_moved
 
 
 def _tenant() -> Any:
@@ -93,6 +93,7 @@ def entity_create(
         action="organisation.entity_created", acting_user=acting_user, tenant=_tenant(), target=entity,
         after=_entity_snapshot(entity),
     )  # fmt: skip
+    entity_created.send(sender=Entity, entity=entity, acting_user=acting_user)
     return entity
 
 
@@ -131,6 +132,7 @@ def entity_move(*, entity: Entity, new_parent: Entity, acting_user: Any, reason:
     _parent_check(parent=new_parent, entity=entity)
     _sibling_name_check(name=entity.name, parent=new_parent, exclude_pk=entity.pk)
     before = _entity_snapshot(entity)
+    old_path = entity.path
     entity.parent = new_parent
     entity._history_user = acting_user  # type: ignore[attr-defined]
     entity._change_reason = reason or "moved"  # type: ignore[attr-defined]
@@ -139,6 +141,7 @@ def entity_move(*, entity: Entity, new_parent: Entity, acting_user: Any, reason:
         action="organisation.entity_moved", acting_user=acting_user, tenant=_tenant(), target=entity,
         before=before, after=_entity_snapshot(entity),
     )  # fmt: skip
+    entity_moved.send(sender=Entity, entity=entity, old_path=old_path, acting_user=acting_user)
     return entity
 
 
