@@ -38,6 +38,7 @@ from .admin_actions import (
 )
 from .migrations_state import migration_states
 from .models import Domain, Plan, ProvisioningJob, ProvisioningStep, Tenant, TenantUsageDaily
+from .tenant_browser import available_sections, tenant_browser_urls
 from .usage import usage_series
 
 USAGE_DAYS = 90
@@ -172,13 +173,14 @@ class TenantAdmin(SimpleHistoryAdmin):
         (f"Usage, last {USAGE_DAYS} days", {"fields": ["usage_chart"]}),
         ("Lifecycle", {"fields": LIFECYCLE_FIELDS}),
         ("Security policy", {"fields": ["mfa_required"]}),
+        ("Inside the tenant", {"fields": ["tenant_data"]}),
         (
             "Placement",
             {"fields": ["isolation_level", "db_name", "db_host", "db_port", "db_user"], "classes": ["collapse"]},
         ),
     ]
     readonly_fields = ["id", "slug", "schema_name", "migration_state", "created_at", "updated_at", "plan",
-                       "current_users", "current_storage_gb", "usage_chart", "isolation_level",
+                       "current_users", "current_storage_gb", "usage_chart", "isolation_level", "tenant_data",
                        *LIFECYCLE_FIELDS]  # fmt: skip
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tenant]:
@@ -200,7 +202,7 @@ class TenantAdmin(SimpleHistoryAdmin):
 
     def get_urls(self) -> list[Any]:
         overview = path("schemas/", self.admin_site.admin_view(self.schemas_view), name="tenancy_tenant_schemas")
-        return [overview, *tenant_admin_urls(self), *super().get_urls()]
+        return [overview, *tenant_admin_urls(self), *tenant_browser_urls(self), *super().get_urls()]
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> HttpResponse:
         # New tenants are requested (a provisioning job), never saved as a bare row.
@@ -224,6 +226,16 @@ class TenantAdmin(SimpleHistoryAdmin):
     @admin.display(description="Usage")
     def usage_chart(self, tenant: Tenant) -> SafeString:
         return usage_charts(tenant) if tenant.pk else format_html("")
+
+    @admin.display(description="Organisation and access (read-only)")
+    def tenant_data(self, tenant: Tenant) -> SafeString:
+        if not tenant.pk or tenant.status in (Tenant.Status.REQUESTED, Tenant.Status.DELETED):
+            return format_html("—")
+        links = [
+            (reverse("admin:tenancy_tenant_data", args=[tenant.pk, section.key]), section.label)
+            for section in available_sections()
+        ]
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
     @admin.display(description="Migrations")
     def migration_state(self, tenant: Tenant) -> str:
