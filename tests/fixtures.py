@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from apps.access.services import default_roles_ensure
 from apps.accounts.models import Membership, User
 from apps.accounts.roles import staff_roles_sync
 from apps.accounts.staff_roles import BILLING_ADMIN, SUPPORT
@@ -30,6 +31,7 @@ def _tenant(slug: str, name: str) -> Tenant:
             entity_create(
                 name=name, entity_type=EntityType.objects.get(code="enterprise"), parent=None, acting_user=None
             )
+        default_roles_ensure()  # what the "default_roles" provisioning step gives every real tenant
     return tenant
 
 

@@ -16,23 +16,14 @@ How it fits together (docs/access.md):
 """
 
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q, Value
-from django.db.models.functions import Cast, Coalesce, Concat, Lower
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 
 from apps.audit.history import history_records
-
-
-def _path_expression() -> Any:
-    return Concat(
-        Coalesce(F("parent_path"), Value("/", output_field=models.TextField())),
-        Cast(F("id"), output_field=models.TextField()),
-        Value("/", output_field=models.TextField()),
-        output_field=models.TextField(),
-    )
+from apps.core.paths import MaterialisedPathMixin, path_expression
 
 
 class PermissionCondition(models.TextChoices):
@@ -42,7 +33,7 @@ class PermissionCondition(models.TextChoices):
     SCOPE_ONLY = "scope_only", "The scope entity only (not its subtree)"
 
 
-class Role(models.Model):
+class Role(MaterialisedPathMixin, models.Model):
     """A tenant role. `permissions` is a list of {"permission": "app_label.codename",
     "conditions": ["own_records" | "scope_only", ...]}; the effective set adds every ancestor's."""
 
@@ -56,7 +47,9 @@ class Role(models.Model):
         help_text="The role whose permissions this one inherits.",
     )  # fmt: skip
     parent_path = models.TextField(null=True, blank=True, editable=False)
-    path = models.GeneratedField(expression=_path_expression(), output_field=models.TextField(), db_persist=True)
+    path = models.GeneratedField(
+        expression=path_expression("parent_path"), output_field=models.TextField(), db_persist=True
+    )
     permissions = models.JSONField(default=list, blank=True)
     is_system = models.BooleanField(default=False, editable=False, help_text="Default roles cannot be deleted.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -80,19 +73,6 @@ class Role(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        manager = type(self)._default_manager
-        self.parent_path = (
-            manager.values_list("path", flat=True).get(pk=self.parent_id) if self.parent_id is not None else None
-        )
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "parent" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "parent_path"}
-        adding = self._state.adding
-        super().save(*args, **kwargs)
-        if not adding:
-            self.path = manager.values_list("path", flat=True).get(pk=self.pk)
 
 
 class AssignmentStatus(models.TextChoices):

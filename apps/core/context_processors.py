@@ -13,3 +13,12 @@ def portal_navigation(request: HttpRequest) -> dict[str, object]:
     from apps.portal.navigation import portal_navigation as build
 
     return {"portal_nav": SimpleLazyObject(lambda: build(request))}
+
+
+def branding(request: HttpRequest) -> dict[str, object]:
+    """The branding the requesting person sees (apps.branding; lazily resolved, usually from cache)."""
+    from django.utils.functional import SimpleLazyObject
+
+    from apps.branding.selectors import branding_for_request
+
+    return {"branding": SimpleLazyObject(lambda: branding_for_request(request))}

@@ -1,6 +1,7 @@
 """Outgoing email: render a template set, send it through Django's email backend, record the outcome."""
 
 import logging
+from email.utils import formataddr, parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -29,18 +30,39 @@ def email_render(*, template: str, context: dict[str, Any]) -> tuple[str, str, s
     return subject, text, html
 
 
+def email_branding(*, tenant: Any, context: dict[str, Any]) -> tuple[str, list[str], dict[str, Any]]:
+    """The sender, reply-to and context of an email sent for `tenant` (apps.branding).
+
+    The sender keeps the platform's address with the organisation's display name ("Acme HR
+    <no-reply@...>"); replies go to the organisation's support email when it has one. Templates get
+    `product_name`, `support_email` and `branding` unless the caller passed them.
+    """
+    from apps.branding.selectors import branding_for
+
+    branding = branding_for(tenant=tenant)
+    sender = formataddr((branding.email_sender_name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]))
+    reply_to = [branding.support_email] if branding.support_email else []
+    defaults = {"product_name": branding.product_name, "support_email": branding.support_email, "branding": branding}
+    return sender, reply_to, {**defaults, **context}
+
+
 def email_send(*, template: str, to: str, context: dict[str, Any], tenant: Any = None) -> EmailDelivery:
     """Send one email and record it. Never raises for a delivery failure: the record says `failed`.
 
     Call it from services through `transaction.on_commit`, so a rolled-back write sends nothing.
+    With a tenant, the email carries the tenant's branding (`email_branding`).
     """
     delivery = EmailDelivery.objects.create(
         recipient=to, template=template, tenant=tenant, correlation_id=get_correlation_id()
     )
     try:
+        sender: str = settings.DEFAULT_FROM_EMAIL
+        reply_to: list[str] = []
+        if tenant is not None:
+            sender, reply_to, context = email_branding(tenant=tenant, context=context)
         subject, text, html = email_render(template=template, context=context)
         delivery.subject = subject[:255]
-        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
+        message = EmailMultiAlternatives(subject, text, sender, [to], reply_to=reply_to)
         if html is not None:
             message.attach_alternative(html, "text/html")
         message.send()

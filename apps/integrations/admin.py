@@ -1,36 +1,15 @@
-"""Staff admin: a read-only list of one tenant's API keys.
-
-The admin runs on the platform domain in the public schema, where tenant tables are not on the
-search_path. The changelist therefore takes the tenant from its "tenant" filter and runs (and
-renders) inside that tenant's schema; with no tenant chosen it lists nothing. Only the changelist
-is routed: a key's id means nothing without its tenant, so there is no per-key page.
-"""
+"""Staff admin: read-only lists of one tenant's API keys and integration activations (the tenant
+filter chooses the schema: apps/tenancy/admin_tenant_schema.py)."""
 
 from typing import Any
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, path
-from django_tenants.utils import get_public_schema_name, schema_context
 
-from apps.core.admin_mixins import NoWritesAdminMixin
-from apps.tenancy.models import Tenant
+from apps.tenancy.admin_tenant_schema import TenantFilter, TenantSchemaChangelistAdmin
 
-from .models import ApiKey
-
-
-class TenantFilter(admin.SimpleListFilter):
-    title = "tenant"
-    parameter_name = "tenant"
-
-    def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, str]]:
-        tenants = Tenant.objects.filter(is_template=False).exclude(schema_name=get_public_schema_name())
-        return [(str(pk), name) for pk, name in tenants.order_by("name").values_list("pk", "name")]
-
-    def queryset(self, request: Any, queryset: QuerySet[ApiKey]) -> QuerySet[ApiKey]:
-        return queryset  # the tenant selects the schema (ApiKeyAdmin.changelist_view), not rows
+from .activations import activation_secrets_masked
+from .models import ApiKey, IntegrationActivation
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -51,17 +30,8 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-def chosen_tenant(request: HttpRequest) -> Tenant | None:
-    pk = request.GET.get(TenantFilter.parameter_name, "")
-    tenants = Tenant.objects.filter(is_template=False).exclude(schema_name=get_public_schema_name())
-    try:
-        return tenants.filter(pk=pk).first() if pk else None
-    except (ValueError, ValidationError):  # not a UUID
-        return None
-
-
 @admin.register(ApiKey)
-class ApiKeyAdmin(NoWritesAdminMixin, admin.ModelAdmin):
+class ApiKeyAdmin(TenantSchemaChangelistAdmin):
     list_display = [
         "name",
         "display_prefix",
@@ -81,21 +51,36 @@ class ApiKeyAdmin(NoWritesAdminMixin, admin.ModelAdmin):
     list_per_page = 100
     actions = None
 
-    def get_urls(self) -> list[URLPattern]:
-        info = self.opts.app_label, self.opts.model_name
-        return [path("", self.admin_site.admin_view(self.changelist_view), name="{}_{}_changelist".format(*info))]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[ApiKey]:
-        queryset = super().get_queryset(request)
-        return queryset if chosen_tenant(request) is not None else queryset.none()
+# --- Integration activations (issue 5) --------------------------------------------------------------
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        tenant = chosen_tenant(request)
-        if tenant is None:
-            self.message_user(request, "Choose a tenant in the filter to list its API keys.", messages.INFO)
-            return super().changelist_view(request, extra_context)
-        with schema_context(tenant.schema_name):
-            response = super().changelist_view(request, {**(extra_context or {}), "subtitle": tenant.name})
-            if hasattr(response, "render"):
-                response.render()  # inside the schema: the rows are read while rendering
-        return response
+
+class ActivationStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, str]]:
+        return list(IntegrationActivation.Status.choices)
+
+    def queryset(self, request: Any, queryset: QuerySet[IntegrationActivation]) -> QuerySet[IntegrationActivation]:
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
+@admin.register(IntegrationActivation)
+class IntegrationActivationAdmin(TenantSchemaChangelistAdmin):
+    """One tenant's integration activations, read-only; secrets only masked (like ApiKeyAdmin: the
+    tenant filter chooses the schema, and only the changelist is routed)."""
+
+    list_display = ["integration_code", "status", "configuration", "masked_secrets", "scopes_granted",
+                    "activated_at", "activated_by", "deactivated_at", "deactivated_by"]  # fmt: skip
+    list_display_links = None
+    list_filter = [TenantFilter, ActivationStatusFilter]
+    search_fields = ["integration_code"]
+    list_select_related = ["activated_by", "deactivated_by"]
+    show_full_result_count = False
+    actions = None
+
+    @admin.display(description="Secrets")
+    def masked_secrets(self, activation: IntegrationActivation) -> str:
+        masked = activation_secrets_masked(activation)
+        return ", ".join(f"{key}: {value}" for key, value in sorted(masked.items())) or "—"

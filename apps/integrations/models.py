@@ -97,3 +97,59 @@ class ApiKey(models.Model):
     @property
     def display_prefix(self) -> str:
         return f"nf_{self.prefix}_…"
+
+
+class IntegrationActivationStatus(models.TextChoices):
+    ENABLED = "enabled", "Enabled"
+    DISABLED = "disabled", "Disabled"
+
+
+class IntegrationActivation(models.Model):
+    """One catalogue integration (apps.catalogue.Integration, by code) as this tenant set it up.
+
+    Settings that are not secret are kept as JSON in `configuration`; secrets are one JSON object
+    encrypted with FIELD_ENCRYPTION_KEY (apps.core.crypto) in `secrets_encrypted`, never shown back
+    in full and kept out of history. Writes go through apps.integrations.activations.
+    """
+
+    Status = IntegrationActivationStatus
+
+    id = models.BigAutoField(primary_key=True)
+    integration_code = models.SlugField(max_length=50, unique=True, help_text="A catalogue integration's code.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DISABLED)
+    configuration = models.JSONField(default=dict, blank=True, help_text="Settings that are not secret.")
+    secrets_encrypted = models.TextField(blank=True, default="", editable=False)
+    scopes_granted = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+    deactivated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    # The ciphertext changes on every save and means nothing to a reader: history keeps the rest.
+    history = history_records(excluded_fields=["secrets_encrypted", "updated_at"])
+
+    class Meta:
+        ordering = ["integration_code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=IntegrationActivationStatus.values),
+                name="integrations_activation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="enabled") | Q(activated_at__isnull=False),
+                name="integrations_activation_enabled_has_activated_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.integration_code} ({self.get_status_display()})"
+
+    @property
+    def is_enabled(self) -> bool:
+        return self.status == IntegrationActivationStatus.ENABLED

@@ -17,15 +17,15 @@ depth. Reporting lines between people use the same construction (`manager_path`/
 import re
 import secrets
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Value
-from django.db.models.functions import Cast, Coalesce, Concat, Lower
+from django.db.models.functions import Coalesce, Lower
 
 from apps.audit.history import history_records
+from apps.core.paths import MaterialisedPathMixin, path_expression, path_ids
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 ENTITY_CODE_PATTERN = re.compile(rf"^ENT-[{CODE_ALPHABET}]{{8}}$")
@@ -52,21 +52,6 @@ def validate_entity_code(value: str) -> None:
 def validate_person_code(value: str) -> None:
     if not PERSON_CODE_PATTERN.match(value):
         raise ValidationError("Person codes look like PRS- followed by 8 letters or digits.", code="invalid_code")
-
-
-def _path_expression(parent_path_field: str) -> Any:
-    """`COALESCE(<parent path>, '/') || id::text || '/'` — the generated path column."""
-    return Concat(
-        Coalesce(F(parent_path_field), Value("/", output_field=models.TextField())),
-        Cast(F("id"), output_field=models.TextField()),
-        Value("/", output_field=models.TextField()),
-        output_field=models.TextField(),
-    )
-
-
-def path_ids(path: str) -> list[int]:
-    """The ids in a materialised path, root first: "/1/5/9/" -> [1, 5, 9]."""
-    return [int(part) for part in path.strip("/").split("/") if part]
 
 
 class EntityType(models.Model):
@@ -112,7 +97,7 @@ class EntityQuerySet(models.QuerySet["Entity"]):
         return self.filter(pk__in=ids)
 
 
-class Entity(models.Model):
+class Entity(MaterialisedPathMixin, models.Model):
     """A unit of the customer's organisation: the enterprise at the root, groups, departments, teams."""
 
     Status = EntityStatus
@@ -130,7 +115,7 @@ class Entity(models.Model):
     # Maintained by save() from the parent; the composite foreign key keeps it equal to parent.path.
     parent_path = models.TextField(null=True, blank=True, editable=False)
     path = models.GeneratedField(
-        expression=_path_expression("parent_path"), output_field=models.TextField(), db_persist=True
+        expression=path_expression("parent_path"), output_field=models.TextField(), db_persist=True
     )
     manager = models.ForeignKey(
         "organisation.MemberProfile", null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_entities"
@@ -193,21 +178,6 @@ class Entity(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        # The parent's current path, read fresh: a stale one is refused by the composite foreign key.
-        manager = type(self)._default_manager
-        self.parent_path = (
-            manager.values_list("path", flat=True).get(pk=self.parent_id) if self.parent_id is not None else None
-        )
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "parent" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "parent_path"}
-        adding = self._state.adding
-        super().save(*args, **kwargs)
-        if not adding:
-            # The generated path (and, by cascade, the subtree's) is recomputed by the database.
-            self.path = manager.values_list("path", flat=True).get(pk=self.pk)
-
     @property
     def depth(self) -> int:
         return len(path_ids(self.path)) - 1
@@ -224,7 +194,7 @@ class MemberStatus(models.TextChoices):
     LEFT = "left", "Left the organisation"
 
 
-class MemberProfile(models.Model):
+class MemberProfile(MaterialisedPathMixin, models.Model):
     """A person of the organisation: the tenant's view of a global user (one profile per user).
 
     The reporting line (`manager`) is a materialised path like the entity tree, so the database
@@ -232,6 +202,8 @@ class MemberProfile(models.Model):
     """
 
     Status = MemberStatus
+    path_parent_field = "manager"
+    path_field = "reporting_path"
 
     id = models.BigAutoField(primary_key=True)
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -249,7 +221,7 @@ class MemberProfile(models.Model):
     manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reports")
     manager_path = models.TextField(null=True, blank=True, editable=False)
     reporting_path = models.GeneratedField(
-        expression=_path_expression("manager_path"), output_field=models.TextField(), db_persist=True
+        expression=path_expression("manager_path"), output_field=models.TextField(), db_persist=True
     )
     preferences = models.JSONField(default=dict, blank=True, help_text="Language, time zone, notification choices…")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -288,21 +260,6 @@ class MemberProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user) if self.user_id else self.code
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        manager = type(self)._default_manager
-        self.manager_path = (
-            manager.values_list("reporting_path", flat=True).get(pk=self.manager_id)
-            if self.manager_id is not None
-            else None
-        )
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "manager" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "manager_path"}
-        adding = self._state.adding
-        super().save(*args, **kwargs)
-        if not adding:
-            self.reporting_path = manager.values_list("reporting_path", flat=True).get(pk=self.pk)
 
 
 class EntityMembership(models.Model):

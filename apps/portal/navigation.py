@@ -23,8 +23,10 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Overview", "portal:dashboard"),
     NavEntry("Organisation", "organisation:entity_list"),
     NavEntry("People", "organisation:people_list"),
+    NavEntry("Import directory", "directory-import:upload", admin_only=True),
     NavEntry("Roles", "access:role_list"),
     NavEntry("Assignments", "access:assignment_list"),
+    NavEntry("My access", "access:my_access"),
     NavEntry("Solution access", "solutions:access_list", admin_only=True),
     NavEntry("Members", "members:list", admin_only=True),
     NavEntry("Invitations", "invitations:list", admin_only=True),
@@ -43,7 +45,7 @@ def _is_admin(request: HttpRequest) -> bool:
 
 
 def portal_navigation(request: HttpRequest) -> list[dict[str, Any]]:
-    items = []
+    items: list[dict[str, Any]] = []
     admin = _is_admin(request)
     for entry in NAVIGATION:
         if entry.admin_only and not admin:
@@ -52,8 +54,16 @@ def portal_navigation(request: HttpRequest) -> list[dict[str, Any]]:
             url = reverse(entry.url_name)
         except NoReverseMatch:
             continue
-        current = request.path == url if url == "/manage/" else request.path.startswith(url)
-        items.append({"label": entry.label, "url": url, "current": current})
+        items.append({"label": entry.label, "url": url, "current": False})
+    # The current page is the entry with the longest URL prefix of the path (People, not Organisation,
+    # on /manage/organisation/people/; Overview only on /manage/ itself).
+    matches = [
+        item
+        for item in items
+        if request.path == item["url"] or (item["url"] != "/manage/" and request.path.startswith(item["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["current"] = True
     try:
         from apps.solutions.navigation import solution_navigation
     except ImportError:

@@ -7,7 +7,8 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from .selectors import login_is_locked, mfa_required_for, strong_factors_for
 from .services import lockout_message, login_failure_register, login_refused_while_locked, user_login_succeeded
@@ -40,6 +41,18 @@ class AccountAdapter(DefaultAccountAdapter):
         email = _login_email(credentials)
         if email and login_failure_register(email=email):
             raise ValidationError(lockout_message(), code="account_locked")
+
+    def pre_login(self, request: HttpRequest, user: AbstractBaseUser, **kwargs: Any) -> HttpResponse | None:
+        # After the password, before any second factor: the tenant's security policy (apps.policy)
+        # may refuse this sign-in method or the address it comes from.
+        from apps.policy.enforcement import web_login_refused
+
+        return super().pre_login(request, user, **kwargs) or web_login_refused(request, user)
+
+    def set_password(self, user: AbstractBaseUser, password: str) -> None:
+        # Password change, first password and reset all come here; the policy's expiry counts from it.
+        user.last_password_change = timezone.now()  # type: ignore[attr-defined]
+        super().set_password(user, password)
 
     def login(self, request: HttpRequest, user: AbstractBaseUser) -> None:
         # Called once the whole sign-in (password and any MFA step) has succeeded.

@@ -10,7 +10,7 @@ from django.http import Http404
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from apps.accounts.mfa import FACTOR_TYPES
-from apps.accounts.models import Membership, User
+from apps.accounts.models import User
 from apps.accounts.selectors import active_membership_for
 
 from .models import UserSession
@@ -60,10 +60,12 @@ def mfa_factors_for(*, user: Any) -> QuerySet[Authenticator]:
 
 
 def mfa_required_for(*, user: Any) -> bool:
-    """Staff, and active members of any tenant that requires MFA, must keep a second factor."""
+    """Staff, and active members of any tenant that requires MFA of them, must keep a second factor."""
     if user.is_staff:
         return True
-    return Membership.objects.filter(user=user, status=Membership.Status.ACTIVE, tenant__mfa_required=True).exists()
+    from apps.policy.selectors import policy_mfa_required_anywhere  # the tenant flag or an entity's policy
+
+    return policy_mfa_required_anywhere(user)
 
 
 def strong_factors_for(*, user: Any) -> QuerySet[Authenticator]:
@@ -72,11 +74,16 @@ def strong_factors_for(*, user: Any) -> QuerySet[Authenticator]:
 
 
 def tenant_mfa_enrolment_required(*, user: Any, tenant: Any) -> bool:
-    """An active member of a tenant that requires MFA, without a TOTP or security key yet.
+    """An active member of a tenant that requires MFA of them (the tenant flag, or the security policy
+    of an entity they belong to), without a TOTP or security key yet; run in the tenant's schema.
 
     The portal and session-authenticated API are guarded by TenantMfaPolicyMiddleware; callers that
     authenticate inside a view (API tokens) can ask this too.
     """
-    if tenant is None or not getattr(tenant, "mfa_required", False) or not user.is_authenticated:
+    if tenant is None or not user.is_authenticated:
+        return False
+    from apps.policy.selectors import policy_effective_for_user  # the flag, or an entity's policy (issue 5)
+
+    if not policy_effective_for_user(user, tenant=tenant).mfa_required.value:
         return False
     return active_membership_for(user=user, tenant=tenant) is not None and not strong_factors_for(user=user).exists()

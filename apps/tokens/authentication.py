@@ -47,9 +47,15 @@ class AccessTokenAuthentication(BaseAuthentication):
             raise auth_failed("token_invalid", "This is an API key: send it as “Authorization: Api-Key <key>”.")
         try:
             claims = access_token_read(raw)
-            return self._user_for(claims, tenant=getattr(request, "tenant", None)), claims
+            user = self._user_for(claims, tenant=getattr(request, "tenant", None))
         except TokenError as exc:
             raise auth_failed(exc.code, exc.message) from exc
+        # The tenant's security policy (IP allow-list, allowed sign-in methods, password expiry) applies
+        # to every bearer request: these are authenticated inside the view, after the middleware ran.
+        from apps.policy.authentication import access_token_policy_check
+
+        access_token_policy_check(request, user)
+        return user, claims
 
     def _user_for(self, claims: AccessClaims, *, tenant: Any) -> User:
         if tenant is None or claims.tenant_id != str(tenant.pk):

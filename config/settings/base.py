@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Tracked sessions' last seen (at most once a minute), and the tenant MFA policy (needs messages).
     "apps.security.middleware.UserSessionActivityMiddleware",
+    "apps.policy.middleware.SecurityPolicyMiddleware",  # session timeouts, IP allow-list, password expiry
     "apps.security.middleware.TenantMfaPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -108,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.product",
                 "apps.core.context_processors.portal_navigation",
+                "apps.core.context_processors.branding",
             ],
         },
     },
@@ -177,6 +179,8 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # The minimum length of the person's effective security policy in the current tenant (issue 5).
+    {"NAME": "apps.policy.validators.PolicyMinimumLengthValidator"},
 ]
 
 # --- Internationalisation -----------------------------------------------------------------------
@@ -241,6 +245,10 @@ SPECTACULAR_SETTINGS = {
         # Provisioning jobs and their steps share one set of statuses (issue 4, platform API v1).
         "ProvisioningStatusEnum": "apps.tenancy.models.ProvisioningJobStatus",
         "EmailDeliveryStatusEnum": "apps.emails.models.EmailDeliveryStatus",
+        "EntityStatusEnum": "apps.organisation.models.EntityStatus",
+        "MemberStatusEnum": "apps.organisation.models.MemberStatus",
+        "AssignmentStatusEnum": "apps.access.models.AssignmentStatus",
+        "PermissionConditionEnum": "apps.access.models.PermissionCondition",
     },
 }
 

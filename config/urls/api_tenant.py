@@ -1,8 +1,8 @@
 """Tenant API (/api/v1/ on a tenant's domain): what integrators call."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.branding.views import BrandedSchemaView, BrandedSwaggerView
 from apps.core.api.views import TenantApiRootView
 from apps.tenancy.api.views import CurrentTenantView
 
@@ -26,8 +26,8 @@ urlpatterns = [
     path("", include("apps.solutions.api.urls")),
     path(
         "schema/",
-        SpectacularAPIView.as_view(urlconf="config.urls.api_tenant_schema", custom_settings=TENANT_SCHEMA_SETTINGS),
+        BrandedSchemaView.as_view(urlconf="config.urls.api_tenant_schema", custom_settings=TENANT_SCHEMA_SETTINGS),
         name="schema",
     ),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="tenant-api:schema"), name="docs"),
+    path("docs/", BrandedSwaggerView.as_view(url_name="tenant-api:schema"), name="docs"),
 ]

@@ -1,3 +1,11 @@
-"""Tenant API endpoints of this app (included by config/urls/api_tenant.py)."""
+"""Tenant API endpoints of this app (included by config/urls/api_tenant.py, inside "tenant-api")."""
 
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .views import SolutionAccessViewSet, SolutionListView
+
+router = SimpleRouter()
+router.register("solution-access", SolutionAccessViewSet, basename="solution-access")
+
+urlpatterns = [path("solutions/", SolutionListView.as_view(), name="solution-list"), *router.urls]

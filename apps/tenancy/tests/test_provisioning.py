@@ -12,7 +12,10 @@ from apps.tenancy.tasks import provision_tenant
 
 pytestmark = pytest.mark.django_db
 
-STEPS = ["clone_schema", "primary_domain", "security_policy", "create_root_entity", "invite_first_admin", "mark_active"]
+STEPS = [
+    "clone_schema", "primary_domain", "security_policy", "create_root_entity", "default_roles",
+    "default_security_policy", "invite_first_admin", "activate_integrations", "mark_active",
+]  # fmt: skip
 
 
 def _request(slug="initech", **kwargs):

@@ -2,6 +2,7 @@ import json
 import os
 import secrets
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -9,15 +10,29 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_tenants.utils import tenant_context
 
+from apps.access.services import default_roles_ensure
 from apps.accounts.models import Membership, User
 from apps.accounts.services import tenant_current_users_refresh, user_email_mark_verified
 from apps.accounts.totp import totp_ensure, totp_uri
-from apps.organisation.models import Entity, EntityType
-from apps.organisation.services import entity_create
-from apps.tenancy.models import Tenant
+from apps.integrations.provisioning import activate_integrations
+from apps.organisation.demo import organisation_demo_seed
+from apps.organisation.models import Entity, EntityType, MemberProfile
+from apps.organisation.services import entity_create, entity_membership_add, profile_update
+from apps.policy.services import default_policy_ensure
+from apps.tenancy.models import Plan, Tenant
 from apps.tenancy.services import platform_tenant_ensure, tenant_create, tenant_template_ensure
 
 DEMO_TENANTS = [("acme", "Acme"), ("globex", "Globex")]
+DEMO_PLANS = {"acme": "enterprise", "globex": "starter"}
+# Acme's demo people (email, name, entity, job title). The first signs in (password printed): the acme
+# admin can give her the "manager" role on one department and watch what she then sees.
+ACME_PEOPLE = [
+    ("manager@acme.localhost", "Mia Manager", "Sales", "Sales manager"),
+    ("sam@acme.localhost", "Sam Seller", "Sales North", "Account executive"),
+    ("sara@acme.localhost", "Sara Seller", "Sales South", "Account executive"),
+    ("sue@acme.localhost", "Sue Support", "Support", "Support engineer"),
+    ("oliver@acme.localhost", "Oliver Ops", "Operations", "Operations lead"),
+]
 
 
 class DemoPasswords:
@@ -67,11 +82,15 @@ class Command(BaseCommand):
             email = f"admin@{slug}.localhost"
             lines.append(self._user(email, f"DEMO_{slug.upper()}_PASSWORD", label=f"{name} tenant admin"))
             self._membership(email, tenant)
+            self._plan(tenant, DEMO_PLANS[slug])
+            if slug == "acme":
+                lines.append(self._user("manager@acme.localhost", "DEMO_ACME_MANAGER_PASSWORD", label="Mia Manager"))
+                for person_email, full_name, _entity, _title in ACME_PEOPLE:
+                    self._member(person_email, full_name, tenant)
             with tenant_context(tenant):
-                if not Entity.objects.filter(parent__isnull=True).exists():
-                    entity_create(
-                        name=name, entity_type=EntityType.objects.get(code="enterprise"), parent=None, acting_user=None
-                    )
+                self._organisation(tenant, name, admin=User.objects.get(email=email))
+                if slug == "acme":
+                    self._acme_people()
         self.passwords.save()
         port = os.environ.get("PORT", "8000")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
@@ -103,6 +122,40 @@ class Command(BaseCommand):
             f"    `.venv/bin/python manage.py demo_totp` for the current code; URI: {totp_uri(user, secret)})",
             f"  staff admin recovery codes: {' '.join(codes)}",
         ]
+
+    def _plan(self, tenant: Tenant, plan_name: str) -> None:
+        plan = Plan.objects.filter(name=plan_name).first()
+        if plan is not None and tenant.plan_id is None:
+            Tenant.objects.filter(pk=tenant.pk).update(plan=plan, max_users=plan.max_users)
+            tenant.refresh_from_db()
+
+    def _member(self, email: str, full_name: str, tenant: Tenant) -> None:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email=email, password=None, full_name=full_name)
+        Membership.objects.get_or_create(user=user, tenant=tenant, defaults={"role": Membership.Role.MEMBER})
+        tenant_current_users_refresh(tenant=tenant)
+
+    @transaction.atomic
+    def _organisation(self, tenant: Tenant, name: str, *, admin: User) -> None:
+        """What provisioning gives a real tenant (root, default roles, policy, integrations) + demo units."""
+        if not Entity.objects.filter(parent__isnull=True).exists():
+            entity_create(
+                name=name, entity_type=EntityType.objects.get(code="enterprise"), parent=None, acting_user=None
+            )
+        default_roles_ensure(acting_user=None)
+        default_policy_ensure(acting_user=None)
+        activate_integrations(job=SimpleNamespace(requested_by=None), tenant=tenant)
+        organisation_demo_seed(acting_user=admin)
+
+    @transaction.atomic
+    def _acme_people(self) -> None:
+        for email, _name, entity_name, title in ACME_PEOPLE:
+            profile = MemberProfile.objects.select_related("user").get(user__email=email)
+            if not profile.job_title:
+                profile_update(profile=profile, job_title=title, acting_user=None)
+            entity = Entity.objects.get(name=entity_name)
+            entity_membership_add(profile=profile, entity=entity, is_primary=True, acting_user=None)
 
     def _membership(self, email: str, tenant: Tenant) -> None:
         Membership.objects.get_or_create(
