@@ -34,6 +34,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("API keys", "api-keys:list", admin_only=True),
     NavEntry("Security policy", "policy:overview"),
     NavEntry("Branding", "branding:edit", admin_only=True),
+    NavEntry("Billing", "billing:overview", admin_only=True),
     NavEntry("Domains", "tenant-domains:list", admin_only=True),
     NavEntry("My account", "account:index"),
 ]

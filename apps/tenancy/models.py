@@ -41,6 +41,14 @@ def schema_name_for_slug(slug: str) -> str:
     return "t_" + slug.replace("-", "_")
 
 
+class ProrationRule(models.TextChoices):
+    """How a change to a plan (per direction) is charged (apps.billing.proration)."""
+
+    IMMEDIATE_PRORATED = "immediate_prorated", "At once, prorated for the rest of the period"
+    IMMEDIATE_NO_PRORATION = "immediate_no_proration", "At once, no charge or credit until renewal"
+    AT_RENEWAL = "at_renewal", "At the next renewal"
+
+
 class Plan(models.Model):
     """The plan catalogue: prices per billing cycle, limits and the features a plan unlocks."""
 
@@ -58,6 +66,14 @@ class Plan(models.Model):
     # {"solutions": ["attendance", "tasks", ...], "flags": {"sso": false, "private_label": true}}
     features = models.JSONField(default=dict, blank=True)
     trial_days = models.PositiveIntegerField(default=0)
+    # Proration per direction: moving to this plan from a cheaper one (upgrade) or a dearer one (downgrade).
+    proration_upgrade = models.CharField(
+        max_length=30, choices=ProrationRule.choices, default=ProrationRule.IMMEDIATE_PRORATED
+    )
+    proration_downgrade = models.CharField(
+        max_length=30, choices=ProrationRule.choices, default=ProrationRule.AT_RENEWAL
+    )
+    stripe_product_id = models.CharField(max_length=100, blank=True, default="")
     stripe_price_id_monthly = models.CharField(max_length=100, blank=True, default="")
     stripe_price_id_quarterly = models.CharField(max_length=100, blank=True, default="")
     stripe_price_id_annual = models.CharField(max_length=100, blank=True, default="")
@@ -77,6 +93,11 @@ class Plan(models.Model):
             ),
             models.CheckConstraint(condition=Q(max_storage_gb__gte=0), name="tenancy_plan_storage_not_negative"),
             models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="tenancy_plan_currency_iso"),
+            models.CheckConstraint(
+                condition=Q(proration_upgrade__in=ProrationRule.values)
+                & Q(proration_downgrade__in=ProrationRule.values),
+                name="tenancy_plan_proration_valid",
+            ),
         ]
 
     def __str__(self) -> str:

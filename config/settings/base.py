@@ -45,6 +45,8 @@ SHARED_APPS = [
     "apps.emails",  # every outgoing email and its delivery record (platform technical log)
     "apps.tokens",  # user API tokens (access/refresh families) belong to the global user
     "apps.catalogue",  # the solution and integration catalogues: public reference data for every tenant
+    "apps.reference",  # countries with currency and tax: platform reference data
+    "apps.billing",  # subscriptions, invoices, payments: platform billing lives in public
 ]
 
 TENANT_APPS = [

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("apps.organisation.api.urls")),
     path("", include("apps.access.api.urls")),
     path("", include("apps.solutions.api.urls")),
+    path("", include("apps.billing.api.urls")),
     path(
         "schema/",
         BrandedSchemaView.as_view(urlconf="config.urls.api_tenant_schema", custom_settings=TENANT_SCHEMA_SETTINGS),

@@ -14,5 +14,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls.api_platform_schema"), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/platform/", include("config.urls.api_platform")),
+    path("billing/webhooks/", include("apps.billing.webhook_urls")),
     path("healthz", healthz, name="healthz"),
 ]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("manage/integrations/", include("apps.integrations.portal.activation_urls")),
     path("manage/security-policy/", include("apps.policy.portal.urls")),
     path("manage/branding/", include("apps.branding.portal.urls")),
+    path("manage/billing/", include("apps.billing.portal.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("config.urls.api_tenant")),
     path("healthz", healthz, name="healthz"),

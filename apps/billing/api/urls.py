@@ -1,0 +1,3 @@
+"""Tenant API billing endpoints (included at /api/v1/)."""
+
+urlpatterns: list = []
