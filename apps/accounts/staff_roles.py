@@ -42,6 +42,7 @@ STAFF_ROLES: dict[str, tuple[Rule, ...]] = {
         Rule("tenancy", "*", VIEW),
         Rule("accounts", "membership", VIEW),
         Rule("billing", "*", ALL),
+        Rule("reference", "country", ALL),  # tax rates and currencies billing depends on
         Rule("djstripe", "*", ALL),
         Rule("audit", "*", VIEW),
     ),

@@ -149,7 +149,9 @@ class SubscriptionChange(models.Model):
     to_status = models.CharField(max_length=20, blank=True, default="")
     effective_at = models.DateTimeField()
     applied_at = models.DateTimeField(null=True, blank=True)
-    proration_amount = models.DecimalField(**MONEY, default=Decimal("0"), help_text="Net, before tax; may be negative.")
+    proration_amount = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal("0"), help_text="Net, before tax; may be negative."
+    )
     currency = models.CharField(max_length=3, default="AUD")
     invoice = models.ForeignKey("billing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     acting_user = models.ForeignKey(
@@ -187,7 +189,7 @@ class Coupon(models.Model):
     name = models.CharField(max_length=100)
     discount_type = models.CharField(max_length=20, choices=DiscountType.choices)
     percent_off = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
-    amount_off = models.DecimalField(**MONEY, null=True, blank=True)
+    amount_off = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True, default="", help_text="Required for a fixed amount.")
     duration = models.CharField(max_length=20, choices=CouponDuration.choices, default=CouponDuration.ONCE)
     duration_periods = models.PositiveIntegerField(null=True, blank=True, help_text="For repeating coupons.")
@@ -317,11 +319,13 @@ class Invoice(models.Model):
     tax_rate = models.DecimalField(max_digits=6, decimal_places=4, default=Decimal("0"))
     tax_inclusive = models.BooleanField(default=False)
     tax_number_label = models.CharField(max_length=30, blank=True, default="")
-    subtotal = models.DecimalField(**MONEY, default=Decimal("0"), help_text="Net of lines before discounts.")
-    discount_total = models.DecimalField(**MONEY, default=Decimal("0"))
-    tax_total = models.DecimalField(**MONEY, default=Decimal("0"))
-    total = models.DecimalField(**MONEY, default=Decimal("0"))
-    amount_paid = models.DecimalField(**MONEY, default=Decimal("0"))
+    subtotal = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal("0"), help_text="Net of lines before discounts."
+    )
+    discount_total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    tax_total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    amount_paid = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
     billing_email = models.EmailField(blank=True, default="")
     billing_name = models.CharField(max_length=200, blank=True, default="")
     billing_country = models.CharField(max_length=2, blank=True, default="")
@@ -388,9 +392,9 @@ class InvoiceLine(models.Model):
     description = models.CharField(max_length=255)
     quantity = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("1"))
     unit_amount = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal("0"))
-    amount = models.DecimalField(**MONEY)
-    tax_amount = models.DecimalField(**MONEY, default=Decimal("0"))
-    total = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    tax_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    total = models.DecimalField(max_digits=14, decimal_places=2)
     period_start = models.DateTimeField(null=True, blank=True)
     period_end = models.DateTimeField(null=True, blank=True)
 
@@ -413,8 +417,8 @@ class CreditNote(models.Model):
     sequence_number = models.PositiveBigIntegerField()
     number = models.CharField(max_length=40)
     reason = models.CharField(max_length=255)
-    amount = models.DecimalField(**MONEY)
-    tax_amount = models.DecimalField(**MONEY, default=Decimal("0"))
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    tax_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
     currency = models.CharField(max_length=3)
     refund_payment = models.ForeignKey(
         "billing.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
@@ -517,7 +521,7 @@ class Payment(models.Model):
     payment_method = models.ForeignKey(
         PaymentMethod, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
     )
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
     attempt = models.PositiveIntegerField(default=1)

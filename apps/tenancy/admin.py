@@ -306,8 +306,9 @@ class PlanAdminForm(forms.ModelForm):
     class Meta:
         model = Plan
         fields = ["name", "display_name", "description", "currency", *PRICE_FIELDS, "max_users", "max_storage_gb",
-                  "api_calls_per_day", "features", "trial_days", "stripe_price_id_monthly",
-                  "stripe_price_id_quarterly", "stripe_price_id_annual", "is_active", "display_order"]  # fmt: skip
+                  "api_calls_per_day", "features", "trial_days", "proration_upgrade", "proration_downgrade",
+                  "stripe_product_id", "stripe_price_id_monthly", "stripe_price_id_quarterly",
+                  "stripe_price_id_annual", "is_active", "display_order"]  # fmt: skip
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -323,8 +324,9 @@ class PlanAdminForm(forms.ModelForm):
 class PlanAdmin(SimpleHistoryAdmin):
     form = PlanAdminForm
     list_display = ["name", "display_name", "currency", *PRICE_FIELDS, "max_users", "max_storage_gb",
-                    "api_calls_per_day", "trial_days", "is_active", "display_order"]  # fmt: skip
-    list_filter = ["is_active", "currency"]
+                    "api_calls_per_day", "trial_days", "proration_upgrade", "proration_downgrade", "is_active",
+                    "display_order"]  # fmt: skip
+    list_filter = ["is_active", "currency", "proration_upgrade", "proration_downgrade"]
     search_fields = ["name", "display_name"]
     list_select_related: list[str] = []
     readonly_fields = ["created_at", "updated_at"]

@@ -251,6 +251,9 @@ SPECTACULAR_SETTINGS = {
         "MemberStatusEnum": "apps.organisation.models.MemberStatus",
         "AssignmentStatusEnum": "apps.access.models.AssignmentStatus",
         "PermissionConditionEnum": "apps.access.models.PermissionCondition",
+        "SubscriptionStatusEnum": "apps.billing.models.SubscriptionStatus",
+        "InvoiceStatusEnum": "apps.billing.models.InvoiceStatus",
+        "BillingCycleEnum": "apps.billing.models.BillingCycle",
     },
 }
 
@@ -275,6 +278,15 @@ STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=False)
 STRIPE_TEST_SECRET_KEY = env("STRIPE_TEST_SECRET_KEY", default="")
 STRIPE_LIVE_SECRET_KEY = env("STRIPE_LIVE_SECRET_KEY", default="")
 DJSTRIPE_WEBHOOK_SECRET = env("DJSTRIPE_WEBHOOK_SECRET", default="")
+# Where the stripe client sends requests: unset means Stripe's API (dj-stripe warns when it is set);
+# tests point it at the local stub (tests/stripe_stub.py).
+if env("STRIPE_API_HOST", default=""):
+    STRIPE_API_HOST = env("STRIPE_API_HOST")
+# The signing secret of our webhook endpoint /billing/webhooks/stripe/ (else DJSTRIPE_WEBHOOK_SECRET).
+BILLING_STRIPE_WEBHOOK_SECRET = env("BILLING_STRIPE_WEBHOOK_SECRET", default="")
+# Dunning: days after each failed payment attempt before the next; the tenant is suspended after the last.
+BILLING_DUNNING_RETRY_DAYS = [1, 3, 5, 7]
+BILLING_INVOICE_DUE_DAYS = env.int("BILLING_INVOICE_DUE_DAYS", default=7)
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
 

@@ -46,7 +46,8 @@ def test_a_sent_email_is_recorded_with_tenant_and_correlation_id(acme):
     finally:
         reset_correlation_id(token)
     (message,) = mail.outbox
-    assert message.subject == "You are invited to join Acme on NIDIA Flow"
+    # Sent for a tenant, the email carries the tenant's product name (its branding, else the product's).
+    assert message.subject == "You are invited to join Acme on NIDIA Flow Back Office"
     assert message.alternatives[0][1] == "text/html"
     delivery.refresh_from_db()
     assert delivery.status == EmailDelivery.Status.SENT and delivery.sent_at is not None
@@ -111,7 +112,7 @@ def test_an_invitation_travels_through_a_real_smtp_server(
     ((mail_from, recipients, message),) = smtp_server.messages
     assert recipients == ["smtp@example.test"]
     assert "no-reply@" in mail_from
-    assert message["Subject"] == "You are invited to join Acme on NIDIA Flow"
+    assert message["Subject"] == "You are invited to join Acme on NIDIA Flow Back Office"
     parts = {
         part.get_content_type(): part.get_payload(decode=True).decode()
         for part in message.walk()

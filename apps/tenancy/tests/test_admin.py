@@ -208,6 +208,7 @@ PLAN_FORM = {
     "price_quarterly": "140.00", "price_annual": "-1.00", "max_users": "20", "max_storage_gb": "5",
     "api_calls_per_day": "5000", "features": "{}", "trial_days": "14", "stripe_price_id_monthly": "",
     "stripe_price_id_quarterly": "", "stripe_price_id_annual": "", "is_active": "on", "display_order": "3",
+    "proration_upgrade": "immediate_prorated", "proration_downgrade": "at_renewal", "stripe_product_id": "",
 }  # fmt: skip
 
 

@@ -1,3 +1,4 @@
+import datetime as dt
 import json
 import os
 import secrets
@@ -8,12 +9,16 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from apps.access.services import default_roles_ensure
 from apps.accounts.models import Membership, User
 from apps.accounts.services import tenant_current_users_refresh, user_email_mark_verified
 from apps.accounts.totp import totp_ensure, totp_uri
+from apps.billing.models import PaymentMethod, Subscription
+from apps.billing.portal.services import payment_method_add
+from apps.billing.services import subscription_create
 from apps.integrations.provisioning import activate_integrations
 from apps.organisation.demo import organisation_demo_seed
 from apps.organisation.models import Entity, EntityType, MemberProfile
@@ -24,6 +29,7 @@ from apps.tenancy.services import platform_tenant_ensure, tenant_create, tenant_
 
 DEMO_TENANTS = [("acme", "Acme"), ("globex", "Globex")]
 DEMO_PLANS = {"acme": "enterprise", "globex": "starter"}
+DEMO_COUNTRIES = {"acme": "AU", "globex": "GB"}  # GST 10 % exclusive; VAT 20 % inclusive
 # Acme's demo people (email, name, entity, job title). The first signs in (password printed): the acme
 # admin can give her the "manager" role on one department and watch what she then sees.
 ACME_PEOPLE = [
@@ -87,6 +93,7 @@ class Command(BaseCommand):
                 lines.append(self._user("manager@acme.localhost", "DEMO_ACME_MANAGER_PASSWORD", label="Mia Manager"))
                 for person_email, full_name, _entity, _title in ACME_PEOPLE:
                     self._member(person_email, full_name, tenant)
+            self._billing(tenant)
             with tenant_context(tenant):
                 self._organisation(tenant, name, admin=User.objects.get(email=email))
                 if slug == "acme":
@@ -127,7 +134,26 @@ class Command(BaseCommand):
         plan = Plan.objects.filter(name=plan_name).first()
         if plan is not None and tenant.plan_id is None:
             Tenant.objects.filter(pk=tenant.pk).update(plan=plan, max_users=plan.max_users)
-            tenant.refresh_from_db()
+        if not tenant.country or not tenant.billing_email:
+            Tenant.objects.filter(pk=tenant.pk).update(
+                country=tenant.country or DEMO_COUNTRIES.get(tenant.slug, ""),
+                billing_email=tenant.billing_email or f"billing@{tenant.slug}.localhost",
+            )
+        tenant.refresh_from_db()
+
+    @transaction.atomic
+    def _billing(self, tenant: Tenant) -> None:
+        """A subscription that started a month ago (so `manage.py billing_run` has a period to bill
+        today) and, for Acme, a test card on file."""
+        if tenant.plan is None or Subscription.objects.filter(tenant=tenant).exists():
+            return
+        seats = Membership.objects.filter(tenant=tenant, status=Membership.Status.ACTIVE).count()
+        started = timezone.now() - dt.timedelta(days=31)
+        subscription_create(tenant=tenant, plan=tenant.plan, billing_cycle="monthly", quantity=max(seats, 1),
+                            acting_user=None, now=started)  # fmt: skip
+        if tenant.slug == "acme" and not PaymentMethod.objects.filter(tenant=tenant).exists():
+            payment_method_add(tenant=tenant, brand="visa", last4="4242", exp_month=12,
+                               exp_year=timezone.now().year + 3, acting_user=None)  # fmt: skip
 
     def _member(self, email: str, full_name: str, tenant: Tenant) -> None:
         user = User.objects.filter(email=email).first()

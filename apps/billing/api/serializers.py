@@ -1,0 +1,120 @@
+"""Tenant API billing serializers: plans, the subscription, change previews and invoices."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from apps.billing.models import (
+    BillingCycle,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Subscription,
+    SubscriptionChange,
+    SubscriptionStatus,
+)
+from apps.billing.portal.selectors import renewal_amount
+from apps.tenancy.models import Plan
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "read_only": True}
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Plan
+        fields = ["name", "display_name", "description", "currency", "price_monthly", "price_quarterly",
+                  "price_annual", "max_users", "max_storage_gb", "api_calls_per_day", "trial_days"]  # fmt: skip
+        read_only_fields = fields
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    plan = PlanSerializer(read_only=True)
+    status = serializers.ChoiceField(choices=SubscriptionStatus.choices, read_only=True)
+    billing_cycle = serializers.ChoiceField(choices=BillingCycle.choices, read_only=True)
+    renewal_amount = serializers.SerializerMethodField(help_text="Plan charge of the next period, before tax.")
+
+    class Meta:
+        model = Subscription
+        fields = ["id", "plan", "billing_cycle", "quantity", "currency", "status", "trial_end", "current_period_start",
+                  "current_period_end", "cancel_at_period_end", "renewal_amount"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_renewal_amount(self, subscription: Subscription) -> str:
+        return f"{renewal_amount(subscription):.2f}"
+
+
+class ChangeRequestSerializer(serializers.Serializer):
+    plan = serializers.SlugRelatedField(slug_field="name", queryset=Plan.objects.all(), required=False,
+                                        help_text="Plan name; omitted: keep the current plan.")  # fmt: skip
+    billing_cycle = serializers.ChoiceField(choices=BillingCycle.choices, required=False,
+                                            help_text="Omitted: keep the current cycle.")  # fmt: skip
+    quantity = serializers.IntegerField(min_value=1, required=False, help_text="Seats; omitted: keep them.")
+
+
+class PreviewLineSerializer(serializers.Serializer):
+    description = serializers.CharField(read_only=True)
+    amount = serializers.DecimalField(**MONEY, help_text="Net, before tax; negative for a credit.")
+    tax_amount = serializers.DecimalField(**MONEY)
+    total = serializers.DecimalField(**MONEY)
+
+
+class ChangePreviewSerializer(serializers.Serializer):
+    rule = serializers.CharField(read_only=True, help_text="immediate_prorated, immediate_no_proration or at_renewal.")
+    direction = serializers.CharField(read_only=True, help_text="upgrade, downgrade or none.")
+    effective_at = serializers.DateTimeField(read_only=True)
+    immediate = serializers.BooleanField(read_only=True)
+    lines = PreviewLineSerializer(many=True, read_only=True)
+    subtotal = serializers.DecimalField(**MONEY)
+    tax_total = serializers.DecimalField(**MONEY)
+    total = serializers.DecimalField(**MONEY, help_text="Charged now (an invoice is issued when positive).")
+    currency = serializers.CharField(read_only=True)
+    next_period_amount = serializers.DecimalField(**MONEY, help_text="The renewal charge after the change.")
+
+
+class SubscriptionChangeSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="scheduled (at renewal) or applied.")
+    kind = serializers.CharField(read_only=True, help_text="plan, cycle or quantity.")
+    invoice = serializers.SerializerMethodField(help_text="The proration invoice's id, when one was issued.")
+    subscription = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SubscriptionChange
+        fields = ["kind", "status", "effective_at", "applied_at", "proration_amount", "currency", "invoice",
+                  "subscription"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_invoice(self, change: SubscriptionChange) -> str | None:
+        return str(change.invoice.uuid) if change.invoice_id and change.invoice else None
+
+    def get_subscription(self, change: SubscriptionChange) -> dict[str, Any]:
+        return dict(SubscriptionSerializer(change.subscription).data)
+
+
+class InvoiceLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InvoiceLine
+        fields = ["kind", "description", "quantity", "unit_amount", "amount", "tax_amount", "total", "period_start",
+                  "period_end"]  # fmt: skip
+        read_only_fields = fields
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    status = serializers.ChoiceField(choices=InvoiceStatus.choices, read_only=True)
+    amount_due = serializers.DecimalField(**MONEY)
+
+    class Meta:
+        model = Invoice
+        fields = ["id", "number", "status", "currency", "billing_reason", "period_start", "period_end", "issued_at",
+                  "due_at", "paid_at", "tax_name", "tax_rate", "tax_inclusive", "subtotal", "discount_total",
+                  "tax_total", "total", "amount_paid", "amount_due"]  # fmt: skip
+        read_only_fields = fields
+
+
+class InvoiceDetailSerializer(InvoiceSerializer):
+    lines = InvoiceLineSerializer(many=True, read_only=True)
+
+    class Meta(InvoiceSerializer.Meta):
+        fields = [*InvoiceSerializer.Meta.fields, "lines"]
+        read_only_fields = fields

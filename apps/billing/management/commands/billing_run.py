@@ -1,0 +1,33 @@
+"""Run the billing run now (what the daily beat task does): `manage.py billing_run [--now ISO] [--workers N]`."""
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django_tenants.utils import schema_context
+
+from apps.billing.run import billing_run
+
+
+class Command(BaseCommand):
+    help = "Renew every subscription whose period has ended: issue invoices, charge them, advance periods."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--now", help="Run as of this ISO 8601 time (default: now; naive means UTC).")
+        parser.add_argument("--workers", type=int, default=1, help="Worker processes (default 1).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        now = None
+        if options["now"]:
+            try:
+                now = datetime.fromisoformat(options["now"])
+            except ValueError as exc:
+                raise CommandError(f"--now: {exc}") from exc
+            if now.tzinfo is None:
+                now = now.replace(tzinfo=UTC)
+        if options["workers"] < 1:
+            raise CommandError("--workers must be at least 1.")
+        with schema_context("public"):
+            result = billing_run(now=now, workers=options["workers"])
+        self.stdout.write(json.dumps(result, default=str))

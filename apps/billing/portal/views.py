@@ -1,0 +1,167 @@
+"""Portal: the organisation's billing (/manage/billing/). Tenant admins only.
+
+A plan, cycle or seat change is always previewed first (change_preview: lines, tax, total, when it
+takes effect); nothing changes until the admin confirms (change_apply).
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views import View
+
+from apps.accounts.access import TenantAdminRequiredMixin
+from apps.billing.models import PaymentMethod, Subscription
+
+from . import services as portal_services
+from .forms import BillingEmailForm, ChangeForm, PaymentMethodForm
+from .selectors import live_subscription, renewal_amount, tenant_invoice_get, tenant_invoices
+
+OVERVIEW = "billing:overview"
+RECENT_INVOICES = 12
+
+
+class OverviewView(TenantAdminRequiredMixin, View):
+    template_name = "billing/overview.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template_name, self.context(request))
+
+    @staticmethod
+    def context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+        tenant = request.tenant  # type: ignore[attr-defined]
+        subscription = live_subscription(tenant)
+        scheduled = (
+            list(subscription.changes.filter(status="scheduled").select_related("to_plan")) if subscription else []
+        )
+        return {
+            "subscription": subscription,
+            "renewal_amount": renewal_amount(subscription) if subscription else None,
+            "scheduled_changes": scheduled,
+            "invoices": list(tenant_invoices(tenant)[:RECENT_INVOICES]),
+            "payment_methods": portal_services.payment_methods_list(tenant=tenant),
+            "email_form": extra.pop("email_form", None)
+            or BillingEmailForm(initial={"billing_email": tenant.billing_email}),
+            **extra,
+        }  # fmt: skip
+
+
+class ChangeView(TenantAdminRequiredMixin, View):
+    """GET: the form. POST without "confirm": the preview. POST with "confirm": apply, then back."""
+
+    template_name = "billing/change.html"
+
+    def _subscription(self, request: HttpRequest) -> Subscription:
+        subscription = live_subscription(request.tenant)  # type: ignore[attr-defined]
+        if subscription is None:
+            raise Http404("This organisation has no subscription to change.")
+        return subscription
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        subscription = self._subscription(request)
+        return render(request, self.template_name, {"form": ChangeForm(subscription=subscription),
+                                                    "subscription": subscription})  # fmt: skip
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        from apps.billing import services
+
+        subscription = self._subscription(request)
+        form = ChangeForm(request.POST, subscription=subscription)
+        preview = None
+        if form.is_valid():
+            wanted = {"plan": form.cleaned_data["plan"], "billing_cycle": form.cleaned_data["billing_cycle"],
+                      "quantity": form.cleaned_data["quantity"]}  # fmt: skip
+            try:
+                if request.POST.get("confirm"):
+                    change = services.change_apply(subscription=subscription, acting_user=request.user, **wanted)
+                    messages.success(request, _applied(change))
+                    return HttpResponseRedirect(reverse(OVERVIEW))
+                preview = services.change_preview(subscription=subscription, **wanted)
+            except ValidationError as exc:
+                form.add_service_error(exc)
+        status = 200 if form.is_valid() and not form.errors else 400
+        return render(request, self.template_name, {"form": form, "subscription": subscription, "preview": preview},
+                      status=status)  # fmt: skip
+
+
+def _applied(change: Any) -> str:
+    if change.status == "scheduled":
+        return f"Your change is scheduled for the renewal on {change.effective_at:%Y-%m-%d}."
+    if change.invoice_id:
+        return f"Your change was applied. Invoice {change.invoice} was issued for the difference."
+    return "Your change was applied."
+
+
+class InvoiceListView(TenantAdminRequiredMixin, View):
+    template_name = "billing/invoice_list.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        from django.core.paginator import Paginator
+
+        page = Paginator(tenant_invoices(request.tenant), 50).get_page(request.GET.get("page"))  # type: ignore[attr-defined]
+        return render(request, self.template_name, {"invoices": page, "page_obj": page})
+
+
+class InvoiceView(TenantAdminRequiredMixin, View):
+    """The printable invoice (billing-core's rendering), only of this organisation."""
+
+    def get(self, request: HttpRequest, uuid: Any) -> HttpResponse:
+        from apps.billing import invoices
+
+        invoice = tenant_invoice_get(tenant=request.tenant, uuid=uuid)  # type: ignore[attr-defined]
+        return HttpResponse(invoices.invoice_render_html(invoice))
+
+
+class BillingEmailView(TenantAdminRequiredMixin, View):
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = BillingEmailForm(request.POST)
+        if not form.is_valid():
+            return render(
+                request, OverviewView.template_name, OverviewView.context(request, email_form=form), status=400
+            )
+        portal_services.billing_email_update(tenant=request.tenant, billing_email=form.cleaned_data["billing_email"],  # type: ignore[attr-defined]
+                                             acting_user=request.user)  # fmt: skip
+        messages.success(request, "The billing email was saved.")
+        return HttpResponseRedirect(reverse(OVERVIEW))
+
+
+class PaymentMethodAddView(TenantAdminRequiredMixin, View):
+    template_name = "billing/payment_method_form.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template_name, {"form": PaymentMethodForm()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = PaymentMethodForm(request.POST)
+        if form.is_valid():
+            try:
+                method = portal_services.payment_method_add(tenant=request.tenant, acting_user=request.user,  # type: ignore[attr-defined]
+                                                            **form.cleaned_data)  # fmt: skip
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, f"{method} was added.")
+                return HttpResponseRedirect(reverse(OVERVIEW))
+        return render(request, self.template_name, {"form": form}, status=400)
+
+
+class PaymentMethodActionView(TenantAdminRequiredMixin, View):
+    """POST only: make a method the default, or remove it (its history stays)."""
+
+    action = ""
+
+    def post(self, request: HttpRequest, uuid: Any) -> HttpResponse:
+        try:
+            method = portal_services.payment_method_get(tenant=request.tenant, uuid=uuid)  # type: ignore[attr-defined]
+        except PaymentMethod.DoesNotExist:
+            raise Http404("No such payment method.") from None
+        if self.action == "default":
+            portal_services.payment_method_set_default(method=method, acting_user=request.user)
+            messages.success(request, f"{method} is now used for payments.")
+        else:
+            portal_services.payment_method_remove(method=method, acting_user=request.user)
+            messages.success(request, f"{method} was removed.")
+        return HttpResponseRedirect(reverse(OVERVIEW))

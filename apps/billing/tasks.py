@@ -1,0 +1,40 @@
+"""Celery entry points of billing (beat schedules registered by tenancy migration 0008): thin
+wrappers that switch to the public schema, where billing lives, and call the services."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from celery import shared_task
+from django_tenants.utils import schema_context
+
+from .alerts import alerts_run
+from .dunning import dunning_run
+from .run import billing_run
+
+
+def _when(now: str | None) -> datetime | None:
+    if not now:
+        return None
+    parsed = datetime.fromisoformat(now)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@shared_task(name="billing.run")
+def run(now: str | None = None) -> dict[str, Any]:
+    """Daily (01:00 UTC): renew due subscriptions. A duplicate delivery finds nothing left to do."""
+    with schema_context("public"):
+        return billing_run(now=_when(now))
+
+
+@shared_task(name="billing.dunning")
+def dunning(now: str | None = None) -> dict[str, int]:
+    """Hourly: retry failed payments that are due; suspend after the last, reactivate once paid."""
+    with schema_context("public"):
+        return dunning_run(now=_when(now))
+
+
+@shared_task(name="billing.alerts")
+def alerts(now: str | None = None) -> dict[str, int]:
+    """Daily (02:00 UTC): usage near plan limits and cards expiring, emailed once each."""
+    with schema_context("public"):
+        return alerts_run(now=_when(now))
