@@ -120,9 +120,12 @@ def subscriptions_settle(*, now: datetime) -> int:
 
 
 def invoices_due_for_attempt(*, now: datetime) -> list[int]:
-    """Open invoices to charge now: retries whose time has come, and period invoices never attempted
-    (the billing run's first attempt, or one a crash interrupted)."""
-    first = Q(billing_reason="period", payment_attempts=0, next_payment_attempt_at__isnull=True, issued_at__lte=now)
+    """Open invoices to charge now: retries whose time has come, and period or proration invoices never
+    attempted (the billing run's first attempt, one a crash interrupted, or an immediate upgrade's)."""
+    first = Q(
+        billing_reason__in=["period", "proration"], payment_attempts=0, next_payment_attempt_at__isnull=True,
+        issued_at__lte=now,
+    )  # fmt: skip
     return list(
         Invoice.objects.filter(status=InvoiceStatus.OPEN)
         .filter(Q(next_payment_attempt_at__lte=now) | first)

@@ -108,3 +108,25 @@ def test_suspension_when_the_tenant_is_already_suspended_keeps_the_lifecycle_unt
     subscription.refresh_from_db()
     acme.refresh_from_db()
     assert subscription.status == "suspended" and acme.suspension_reason == "Abuse report"
+
+
+def test_an_immediate_upgrades_proration_invoice_is_charged_by_the_next_dunning_pass(acme):
+    from apps.billing.models import Invoice
+    from apps.billing.services import change_apply
+
+    from .test_payments import plan_make
+
+    tenant = billed(acme)
+    subscription = subscription_make(tenant)
+    card_add(tenant)
+    bigger = plan_make("brun-bigger", price="200.00")
+    halfway = T0 + timedelta(days=15, hours=12)  # March has 31 days: half of it is left
+    change = change_apply(subscription=subscription, plan=bigger, acting_user=None, now=halfway)
+    invoice = Invoice.objects.get(idempotency_key=f"change:{change.pk}")
+    assert invoice.status == "open" and invoice.billing_reason == "proration" and invoice.payment_attempts == 0
+
+    counts = dunning.dunning_run(now=halfway + timedelta(minutes=5))
+
+    invoice.refresh_from_db()
+    assert counts["attempted"] == 1 and counts["succeeded"] == 1
+    assert invoice.status == "paid" and Payment.objects.filter(invoice=invoice, status="succeeded").count() == 1
