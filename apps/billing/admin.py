@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin_mixins import NoWritesAdminMixin, ReadOnlyAdminMixin
+from apps.core.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInlineMixin
 
 from .dashboard import dashboard_context
 from .models import (
@@ -40,11 +40,6 @@ from .models import (
 from .portal.forms import ChangeForm
 
 
-class ReadOnlyInline(NoWritesAdminMixin):
-    extra = 0
-    can_delete = False
-
-
 def _all_fields(model: Any) -> list[str]:
     return [f.name for f in model._meta.fields]
 
@@ -52,7 +47,7 @@ def _all_fields(model: Any) -> list[str]:
 # --- Subscriptions ---------------------------------------------------------------------------------
 
 
-class SubscriptionChangeInline(ReadOnlyInline, admin.TabularInline):
+class SubscriptionChangeInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = SubscriptionChange
     fields = readonly_fields = ("created_at", "kind", "status", "from_plan", "to_plan", "from_cycle", "to_cycle",
                                 "from_quantity", "to_quantity", "effective_at", "applied_at", "proration_amount",
@@ -147,20 +142,20 @@ def _applied_message(change: SubscriptionChange) -> str:
 # --- Invoices --------------------------------------------------------------------------------------
 
 
-class InvoiceLineInline(ReadOnlyInline, admin.TabularInline):
+class InvoiceLineInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = InvoiceLine
     fields = readonly_fields = ("position", "kind", "description", "quantity", "unit_amount", "amount",
                                 "tax_amount", "total", "period_start", "period_end")  # fmt: skip
 
 
-class CreditNoteInline(ReadOnlyInline, admin.TabularInline):
+class CreditNoteInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = CreditNote
     fields = readonly_fields = ("number", "created_at", "reason", "amount", "tax_amount", "currency",
                                 "acting_user")  # fmt: skip
     show_change_link = True
 
 
-class PaymentInline(ReadOnlyInline, admin.TabularInline):
+class PaymentInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = Payment
     fields = readonly_fields = ("created_at", "attempt", "status", "amount", "currency", "provider",
                                 "failure_code", "failure_reason")  # fmt: skip

@@ -21,3 +21,10 @@ class ReadOnlyAdminMixin(NoWritesAdminMixin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [field.name for field in self.model._meta.fields]  # type: ignore[attr-defined]
+
+
+class ReadOnlyInlineMixin(NoWritesAdminMixin):
+    """Inlines that only show related rows: no blank extra forms, no delete boxes."""
+
+    extra = 0
+    can_delete = False

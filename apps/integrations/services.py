@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.tenancy.context import connection_tenant
 
 from .models import ApiKey
 from .scopes import scopes_normalise, scopes_validate
@@ -22,11 +23,6 @@ PREFIX_ALPHABET = string.ascii_lowercase + string.digits
 
 def api_key_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def _current_tenant() -> Any:
-    # django-tenants sets it on the connection (request middleware, tenant_context).
-    return getattr(connection, "tenant", None)
 
 
 def _new_prefix() -> str:
@@ -78,7 +74,7 @@ def api_key_create(
     audit_record(
         action="api_key.created",
         acting_user=acting_user,
-        tenant=_current_tenant(),
+        tenant=connection_tenant(),
         target=api_key,
         after=_snapshot(api_key),
     )
@@ -96,7 +92,7 @@ def api_key_revoke(*, api_key: ApiKey, acting_user: Any) -> ApiKey:
     api_key.full_clean()
     api_key.save(update_fields=["revoked_at", "revoked_by"])
     audit_record(
-        action="api_key.revoked", acting_user=acting_user, tenant=_current_tenant(), target=api_key,
+        action="api_key.revoked", acting_user=acting_user, tenant=connection_tenant(), target=api_key,
         before={"status": "active"}, after={**_snapshot(api_key), "status": "revoked"},
     )  # fmt: skip
     return api_key

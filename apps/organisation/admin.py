@@ -1,8 +1,9 @@
 """Staff admin of one tenant's organisation: entity types, entities and people, to look at only.
 
 Changes go through the tenant's own pages and API (services with audit). These admins read tenant
-tables, so they only work while the connection is on a tenant's schema (the staff per-tenant
-browser runs them there); on the public schema they are hidden rather than failing.
+tables, so they only work while the connection is on a tenant's schema (the tenant-schema admin);
+on the public schema they are hidden rather than failing. Staff on the platform domain browse a
+tenant's organisation through apps/tenancy/tenant_browser.py instead.
 """
 
 from typing import Any
@@ -13,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django_tenants.utils import get_public_schema_name
 
-from apps.core.admin_mixins import NoWritesAdminMixin, ReadOnlyAdminMixin
+from apps.core.admin_mixins import NoWritesAdminMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin
 
 from .models import Certification, Entity, EntityMembership, EntityType, MemberProfile, Skill
 
@@ -53,10 +54,7 @@ class EntityAdmin(TenantSchemaAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         return entity.depth
 
 
-class _ReadOnlyInline(NoWritesAdminMixin, admin.TabularInline):
-    extra = 0
-    can_delete = False
-
+class _ReadOnlyInline(ReadOnlyInlineMixin, admin.TabularInline):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [field.name for field in self.model._meta.fields]
 

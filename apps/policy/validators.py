@@ -7,6 +7,8 @@ from django.db import connection
 from django.utils.translation import ngettext
 from django_tenants.utils import get_public_schema_name
 
+from apps.tenancy.context import connection_tenant
+
 from .selectors import policy_effective_for_user
 
 
@@ -42,6 +44,8 @@ class PolicyMinimumLengthValidator:
             or getattr(connection, "schema_name", "") == get_public_schema_name()
         ):
             return None
-        tenant = getattr(connection, "tenant", None)
+        tenant = connection_tenant()  # schema_context() leaves a FakeTenant on the connection
+        if tenant is None:
+            return None
         policy = policy_effective_for_user(user, tenant=tenant, use_cache=not user._state.adding)
         return int(policy.password_min_length.value)

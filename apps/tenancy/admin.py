@@ -25,7 +25,7 @@ from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.audit.services import audit_record
-from apps.core.admin_mixins import NoWritesAdminMixin
+from apps.core.admin_mixins import NoWritesAdminMixin, ReadOnlyInlineMixin
 
 from .admin_actions import (
     archive_tenants,
@@ -92,16 +92,11 @@ def usage_charts(tenant: Tenant) -> SafeString:
 # --- Inlines ---------------------------------------------------------------------------------------
 
 
-class ReadOnlyInlineMixin(NoWritesAdminMixin):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-
 class DomainInline(ReadOnlyInlineMixin, admin.TabularInline):
     """Read-only: domains are added and verified through apps/tenancy/domains.py (token, DNS check)."""
 
     model = Domain
+    show_change_link = True
     fields = readonly_fields = ("domain", "is_primary", "verification_status", "verified_at", "last_checked_at",
                                 "last_check_error", "tls_status")  # fmt: skip
 
@@ -127,6 +122,7 @@ def _seconds(value: float | None) -> str:
 class ProvisioningJobInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = ProvisioningJob
     fk_name = "tenant"
+    show_change_link = True
     fields = readonly_fields = ("status", "attempts", "admin_email", "created_at", "started_at", "finished_at",
                                 "duration", "steps", "error")  # fmt: skip
 

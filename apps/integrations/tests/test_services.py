@@ -85,3 +85,13 @@ def test_touch_writes_at_most_once_a_minute(acme, acme_admin, django_assert_num_
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now() - timedelta(seconds=61))
         api_key_touch(api_key=ApiKey.objects.get(pk=api_key.pk), ip_address="10.0.0.4")
         assert ApiKey.objects.get(pk=api_key.pk).last_used_ip == "10.0.0.4"
+
+
+def test_a_key_created_under_schema_context_is_audited_in_its_tenants_chain(acme, acme_admin):
+    """schema_context() leaves a FakeTenant on the connection; the audit event still names the tenant."""
+    from django_tenants.utils import schema_context
+
+    with schema_context(acme.schema_name):
+        api_key_create(name="Schema context key", scopes=["tenant:read"], acting_user=acme_admin)
+    event = AuditEvent.objects.filter(action="api_key.created").latest("id")
+    assert event.tenant_id == acme.pk
