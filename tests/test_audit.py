@@ -130,15 +130,24 @@ def test_audit_verify_exits_with_code_1_on_a_break():
             cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_no_update_delete")
         return events[0].id
 
+    def unforge() -> None:  # committed rows outlive the test: leave no broken chain for later tests
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_no_update_delete")
+            cursor.execute("DELETE FROM audit_auditevent WHERE chain = %s", [str(tenant.pk)])
+            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_no_update_delete")
+
     forged_id = _committed(forge)
-    result = subprocess.run(
-        [sys.executable, "manage.py", "audit_verify", "--chain", str(tenant.pk)],
-        cwd=settings.BASE_DIR,
-        env=subprocess_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "manage.py", "audit_verify", "--chain", str(tenant.pk)],
+            cwd=settings.BASE_DIR,
+            env=subprocess_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        _committed(unforge)
     assert result.returncode == 1, result.stderr
     assert f"id={forged_id}" in result.stderr
 

@@ -36,6 +36,10 @@ STAFF_ROLES: dict[str, tuple[Rule, ...]] = {
         Rule("emails", "*", VIEW),
         Rule("audit", "*", VIEW),
         Rule("support", "*", ("view", "add", "change")),
+        Rule("webhooks", "*", VIEW),  # tenants ask support why their endpoint stopped receiving
+        Rule("logs", "*", VIEW),  # API requests and errors by correlation id, to answer tickets
+        Rule("sysconfig", "*", VIEW),  # system settings and validation rules: super admins change them
+        Rule("reference", "tenantcompanyrecord", VIEW),  # the customer's company details (ABN, GST)
     ),
     # Writes billing; reads tenants; never tenant security settings or staff.
     BILLING_ADMIN: (
@@ -43,6 +47,9 @@ STAFF_ROLES: dict[str, tuple[Rule, ...]] = {
         Rule("accounts", "membership", VIEW),
         Rule("billing", "*", ALL),
         Rule("reference", "country", ALL),  # tax rates and currencies billing depends on
+        Rule("reference", "*", VIEW),
+        Rule("reference", "tenantcompanyrecord", ("view", "change")),  # tax id, ABN lookups
+        Rule("sysconfig", "*", VIEW),
         Rule("djstripe", "*", ALL),
         Rule("audit", "*", VIEW),
     ),

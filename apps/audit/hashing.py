@@ -13,7 +13,7 @@ def _iso(value: datetime) -> str:
 
 
 def event_payload(event: Any) -> dict[str, Any]:
-    return {
+    payload = {
         "uuid": str(event.uuid),
         "chain": event.chain,
         "sequence": event.sequence,
@@ -30,6 +30,11 @@ def event_payload(event: Any) -> dict[str, Any]:
         "correlation_id": event.correlation_id,
         "created_at": _iso(event.created_at),
     }
+    if (getattr(event, "hash_version", 1) or 1) >= 2:
+        # Version 2: the client IP is hashed as its pseudonym (stored in ip_pseudonym).
+        payload["ip_address"] = event.ip_pseudonym or None
+        payload["v"] = 2
+    return payload
 
 
 def compute_hash(event: Any, prev_hash: str) -> str:

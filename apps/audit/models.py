@@ -42,6 +42,11 @@ class AuditEvent(models.Model):
     created_at = models.DateTimeField(editable=False)
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)
+    # 1: rows written before the pseudonym vault (hash over the raw ip_address column).
+    # 2: personal values are pseudonyms (apps.audit.pseudonyms); the client IP's pseudonym lives in
+    #    ip_pseudonym (the inet column stays NULL) and is hashed in ip_address's place.
+    hash_version = models.PositiveSmallIntegerField(default=1, db_default=1, editable=False)
+    ip_pseudonym = models.CharField(max_length=80, blank=True, default="", db_default="", editable=False)
 
     class Meta:
         ordering = ["-id"]
@@ -57,3 +62,34 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} #{self.sequence} ({self.chain})"
+
+
+class PiiVault(models.Model):
+    """The real value behind an audit pseudonym ``pii:<hmac>``, encrypted at rest.
+
+    GDPR erasure deletes a subject's rows: the audit rows keep only the pseudonym, their hashes
+    (computed over the pseudonym) stay valid. This table is deliberately NOT append-only.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    pseudonym = models.CharField(max_length=80, unique=True)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    # HMAC of the normalised value alone: erasure finds every pseudonym of an email or a name.
+    value_digest = models.CharField(max_length=64, db_index=True)
+    value_encrypted = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "PII vault entry"
+        verbose_name_plural = "PII vault"
+        indexes = [models.Index(fields=["subject"], name="audit_piivault_subject")]
+
+    def __str__(self) -> str:
+        return self.pseudonym

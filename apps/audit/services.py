@@ -9,6 +9,9 @@ from apps.core.correlation import get_client, get_correlation_id
 
 from .hashing import GENESIS_HASH, compute_hash
 from .models import PLATFORM_CHAIN, AuditEvent
+from .pseudonyms import Pseudonymiser
+
+HASH_VERSION = 2
 
 
 def _jsonable(value: Any) -> Any:
@@ -33,11 +36,16 @@ def audit_record(
     after: Any = None,
     ip_address: str | None = None,
     user_agent: str | None = None,
+    subject_user: Any = None,
 ) -> AuditEvent:
     """Append one event to the tenant's (or the platform's) audit chain.
 
     Writers of one chain are serialised by a transaction-scoped advisory lock, so two concurrent
     writers cannot both link to the same previous row (the unique constraints back this up).
+
+    Personal values (emails, names, phone numbers, the client IP and user agent) are stored as
+    pseudonyms whose real value sits in the PII vault (``apps.audit.pseudonyms``), keyed to the
+    person they are about: ``subject_user``, else the target when it is a user, else the actor.
     """
     chain = _chain_for(tenant)
     with connection.cursor() as cursor:
@@ -48,6 +56,13 @@ def audit_record(
         target_type = target_type or target._meta.label_lower
         target_id = target_id or str(target.pk)
     is_user = acting_user is not None and getattr(acting_user, "is_authenticated", False)
+    if subject_user is None and target is not None and target._meta.label_lower == "accounts.user":
+        subject_user = target
+    subject_id = subject_user.pk if subject_user is not None else (acting_user.pk if is_user else None)
+    pii = Pseudonymiser(subject_id)
+    actor_pii = Pseudonymiser(acting_user.pk if is_user else None)  # the client is the actor's
+    raw_ip = ip_address if ip_address is not None else client_ip
+    raw_agent = (user_agent if user_agent is not None else client_agent)[:512]
     event = AuditEvent(
         chain=chain,
         sequence=(last["sequence"] + 1) if last else 1,
@@ -57,14 +72,17 @@ def audit_record(
         action=action,
         target_type=target_type,
         target_id=str(target_id),
-        before=_jsonable(before),
-        after=_jsonable(after),
-        ip_address=ip_address if ip_address is not None else client_ip,
-        user_agent=(user_agent if user_agent is not None else client_agent)[:512],
+        before=pii.payload(_jsonable(before)),
+        after=pii.payload(_jsonable(after)),
+        ip_address=None,
+        ip_pseudonym=actor_pii.value(raw_ip) or "",
+        user_agent=actor_pii.value(raw_agent) or "",
+        hash_version=HASH_VERSION,
         correlation_id=get_correlation_id(),
         created_at=timezone.now(),
         prev_hash=last["hash"] if last else GENESIS_HASH,
     )
     event.hash = compute_hash(event, event.prev_hash)
+    Pseudonymiser.store(pii, actor_pii)
     event.save(force_insert=True)
     return event

@@ -1,19 +1,23 @@
 from typing import Any
 
-from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
+
+from apps.sysconfig.readers import api_key_rate
 
 from .models import ApiKey
 
 
 class ApiKeyRateThrottle(SimpleRateThrottle):
-    """API_KEY_RATE requests per key; requests not made with a key are not counted here."""
+    """ratelimit.api_per_minute requests per key (a system setting; API_KEY_RATE is its fallback).
+
+    Requests not made with a key are not counted here.
+    """
 
     scope = "api_key"
 
     def get_rate(self) -> str:
         # Read on every request (not at import, as DRF's THROTTLE_RATES is) so the setting can change.
-        return settings.API_KEY_RATE
+        return api_key_rate()
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:
         if not isinstance(request.auth, ApiKey):

@@ -35,7 +35,12 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Security policy", "policy:overview"),
     NavEntry("Branding", "branding:edit", admin_only=True),
     NavEntry("Billing", "billing:overview", admin_only=True),
+    NavEntry("Webhooks", "webhooks:list", admin_only=True),
+    NavEntry("Activity", "timeline:activity", admin_only=True),
+    NavEntry("Support", "support:list", admin_only=True),
+    NavEntry("Platform settings", "platform-settings:list", admin_only=True),
     NavEntry("Domains", "tenant-domains:list", admin_only=True),
+    NavEntry("Privacy", "privacy:overview"),
     NavEntry("My account", "account:index"),
 ]
 

@@ -225,9 +225,11 @@ class TenantAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="Organisation and access (read-only)")
     def tenant_data(self, tenant: Tenant) -> SafeString:
-        if not tenant.pk or tenant.status in (Tenant.Status.REQUESTED, Tenant.Status.DELETED):
+        if not tenant.pk:
             return format_html("—")
-        links = [
+        if tenant.status in (Tenant.Status.REQUESTED, Tenant.Status.DELETED):  # no schema, but a timeline
+            return format_html('<a href="{}">Timeline</a>', reverse("timeline-admin:tenant", args=[tenant.pk]))
+        links = [(reverse("timeline-admin:tenant", args=[tenant.pk]), "Timeline")] + [
             (reverse("admin:tenancy_tenant_data", args=[tenant.pk, section.key]), section.label)
             for section in available_sections()
         ]

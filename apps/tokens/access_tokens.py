@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core import signing
 from django.utils import timezone
+
+from apps.sysconfig.readers import access_token_minutes
 
 from .errors import token_error
 
@@ -29,7 +30,7 @@ class AccessClaims:
 
 
 def access_token_lifetime() -> timedelta:
-    return timedelta(minutes=settings.ACCESS_TOKEN_LIFETIME_MINUTES)
+    return timedelta(minutes=access_token_minutes())
 
 
 def access_token_issue(*, user: Any, tenant: Any, family: Any, now: datetime | None = None) -> tuple[str, datetime]:

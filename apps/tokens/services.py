@@ -9,7 +9,6 @@ from typing import Any
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +28,7 @@ from apps.security.services import (
     login_failure_register,
     login_refused_while_locked,
 )
+from apps.sysconfig.readers import refresh_token_days
 
 from .access_tokens import access_token_issue
 from .errors import TokenError, token_error
@@ -55,7 +55,7 @@ def _refresh_token_new(*, family: RefreshTokenFamily, now: datetime) -> tuple[Re
     raw = REFRESH_TOKEN_PREFIX + secrets.token_urlsafe(48)
     token = RefreshToken(
         family=family, token_hash=refresh_token_hash(raw), prefix=raw[:12], issued_at=now,
-        expires_at=now + timedelta(days=settings.REFRESH_TOKEN_LIFETIME_DAYS),
+        expires_at=now + timedelta(days=refresh_token_days()),
     )  # fmt: skip
     token.full_clean(validate_unique=False)  # 384 random bits: a hash collision is the database's to refuse
     token.save()

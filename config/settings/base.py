@@ -47,6 +47,13 @@ SHARED_APPS = [
     "apps.catalogue",  # the solution and integration catalogues: public reference data for every tenant
     "apps.reference",  # countries with currency and tax: platform reference data
     "apps.billing",  # subscriptions, invoices, payments: platform billing lives in public
+    # Issue 7 (platform operations): all public; each row that concerns a tenant carries its tenant id.
+    "apps.sysconfig",  # typed system settings and validation rules: one set for the platform
+    "apps.support",  # support tickets are worked by platform staff across tenants
+    "apps.webhooks",  # outbound endpoints and deliveries: one delivery queue across tenants
+    "apps.logs",  # technical logs (API requests, errors): one retention job for the platform
+    "apps.gdpr",  # GDPR requests span the public schema and every tenant schema of the person
+    "apps.timeline",  # no tables of its own: a merged read of the tables above
 ]
 
 TENANT_APPS = [
@@ -74,6 +81,7 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
     "apps.core.middleware.CorrelationIdMiddleware",
+    "apps.logs.middleware.ApiRequestLogMiddleware",  # /api/ only: buffers a log row in Redis, no query
     "apps.tenancy.middleware.TenantMiddleware",
     # Right after routing: suspended, archived (read-only), deleted and not-yet-active tenants (issue 4).
     "apps.tenancy.status_middleware.TenantStatusMiddleware",
@@ -147,7 +155,9 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 # New users must verify their email before they can sign in.
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
-ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 1  # verification links last 24 hours (seed 004)
+# Verification links last 24 hours (seed 004); the system setting tokens.verification_hours overrides this
+# (apps/sysconfig/readers.py bridges allauth), and ratelimit.login_per_minute the per-IP login_failed rate.
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 1
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
@@ -173,11 +183,14 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGI
 LOCKOUT_MAX_FAILED_ATTEMPTS = env.int("LOCKOUT_MAX_FAILED_ATTEMPTS", default=5)
 LOCKOUT_MINUTES = env.int("LOCKOUT_MINUTES", default=15)
 
+# The minimum length is the system setting password.min_length (apps.sysconfig, staff edit it in the
+# admin); PASSWORD_MIN_LENGTH seeds it and is the fallback when the settings table cannot be read.
+PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=12)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=12)},
+        "NAME": "apps.sysconfig.readers.SettingMinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -252,8 +265,18 @@ SPECTACULAR_SETTINGS = {
         "AssignmentStatusEnum": "apps.access.models.AssignmentStatus",
         "PermissionConditionEnum": "apps.access.models.PermissionCondition",
         "SubscriptionStatusEnum": "apps.billing.models.SubscriptionStatus",
+        "WebhookDeliveryStatusEnum": "apps.webhooks.models.DeliveryStatus",
+        "WebhookEventTypeEnum": "apps.webhooks.catalogue.EVENT_CHOICES",
         "InvoiceStatusEnum": "apps.billing.models.InvoiceStatus",
         "BillingCycleEnum": "apps.billing.models.BillingCycle",
+        "TicketStatusEnum": "apps.support.models.TicketStatus",
+        "TicketPriorityEnum": "apps.support.models.TicketPriority",
+        "TicketCategoryEnum": "apps.support.models.TicketCategory",
+        "GdprRequestStatusEnum": "apps.gdpr.models.GdprRequestStatus",
+        "GdprRequestKindEnum": "apps.gdpr.models.GdprRequestKind",
+        "ConsentPurposeEnum": "apps.gdpr.models.ConsentPurpose",
+        "ConsentSourceEnum": "apps.gdpr.models.ConsentSource",
+        "LogArchiveStatusEnum": "apps.logs.models.LogArchiveStatus",
     },
 }
 
@@ -289,6 +312,19 @@ BILLING_DUNNING_RETRY_DAYS = [1, 3, 5, 7]
 BILLING_INVOICE_DUE_DAYS = env.int("BILLING_INVOICE_DUE_DAYS", default=7)
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
+
+# --- GDPR (apps.gdpr, docs/gdpr.md) ----------------------------------------------------------------
+# Where access-request archives (ZIP of JSON + manifest) are written; served only to staff and the person.
+GDPR_EXPORT_ROOT = env("GDPR_EXPORT_ROOT", default=str(BASE_DIR / ".data" / "gdpr"))
+
+# --- Technical logs and retention (apps.logs, docs/retention.md) -------------------------------
+TECH_LOG_RETENTION_DAYS = env.int("TECH_LOG_RETENTION_DAYS", default=90)
+AUDIT_RETENTION_YEARS = env.int("AUDIT_RETENTION_YEARS", default=7)  # audit and history: never pruned by a task
+ARCHIVE_ROOT = env("ARCHIVE_ROOT", default=str(BASE_DIR / ".data" / "archive"))
+# Share of successful /api/ requests logged (errors are always logged).
+API_REQUEST_LOG_SAMPLE_RATE = env.float("API_REQUEST_LOG_SAMPLE_RATE", default=1.0)
+API_REQUEST_LOG_BUFFER_KEY = env("API_REQUEST_LOG_BUFFER_KEY", default="logs:api_requests")
+API_REQUEST_LOG_BUFFER_MAX = env.int("API_REQUEST_LOG_BUFFER_MAX", default=200_000)
 
 # --- Logging ------------------------------------------------------------------------------------
 LOGGING = {
@@ -326,11 +362,18 @@ INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=7)
 INVITATION_MAX_RESENDS_PER_DAY = 3
 
 # --- API tokens and integrator API keys ---------------------------------------------------------
-# Members' API tokens: a short-lived signed access token and a rotating refresh token.
+# Members' API tokens: a short-lived signed access token and a rotating refresh token. These values
+# (and API_KEY_RATE) seed and back the system settings tokens.* / ratelimit.* (apps.sysconfig).
 ACCESS_TOKEN_LIFETIME_MINUTES = env.int("ACCESS_TOKEN_LIFETIME_MINUTES", default=15)
 REFRESH_TOKEN_LIFETIME_DAYS = env.int("REFRESH_TOKEN_LIFETIME_DAYS", default=7)
 # Requests each integrator API key may make (DRF rate: "<n>/<sec|min|hour|day>").
 API_KEY_RATE = env("API_KEY_RATE", default="600/min")
+
+# --- Australian Business Register (issue 7, apps.reference.abr) -----------------------------------
+# The ABR JSON web service; ABR_GUID is the authentication GUID the ABR issues on registration.
+ABR_BASE_URL = env("ABR_BASE_URL", default="https://abr.business.gov.au/json/")
+ABR_GUID = env("ABR_GUID", default="")
+ABR_TIMEOUT_SECONDS = env.float("ABR_TIMEOUT_SECONDS", default=10.0)
 
 # --- Usage and domains (issue 4, apps.tenancy.usage / apps.tenancy.domains) ---------------------
 # Resolver that checks custom domains' `_nidia-verification.<domain>` TXT records (tests run their own).

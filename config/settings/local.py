@@ -15,3 +15,8 @@ STRIPE_TEST_SECRET_KEY = env("STRIPE_TEST_SECRET_KEY", default="sk_test_" + "0" 
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 PUBLIC_URL_SCHEME = env("PUBLIC_URL_SCHEME", default="http")
 PUBLIC_URL_PORT = env("PUBLIC_URL_PORT", default=env("PORT", default="8000"))
+
+# Outbound webhooks (apps/webhooks): local receivers are plain http on 127.0.0.1 in development and
+# tests; production keeps both off (HTTPS to public addresses only).
+WEBHOOKS_ALLOW_HTTP = True
+WEBHOOKS_ALLOW_PRIVATE = True

@@ -4,11 +4,15 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("FIELD_ENCRYPTION_KEY", "test-only-field-encryption-key-0123456789")
-# Redis database 15 keeps tests away from a developer's running worker on database 0.
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+# Redis database 15 keeps tests away from a developer's running worker on database 0; with
+# pytest-xdist each worker takes its own database below it (gw0 → 14, gw1 → 13, …), so one worker's
+# cache flush or queue never touches another's.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_REDIS_DB = 14 - int(_XDIST_WORKER[2:]) if _XDIST_WORKER.startswith("gw") and _XDIST_WORKER[2:].isdigit() else 15
+os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:6379/{max(_REDIS_DB, 1)}")
 
-from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import *  # noqa: F403, E402
+from .base import DATABASES, env  # noqa: E402
 
 DEBUG = False
 ALLOWED_HOSTS = ["*"]  # tests use custom domains too; routing decides what is served
@@ -33,3 +37,8 @@ DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}
 CELERY_TASK_DEFAULT_QUEUE = f"nidia-{TEST_DATABASE_NAME}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 DEMO_CREDENTIALS_FILE = None
+
+# Outbound webhooks (apps/webhooks): local receivers are plain http on 127.0.0.1 in development and
+# tests; production keeps both off (HTTPS to public addresses only).
+WEBHOOKS_ALLOW_HTTP = True
+WEBHOOKS_ALLOW_PRIVATE = True

@@ -25,6 +25,11 @@ urlpatterns = [
     path("", include("apps.access.api.urls")),
     path("", include("apps.solutions.api.urls")),
     path("", include("apps.billing.api.urls")),
+    path("", include("apps.webhooks.api.urls")),
+    path("", include("apps.timeline.api.urls")),
+    path("", include("apps.support.api.urls")),
+    path("", include("apps.sysconfig.api.urls")),  # issue 7: public platform settings
+    path("", include("apps.gdpr.api.urls")),  # issue 7: own consents and data exports
     path(
         "schema/",
         BrandedSchemaView.as_view(urlconf="config.urls.api_tenant_schema", custom_settings=TENANT_SCHEMA_SETTINGS),

@@ -9,6 +9,7 @@ from apps.core.views import healthz
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/timeline/", include("apps.timeline.admin_urls")),  # per-tenant timeline (staff)
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls.api_platform_schema"), name="schema"),

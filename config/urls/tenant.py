@@ -21,6 +21,11 @@ urlpatterns = [
     path("manage/security-policy/", include("apps.policy.portal.urls")),
     path("manage/branding/", include("apps.branding.portal.urls")),
     path("manage/billing/", include("apps.billing.portal.urls")),
+    path("manage/webhooks/", include("apps.webhooks.portal.urls")),
+    path("manage/activity/", include("apps.timeline.portal_urls")),
+    path("manage/support/", include("apps.support.portal.urls")),
+    path("manage/settings/", include("apps.sysconfig.portal.urls")),  # issue 7: public platform settings
+    path("manage/privacy/", include("apps.gdpr.portal.urls")),  # issue 7: GDPR consents and exports
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("config.urls.api_tenant")),
     path("healthz", healthz, name="healthz"),

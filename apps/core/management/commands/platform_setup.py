@@ -34,6 +34,10 @@ class Command(BaseCommand):
         call_command("sync_staff_roles", **quiet)
         self.step("Loading reference data")
         call_command("load_reference_data", **quiet)
+        self.step("Seeding support SLA targets per plan and priority (existing rows are kept)")
+        from apps.support.sla import sla_policies_seed
+
+        sla_policies_seed()
         if not options["no_demo"]:
             self.step("Seeding demo data")
             call_command("seed_demo")

@@ -98,14 +98,28 @@ class Command(BaseCommand):
                 self._organisation(tenant, name, admin=User.objects.get(email=email))
                 if slug == "acme":
                     self._acme_people()
+        self._operations()
         self.passwords.save()
         port = os.environ.get("PORT", "8000")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"  Staff admin:  http://{settings.PLATFORM_DOMAIN}:{port}/admin/")
         for slug, _ in DEMO_TENANTS:
             self.stdout.write(f"  Portal:       http://{slug}.{settings.PLATFORM_DOMAIN}:{port}/manage/")
+        self.stdout.write("  Webhooks:     acme's endpoint posts to http://127.0.0.1:8765/acme; "
+                          "run `manage.py webhooks_receive` to see the signed events")  # fmt: skip
         for line in lines:
             self.stdout.write(line)
+
+    def _operations(self) -> None:
+        """Issue 7's demo data, each app's own idempotent `demo_seed`: a support ticket, a webhook endpoint,
+        consents, the acme company record."""
+        from apps.gdpr.demo import demo_seed as gdpr_demo
+        from apps.reference.demo import demo_seed as reference_demo
+        from apps.support.demo import demo_seed as support_demo
+        from apps.webhooks.demo import demo_seed as webhooks_demo
+
+        for seed in (reference_demo, support_demo, webhooks_demo, gdpr_demo):
+            seed(stdout=None)  # quiet: every run prints the same summary (tests compare two runs)
 
     @transaction.atomic
     def _user(self, email: str, env_name: str, *, label: str, superuser: bool = False) -> str:

@@ -1,0 +1,1 @@
+"""GDPR requests (access, rectification, erasure) and consent records (issue 7)."""

@@ -1,0 +1,92 @@
+"""Tenant API: the signed-in person's own consents and data exports (/api/v1/privacy/...).
+
+Any active member of the tenant, signed in (session or access token); integrator API keys are
+refused (`api_key_not_allowed`): consent and personal data are the person's own business.
+"""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.access import IsTenantMember
+from apps.accounts.api.errors import CodedErrorsMixin
+
+from ..models import GdprRequest, GdprRequestKind
+from ..services import consent_latest, consent_set, gdpr_request_create
+from .serializers import ConsentChangeSerializer, ConsentSerializer, ExportRequestSerializer
+
+WHO = "The signed-in member, about themselves only; API keys are refused (`api_key_not_allowed`)."
+
+
+def _django_error(exc: DjangoValidationError) -> ValidationError:
+    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
+
+
+class ConsentView(CodedErrorsMixin, APIView):
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(
+        summary="List my consents",
+        description=f"The person's current consent per purpose (their latest record for each). {WHO}",
+        responses=ConsentSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        latest = consent_latest(user=request.user)
+        rows = sorted(latest.values(), key=lambda record: record.purpose)
+        return Response(ConsentSerializer(rows, many=True).data)
+
+    @extend_schema(
+        summary="Grant or withdraw a consent",
+        description=f"Appends a record (source `api`); the latest record per purpose is the current choice. {WHO}",
+        request=ConsentChangeSerializer,
+        responses={201: ConsentSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = ConsentChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            record = consent_set(
+                user=request.user, purpose=serializer.validated_data["purpose"],
+                granted=serializer.validated_data["granted"], source="api", acting_user=request.user,
+                tenant=request.tenant, evidence=serializer.validated_data.get("evidence") or {},  # type: ignore[attr-defined]
+            )  # fmt: skip
+        except DjangoValidationError as exc:
+            raise _django_error(exc) from exc
+        return Response(ConsentSerializer(record).data, status=status.HTTP_201_CREATED)
+
+
+class ExportView(CodedErrorsMixin, APIView):
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(
+        summary="List my data exports",
+        description=(
+            f"The person's access (export) requests, newest first, with a signed download link when ready. {WHO}"
+        ),
+        responses=ExportRequestSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        rows = GdprRequest.objects.filter(subject=request.user, kind=GdprRequestKind.ACCESS).order_by("-requested_at")
+        return Response(ExportRequestSerializer(rows[:50], many=True).data)
+
+    @extend_schema(
+        summary="Request an export of my data",
+        description=(
+            "Registers an access request (due within 30 days; usually ready in minutes): a ZIP of JSON files "
+            f"covering the platform and every organisation the person belongs to. {WHO}"
+        ),
+        request=None,
+        responses={201: ExportRequestSerializer},
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            created = gdpr_request_create(subject=request.user, kind=GdprRequestKind.ACCESS, acting_user=request.user)
+        except DjangoValidationError as exc:
+            raise _django_error(exc) from exc
+        return Response(ExportRequestSerializer(created).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,211 @@
+"""GDPR requests and consent: the write side.
+
+Request lifecycle: received -> in_progress -> completed | failed, or received -> rejected. Every
+state change is written to history and to the audit log (platform chain, subject = the person).
+The export and erasure themselves live in ``export.py`` and ``erasure.py`` and run as Celery tasks.
+"""
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from apps.audit.services import audit_record
+
+from .models import OPEN_STATUSES, ConsentPurpose, ConsentRecord, ConsentSource, GdprRequest, GdprRequestKind
+
+Status = GdprRequest.Status
+
+
+def email_hash(email: str) -> str:
+    key = f"gdpr-email:{settings.SECRET_KEY}".encode()
+    return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
+def _next_number() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('public.gdpr_request_number_seq')")
+        (value,) = cursor.fetchone()
+    return f"GDPR-{value:06d}"
+
+
+def _save(request: GdprRequest, acting_user: Any, **kwargs: Any) -> None:
+    request._history_user = acting_user if getattr(acting_user, "pk", None) else None  # type: ignore[attr-defined]
+    request.save(**kwargs)
+
+
+def _audit(request: GdprRequest, action: str, acting_user: Any, before: Any = None, after: Any = None) -> None:
+    audit_record(
+        action=f"gdpr.{action}",
+        acting_user=acting_user,
+        tenant=None,
+        target=request,
+        before=before,
+        after=after,
+        subject_user=request.subject,
+    )
+
+
+@transaction.atomic
+def gdpr_request_create(
+    *, subject: Any, kind: str, acting_user: Any, notes: str = "", enqueue: bool = True
+) -> GdprRequest:
+    """Register a request for ``subject`` (due in 30 days); access/erasure are queued to run at once."""
+    if kind not in GdprRequestKind.values:
+        raise ValidationError({"kind": f"Unknown request kind “{kind}”."}, code="invalid_kind")
+    if GdprRequest.objects.filter(subject=subject, kind=kind, status__in=OPEN_STATUSES).exists():
+        raise ValidationError(
+            f"{subject.email} already has an open {kind} request; wait for it to finish.", code="duplicate"
+        )
+    if kind == GdprRequestKind.ERASURE:
+        from .erasure import legal_holds
+
+        holds = legal_holds(subject)
+        if holds:
+            raise ValidationError(
+                "This person cannot be erased while legal holds apply: " + "; ".join(holds), code="legal_hold"
+            )
+    if kind == GdprRequestKind.RECTIFICATION and not notes.strip():
+        raise ValidationError({"notes": "Say what must be corrected."}, code="notes_required")
+    request = GdprRequest(
+        number=_next_number(),
+        subject=subject,
+        subject_email_hash=email_hash(subject.email),
+        kind=kind,
+        requested_by=acting_user if getattr(acting_user, "pk", None) else None,
+        notes=notes.strip(),
+    )
+    request.full_clean()
+    _save(request, acting_user, force_insert=True)
+    _audit(request, "request_received", acting_user, after={"number": request.number, "kind": kind})
+    if enqueue and kind in (GdprRequestKind.ACCESS, GdprRequestKind.ERASURE):
+        from .tasks import run_request
+
+        transaction.on_commit(lambda: run_request.delay(request.pk))
+    return request
+
+
+def gdpr_request_progress(request: GdprRequest, percent: int, message: str) -> None:
+    """Progress is operational, not history: one UPDATE, visible at once when run outside a transaction."""
+    percent = max(0, min(100, percent))
+    GdprRequest.objects.filter(pk=request.pk).update(progress=percent, progress_message=message[:255])
+    request.progress, request.progress_message = percent, message[:255]
+
+
+def _transition(request: GdprRequest, new: str, acting_user: Any, **fields: Any) -> GdprRequest:
+    before = request.status
+    request.status = new
+    for name, value in fields.items():
+        setattr(request, name, value)
+    _save(request, acting_user)
+    after: dict[str, Any] = {"status": new}
+    if fields.get("rejection_reason"):
+        after["reason"] = fields["rejection_reason"]
+    if fields.get("error"):
+        after["error"] = fields["error"][:500]
+    _audit(request, f"request_{new}", acting_user, before={"status": before}, after=after)
+    return request
+
+
+@transaction.atomic
+def gdpr_request_start(*, request: GdprRequest, acting_user: Any = None) -> GdprRequest:
+    request = GdprRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != Status.RECEIVED:
+        raise ValidationError(f"{request.number} is {request.get_status_display().lower()}: it cannot start.")
+    return _transition(request, Status.IN_PROGRESS, acting_user)
+
+
+@transaction.atomic
+def gdpr_request_complete(*, request: GdprRequest, acting_user: Any = None, **fields: Any) -> GdprRequest:
+    request = GdprRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status not in OPEN_STATUSES:
+        raise ValidationError(f"{request.number} is already {request.get_status_display().lower()}.")
+    return _transition(
+        request, Status.COMPLETED, acting_user, completed_at=timezone.now(), progress=100, overdue=False, **fields
+    )
+
+
+@transaction.atomic
+def gdpr_request_reject(*, request: GdprRequest, reason: str, acting_user: Any) -> GdprRequest:
+    if not reason.strip():
+        raise ValidationError({"rejection_reason": "Give the reason for the rejection."}, code="reason_required")
+    request = GdprRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status not in OPEN_STATUSES:
+        raise ValidationError(f"{request.number} is already {request.get_status_display().lower()}.")
+    return _transition(request, Status.REJECTED, acting_user, rejection_reason=reason.strip(), overdue=False)
+
+
+@transaction.atomic
+def gdpr_request_fail(*, request: GdprRequest, error: str, acting_user: Any = None) -> GdprRequest:
+    request = GdprRequest.objects.select_for_update().get(pk=request.pk)
+    return _transition(request, Status.FAILED, acting_user, error=error[:2000])
+
+
+def gdpr_overdue_flag(*, now: datetime | None = None) -> int:
+    """Daily: flag open requests past their due date (one UPDATE); returns how many were newly flagged."""
+    return GdprRequest.objects.filter(status__in=OPEN_STATUSES, due_at__lt=now or timezone.now(), overdue=False).update(
+        overdue=True
+    )
+
+
+# --- Consent -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def consent_set(
+    *,
+    user: Any,
+    purpose: str,
+    granted: bool,
+    source: str,
+    acting_user: Any,
+    tenant: Any = None,
+    evidence: dict[str, Any] | None = None,
+) -> ConsentRecord:
+    """Append a grant or a withdrawal; the latest record per purpose is the person's current choice."""
+    if purpose not in ConsentPurpose.values:
+        raise ValidationError({"purpose": f"Unknown consent purpose “{purpose}”."}, code="invalid_purpose")
+    if source not in ConsentSource.values:
+        raise ValidationError({"source": f"Unknown consent source “{source}”."}, code="invalid_source")
+    now = timezone.now()
+    record = ConsentRecord(
+        user=user,
+        tenant=tenant,
+        purpose=purpose,
+        granted=bool(granted),
+        granted_at=now if granted else None,
+        withdrawn_at=None if granted else now,
+        source=source,
+        evidence=evidence or {},
+        created_at=now,
+    )
+    if not granted:
+        previous = consent_latest(user=user, purposes=[purpose]).get(purpose)
+        record.granted_at = previous.granted_at if previous is not None and previous.granted else None
+    record.full_clean()
+    record._history_user = acting_user if getattr(acting_user, "pk", None) else None  # type: ignore[attr-defined]
+    record.save(force_insert=True)
+    audit_record(
+        action="gdpr.consent_granted" if granted else "gdpr.consent_withdrawn",
+        acting_user=acting_user,
+        tenant=tenant,
+        target=record,
+        after={"purpose": purpose, "source": source},
+        subject_user=user,
+    )
+    return record
+
+
+def consent_latest(*, user: Any, purposes: Iterable[str] | None = None) -> dict[str, ConsentRecord]:
+    """purpose -> the person's latest record (one query: DISTINCT ON purpose)."""
+    qs = ConsentRecord.objects.filter(user=user)
+    if purposes is not None:
+        qs = qs.filter(purpose__in=list(purposes))
+    rows = qs.order_by("purpose", "-created_at", "-id").distinct("purpose")
+    return {row.purpose: row for row in rows}

@@ -1,0 +1,24 @@
+"""Celery entry points of GDPR requests (the overdue check is scheduled by gdpr migration 0002)."""
+
+from typing import Any
+
+from celery import shared_task
+from django_tenants.utils import get_public_schema_name, schema_context
+
+from .runner import gdpr_request_run
+from .services import gdpr_overdue_flag
+
+
+@shared_task(name="gdpr.run_request")
+def run_request(request_id: int) -> dict[str, Any]:
+    """Run an access (export) or erasure request, updating its progress as it goes. Idempotent:
+    a request that is no longer ``received`` is left alone."""
+    with schema_context(get_public_schema_name()):
+        return gdpr_request_run(request_id=request_id)
+
+
+@shared_task(name="gdpr.flag_overdue")
+def flag_overdue() -> int:
+    """Daily: flag open requests past their 30-day due date (one UPDATE)."""
+    with schema_context(get_public_schema_name()):
+        return gdpr_overdue_flag()

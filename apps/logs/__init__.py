@@ -1,0 +1,1 @@
+"""Technical logs (API requests, application errors) and retention/archiving (issue 7)."""

@@ -1,0 +1,1 @@
+from .abr_stub import abr_stub  # noqa: F401

@@ -1,0 +1,1 @@
+"""Support desk: tickets, SLA clocks, messages and internal notes, canned responses (issue 7)."""

@@ -1,0 +1,1 @@
+"""Typed system settings and per-country validation rules (issue 7)."""

@@ -1,0 +1,1 @@
+"""Outbound webhooks: endpoints, signed deliveries, retries, replay (issue 7)."""

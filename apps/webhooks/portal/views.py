@@ -1,0 +1,170 @@
+"""Portal: the organisation's webhook endpoints and deliveries (/manage/webhooks/). Tenant admins only.
+
+A new or rotated signing secret is shown once, in the response to the POST that made it.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views import View
+
+from apps.accounts.access import TenantAdminRequiredMixin
+from apps.webhooks import services
+from apps.webhooks.selectors import tenant_deliveries, tenant_delivery_get, tenant_endpoint_get, tenant_endpoints
+
+from .forms import EndpointForm, RotateForm
+
+PAGE = 50
+
+
+def _tenant(request: HttpRequest) -> Any:
+    return request.tenant  # type: ignore[attr-defined]
+
+
+def _detail(endpoint: Any) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("webhooks:detail", args=[endpoint.uuid]))
+
+
+class EndpointListView(TenantAdminRequiredMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, "webhooks/endpoint_list.html", {"endpoints": list(tenant_endpoints(_tenant(request)))})
+
+
+class EndpointCreateView(TenantAdminRequiredMixin, View):
+    template_name = "webhooks/endpoint_form.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template_name, {"form": EndpointForm()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = EndpointForm(request.POST)
+        if form.is_valid():
+            try:
+                endpoint, secret = services.webhook_endpoint_create(
+                    tenant=_tenant(request), acting_user=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                return render(
+                    request, "webhooks/secret.html", {"endpoint": endpoint, "secret": secret, "created": True}
+                )
+        return render(request, self.template_name, {"form": form}, status=400)
+
+
+class EndpointDetailView(TenantAdminRequiredMixin, View):
+    """The endpoint, its actions and its deliveries (newest first; `?before=<id>` pages back by keyset)."""
+
+    def get(self, request: HttpRequest, uuid: Any) -> HttpResponse:
+        endpoint = tenant_endpoint_get(tenant=_tenant(request), uuid=uuid)
+        deliveries = tenant_deliveries(_tenant(request), endpoint=endpoint)
+        before = request.GET.get("before", "")
+        if before.isdigit():
+            deliveries = deliveries.filter(id__lt=int(before))
+        page = list(deliveries.order_by("-id")[: PAGE + 1])
+        return render(
+            request,
+            "webhooks/endpoint_detail.html",
+            {
+                "endpoint": endpoint,
+                "deliveries": page[:PAGE],
+                "older": page[PAGE - 1].pk if len(page) > PAGE else None,
+                "rotate_form": RotateForm(),
+            },
+        )
+
+
+class EndpointEditView(TenantAdminRequiredMixin, View):
+    template_name = "webhooks/endpoint_form.html"
+
+    def get(self, request: HttpRequest, uuid: Any) -> HttpResponse:
+        endpoint = tenant_endpoint_get(tenant=_tenant(request), uuid=uuid)
+        form = EndpointForm(
+            initial={
+                "url": endpoint.url,
+                "description": endpoint.description,
+                "enabled_events": endpoint.enabled_events,
+            }
+        )
+        return render(request, self.template_name, {"form": form, "endpoint": endpoint})
+
+    def post(self, request: HttpRequest, uuid: Any) -> HttpResponse:
+        endpoint = tenant_endpoint_get(tenant=_tenant(request), uuid=uuid)
+        form = EndpointForm(request.POST)
+        if form.is_valid():
+            try:
+                services.webhook_endpoint_update(endpoint=endpoint, acting_user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(request, "The endpoint was saved.")
+                return _detail(endpoint)
+        return render(request, self.template_name, {"form": form, "endpoint": endpoint}, status=400)
+
+
+class EndpointActionView(TenantAdminRequiredMixin, View):
+    """POST only: test, disable, enable or delete an endpoint."""
+
+    action = ""
+
+    def post(self, request: HttpRequest, uuid: Any) -> HttpResponse:
+        endpoint = tenant_endpoint_get(tenant=_tenant(request), uuid=uuid)
+        user = request.user
+        try:
+            if self.action == "test":
+                services.webhook_test_send(endpoint=endpoint, acting_user=user)
+                messages.success(request, "A test event was queued; it appears below in a moment.")
+            elif self.action == "disable":
+                services.webhook_endpoint_disable(
+                    endpoint=endpoint, reason="Disabled by a tenant admin.", acting_user=user
+                )
+                messages.success(request, "The endpoint was disabled.")
+            elif self.action == "enable":
+                services.webhook_endpoint_enable(endpoint=endpoint, acting_user=user)
+                messages.success(request, "The endpoint was enabled.")
+            elif self.action == "delete":
+                services.webhook_endpoint_delete(endpoint=endpoint, acting_user=user)
+                messages.success(request, "The endpoint was deleted.")
+                return HttpResponseRedirect(reverse("webhooks:list"))
+            else:
+                raise Http404
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return _detail(endpoint)
+
+
+class SecretRotateView(TenantAdminRequiredMixin, View):
+    def post(self, request: HttpRequest, uuid: Any) -> HttpResponse:
+        endpoint = tenant_endpoint_get(tenant=_tenant(request), uuid=uuid)
+        form = RotateForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+            return _detail(endpoint)
+        endpoint, secret = services.webhook_secret_rotate(
+            endpoint=endpoint, acting_user=request.user, overlap_hours=form.cleaned_data["overlap_hours"]
+        )
+        return render(request, "webhooks/secret.html", {"endpoint": endpoint, "secret": secret, "created": False})
+
+
+class DeliveryDetailView(TenantAdminRequiredMixin, View):
+    def get(self, request: HttpRequest, uuid: Any) -> HttpResponse:
+        delivery = tenant_delivery_get(tenant=_tenant(request), uuid=uuid)
+        return render(
+            request, "webhooks/delivery_detail.html", {"delivery": delivery, "attempts": list(delivery.attempts.all())}
+        )
+
+
+class DeliveryReplayView(TenantAdminRequiredMixin, View):
+    def post(self, request: HttpRequest, uuid: Any) -> HttpResponse:
+        delivery = tenant_delivery_get(tenant=_tenant(request), uuid=uuid)
+        try:
+            replay = services.webhook_delivery_replay(delivery=delivery, acting_user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return HttpResponseRedirect(reverse("webhooks:delivery", args=[delivery.uuid]))
+        messages.success(request, "The event was queued again as a new delivery.")
+        return HttpResponseRedirect(reverse("webhooks:delivery", args=[replay.uuid]))
