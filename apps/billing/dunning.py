@@ -136,16 +136,32 @@ def invoices_due_for_attempt(*, now: datetime) -> list[int]:
 
 
 def dunning_run(*, now: datetime | None = None, part: tuple[int, int] = (0, 1)) -> dict[str, int]:
-    """Attempt every open invoice whose attempt is due (each in its own transaction; an invoice locked
-    by another worker is skipped), then recover subscriptions settled elsewhere. `part` (k, n): worker
-    k of n starts k/n of the way down the list, so parallel workers start apart."""
-    from .payments import invoice_lock, payment_attempt_locked
+    """Attempt every open invoice whose attempt is due (a batch per transaction, apps.billing.batch; an
+    invoice locked by another worker is skipped; a batch that raises is redone one invoice per
+    transaction, so one bad invoice cannot block the others), then recover subscriptions settled
+    elsewhere. `part` (k, n): worker k of n starts k/n of the way down the list, so parallel workers
+    start apart."""
+    from . import batch
 
     now = now or timezone.now()
     counts = {"attempted": 0, "succeeded": 0, "failed": 0, "errors": 0}
     ids = invoices_due_for_attempt(now=now)
     offset = len(ids) * part[0] // part[1]
-    for invoice_id in ids[offset:] + ids[:offset]:
+    for chunk in batch.chunks(ids[offset:] + ids[:offset]):
+        try:
+            for key, value in batch.charge_batch(chunk, now).items():
+                counts[key] += value
+        except Exception:
+            logger.exception("Dunning: a batch failed; charging its invoices one at a time")
+            _charge_each(chunk, now, counts)
+    counts["recovered"] = subscriptions_settle(now=now)
+    return counts
+
+
+def _charge_each(ids: list[int], now: datetime, counts: dict[str, int]) -> None:
+    from .payments import invoice_lock, payment_attempt_locked
+
+    for invoice_id in ids:
         try:
             with transaction.atomic():
                 invoice = invoice_lock(invoice_id, skip_locked=True)
@@ -158,5 +174,3 @@ def dunning_run(*, now: datetime | None = None, part: tuple[int, int] = (0, 1)) 
             continue
         counts["attempted"] += 1
         counts["succeeded" if payment.status == "succeeded" else "failed"] += 1
-    counts["recovered"] = subscriptions_settle(now=now)
-    return counts

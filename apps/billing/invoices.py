@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.webhooks.payloads import invoice_issued_emit, invoice_paid_emit
 
 from .coupons import coupon_discount, coupon_redemption_active, coupon_redemption_consume
 from .models import (
@@ -75,30 +76,40 @@ class TaxedLine:
     period_end: datetime | None = None
 
 
-def _invoice_new(*, subscription: Subscription, key: str, reason: str, tax: TaxRule, **fields: Any) -> Invoice:
+def invoice_build(*, subscription: Subscription, key: str, reason: str, tax: TaxRule, **fields: Any) -> Invoice:
+    """A draft invoice of the subscription (not saved), billed to the tenant's current details."""
     tenant = subscription.tenant
-    invoice = Invoice(
+    return Invoice(
         tenant=tenant, subscription=subscription, currency=subscription.currency, billing_reason=reason,
         idempotency_key=key, tax_name=tax.name, tax_rate=tax.rate, tax_inclusive=tax.inclusive,
         tax_number_label=tax.number_label, billing_email=tenant.billing_email, billing_name=tenant.name,
         billing_country=tenant.country, provider=subscription.provider, **fields,
     )  # fmt: skip
+
+
+def _invoice_new(*, subscription: Subscription, key: str, reason: str, tax: TaxRule, **fields: Any) -> Invoice:
+    invoice = invoice_build(subscription=subscription, key=key, reason=reason, tax=tax, **fields)
     invoice.full_clean()
     invoice.save()
     return invoice
 
 
-def _lines_save(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+def invoice_totals_set(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+    """Number the lines and set the invoice's totals from them (nothing is saved)."""
     for position, line in enumerate(lines, start=1):
         line.invoice, line.position = invoice, position
-    InvoiceLine.objects.bulk_create(lines)
     invoice.subtotal = sum((line.amount for line in lines if line.kind != LineKind.DISCOUNT), ZERO)
     invoice.discount_total = -sum((line.amount for line in lines if line.kind == LineKind.DISCOUNT), ZERO)
     invoice.tax_total = sum((line.tax_amount for line in lines), ZERO)
     invoice.total = sum((line.total for line in lines), ZERO)
 
 
-def _taxed(line: TaxedLine, tax: TaxRule) -> InvoiceLine:
+def _lines_save(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+    invoice_totals_set(invoice, lines)
+    InvoiceLine.objects.bulk_create(lines)
+
+
+def taxed_line(line: TaxedLine, tax: TaxRule) -> InvoiceLine:
     amounts = line_amounts(line.price, tax)
     return InvoiceLine(kind=line.kind, description=line.description, quantity=line.quantity,
                        unit_amount=line.unit_amount, amount=amounts.amount, tax_amount=amounts.tax_amount,
@@ -122,17 +133,26 @@ def invoice_finalise(invoice: Invoice, *, now: datetime) -> Invoice:
     audit_record(action="billing.invoice_issued", tenant=invoice.tenant, target=invoice,
                  after={"number": invoice.number, "total": invoice.total, "currency": invoice.currency,
                         "status": invoice.status})  # fmt: skip
+    invoice_issued_emit(invoice)  # outbound webhooks: written now, sent after commit
     return invoice
 
 
-def _period_lines(subscription: Subscription, period_start: datetime, period_end: datetime) -> list[TaxedLine]:
+_ACTIVE_REDEMPTION = object()  # "look the subscription's active coupon redemption up"
+
+
+def period_lines(
+    subscription: Subscription, period_start: datetime, period_end: datetime, redemption: Any = _ACTIVE_REDEMPTION
+) -> list[TaxedLine]:
+    """The plan line and the coupon's discount line of one period (the redemption is consumed);
+    a batch passes the redemption it loaded (or None) instead of one query per subscription."""
     unit = plan_price(subscription.plan, subscription.billing_cycle)
     price = money_round(unit * subscription.quantity)
     lines = [TaxedLine(kind=LineKind.PLAN, price=price, quantity=Decimal(subscription.quantity), unit_amount=unit,
                        description=f"{subscription.plan} ({subscription.get_billing_cycle_display().lower()}), "
                        f"{subscription.quantity} seat(s), {period_start:%d %b %Y} to {period_end:%d %b %Y}",
                        period_start=period_start, period_end=period_end)]  # fmt: skip
-    redemption = coupon_redemption_active(subscription)
+    if redemption is _ACTIVE_REDEMPTION:
+        redemption = coupon_redemption_active(subscription)
     if redemption is not None:
         discount = coupon_discount(redemption.coupon, price)
         if discount > 0:
@@ -179,9 +199,9 @@ def invoice_issue_for_period(
     tax = tax_rule_for_country(subscription.tenant.country)
     invoice = _invoice_new(subscription=subscription, key=key, reason="period", tax=tax,
                            period_start=period_start, period_end=period_end)  # fmt: skip
-    lines = _period_lines(subscription, period_start, period_end)
+    lines = period_lines(subscription, period_start, period_end)
     credits, credited_changes = _credit_lines(subscription, lines, tax)
-    _lines_save(invoice, [_taxed(line, tax) for line in lines + credits])
+    _lines_save(invoice, [taxed_line(line, tax) for line in lines + credits])
     SubscriptionChange.objects.filter(pk__in=credited_changes).update(invoice=invoice)
     return invoice_finalise(invoice, now=now), True
 
@@ -225,6 +245,8 @@ def invoice_mark_paid(*, invoice: Invoice, payment: Payment, now: datetime | Non
     locked.save()
     audit_record(action="billing.invoice_paid", tenant=locked.tenant, target=locked, before=before,
                  after=_snapshot(locked) | {"payment": payment.pk})  # fmt: skip
+    if locked.status == InvoiceStatus.PAID:
+        invoice_paid_emit(locked)  # outbound webhooks: written now, sent after commit
     invoice.refresh_from_db()
     return locked
 

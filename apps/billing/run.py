@@ -2,11 +2,13 @@
 
 Idempotent per subscription period and safe to interrupt:
 
-1. One query lists the due subscriptions; each is then renewed in its own transaction under
-   `SELECT ... FOR UPDATE SKIP LOCKED` (a row another worker holds is skipped, a row already renewed
-   no longer matches): scheduled changes applied, a cancelling subscription ended, otherwise the
-   next period's invoice issued (key `sub:<id>:period:<start>`, so never twice) with its first
-   payment attempt due now, and the period advanced. A crash rolls all of it back.
+1. One query lists the due subscriptions; they are then renewed a batch at a time
+   (apps.billing.batch), each batch in one transaction under `SELECT ... FOR UPDATE SKIP LOCKED` (a
+   row another worker holds is skipped, a row already renewed no longer matches): scheduled changes
+   applied, a cancelling subscription ended, otherwise the next period's invoice issued (key
+   `sub:<id>:period:<start>`, so never twice) with its first payment attempt due now, and the period
+   advanced. A crash rolls the batch back; a batch that raises is redone one subscription at a time
+   (`subscription_renew`, the reference path), so one broken subscription cannot block the others.
 2. Open invoices whose attempt is due (new period invoices never attempted, and retries) are then
    charged, each in its own transaction (apps.billing.dunning.dunning_run): an invoice issued before
    a crash is charged by the rerun (or the hourly dunning task), and never twice.
@@ -26,7 +28,7 @@ from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import dunning, invoices, services
+from . import batch, dunning, invoices, services
 from .models import ChangeStatus, Subscription, SubscriptionStatus
 from .money import period_end_for
 from .payments import default_payment_method
@@ -103,6 +105,21 @@ def _renew_one(subscription_id: int, now: datetime) -> str | None:
 
 
 def _renew_all(ids: list[int], now: datetime, counts: dict[str, int]) -> None:
+    """Renew in batches (apps.billing.batch); a batch that fails is redone one subscription at a time."""
+    for chunk in batch.chunks(ids):
+        try:
+            for _ in range(MAX_PERIODS_PER_RUN):  # a subscription several periods behind catches up
+                outcome = batch.renew_batch(chunk, now, _due(now))
+                if not outcome:
+                    break
+                for key, value in outcome.items():
+                    counts[key] = counts.get(key, 0) + value
+        except Exception:
+            logger.exception("Billing run: a batch failed; renewing its subscriptions one at a time")
+            _renew_each(chunk, now, counts)
+
+
+def _renew_each(ids: list[int], now: datetime, counts: dict[str, int]) -> None:
     for subscription_id in ids:
         for _ in range(MAX_PERIODS_PER_RUN):
             try:

@@ -8,9 +8,12 @@ from io import StringIO
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from apps.billing import run, tasks
-from apps.billing.models import AlertKind, BillingAlert, Invoice, Payment, Subscription
+from apps.audit.models import AuditEvent
+from apps.billing import batch, run, tasks
+from apps.billing.models import AlertKind, BillingAlert, Invoice, InvoiceSequence, Payment, Subscription
 from apps.tenancy.models import PlanStatus
 
 from .test_payments import T0, billed, card_add, subscription_make
@@ -62,6 +65,8 @@ def test_renewing_a_period_whose_invoice_exists_reuses_it(acme):
 
 
 def test_a_crash_after_the_invoice_is_issued_loses_nothing(acme, monkeypatch):
+    """The worker dies after the batch inserted the invoices (and the one-by-one fallback dies too):
+    everything of the batch is rolled back, and the rerun issues the invoice exactly once."""
     billed(acme)
     card_add(acme)
     subscription = subscription_make(acme)
@@ -71,16 +76,68 @@ def test_a_crash_after_the_invoice_is_issued_loses_nothing(acme, monkeypatch):
         real_issue(**kwargs)
         raise RuntimeError("worker killed")
 
+    def audit_then_die(pending):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(batch, "audit_record_many", audit_then_die)
     monkeypatch.setattr(run.invoices, "invoice_issue_for_period", issue_then_die)
     crashed = run.billing_run(now=DUE)
     subscription.refresh_from_db()
     assert crashed["errors"] == 1 and Invoice.objects.count() == 0 and subscription.current_period_end == APRIL
+    assert InvoiceSequence.objects.filter(series="INV", next_number__gt=1).count() == 0  # the block was given back
 
-    monkeypatch.setattr(run.invoices, "invoice_issue_for_period", real_issue)
+    monkeypatch.undo()
     rerun = run.billing_run(now=DUE)
     subscription.refresh_from_db()
     assert rerun["issued"] == 1 and Invoice.objects.get().status == "paid"
-    assert subscription.current_period_start == APRIL
+    assert Invoice.objects.get().number == "INV-000001" and subscription.current_period_start == APRIL
+
+
+def test_a_failing_batch_is_redone_one_subscription_at_a_time(acme, globex, monkeypatch):
+    """One broken subscription does not stop the others: the batch falls back to the per-subscription path."""
+    for tenant in (acme, globex):
+        billed(tenant)
+        card_add(tenant)
+        subscription_make(tenant)
+
+    def broken(subscriptions, now):
+        raise RuntimeError("bad data")
+
+    monkeypatch.setattr(batch, "_renew_plain", broken)
+    result = run.billing_run(now=DUE)
+    assert result["issued"] == 2 and result["errors"] == 0 and result["payments_succeeded"] == 2
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == ["INV-000001", "INV-000002"]
+
+
+def test_batch_renewal_numbers_without_gaps_and_audits_each_tenant(acme, globex):
+    for tenant in (acme, globex):
+        billed(tenant)
+        card_add(tenant)
+        subscription_make(tenant)
+    result = run.billing_run(now=DUE)
+    assert result["issued"] == 2 and result["payments_succeeded"] == 2
+    numbers = sorted(Invoice.objects.values_list("sequence_number", flat=True))
+    assert numbers == [1, 2] and InvoiceSequence.objects.get(series="INV").next_number == 3
+    for tenant in (acme, globex):
+        invoice = Invoice.objects.get(tenant=tenant)
+        assert invoice.lines.count() == 1 and invoice.history.count() == 2  # issued, then paid
+        actions = set(AuditEvent.objects.filter(tenant=tenant).values_list("action", flat=True))
+        assert {"billing.invoice_issued", "billing.invoice_paid"} <= actions
+    call_command("audit_verify", stdout=StringIO())  # the bulk-appended events keep every chain valid
+
+
+def test_batch_queries_do_not_grow_with_the_number_of_subscriptions(acme, globex):
+    """Renewing and charging one subscription or two costs the same queries (a batch, not a loop)."""
+    for tenant in (acme, globex):
+        billed(tenant)
+        card_add(tenant)
+    subscription_make(acme)  # due on 1 April
+    subscription_make(globex, start=APRIL)  # due on 2 May, like acme's next period (1 May)
+    with CaptureQueriesContext(connection) as one:
+        assert run.billing_run(now=DUE)["issued"] == 1
+    with CaptureQueriesContext(connection) as two:
+        assert run.billing_run(now=datetime(2026, 5, 2, 1, tzinfo=UTC))["issued"] == 2
+    assert len(two.captured_queries) <= len(one.captured_queries) + 2
 
 
 def test_a_crash_in_the_payment_is_finished_by_the_rerun(acme, monkeypatch):
