@@ -39,45 +39,21 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import random
 import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-BENCH_DATABASE = os.environ.get("BENCH_DATABASE_NAME", "nf_bench_authz")
-SERVER_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/nidia_flow")
-os.environ["DATABASE_URL"] = urlunsplit(urlsplit(SERVER_URL)._replace(path=f"/{BENCH_DATABASE}"))
-os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+from benchdb import BenchDatabase, log  # noqa: E402
 
-import psycopg  # noqa: E402
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def _admin_connection() -> psycopg.Connection[Any]:
-    return psycopg.connect(urlunsplit(urlsplit(SERVER_URL)._replace(path="/postgres")), autocommit=True)
-
-
-def database_ensure() -> None:
-    with _admin_connection() as admin:
-        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DATABASE]).fetchone() is None:
-            log(f"Creating the database {BENCH_DATABASE} ...")
-            admin.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
-
-
-def database_drop() -> None:
-    with _admin_connection() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-    log(f"Dropped the database {BENCH_DATABASE}.")
+BENCH = BenchDatabase("nf_bench_authz")
+BENCH_DATABASE = BENCH.name
+database_ensure, database_drop = BENCH.ensure, BENCH.drop
 
 
 database_ensure()

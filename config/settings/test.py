@@ -7,12 +7,19 @@ os.environ.setdefault("FIELD_ENCRYPTION_KEY", "test-only-field-encryption-key-01
 # Redis database 15 keeps tests away from a developer's running worker on database 0; with
 # pytest-xdist each worker takes its own database below it (gw0 → 14, gw1 → 13, …), so one worker's
 # cache flush or queue never touches another's.
+# (The workers inherit the controller's environment, hence the marker: a REDIS_URL these settings
+# chose is chosen again per worker; one the developer set is kept, and the cache key prefix below
+# still keeps the workers apart.)
 _XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 _REDIS_DB = 14 - int(_XDIST_WORKER[2:]) if _XDIST_WORKER.startswith("gw") and _XDIST_WORKER[2:].isdigit() else 15
-os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:6379/{max(_REDIS_DB, 1)}")
+if "REDIS_URL" not in os.environ or os.environ.get("NF_TEST_REDIS_URL_CHOSEN") == "1":
+    os.environ["REDIS_URL"] = f"redis://127.0.0.1:6379/{max(_REDIS_DB, 1)}"
+    os.environ["NF_TEST_REDIS_URL_CHOSEN"] = "1"
 
 from .base import *  # noqa: F403, E402
-from .base import DATABASES, env  # noqa: E402
+from .base import CACHES, DATABASES, env  # noqa: E402
+
+CACHES["default"]["KEY_PREFIX"] = _XDIST_WORKER or "main"
 
 DEBUG = False
 ALLOWED_HOSTS = ["*"]  # tests use custom domains too; routing decides what is served
