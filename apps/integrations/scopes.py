@@ -25,6 +25,8 @@ SCOPE_FAMILIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "organisation": ("Entities and people", ("read", "write")),
     "access": ("Roles and assignments", ("read", "write")),
     "solutions": ("Solution access", ("read", "write")),
+    # The tenant's outbound webhook endpoints (create, rotate, test) and their delivery log (replay).
+    "webhooks": ("Webhook endpoints and deliveries", ("read", "write")),
 }
 ALL_SCOPES: tuple[str, ...] = tuple(
     f"{family}:{action}" for family, (_, actions) in SCOPE_FAMILIES.items() for action in actions

@@ -24,7 +24,7 @@ TENANT = "tenant"
 STAFF_LABEL = "Platform staff"
 
 # Audit actions tenants never see: the staff's own look at their data and other staff-console traces.
-STAFF_ONLY_AUDIT_PREFIXES = ("tenant.data_viewed", "staff.", "support.internal")
+STAFF_ONLY_AUDIT_PREFIXES = ("tenant.data_viewed", "staff.", "support.ticket_note_added", "support.ticket_assigned")
 
 
 class Kind:

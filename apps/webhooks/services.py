@@ -28,6 +28,12 @@ DEFAULT_OVERLAP_HOURS = 24
 MAX_OVERLAP_HOURS = 7 * 24
 
 
+def _person(acting_user: Any) -> Any:
+    """The acting user when it is a person (a User row); None for the system and for API keys, which
+    the audit trail names by their prefix instead."""
+    return acting_user if getattr(acting_user, "pk", None) and getattr(acting_user, "is_authenticated", False) else None
+
+
 def _events_check(event_types: list[str]) -> list[str]:
     chosen = list(dict.fromkeys(event_types or []))
     unknown = sorted(set(chosen) - set(EVENT_TYPES))
@@ -57,7 +63,7 @@ def _snapshot(endpoint: WebhookEndpoint) -> dict[str, Any]:
 
 
 def _save(endpoint: WebhookEndpoint, acting_user: Any) -> None:
-    endpoint._history_user = acting_user if getattr(acting_user, "is_authenticated", False) else None  # type: ignore[attr-defined]
+    endpoint._history_user = _person(acting_user)  # type: ignore[attr-defined]
     endpoint.full_clean()
     endpoint.save()
 
@@ -87,7 +93,7 @@ def webhook_endpoint_create(
         url=endpoint_url_check(url),
         description=description.strip(),
         enabled_events=_events_check(enabled_events),
-        created_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+        created_by=_person(acting_user),
     )
     secret = secret_generate()
     _secret_set(endpoint, secret)
@@ -219,7 +225,7 @@ def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, acting_user: Any) -> N
         target=locked,
         before=_snapshot(locked),
     )
-    locked._history_user = acting_user if getattr(acting_user, "is_authenticated", False) else None  # type: ignore[attr-defined]
+    locked._history_user = _person(acting_user)  # type: ignore[attr-defined]
     locked.delete()
 
 
@@ -329,7 +335,7 @@ def webhook_test_send(*, endpoint: WebhookEndpoint, acting_user: Any) -> Webhook
         raise ValidationError(
             "This endpoint is disabled; enable it before sending a test event.", code="endpoint_disabled"
         )
-    who = getattr(acting_user, "email", "") if getattr(acting_user, "is_authenticated", False) else ""
+    who = getattr(acting_user, "email", "") or getattr(acting_user, "code", "") if acting_user is not None else ""
     event = WebhookEvent.objects.create(
         tenant=endpoint.tenant, type=TEST_EVENT, payload={"message": "This is a test event.", "sent_by": who}
     )

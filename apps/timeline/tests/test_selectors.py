@@ -140,3 +140,24 @@ def test_support_tickets_and_replies_but_tenants_never_see_internal_notes(acme, 
     tenant = timeline_page(tenant=acme, audience="tenant", **window)
     assert keys(tenant) == [("ticket_message", reply.pk), ("ticket", ticket.pk)]
     assert tenant.entries[0].actor_label == "Platform staff" and tenant.entries[1].actor_label == acme_admin.email
+
+
+def test_the_tenant_slice_hides_the_audit_trail_of_internal_notes_and_assignments(acme, acme_admin, support_staff):
+    """Through the real services: the tenant sees the ticket and the public reply in its audit trail, never
+    that an internal note was written or who on staff it was assigned to."""
+    from apps.support.services import ticket_assign, ticket_note_add, ticket_open, ticket_reply
+
+    ticket = ticket_open(tenant=acme, subject="Slow exports", priority="high", category="technical",
+                         description="Slow.", acting_user=acme_admin, requester=acme_admin)  # fmt: skip
+    ticket_assign(ticket=ticket, assignee=support_staff, acting_user=support_staff)
+    ticket_reply(ticket=ticket, body="Looking.", acting_user=support_staff, from_staff=True)
+    ticket_note_add(ticket=ticket, body="Grumpy customer.", acting_user=support_staff)
+
+    def actions(audience: str) -> set[str]:
+        page = timeline_page(tenant=acme, audience=audience, kinds=["audit"], limit=50)
+        return {entry.summary.split(" ")[0] for entry in page.entries}
+
+    staff, tenant = actions("staff"), actions("tenant")
+    assert {"support.ticket_note_added", "support.ticket_assigned"} <= staff
+    assert "support.ticket_opened" in tenant and "support.ticket_replied" in tenant
+    assert not {"support.ticket_note_added", "support.ticket_assigned"} & tenant

@@ -1,6 +1,6 @@
 """Tenant API: the organisation's webhook endpoints (CRUD, test event, secret rotation) and their
-deliveries (read, replay). Tenant admins only, signed in; API keys get 403 `api_key_not_allowed`.
-Another organisation's ids give 404.
+deliveries (read, replay). Tenant admins, or integrator API keys holding the `webhooks:read` /
+`webhooks:write` scope. Another organisation's ids give 404.
 """
 
 from typing import Any
@@ -12,9 +12,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.access import IsTenantAdmin
 from apps.accounts.api.errors import CodedErrorsMixin
 from apps.core.api.pagination import NewestFirstCursorPagination
+from apps.integrations.permissions import IsTenantAdminOrApiKeyScope
 from apps.webhooks import services
 from apps.webhooks.models import WebhookDelivery, WebhookEndpoint
 from apps.webhooks.selectors import tenant_deliveries, tenant_delivery_get, tenant_endpoint_get, tenant_endpoints
@@ -27,7 +27,7 @@ from .serializers import (
     RotateSerializer,
 )
 
-WHO = "Tenant admins only; API keys are refused (`api_key_not_allowed`)."
+WHO = "Tenant admins, or API keys with the `webhooks:read` (GET) / `webhooks:write` scope."
 URL_RULES = "The URL must be https:// and resolve to a public address (400 `url_not_https`, `url_private_address`)."
 
 
@@ -54,7 +54,8 @@ URL_RULES = "The URL must be https:// and resolve to a public address (400 `url_
     ),
 )
 class EndpointViewSet(CodedErrorsMixin, viewsets.ModelViewSet):
-    permission_classes = [IsTenantAdmin]
+    permission_classes = [IsTenantAdminOrApiKeyScope]
+    resource_family = "webhooks"
     serializer_class = EndpointSerializer
     pagination_class = NewestFirstCursorPagination
     lookup_field = "uuid"
@@ -152,7 +153,8 @@ DELIVERY_FILTERS = [
     ),
 )
 class DeliveryViewSet(CodedErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    permission_classes = [IsTenantAdmin]
+    permission_classes = [IsTenantAdminOrApiKeyScope]
+    resource_family = "webhooks"
     pagination_class = NewestFirstCursorPagination
     lookup_field = "uuid"
     lookup_value_converter = "uuid"

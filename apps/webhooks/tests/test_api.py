@@ -83,7 +83,7 @@ def test_delivery_list_has_constant_queries(admin_client, acme, acme_endpoint, d
         assert len(admin_client.get(DELIVERIES).json()["results"]) == 5
 
 
-def test_member_and_api_key_are_refused(acme_client, acme_member, acme_admin, acme_endpoint):
+def test_member_and_a_key_without_the_webhooks_scope_are_refused(acme_client, acme_member, acme_admin, acme_endpoint):
     from django_tenants.utils import tenant_context
 
     from apps.integrations.services import api_key_create
@@ -95,8 +95,36 @@ def test_member_and_api_key_are_refused(acme_client, acme_member, acme_admin, ac
     acme_client.logout()
     with tenant_context(acme_endpoint.tenant):
         _, raw = api_key_create(name="probe", scopes=["tenant:read"], acting_user=acme_admin)
+        _, reader = api_key_create(name="reader", scopes=["webhooks:read"], acting_user=acme_admin)
     response = acme_client.get(ENDPOINTS, **api_key_header(raw))
-    assert response.status_code == 403 and response.json()["code"] == "api_key_not_allowed"
+    assert response.status_code == 403 and response.json()["code"] == "insufficient_scope"
+    response = acme_client.post(ENDPOINTS, {"url": "https://example.com/hook", "enabled_events": ["invoice.paid"]},
+                                content_type="application/json", **api_key_header(reader))  # fmt: skip
+    assert response.status_code == 403 and response.json()["code"] == "insufficient_scope"
+
+
+def test_an_integrator_key_manages_its_tenants_endpoints_only(
+    acme_client, globex_client, acme, globex, acme_admin, acme_endpoint, receiver
+):
+    """Integrators register their own receivers with an API key (webhooks:write); the key is the actor
+    in the audit trail, and it never sees another tenant's endpoints."""
+    from django_tenants.utils import tenant_context
+
+    from apps.audit.models import AuditEvent
+    from apps.integrations.services import api_key_create
+    from apps.integrations.tests.conftest import api_key_header
+
+    with tenant_context(acme):
+        key, raw = api_key_create(name="erp", scopes=["webhooks:read", "webhooks:write"], acting_user=acme_admin)
+    headers = api_key_header(raw)
+    created = acme_client.post(ENDPOINTS, {"url": receiver.url("/erp"), "enabled_events": ["invoice.paid"]},
+                               content_type="application/json", **headers)  # fmt: skip
+    assert created.status_code == 201, created.content
+    listed = acme_client.get(ENDPOINTS, **headers).json()["results"]
+    assert {row["url"] for row in listed} == {receiver.url("/erp"), acme_endpoint.url}
+    event = AuditEvent.objects.filter(tenant=acme, action__startswith="webhooks.endpoint").latest("id")
+    assert event.actor_id is None and event.actor_label == f"api-key:{key.prefix}"
+    assert globex_client.get(ENDPOINTS, **headers).status_code in (401, 403)  # acme's key is not globex's
 
 
 def test_another_tenant_gets_404_and_an_empty_list(globex_client, globex, acme, acme_endpoint):

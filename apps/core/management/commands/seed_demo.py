@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -14,7 +15,9 @@ from django_tenants.utils import tenant_context
 
 from apps.access.services import default_roles_ensure
 from apps.accounts.models import Membership, User
+from apps.accounts.roles import staff_roles_sync
 from apps.accounts.services import tenant_current_users_refresh, user_email_mark_verified
+from apps.accounts.staff_roles import SUPPORT
 from apps.accounts.totp import totp_ensure, totp_uri
 from apps.billing.models import PaymentMethod, Subscription
 from apps.billing.portal.services import payment_method_add
@@ -83,6 +86,7 @@ class Command(BaseCommand):
         self.passwords = DemoPasswords()
         lines = [self._user("admin@nidia.localhost", "DEMO_ADMIN_PASSWORD", superuser=True, label="staff admin")]
         lines += self._staff_totp("admin@nidia.localhost")
+        lines.append(self._support_staff("support@nidia.localhost"))
         for slug, name in DEMO_TENANTS:
             tenant = Tenant.objects.filter(slug=slug).first() or tenant_create(name=name, slug=slug, acting_user=None)
             email = f"admin@{slug}.localhost"
@@ -133,6 +137,19 @@ class Command(BaseCommand):
             user.save(update_fields=["password"])
         user_email_mark_verified(user=user, acting_user=None)
         return f"  {label}: {email} / {password}"
+
+    def _support_staff(self, email: str) -> str:
+        """A support agent (staff role `support`: works tickets, reads tenants and logs, never billing),
+        with a TOTP factor like every staff user (`manage.py demo_totp support@nidia.localhost`)."""
+        line = self._user(email, "DEMO_SUPPORT_PASSWORD", label="support staff")
+        user = User.objects.get(email=email)
+        if not user.is_staff:
+            User.objects.filter(pk=user.pk).update(is_staff=True)
+        if not Group.objects.filter(name=SUPPORT).exists():
+            staff_roles_sync()  # the staff groups (platform_setup syncs them before seeding)
+        user.groups.add(Group.objects.get(name=SUPPORT))
+        totp_ensure(user)
+        return f"{line}  (TOTP: `.venv/bin/python manage.py demo_totp {email}`)"
 
     def _staff_totp(self, email: str) -> list[str]:
         """Staff must use MFA: the demo staff user gets a TOTP factor a newcomer can use straight away."""
