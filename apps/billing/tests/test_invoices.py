@@ -132,6 +132,81 @@ def test_two_workers_numbering_concurrently_get_no_duplicate_and_no_gap():
     assert results["a"] == sorted(results["a"]) and results["b"] == sorted(results["b"])
 
 
+@pytest.mark.django_db
+def test_batch_number_blocks_and_single_numbers_interleave_without_duplicate_or_gap():
+    """The billing run's batches take blocks (number_block_allocate) while other writers take single
+    numbers, in parallel; a block whose batch rolls back gives its numbers back."""
+    from apps.billing.batch import number_block_allocate
+
+    series = f"B{uuid.uuid4().hex[:8]}"
+    tenant_id = Tenant.objects.get(slug="acme").pk
+    barrier, results, errors = threading.Barrier(2), {"a": [], "b": []}, []
+
+    def issue(name: str, numbers: list[int], prefix: str, fail: bool = False) -> None:
+        with transaction.atomic():
+            for offset, sequence_number in enumerate(numbers):
+                Invoice.objects.create(
+                    tenant_id=tenant_id, series=series, sequence_number=sequence_number,
+                    number=f"{prefix}-{sequence_number:06d}", status="open",
+                    idempotency_key=f"{series}:{name}:{sequence_number}:{offset}",
+                )  # fmt: skip
+            if fail:
+                raise RuntimeError("batch rolled back")
+
+    def blocks() -> None:
+        try:
+            barrier.wait()
+            for round_ in range(6):
+                try:
+                    with transaction.atomic():
+                        first, prefix = number_block_allocate(5, series)
+                        numbers = list(range(first, first + 5))
+                        issue("a", numbers, prefix, fail=round_ == 2)
+                    results["a"] += numbers
+                except RuntimeError:
+                    pass
+        except Exception as error:  # noqa: BLE001 - any failure of a worker fails the test below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def singles() -> None:
+        try:
+            barrier.wait()
+            for _ in range(12):
+                with transaction.atomic():
+                    sequence_number, number = invoice_number_allocate(series)
+                    issue("b", [sequence_number], number.split("-")[0])
+                results["b"].append(sequence_number)
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def cleanup() -> None:
+        try:
+            Invoice.history.filter(series=series).delete()
+            Invoice.objects.filter(series=series).delete()
+            InvoiceSequence.objects.filter(series=series).delete()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=blocks), threading.Thread(target=singles)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        cleaner = threading.Thread(target=cleanup)
+        cleaner.start()
+        cleaner.join(60)
+    assert not errors
+    allocated = results["a"] + results["b"]
+    assert len(results["a"]) == 25 and len(results["b"]) == 12  # one block of 5 was rolled back
+    assert sorted(allocated) == list(range(1, 25 + 12 + 1))  # no duplicate, no gap
+
+
 def _payment(invoice, amount=None, currency=None) -> Payment:
     return Payment.objects.create(tenant=invoice.tenant, invoice=invoice, amount=amount or invoice.total,
                                   currency=currency or invoice.currency, status="succeeded", provider="manual",
