@@ -76,6 +76,9 @@ def membership_create(
         action="membership.created", acting_user=acting_user, tenant=tenant, target=membership,
         before=before, after=_snapshot(membership),
     )  # fmt: skip
+    from apps.webhooks.payloads import member_joined_emit  # apps.webhooks reads memberships: import late
+
+    member_joined_emit(membership)  # outbound webhooks: written now, sent after commit
     return membership
 
 

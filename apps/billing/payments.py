@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.webhooks.payloads import payment_failed_emit
 
 from . import dunning, invoices
 from .models import Invoice, InvoiceStatus, Payment, PaymentMethod, PaymentStatus, SubscriptionStatus
@@ -119,6 +120,7 @@ def _failed(*, invoice: Invoice, payment: Payment, now: datetime, acting_user: A
     after = {"invoice": invoice.number, "code": payment.failure_code, "attempt": payment.attempt}
     audit_record(action="billing.payment_failed", acting_user=acting_user, tenant=invoice.tenant, target=payment,
                  after=after)  # fmt: skip
+    payment_failed_emit(invoice, payment)  # outbound webhooks: written now, sent after commit
     dunning.payment_failed(invoice=invoice, payment=payment, now=now, acting_user=acting_user)
 
 

@@ -16,6 +16,7 @@ from apps.accounts.models import Membership
 from apps.audit.services import audit_record
 from apps.tenancy.lifecycle import tenant_plan_change
 from apps.tenancy.models import Plan, PlanStatus, Tenant
+from apps.webhooks.payloads import subscription_changed_emit
 
 from .coupons import coupon_redeem
 from .invoices import invoice_issue_for_change
@@ -193,6 +194,8 @@ def change_apply(
                 subscription=sub, change_id=change.pk, lines=preview.lines, now=now
             )
             change.save(update_fields=["invoice"])
+    if preview.immediate:
+        subscription_changed_emit(sub, change)  # outbound webhooks: written now, sent after commit
     action = "billing.subscription_changed" if preview.immediate else "billing.subscription_change_scheduled"
     audit_record(action=action, acting_user=acting_user, tenant=sub.tenant, target=sub, before=before,
                  after=_snapshot(sub) | {"change": change.pk, "direction": preview.direction, "rule": preview.rule,
@@ -225,6 +228,7 @@ def scheduled_changes_apply(
         change.save(update_fields=["status", "applied_at"])
         audit_record(action="billing.subscription_changed", acting_user=acting_user, tenant=sub.tenant, target=sub,
                      before=before, after=_snapshot(sub) | {"change": change.pk, "scheduled": True})  # fmt: skip
+        subscription_changed_emit(sub, change)
     subscription.refresh_from_db()
     return due
 

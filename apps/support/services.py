@@ -19,6 +19,7 @@ from django_tenants.utils import get_public_schema_name
 from apps.accounts.staff_roles import SUPER_ADMIN, SUPPORT
 from apps.audit.services import audit_record
 from apps.core.correlation import get_correlation_id
+from apps.webhooks.payloads import ticket_created_emit, ticket_replied_emit
 
 from . import notifications, sla
 from .models import (
@@ -192,6 +193,7 @@ def ticket_open(
         target=ticket,
         after={"number": ticket.number, "subject": ticket.subject, "priority": ticket.priority},
     )
+    ticket_created_emit(ticket)  # outbound webhooks: written now, sent after commit
     transaction.on_commit(lambda: notifications.ticket_opened_notify(ticket_id=ticket.pk))
     return ticket
 
@@ -266,6 +268,7 @@ def ticket_reply(
         target=ticket,
         after={"message": message.pk, "from_staff": from_staff},
     )
+    ticket_replied_emit(ticket, message)  # outbound webhooks: written now, sent after commit
     transaction.on_commit(lambda: notifications.reply_notify(message_id=message.pk))
     return message
 

@@ -53,6 +53,70 @@ def invoices_paid_emit(invoices: list[Any]) -> int:
     )
 
 
+def payment_failed_emit(invoice: Any, payment: Any) -> int:
+    payload = {
+        "id": str(payment.uuid) if getattr(payment, "uuid", None) else str(payment.pk),
+        "invoice": invoice_payload(invoice),
+        "attempt": payment.attempt,
+        "amount": str(payment.amount),
+        "currency": payment.currency,
+        "failure_code": payment.failure_code,
+        "failure_reason": payment.failure_reason,
+        "next_attempt_at": invoice.next_payment_attempt_at.isoformat() if invoice.next_payment_attempt_at else None,
+    }
+    return webhook_event_emit(tenant=invoice.tenant, event_type="payment.failed", payload=payload)
+
+
+def subscription_changed_emit(subscription: Any, change: Any) -> int:
+    """subscription.changed when a plan, cycle or seat change takes effect (now, or at the renewal)."""
+    payload = {
+        "id": str(subscription.uuid),
+        "change": change.pk,
+        "kind": change.kind,
+        "plan": {"from": str(change.from_plan) if change.from_plan_id else None, "to": str(change.to_plan)},
+        "billing_cycle": {"from": change.from_cycle, "to": change.to_cycle},
+        "quantity": {"from": change.from_quantity, "to": change.to_quantity},
+        "effective_at": change.effective_at.isoformat() if change.effective_at else None,
+        "status": subscription.status,
+    }
+    return webhook_event_emit(tenant=subscription.tenant, event_type="subscription.changed", payload=payload)
+
+
+def ticket_payload(ticket: Any) -> dict[str, Any]:
+    return {
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "priority": ticket.priority,
+        "status": ticket.status,
+        "category": ticket.category,
+        "created_at": ticket.created_at.isoformat() if ticket.created_at else None,
+    }
+
+
+def ticket_created_emit(ticket: Any) -> int:
+    return webhook_event_emit(tenant=ticket.tenant, event_type="ticket.created", payload=ticket_payload(ticket))
+
+
+def ticket_replied_emit(ticket: Any, message: Any) -> int:
+    """ticket.replied for a public reply (internal notes never leave the platform)."""
+    if message.is_internal:
+        return 0
+    payload = ticket_payload(ticket) | {
+        "message": {"id": message.pk, "from_staff": message.from_staff, "body": message.body},
+    }
+    return webhook_event_emit(tenant=ticket.tenant, event_type="ticket.replied", payload=payload)
+
+
+def member_joined_emit(membership: Any) -> int:
+    payload = {
+        "user": str(membership.user.code),
+        "email": membership.user.email,
+        "role": membership.role,
+        "joined_via": membership.joined_via,
+    }
+    return webhook_event_emit(tenant=membership.tenant, event_type="member.joined", payload=payload)
+
+
 def tenant_status_emit(tenant: Any) -> int:
     """tenant.activated / tenant.suspended for a tenant that just moved to that status; other moves send nothing."""
     event_type = TENANT_EVENTS.get(tenant.status)

@@ -19,8 +19,6 @@ if "REDIS_URL" not in os.environ or os.environ.get("NF_TEST_REDIS_URL_CHOSEN") =
 from .base import *  # noqa: F403, E402
 from .base import CACHES, DATABASES, env  # noqa: E402
 
-CACHES["default"]["KEY_PREFIX"] = _XDIST_WORKER or "main"
-
 DEBUG = False
 ALLOWED_HOSTS = ["*"]  # tests use custom domains too; routing decides what is served
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -40,6 +38,10 @@ MIGRATION_MODULES = {"djstripe": "config.test_migrations.djstripe"}
 # Celery queue follows it so their workers never take each other's tasks.
 TEST_DATABASE_NAME = env("TEST_DATABASE_NAME", default="test_nidia_flow")
 DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}
+# Cache keys name the test database and the worker: two suites running side by side on one Redis
+# (two checkouts, or a local run during CI) must not bump each other's cached versions.
+CACHES["default"]["KEY_PREFIX"] = f"{TEST_DATABASE_NAME}:{_XDIST_WORKER or 'main'}"
+API_REQUEST_LOG_BUFFER_KEY = f"logs:api_requests:{TEST_DATABASE_NAME}:{_XDIST_WORKER or 'main'}"  # raw Redis list
 # With pytest-xdist each worker has its own database (…_gw0, …_gw1) and so its own queue.
 CELERY_TASK_DEFAULT_QUEUE = f"nidia-{TEST_DATABASE_NAME}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True

@@ -14,6 +14,7 @@ from apps.billing.tests.conftest import (  # noqa: F401 - billing's fixtures, fo
     au_country,
     make_subscription,
     plan_factory,
+    professional,
     starter,
 )
 from apps.webhooks.services import webhook_endpoint_create
@@ -90,4 +91,14 @@ def globex_endpoint(globex, globex_member, receiver):
         description="Globex hook",
     )
     endpoint.plain_secret = secret
+    return endpoint
+
+
+@pytest.fixture
+def acme_all_events_endpoint(acme, acme_admin, receiver):
+    """An acme endpoint subscribed to every event of the catalogue."""
+    from apps.webhooks.catalogue import EVENT_TYPES
+
+    endpoint, _ = webhook_endpoint_create(tenant=acme, url=receiver.url("/all"), acting_user=acme_admin,
+                                          enabled_events=list(EVENT_TYPES), description="Everything")  # fmt: skip
     return endpoint

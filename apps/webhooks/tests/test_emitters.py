@@ -104,3 +104,62 @@ def test_the_billing_run_batch_emits_issued_and_paid_for_every_listening_tenant(
     _send_all()
     paths = sorted(request["path"] for request in receiver.requests)
     assert paths == ["/acme", "/acme", "/globex"]
+
+
+def _events(tenant) -> list[tuple[str, dict]]:
+    return [
+        (event.type, event.payload) for event in WebhookEvent.objects.filter(tenant=tenant).order_by("created_at", "pk")
+    ]
+
+
+def test_support_tickets_emit_created_and_public_replies_but_never_internal_notes(
+    acme, acme_admin, support_staff, acme_all_events_endpoint
+):
+    from apps.support.services import ticket_note_add, ticket_open, ticket_reply
+
+    ticket = ticket_open(tenant=acme, subject="Exports", priority="high", category="technical",
+                         description="Slow.", acting_user=acme_admin, requester=acme_admin)  # fmt: skip
+    ticket_reply(ticket=ticket, body="On it.", acting_user=support_staff, from_staff=True)
+    ticket_note_add(ticket=ticket, body="SECRET internal note", acting_user=support_staff)
+    events = _events(acme)
+    assert [kind for kind, _ in events] == ["ticket.created", "ticket.replied"]
+    assert events[1][1]["message"]["body"] == "On it." and "SECRET" not in json.dumps(events)
+
+
+def test_a_declined_payment_emits_payment_failed(acme, acme_all_events_endpoint):
+    from apps.billing.payments import payment_attempt
+    from apps.billing.tests.test_payments import billed, card_add, open_invoice, subscription_make
+
+    billed(acme)
+    card_add(acme, last4="0002")  # the simulated gateway's declined card
+    invoice = open_invoice(subscription_make(acme))
+    WebhookEvent.objects.all().delete()  # only what the payment sends
+    payment_attempt(invoice=invoice)
+    [(_kind, payload)] = [event for event in _events(acme) if event[0] == "payment.failed"]
+    assert payload["failure_code"] == "card_declined" and payload["attempt"] == 1
+    assert payload["invoice"]["number"] == invoice.number and payload["next_attempt_at"]
+
+
+def test_an_immediate_plan_change_emits_subscription_changed(
+    acme_subscription, professional, platform_superuser, acme_all_events_endpoint
+):
+    from apps.billing.services import change_apply
+    from apps.billing.tests.conftest import NOV_16
+
+    change_apply(subscription=acme_subscription, plan=professional, acting_user=platform_superuser, now=NOV_16)
+    [(_kind, payload)] = [event for event in _events(acme_subscription.tenant) if event[0] == "subscription.changed"]
+    assert payload["plan"]["to"] == str(professional) and payload["kind"] == "plan"
+
+
+def test_a_new_member_emits_member_joined_to_their_organisation_only(
+    acme, globex, acme_admin, acme_all_events_endpoint
+):
+    from apps.accounts.services import membership_create
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="newcomer@acme.test")
+    membership_create(user=user, tenant=acme, role="member", acting_user=acme_admin)
+    membership_create(user=UserFactory(email="other@globex.test"), tenant=globex, role="member", acting_user=None)
+    [(kind, payload)] = _events(acme)
+    assert kind == "member.joined" and payload["email"] == "newcomer@acme.test" and payload["role"] == "member"
+    assert not WebhookEvent.objects.filter(tenant=globex).exists()  # nobody listens there
