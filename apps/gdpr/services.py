@@ -154,6 +154,21 @@ def gdpr_overdue_flag(*, now: datetime | None = None) -> int:
     )
 
 
+def gdpr_exports_expire(*, now: datetime | None = None) -> int:
+    """Daily: delete the export archives whose download window has closed (the request keeps its
+    checksum and size as the record of what was sent). Returns how many archives were removed."""
+    from pathlib import Path
+
+    now = now or timezone.now()
+    expired = list(
+        GdprRequest.objects.filter(result_expires_at__lt=now).exclude(result_path="").values_list("pk", "result_path")
+    )
+    for _, path in expired:
+        Path(path).unlink(missing_ok=True)
+    GdprRequest.objects.filter(pk__in=[pk for pk, _ in expired]).update(result_path="")
+    return len(expired)
+
+
 # --- Consent -------------------------------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ from celery import shared_task
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from .runner import gdpr_request_run
-from .services import gdpr_overdue_flag
+from .services import gdpr_exports_expire, gdpr_overdue_flag
 
 
 @shared_task(name="gdpr.run_request")
@@ -18,7 +18,8 @@ def run_request(request_id: int) -> dict[str, Any]:
 
 
 @shared_task(name="gdpr.flag_overdue")
-def flag_overdue() -> int:
-    """Daily: flag open requests past their 30-day due date (one UPDATE)."""
+def flag_overdue() -> dict[str, int]:
+    """Daily: flag open requests past their 30-day due date (one UPDATE), and delete the export
+    archives whose download window has closed."""
     with schema_context(get_public_schema_name()):
-        return gdpr_overdue_flag()
+        return {"overdue": gdpr_overdue_flag(), "archives_expired": gdpr_exports_expire()}

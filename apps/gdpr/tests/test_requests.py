@@ -184,7 +184,25 @@ def test_tasks_run_the_request_and_flag_overdue(person):
     assert tasks.run_request(request.pk) == {"skipped": True}  # a duplicate delivery does nothing
     late = gdpr_request_create(subject=person, kind="rectification", acting_user=None, notes="Title", enqueue=False)
     GdprRequest.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(hours=1))
-    assert tasks.flag_overdue() == 1
+    assert tasks.flag_overdue() == {"overdue": 1, "archives_expired": 0}
+
+
+def test_expired_export_archives_are_deleted_and_the_request_keeps_its_record(person):
+    from pathlib import Path
+
+    from apps.gdpr import tasks
+
+    request = gdpr_request_create(subject=person, kind="access", acting_user=None, enqueue=False)
+    tasks.run_request(request.pk)
+    request.refresh_from_db()
+    archive = Path(request.result_path)
+    assert archive.exists() and request.download_ready
+    GdprRequest.objects.filter(pk=request.pk).update(result_expires_at=timezone.now() - timedelta(minutes=1))
+    assert tasks.flag_overdue()["archives_expired"] == 1
+    request.refresh_from_db()
+    assert not archive.exists() and request.result_path == "" and request.result_checksum  # the record stays
+    assert not request.download_ready
+    assert tasks.flag_overdue()["archives_expired"] == 0
 
 
 def test_a_legal_hold_found_at_run_time_rejects_the_erasure(person, monkeypatch):
