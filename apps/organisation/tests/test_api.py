@@ -109,15 +109,39 @@ def test_a_key_without_the_organisation_scope_is_refused(acme_client, acme_key, 
 # --- Entities -----------------------------------------------------------------------------------
 
 
+def tree_names(rows: list[dict]) -> list[str]:
+    """The names of rows listed in tree order (each after its parent), with siblings sorted by name.
+
+    The API lists entities by materialised path, so a parent always precedes its subtree; siblings
+    follow their ids as text (…/10/ before …/9/), which depends on the sequence, not on the test.
+    Sorting each run of siblings by name makes the assertion independent of the ids."""
+    index = {row["id"]: position for position, row in enumerate(rows)}
+    for row in rows:
+        parent = row["parent"]
+        assert parent is None or parent not in index or index[parent] < index[row["id"]], row["name"]
+    children: dict = {}
+    for row in rows:
+        parent = row["parent"] if row["parent"] in index else None
+        children.setdefault(parent, []).append(row)
+
+    def walk(parent: object) -> list[str]:
+        names: list[str] = []
+        for row in sorted(children.get(parent, []), key=lambda r: r["name"]):
+            names += [row["name"], *walk(row["id"])]
+        return names
+
+    return walk(None)
+
+
 def test_entities_are_listed_in_tree_order_with_filters(acme_client, tree, acme_member):
     acme_client.force_login(acme_member)
     response = acme_client.get(ENTITIES)
-    names = [row["name"] for row in response.json()["results"]]
-    assert names == ["Acme", "Operations", "Sales", "Sales North", "Sales South", "Support"]
+    assert tree_names(response.json()["results"]) == ["Acme", "Operations", "Sales", "Sales North", "Sales South",
+                                                      "Support"]  # fmt: skip
     north = next(row for row in response.json()["results"] if row["name"] == "Sales North")
     assert (north["type"], north["parent"], north["depth"], north["status"]) == ("team", str(tree["sales"].uuid),
                                                                                3, "active")  # fmt: skip
-    by = {name: [r["name"] for r in acme_client.get(ENTITIES, query).json()["results"]] for name, query in {
+    by = {name: tree_names(acme_client.get(ENTITIES, query).json()["results"]) for name, query in {
         "type": {"type": "team"}, "parent": {"parent": tree["operations"].uuid},
         "subtree": {"subtree_of": tree["sales"].uuid}, "search": {"search": "south"},
     }.items()}  # fmt: skip
@@ -132,7 +156,10 @@ def test_entity_list_is_keyset_paginated_and_constant_in_queries(acme_client, ac
     first = acme_client.get(ENTITIES, {"page_size": 4}).json()
     assert len(first["results"]) == 4 and "cursor=" in first["next"]
     second = acme_client.get(first["next"]).json()
-    assert [r["name"] for r in second["results"]] == ["Sales South", "Support"]
+    assert len(second["results"]) == 2 and second["next"] is None  # the cursor continues exactly where page 1 ended
+    assert tree_names(first["results"] + second["results"]) == [
+        "Acme", "Operations", "Sales", "Sales North", "Sales South", "Support"
+    ]  # fmt: skip
 
     def entity_queries() -> int:
         with CaptureQueriesContext(connection) as captured:
@@ -203,9 +230,9 @@ def test_refusals_are_field_errors_with_codes(acme_client, tree, make_entity, ac
 def test_descendants_are_everything_below_at_any_depth(acme_client, tree, acme_member):
     acme_client.force_login(acme_member)
     response = acme_client.get(f"{ENTITIES}{tree['operations'].uuid}/descendants/")
-    assert [r["name"] for r in response.json()["results"]] == ["Sales", "Sales North", "Sales South", "Support"]
+    assert tree_names(response.json()["results"]) == ["Sales", "Sales North", "Sales South", "Support"]
     response = acme_client.get(f"{ENTITIES}{tree['operations'].uuid}/descendants/", {"type": "team"})
-    assert [r["name"] for r in response.json()["results"]] == ["Sales North", "Sales South"]
+    assert tree_names(response.json()["results"]) == ["Sales North", "Sales South"]
 
 
 def test_a_member_with_rights_on_sales_writes_only_there(acme_client, acme, tree, acme_member, grant):
@@ -231,7 +258,7 @@ def test_a_key_sees_and_changes_only_what_its_assignments_cover(acme_client, acm
     api_key, raw = acme_key(["organisation:read", "organisation:write"])
     assert acme_client.get(ENTITIES, **_key(raw)).json()["results"] == []
     grant(api_key, ["organisation.view_entity", "organisation.change_entity"], tree["sales"])
-    names = [r["name"] for r in acme_client.get(ENTITIES, **_key(raw)).json()["results"]]
+    names = tree_names(acme_client.get(ENTITIES, **_key(raw)).json()["results"])
     assert names == ["Sales", "Sales North", "Sales South"]
     assert acme_client.get(f"{ENTITIES}{tree['support'].uuid}/", **_key(raw)).status_code == 404
     response = acme_client.patch(f"{ENTITIES}{tree['north'].uuid}/", {"description": "via key"},
