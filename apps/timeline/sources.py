@@ -15,9 +15,12 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from django.apps import apps
-from django.db.models import F, Model, Q, QuerySet
+from django.db.models import F, Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
+
+from apps.audit.pseudonyms import ERASED
+from apps.core.crypto import secret_decrypt
 
 STAFF = "staff"
 TENANT = "tenant"
@@ -204,7 +207,12 @@ class AuditSource(Source):
 
     def audience_filter(self, queryset: QuerySet[Any], audience: str) -> QuerySet[Any]:
         if audience == STAFF:
-            return queryset
+            # Newer rows keep the client IP as a pseudonym (apps.audit.pseudonyms): staff see the real
+            # value from the PII vault, fetched in the same query (a correlated subquery per row).
+            from apps.audit.models import PiiVault
+
+            vault = PiiVault.objects.filter(pseudonym=OuterRef("ip_pseudonym")).values("value_encrypted")[:1]
+            return queryset.annotate(ip_vault_value=Subquery(vault))
         hidden = Q()
         for prefix in STAFF_ONLY_AUDIT_PREFIXES:
             hidden |= Q(action__startswith=prefix)
@@ -215,9 +223,16 @@ class AuditSource(Source):
             return row.actor_label or "system"
         return user_label(row.actor, audience)
 
+    @staticmethod
+    def _client_ip(row: Any) -> str:
+        if row.ip_address:  # rows written before the pseudonym vault
+            return str(row.ip_address)
+        encrypted = getattr(row, "ip_vault_value", None)
+        return secret_decrypt(encrypted) if encrypted else ERASED
+
     def to_entry(self, row: Any, audience: str) -> TimelineEntry:
         target = f" {row.target_type} #{row.target_id}" if row.target_type else ""
-        detail = f"IP {row.ip_address}" if audience == STAFF and row.ip_address else ""
+        detail = f"IP {self._client_ip(row)}" if audience == STAFF and (row.ip_address or row.ip_pseudonym) else ""
         return self.entry(row, audience, f"{row.action}{target}", admin_url(row, row.pk), detail)
 
 

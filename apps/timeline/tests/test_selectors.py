@@ -161,3 +161,15 @@ def test_the_tenant_slice_hides_the_audit_trail_of_internal_notes_and_assignment
     assert {"support.ticket_note_added", "support.ticket_assigned"} <= staff
     assert "support.ticket_opened" in tenant and "support.ticket_replied" in tenant
     assert not {"support.ticket_note_added", "support.ticket_assigned"} & tenant
+
+
+def test_staff_see_the_real_client_ip_behind_the_audit_pseudonym_and_tenants_see_none(acme, acme_admin):
+    from apps.audit.services import audit_record
+
+    event = audit_record(action="member.viewed", acting_user=acme_admin, tenant=acme, ip_address="203.0.113.7")
+    assert event.ip_address is None and event.ip_pseudonym.startswith("pii:")  # stored pseudonymised
+    staff = timeline_page(tenant=acme, kinds=["audit"], limit=5)
+    [entry] = [e for e in staff.entries if e.summary.startswith("member.viewed")]
+    assert entry.detail == "IP 203.0.113.7"
+    tenant = timeline_page(tenant=acme, audience="tenant", kinds=["audit"], limit=5)
+    assert all("203.0.113.7" not in e.detail and "pii:" not in e.detail for e in tenant.entries)
