@@ -10,8 +10,7 @@ Two layers:
   numbers, each linked to the admin changelist filtered to exactly the rows it counts, when the
   user may view that changelist (the permission cache the admin index already loaded: no query).
 
-Models of other apps (support tickets, webhook deliveries, GDPR requests) are looked up through the
-app registry, so a block simply disappears while its app has no such model.
+The ticket, webhook and GDPR blocks read those apps' models and status enums directly.
 """
 
 import datetime as dt
@@ -21,9 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from django.apps import apps
 from django.core.cache import cache
-from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
 from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
@@ -31,52 +28,26 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from apps.gdpr.models import OPEN_STATUSES as GDPR_OPEN_STATUSES
+from apps.gdpr.models import GdprRequest
+from apps.support.models import Ticket, TicketPriority, TicketStatus
 from apps.tenancy.admin import svg_line_chart
 from apps.tenancy.models import ProvisioningJob, ProvisioningJobStatus, Tenant, TenantStatus
+from apps.webhooks.models import WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 60
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: the ticket, webhook and GDPR blocks are always present
 WEEKS = 12
 MONTHS = 12
 FAILED_DAYS = 30
 
-OPEN_TICKET_STATUSES = ("open", "in_progress", "waiting_on_customer")
-TICKET_PRIORITIES = ("urgent", "high", "medium", "low")
-GDPR_OPEN_STATUSES = ("received", "in_progress")
+OPEN_TICKET_STATUSES = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_ON_CUSTOMER)
+TICKET_PRIORITIES = tuple(reversed(TicketPriority.values))  # urgent first
 
 # What the revenue block needs: billing's own view permission (superuser, super_admin, billing_admin).
 REVENUE_PERMISSION = "billing.view_subscription"
-
-
-# --- Optional models of other apps ---------------------------------------------------------------
-
-
-def optional_model(app_label: str, model_name: str, *fields: str) -> type[models.Model] | None:
-    """The model if its app defines it with all these fields, else None (the block is left out)."""
-    try:
-        model = apps.get_model(app_label, model_name)
-    except LookupError:
-        return None
-    try:
-        for name in fields:
-            model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return None
-    return model
-
-
-def ticket_model() -> type[models.Model] | None:
-    return optional_model("support", "Ticket", "priority", "status", "first_response_breached", "resolution_breached")
-
-
-def delivery_model() -> type[models.Model] | None:
-    return optional_model("webhooks", "WebhookDelivery", "status", "created_at")
-
-
-def gdpr_model() -> type[models.Model] | None:
-    return optional_model("gdpr", "GdprRequest", "status", "due_at")
 
 
 # --- Periods ---------------------------------------------------------------------------------------
@@ -190,14 +161,11 @@ def failed_jobs(now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def webhook_deliveries(now: dt.datetime) -> dict[str, Any] | None:
+def webhook_deliveries(now: dt.datetime) -> dict[str, Any]:
     """Deliveries of the last 7 days, the failed ones of the last 7 and 30 days; one query."""
-    model = delivery_model()
-    if model is None:
-        return None
     since_7, since_30 = now - dt.timedelta(days=7), now - dt.timedelta(days=30)
     recent = Q(created_at__gte=since_7)
-    counts = model._default_manager.filter(created_at__gte=since_30, created_at__lte=now).aggregate(
+    counts = WebhookDelivery.objects.filter(created_at__gte=since_30, created_at__lte=now).aggregate(
         total_7=Count("pk", filter=recent),
         failed_7=Count("pk", filter=recent & Q(status="failed")),
         failed_30=Count("pk", filter=Q(status="failed")),
@@ -207,13 +175,10 @@ def webhook_deliveries(now: dt.datetime) -> dict[str, Any] | None:
             "since_7": since_7.isoformat(), "since_30": since_30.isoformat()}  # fmt: skip
 
 
-def open_tickets() -> list[dict[str, Any]] | None:
+def open_tickets() -> list[dict[str, Any]]:
     """Open tickets (open, in progress, waiting on the customer) per priority with their SLA breaches; one query."""
-    model = ticket_model()
-    if model is None:
-        return None
     rows = (
-        model._default_manager.filter(status__in=OPEN_TICKET_STATUSES)
+        Ticket.objects.filter(status__in=OPEN_TICKET_STATUSES)
         .values_list("priority")
         .annotate(
             total=Count("pk"),
@@ -231,12 +196,9 @@ def open_tickets() -> list[dict[str, Any]] | None:
     ]
 
 
-def overdue_gdpr_requests(now: dt.datetime) -> int | None:
-    """Open GDPR requests past their due date (when the GDPR app has its model); one query."""
-    model = gdpr_model()
-    if model is None:
-        return None
-    return model._default_manager.filter(due_at__lt=now, status__in=GDPR_OPEN_STATUSES).count()
+def overdue_gdpr_requests(now: dt.datetime) -> int:
+    """Open GDPR requests past their due date; one query."""
+    return GdprRequest.objects.filter(due_at__lt=now, status__in=GDPR_OPEN_STATUSES).count()
 
 
 def mrr(now: dt.datetime) -> list[Any]:
@@ -389,48 +351,45 @@ def dashboard_for(user: Any, *, now: dt.datetime | None = None) -> dict[str, Any
                link("tenancy", "provisioningjob", status__exact="failed", finished_at__gte=jobs["since_30"])),
     ]  # fmt: skip
     hooks = data["webhooks"]
-    if hooks is not None:
-        failures += [
-            Figure("Failed webhook deliveries, last 7 days", hooks["failed_7"],
-                   link("webhooks", "webhookdelivery", status__exact="failed", created_at__gte=hooks["since_7"])),
-            Figure("Failed webhook deliveries, last 30 days", hooks["failed_30"],
-                   link("webhooks", "webhookdelivery", status__exact="failed", created_at__gte=hooks["since_30"])),
-        ]  # fmt: skip
-        context["webhook_rate"] = Figure(
-            f"Webhook failure rate, last 7 days ({hooks['failed_7']} of {hooks['total_7']} deliveries)",
-            f"{hooks['rate_7']}%",
-            link("webhooks", "webhookdelivery", created_at__gte=hooks["since_7"]),
-        )
+    failures += [
+        Figure("Failed webhook deliveries, last 7 days", hooks["failed_7"],
+               link("webhooks", "webhookdelivery", status__exact="failed", created_at__gte=hooks["since_7"])),
+        Figure("Failed webhook deliveries, last 30 days", hooks["failed_30"],
+               link("webhooks", "webhookdelivery", status__exact="failed", created_at__gte=hooks["since_30"])),
+    ]  # fmt: skip
+    context["webhook_rate"] = Figure(
+        f"Webhook failure rate, last 7 days ({hooks['failed_7']} of {hooks['total_7']} deliveries)",
+        f"{hooks['rate_7']}%",
+        link("webhooks", "webhookdelivery", created_at__gte=hooks["since_7"]),
+    )
     context["failures"] = failures
     context["failed_chart"] = _line_charts([jobs["per_day"]])
 
     tickets = data["tickets"]
-    if tickets is not None:
-        open_in = ",".join(OPEN_TICKET_STATUSES)
-        rows = []
-        for row in tickets:
-            base = {"priority__exact": row["priority"], "status__in": open_in}
-            rows.append({
-                "priority": row["priority"].title(),
-                "open": Figure("Open", row["total"], link("support", "ticket", **base)),
-                "first_response": Figure("First response breached", row["first_response"],
-                                         link("support", "ticket", **base, first_response_breached__exact=1)),
-                "resolution": Figure("Resolution breached", row["resolution"],
-                                     link("support", "ticket", **base, resolution_breached__exact=1)),
-                # Either clock breached: the support queue's own "SLA: breached" filter.
-                "breached": Figure("Any SLA breached", row["breached"],
-                                   link("support", "ticket", **base, sla="breached")),
-            })  # fmt: skip
-        context["tickets"] = rows
-        context["ticket_chart"] = svg_bar_chart(
-            title="Open tickets by priority", bars=[(r["priority"], r["open"].value, r["open"].href) for r in rows]
-        )
+    open_in = ",".join(OPEN_TICKET_STATUSES)
+    rows = []
+    for row in tickets:
+        base = {"priority__exact": row["priority"], "status__in": open_in}
+        rows.append({
+            "priority": row["priority"].title(),
+            "open": Figure("Open", row["total"], link("support", "ticket", **base)),
+            "first_response": Figure("First response breached", row["first_response"],
+                                     link("support", "ticket", **base, first_response_breached__exact=1)),
+            "resolution": Figure("Resolution breached", row["resolution"],
+                                 link("support", "ticket", **base, resolution_breached__exact=1)),
+            # Either clock breached: the support queue's own "SLA: breached" filter.
+            "breached": Figure("Any SLA breached", row["breached"],
+                               link("support", "ticket", **base, sla="breached")),
+        })  # fmt: skip
+    context["tickets"] = rows
+    context["ticket_chart"] = svg_bar_chart(
+        title="Open tickets by priority", bars=[(r["priority"], r["open"].value, r["open"].href) for r in rows]
+    )
 
-    if data["gdpr_overdue"] is not None:
-        context["gdpr_overdue"] = Figure(
-            "Open GDPR requests past their due date", data["gdpr_overdue"],
-            link("gdpr", "gdprrequest", due="overdue"),  # the GDPR admin's own "Overdue" filter
-        )  # fmt: skip
+    context["gdpr_overdue"] = Figure(
+        "Open GDPR requests past their due date", data["gdpr_overdue"],
+        link("gdpr", "gdprrequest", due="overdue"),  # the GDPR admin's own "Overdue" filter
+    )  # fmt: skip
 
     if revenue and data["mrr"] is not None:
         context["revenue"] = True
