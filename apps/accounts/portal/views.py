@@ -3,12 +3,9 @@
 from typing import Any
 
 from django import forms
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 from django.urls import reverse
-from django.views import View
 from django.views.generic import DetailView, ListView
 
 from apps.accounts.access import (
@@ -25,6 +22,7 @@ from apps.accounts.services import (
     membership_remove,
     membership_suspend,
 )
+from apps.portal.actions import PortalActionView
 
 from .forms import MemberFilterForm, ReasonForm, RoleForm
 
@@ -65,41 +63,33 @@ class MemberDetailView(TenantMemberRequiredMixin, DetailView):
         return context
 
 
-class MemberActionView(TenantAdminRequiredMixin, View):
+class MemberActionView(TenantAdminRequiredMixin, PortalActionView):
     """POST one change through its service; a refusal comes back as a message and changes nothing."""
 
-    form_class: type[forms.Form] = ReasonForm
-    done = ""
+    form_class: type[forms.Form] | None = ReasonForm
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        membership = tenant_membership_get(tenant=request.tenant, pk=pk)  # type: ignore[attr-defined]
-        form = self.form_class(request.POST)
-        try:
-            if not form.is_valid():
-                raise ValidationError([e for errors in form.errors.values() for e in errors])
-            self.act(membership, form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, self.done.format(email=membership.user.email))
-        return HttpResponseRedirect(reverse("members:detail", args=[pk]))
+    def get_object(self, request: HttpRequest, **kwargs: Any) -> Membership:
+        return tenant_membership_get(tenant=request.tenant, pk=kwargs["pk"])  # type: ignore[attr-defined]
 
-    def act(self, membership: Membership, data: dict[str, Any]) -> None:
-        raise NotImplementedError
+    def done_message(self, obj: Membership) -> str:
+        return self.done.format(email=obj.user.email)
+
+    def success_url(self, obj: Membership) -> str:
+        return reverse("members:detail", args=[obj.pk])
 
 
 class MemberRoleView(MemberActionView):
     form_class = RoleForm
     done = "{email}'s role was changed."
 
-    def act(self, membership: Membership, data: dict[str, Any]) -> None:
+    def perform(self, membership: Membership, data: dict[str, Any]) -> None:
         membership_change_role(membership=membership, role=data["role"], acting_user=self.request.user)
 
 
 class MemberSuspendView(MemberActionView):
     done = "{email} was suspended."
 
-    def act(self, membership: Membership, data: dict[str, Any]) -> None:
+    def perform(self, membership: Membership, data: dict[str, Any]) -> None:
         membership_suspend(membership=membership, acting_user=self.request.user, reason=data["reason"])
 
 
@@ -107,12 +97,12 @@ class MemberReactivateView(MemberActionView):
     form_class = forms.Form
     done = "{email} was reactivated."
 
-    def act(self, membership: Membership, data: dict[str, Any]) -> None:
+    def perform(self, membership: Membership, data: dict[str, Any]) -> None:
         membership_reactivate(membership=membership, acting_user=self.request.user)
 
 
 class MemberRemoveView(MemberActionView):
     done = "{email} was removed from the organisation."
 
-    def act(self, membership: Membership, data: dict[str, Any]) -> None:
+    def perform(self, membership: Membership, data: dict[str, Any]) -> None:
         membership_remove(membership=membership, acting_user=self.request.user, reason=data["reason"])

@@ -26,6 +26,7 @@ from apps.invitations.services import (
     invitation_invitee,
     invitation_resend,
 )
+from apps.portal.actions import PortalActionView
 
 from .forms import CancelForm, DeclineForm, InvitationCreateForm, InvitationFilterForm, NewAccountForm
 
@@ -78,36 +79,33 @@ class InvitationCreateView(TenantAdminRequiredMixin, FormView):
         return HttpResponseRedirect(reverse("invitations:list"))
 
 
-class InvitationActionView(TenantAdminRequiredMixin, View):
+class InvitationActionView(TenantAdminRequiredMixin, PortalActionView):
     """POST one change to an invitation; a refusal comes back as a message and changes nothing."""
 
-    done = ""
+    def get_object(self, request: HttpRequest, **kwargs: Any) -> Invitation:
+        return invitation_get_for_tenant(tenant=request.tenant, pk=kwargs["pk"])  # type: ignore[attr-defined]
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        invitation = invitation_get_for_tenant(tenant=request.tenant, pk=pk)  # type: ignore[attr-defined]
-        try:
-            self.act(invitation)
-        except ValidationError as exc:
-            messages.error(request, f"{invitation.email}: {' '.join(exc.messages)}")
-        else:
-            messages.success(request, self.done.format(email=invitation.email))
-        return HttpResponseRedirect(reverse("invitations:list"))
+    def error_message(self, obj: Invitation, exc: ValidationError) -> str:
+        return f"{obj.email}: {' '.join(exc.messages)}"
 
-    def act(self, invitation: Invitation) -> None:
-        raise NotImplementedError
+    def done_message(self, obj: Invitation) -> str:
+        return self.done.format(email=obj.email)
+
+    def success_url(self, obj: Invitation) -> str:
+        return reverse("invitations:list")
 
 
 class InvitationResendView(InvitationActionView):
     done = "Invitation sent again to {email}."
 
-    def act(self, invitation: Invitation) -> None:
+    def perform(self, invitation: Invitation, data: dict[str, Any]) -> None:
         invitation_resend(invitation=invitation, acting_user=self.request.user, site_url=_site_url(self.request))
 
 
 class InvitationCancelView(InvitationActionView):
     done = "Invitation to {email} cancelled."
 
-    def act(self, invitation: Invitation) -> None:
+    def perform(self, invitation: Invitation, data: dict[str, Any]) -> None:
         form = CancelForm(self.request.POST)
         if not form.is_valid():
             raise ValidationError(list(form.errors["reason"]))

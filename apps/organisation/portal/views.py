@@ -59,6 +59,7 @@ from apps.organisation.services import (
     skill_update,
 )
 from apps.organisation.timeline import entity_timeline, person_timeline
+from apps.portal.actions import PortalActionView
 
 from . import forms
 
@@ -469,30 +470,20 @@ class PersonEditView(TenantMemberRequiredMixin, View):
         return render(request, self.template_name, self._context(request, profile, form), status=400)
 
 
-class PersonActionView(TenantMemberRequiredMixin, View):
-    """POST one change to a person through its service; refusals come back as a message."""
+class PersonActionView(TenantMemberRequiredMixin, PortalActionView):
+    """POST one change to a person through its service; refusals come back as a message. The item a
+    change is about (a membership, skill, certification) is the URL's `pk`."""
 
-    form_class: Any = None
     done = "Saved."
 
-    def get_form(self, request: HttpRequest) -> Any:
-        return self.form_class(request.POST) if self.form_class else None
+    def get_object(self, request: HttpRequest, **kwargs: Any) -> MemberProfile:
+        return _manageable_person(request, kwargs["uuid"])
 
-    def post(self, request: HttpRequest, uuid: Any, pk: int | None = None) -> HttpResponse:
-        profile = _manageable_person(request, uuid)
-        form = self.get_form(request)
-        try:
-            if form is not None and not form.is_valid():
-                raise ValidationError([f"{name}: {e}" for name, errors in form.errors.items() for e in errors])
-            self.act(profile, form.cleaned_data if form is not None else {}, pk)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, self.done)
-        return HttpResponseRedirect(reverse("organisation:person_edit", args=[profile.uuid]))
+    def form_errors(self, form: Any) -> list[str]:
+        return [f"{name}: {e}" for name, errors in form.errors.items() for e in errors]
 
-    def act(self, profile: MemberProfile, data: dict[str, Any], pk: int | None) -> None:
-        raise NotImplementedError
+    def success_url(self, obj: MemberProfile) -> str:
+        return reverse("organisation:person_edit", args=[obj.uuid])
 
     def owned(self, model: Any, profile: MemberProfile, pk: int | None) -> Any:
         obj = model.objects.filter(profile=profile, pk=pk).first()
@@ -507,7 +498,7 @@ class PersonMembershipAddView(PersonActionView):
     def get_form(self, request: HttpRequest) -> Any:
         return forms.MembershipAddForm(request.POST, entities=access.entities_where(request, access.MANAGE_PEOPLE))
 
-    def act(self, profile: MemberProfile, data: dict[str, Any], pk: int | None) -> None:
+    def perform(self, profile: MemberProfile, data: dict[str, Any]) -> None:
         entity_membership_add(profile=profile, entity=data["entity"], title=data["title"],
                               is_primary=data["is_primary"], acting_user=self.request.user)  # fmt: skip
 
@@ -515,7 +506,8 @@ class PersonMembershipAddView(PersonActionView):
 class PersonMembershipRemoveView(PersonActionView):
     done = "The person was taken out of the entity."
 
-    def act(self, profile: MemberProfile, data: dict[str, Any], pk: int | None) -> None:
+    def perform(self, profile: MemberProfile, data: dict[str, Any]) -> None:
+        pk = self.kwargs.get("pk")
         membership = self.owned(EntityMembership, profile, pk)
         _require(self.request, access.MANAGE_PEOPLE, membership.entity)
         entity_membership_remove(membership=membership, acting_user=self.request.user)
@@ -524,7 +516,8 @@ class PersonMembershipRemoveView(PersonActionView):
 class PersonPrimaryView(PersonActionView):
     done = "The primary entity was changed."
 
-    def act(self, profile: MemberProfile, data: dict[str, Any], pk: int | None) -> None:
+    def perform(self, profile: MemberProfile, data: dict[str, Any]) -> None:
+        pk = self.kwargs.get("pk")
         membership = self.owned(EntityMembership, profile, pk)
         entity_membership_set_primary(membership=membership, acting_user=self.request.user)
 
@@ -533,7 +526,7 @@ class PersonSkillAddView(PersonActionView):
     form_class = forms.SkillForm
     done = "The skill was added."
 
-    def act(self, profile: MemberProfile, data: dict[str, Any], pk: int | None) -> None:
+    def perform(self, profile: MemberProfile, data: dict[str, Any]) -> None:
         skill_add(profile=profile, name=data["name"], level=data["level"], acting_user=self.request.user)
 
 
@@ -541,14 +534,16 @@ class PersonSkillUpdateView(PersonActionView):
     form_class = forms.SkillLevelForm
     done = "The skill level was changed."
 
-    def act(self, profile: MemberProfile, data: dict[str, Any], pk: int | None) -> None:
+    def perform(self, profile: MemberProfile, data: dict[str, Any]) -> None:
+        pk = self.kwargs.get("pk")
         skill_update(skill=self.owned(Skill, profile, pk), level=data["level"], acting_user=self.request.user)
 
 
 class PersonSkillRemoveView(PersonActionView):
     done = "The skill was removed."
 
-    def act(self, profile: MemberProfile, data: dict[str, Any], pk: int | None) -> None:
+    def perform(self, profile: MemberProfile, data: dict[str, Any]) -> None:
+        pk = self.kwargs.get("pk")
         skill_remove(skill=self.owned(Skill, profile, pk), acting_user=self.request.user)
 
 
@@ -556,14 +551,15 @@ class PersonCertificationAddView(PersonActionView):
     form_class = forms.CertificationForm
     done = "The certification was added."
 
-    def act(self, profile: MemberProfile, data: dict[str, Any], pk: int | None) -> None:
+    def perform(self, profile: MemberProfile, data: dict[str, Any]) -> None:
         certification_add(profile=profile, acting_user=self.request.user, **data)
 
 
 class PersonCertificationRemoveView(PersonActionView):
     done = "The certification was removed."
 
-    def act(self, profile: MemberProfile, data: dict[str, Any], pk: int | None) -> None:
+    def perform(self, profile: MemberProfile, data: dict[str, Any]) -> None:
+        pk = self.kwargs.get("pk")
         certification_remove(certification=self.owned(Certification, profile, pk), acting_user=self.request.user)
 
 
@@ -571,6 +567,6 @@ class PersonPreferencesView(PersonActionView):
     form_class = forms.PreferencesForm
     done = "The preferences were saved."
 
-    def act(self, profile: MemberProfile, data: dict[str, Any], pk: int | None) -> None:
+    def perform(self, profile: MemberProfile, data: dict[str, Any]) -> None:
         preferences = forms.PreferencesForm.preferences_from(data)
         profile_preferences_update(profile=profile, preferences=preferences, acting_user=self.request.user)

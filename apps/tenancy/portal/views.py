@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views import View
 
 from apps.accounts.access import TenantAdminRequiredMixin
+from apps.portal.actions import PortalActionView
 from apps.tenancy.domains import (
     domain_add,
     domain_is_platform,
@@ -65,37 +66,32 @@ class DomainListView(TenantAdminRequiredMixin, View):
         return render(request, self.template_name, {"rows": _rows(request), "form": form}, status=400)
 
 
-class DomainActionView(TenantAdminRequiredMixin, View):
+class DomainActionView(TenantAdminRequiredMixin, PortalActionView):
     """POST-only actions on one domain; errors come back as messages on the list."""
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        domain = domain_get_for_request(request, pk)
-        try:
-            self.act(request, domain)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        return HttpResponseRedirect(reverse(LIST_URL))
+    def get_object(self, request: HttpRequest, **kwargs: Any) -> Domain:
+        return domain_get_for_request(request, kwargs["pk"])
 
-    def act(self, request: HttpRequest, domain: Domain) -> None:
-        raise NotImplementedError
+    def success_url(self, obj: Any) -> str:
+        return reverse(LIST_URL)
 
 
 class DomainCheckView(DomainActionView):
-    def act(self, request: HttpRequest, domain: Domain) -> None:
-        if domain_verify(domain=domain, acting_user=request.user):
-            messages.success(request, f"“{domain}” is verified and now serves this organisation.")
+    def perform(self, domain: Domain, data: dict[str, Any]) -> None:
+        if domain_verify(domain=domain, acting_user=self.request.user):
+            messages.success(self.request, f"“{domain}” is verified and now serves this organisation.")
         else:
             domain.refresh_from_db()
-            messages.error(request, f"“{domain}” is not verified yet. {domain.last_check_error}")
+            messages.error(self.request, f"“{domain}” is not verified yet. {domain.last_check_error}")
 
 
 class DomainMakePrimaryView(DomainActionView):
-    def act(self, request: HttpRequest, domain: Domain) -> None:
-        domain_make_primary(domain=domain, acting_user=request.user)
-        messages.success(request, f"“{domain}” is now the primary domain.")
+    def perform(self, domain: Domain, data: dict[str, Any]) -> None:
+        domain_make_primary(domain=domain, acting_user=self.request.user)
+        messages.success(self.request, f"“{domain}” is now the primary domain.")
 
 
 class DomainRemoveView(DomainActionView):
-    def act(self, request: HttpRequest, domain: Domain) -> None:
-        domain_remove(domain=domain, acting_user=request.user)
-        messages.success(request, f"“{domain}” was removed; it no longer serves this organisation.")
+    def perform(self, domain: Domain, data: dict[str, Any]) -> None:
+        domain_remove(domain=domain, acting_user=self.request.user)
+        messages.success(self.request, f"“{domain}” was removed; it no longer serves this organisation.")

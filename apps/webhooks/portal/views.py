@@ -7,12 +7,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
 from apps.accounts.access import TenantAdminRequiredMixin
+from apps.portal.actions import PortalActionView
 from apps.webhooks import services
 from apps.webhooks.selectors import tenant_deliveries, tenant_delivery_get, tenant_endpoint_get, tenant_endpoints
 
@@ -106,35 +107,46 @@ class EndpointEditView(TenantAdminRequiredMixin, View):
         return render(request, self.template_name, {"form": form, "endpoint": endpoint}, status=400)
 
 
-class EndpointActionView(TenantAdminRequiredMixin, View):
-    """POST only: test, disable, enable or delete an endpoint."""
+class EndpointActionView(TenantAdminRequiredMixin, PortalActionView):
+    """POST only: one change to an endpoint (test, disable, enable, delete), back to its page."""
 
-    action = ""
+    def get_object(self, request: HttpRequest, **kwargs: Any) -> Any:
+        return tenant_endpoint_get(tenant=_tenant(request), uuid=kwargs["uuid"])
 
-    def post(self, request: HttpRequest, uuid: Any) -> HttpResponse:
-        endpoint = tenant_endpoint_get(tenant=_tenant(request), uuid=uuid)
-        user = request.user
-        try:
-            if self.action == "test":
-                services.webhook_test_send(endpoint=endpoint, acting_user=user)
-                messages.success(request, "A test event was queued; it appears below in a moment.")
-            elif self.action == "disable":
-                services.webhook_endpoint_disable(
-                    endpoint=endpoint, reason="Disabled by a tenant admin.", acting_user=user
-                )
-                messages.success(request, "The endpoint was disabled.")
-            elif self.action == "enable":
-                services.webhook_endpoint_enable(endpoint=endpoint, acting_user=user)
-                messages.success(request, "The endpoint was enabled.")
-            elif self.action == "delete":
-                services.webhook_endpoint_delete(endpoint=endpoint, acting_user=user)
-                messages.success(request, "The endpoint was deleted.")
-                return HttpResponseRedirect(reverse("webhooks:list"))
-            else:
-                raise Http404
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        return _detail(endpoint)
+    def success_url(self, obj: Any) -> str:
+        return reverse("webhooks:detail", args=[obj.uuid])
+
+
+class EndpointTestView(EndpointActionView):
+    done = "A test event was queued; it appears below in a moment."
+
+    def perform(self, endpoint: Any, data: dict[str, Any]) -> None:
+        services.webhook_test_send(endpoint=endpoint, acting_user=self.request.user)
+
+
+class EndpointDisableView(EndpointActionView):
+    done = "The endpoint was disabled."
+
+    def perform(self, endpoint: Any, data: dict[str, Any]) -> None:
+        services.webhook_endpoint_disable(endpoint=endpoint, reason="Disabled by a tenant admin.",
+                                          acting_user=self.request.user)  # fmt: skip
+
+
+class EndpointEnableView(EndpointActionView):
+    done = "The endpoint was enabled."
+
+    def perform(self, endpoint: Any, data: dict[str, Any]) -> None:
+        services.webhook_endpoint_enable(endpoint=endpoint, acting_user=self.request.user)
+
+
+class EndpointDeleteView(EndpointActionView):
+    done = "The endpoint was deleted."
+
+    def perform(self, endpoint: Any, data: dict[str, Any]) -> None:
+        services.webhook_endpoint_delete(endpoint=endpoint, acting_user=self.request.user)
+
+    def success_url(self, obj: Any) -> str:
+        return reverse("webhooks:list")
 
 
 class SecretRotateView(TenantAdminRequiredMixin, View):
