@@ -73,7 +73,7 @@ class Registry:
 
         for config in apps.get_app_configs():
             module = sys.modules.get(f"{config.name}.{self.module_name}")
-            if module is not None:
+            if module is not None and module.__name__ != __name__:  # never this module (its registries)
                 importlib.reload(module)
 
     def items(self) -> list[Any]:
