@@ -1,8 +1,10 @@
-"""The back office's own staff-dashboard blocks (their figures are computed in staff_dashboard.py)."""
+"""The back office's own contributions: the platform API v1 (staff tooling over tenancy and tokens)
+and the staff-dashboard blocks whose figures staff_dashboard.py computes."""
 
-from apps.core.contributions import DashboardBlock, contribute
+from apps.core.contributions import DashboardBlock, PlatformApiUrls, contribute
 
 contribute(
+    PlatformApiUrls("apps.backoffice.api.urls", prefix="v1/", order=10),
     DashboardBlock("tenants", "backoffice/dashboard/tenants.html", order=10),
     DashboardBlock("revenue", "backoffice/dashboard/revenue.html", order=20),
     DashboardBlock("signups", "backoffice/dashboard/signups.html", order=30),

@@ -1,5 +1,5 @@
 """What tenancy adds: custom domain pages, the current-tenant endpoint, the platform API's tenant
-endpoints, the tenant scope, the tenant lifecycle events and the usage/domain schedules."""
+endpoint, the tenant scope, the tenant lifecycle events and the usage/domain schedules."""
 
 from apps.core.contributions import (
     MenuEntry,
@@ -16,7 +16,6 @@ contribute(
     PortalUrls("manage/domains/", "apps.tenancy.portal.urls", order=60),
     MenuEntry("Domains", "tenant-domains:list", admin_only=True, order=200),
     TenantApiUrls("apps.tenancy.api.tenant_urls", order=5),
-    PlatformApiUrls("apps.tenancy.api.platform_urls", prefix="v1/", order=10),
     PlatformApiUrls("apps.tenancy.api.platform_tenant_urls", order=20),  # /api/platform/tenants/ (issue 1's)
     ScopeFamily("tenant", "Organisation details", ("read",), order=10),
     WebhookEventType("tenant.activated", "The organisation became active (provisioned, or reactivated).", order=10),

@@ -49,16 +49,18 @@ def test_a_timing_edited_in_the_admin_is_kept_and_the_command_says_so():
 
 
 def test_a_changed_declaration_updates_a_timing_nobody_edited(registry_restored):
-    contribute(PeriodicTask("sample.tick", "sample.tick", interval=(5, "minutes"), description="Tick."))
+    contribute(PeriodicTask("schedules_test.tick", "schedules_test.tick", interval=(5, "minutes"), description="Tick."))
     report, _ = schedules_sync()
-    assert report.created == ["sample.tick"]
+    assert report.created == ["schedules_test.tick"]
     contributions_reset()
-    contribute(PeriodicTask("sample.tick", "sample.tick", interval=(10, "minutes"), description="Tick slower."))
+    contribute(
+        PeriodicTask("schedules_test.tick", "schedules_test.tick", interval=(10, "minutes"), description="Tick slower.")
+    )
     report, _ = schedules_sync()
-    assert report.updated == ["sample.tick"] and not report.kept
-    row = BeatTask.objects.get(name="sample.tick")
+    assert report.updated == ["schedules_test.tick"] and not report.kept
+    row = BeatTask.objects.get(name="schedules_test.tick")
     assert (row.interval.every, row.description) == (10, "Tick slower.")
-    assert DeclaredSchedule.objects.get(name="sample.tick").timing == {"interval": [10, "minutes"]}
+    assert DeclaredSchedule.objects.get(name="schedules_test.tick").timing == {"interval": [10, "minutes"]}
 
 
 def test_a_row_no_app_declares_is_disabled_once_and_enabled_again_when_declared(registry_restored):
