@@ -128,7 +128,8 @@ def schedules_sync() -> tuple[SyncReport, list[str]]:
         row.name: row for row in BeatTask.objects.select_related("interval", "crontab").select_for_update(of=("self",))
     }
     states = {state.name: state for state in DeclaredSchedule.objects.select_for_update()}
-    report, notes = SyncReport(), []
+    report = SyncReport()
+    notes: list[str] = []
     for name, task in declared.items():
         _declared_sync(task, rows.get(name), states.get(name), report, notes)
     for name, row in rows.items():
