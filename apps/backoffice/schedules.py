@@ -86,6 +86,40 @@ def _row_update(row: BeatTask, task: PeriodicTask) -> bool:
     return bool(changed)
 
 
+def _timing_follow(row: BeatTask, task: PeriodicTask, state: DeclaredSchedule | None, notes: list[str]) -> str:
+    """ "same", "updated" (the row had what the sync last wrote) or "kept" (staff edited it)."""
+    want, current = declared_timing(task), row_timing(row)
+    # No state: a row the retired schedule migrations wrote, with the declared timing of that time.
+    last = state.timing if state is not None else want
+    if current == want:
+        return "same"
+    if current == last:
+        for name, value in _schedule_fields(want).items():
+            setattr(row, name, value)
+        return "updated"
+    notes.append(f"kept {task.name}: its timing was edited in the admin ({_describe(current)}; "
+                 f"declared: {_describe(want)})")  # fmt: skip
+    return "kept"
+
+
+def _existing_sync(row: BeatTask, task: PeriodicTask, state: DeclaredSchedule | None, report: SyncReport,
+                   notes: list[str]) -> None:  # fmt: skip
+    timing = _timing_follow(row, task, state, notes)
+    if timing == "kept":
+        report.kept.append(task.name)
+    changed = _row_update(row, task) | (timing == "updated")
+    enabled_again = bool(not row.enabled and state is not None and state.disabled_by_sync)
+    if enabled_again:
+        row.enabled = True
+        report.enabled.append(task.name)
+    elif changed:
+        report.updated.append(task.name)
+    elif timing != "kept":
+        report.unchanged.append(task.name)
+    if changed or enabled_again:
+        row.save()  # its signal tells a running beat that the schedule changed
+
+
 def _declared_sync(task: PeriodicTask, row: BeatTask | None, state: DeclaredSchedule | None, report: SyncReport,
                    notes: list[str]) -> None:  # fmt: skip
     want = declared_timing(task)
@@ -94,27 +128,7 @@ def _declared_sync(task: PeriodicTask, row: BeatTask | None, state: DeclaredSche
                                 **_schedule_fields(want), **task.options)  # fmt: skip
         report.created.append(task.name)
     else:
-        current = row_timing(row)
-        # No state: a row the retired schedule migrations wrote, with the declared timing of that time.
-        last = state.timing if state is not None else want
-        changed = _row_update(row, task)
-        if current != want and current == last:
-            for name, value in _schedule_fields(want).items():
-                setattr(row, name, value)
-            changed = True
-        elif current != want:
-            report.kept.append(task.name)
-            notes.append(f"kept {task.name}: its timing was edited in the admin ({_describe(current)}; "
-                         f"declared: {_describe(want)})")  # fmt: skip
-        if not row.enabled and state is not None and state.disabled_by_sync:
-            row.enabled = changed = True
-            report.enabled.append(task.name)
-        if changed:
-            row.save()  # its signal tells a running beat that the schedule changed
-            if task.name not in report.enabled:
-                report.updated.append(task.name)
-        elif task.name not in report.kept:
-            report.unchanged.append(task.name)
+        _existing_sync(row, task, state, report, notes)
     if state is None or state.timing != want or state.disabled_by_sync:
         DeclaredSchedule.objects.update_or_create(name=task.name, defaults={"timing": want, "disabled_by_sync": False})
 
