@@ -6,6 +6,7 @@ globex are cloned from it once per session (or reused with --reuse-db).
 """
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django_tenants.utils import schema_context
 
@@ -41,6 +42,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
         platform_tenant_ensure(domain=PLATFORM_HOST)
         tenant_template_ensure()
         staff_roles_sync()
+        call_command("schedules_sync", verbosity=0)  # as platform_setup does: the beat schedule from code
         _tenant("acme", "Acme")
         _tenant("globex", "Globex")
 

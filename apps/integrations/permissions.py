@@ -6,7 +6,7 @@ from rest_framework.permissions import BasePermission
 
 from apps.accounts.access import IsTenantAdmin, IsTenantMember, is_service_principal
 
-from .scopes import ALL_SCOPES, view_required_scopes
+from .scopes import all_scopes, view_required_scopes
 
 KEY_NOT_ALLOWED = "API keys cannot use this endpoint."
 
@@ -25,7 +25,7 @@ class HasApiKeyScope(BasePermission):
         if not is_service_principal(request.user):
             return False
         needed = view_required_scopes(view, request.method)
-        if not needed or not set(needed) <= set(ALL_SCOPES):
+        if not needed or not set(needed) <= set(all_scopes()):
             self.message = {"detail": KEY_NOT_ALLOWED, "code": "api_key_not_allowed"}
             return False
         missing = [scope for scope in needed if scope not in request.user.api_key.scopes]

@@ -12,31 +12,38 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS
 
-# family → (label, actions a key may be granted). Adding a family here needs a migration (the
-# database constraint on ApiKey.scopes lists every valid scope).
-SCOPE_FAMILIES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "tenant": ("Organisation details", ("read",)),
-    "members": ("Members", ("read", "write")),
-    "invitations": ("Invitations", ("read", "write")),
-    # Keys may list keys; only a tenant admin (a person) may create or revoke them.
-    "api_keys": ("API keys", ("read",)),
-    # Which endpoints a key may call; which objects it then sees is decided by the role
-    # assignments given to the key (apps.access): a key with no assignment sees no entity or person.
-    "organisation": ("Entities and people", ("read", "write")),
-    "access": ("Roles and assignments", ("read", "write")),
-    "solutions": ("Solution access", ("read", "write")),
-    # The tenant's outbound webhook endpoints (create, rotate, test) and their delivery log (replay).
-    "webhooks": ("Webhook endpoints and deliveries", ("read", "write")),
-}
-ALL_SCOPES: tuple[str, ...] = tuple(
-    f"{family}:{action}" for family, (_, actions) in SCOPE_FAMILIES.items() for action in actions
-)
+from apps.core.contributions import ScopeFamily, contributions
+
+# What the database accepts (a format, not a list: a new family needs no migration of this app);
+# which scopes exist is the registry's business, checked by scopes_validate.
+SCOPE_PATTERN = r"^[a-z][a-z0-9_]*:[a-z][a-z0-9_]*$"
+
+
+def scope_families() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """family → (label, actions a key may be granted), as the apps declare them (`ScopeFamily`)."""
+    families: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for declared in contributions(ScopeFamily):
+        families.setdefault(declared.family, (declared.label, tuple(declared.actions)))
+    return families
+
+
+def all_scopes() -> tuple[str, ...]:
+    return tuple(f"{family}:{action}" for family, (_, actions) in scope_families().items() for action in actions)
+
+
+def __getattr__(name: str) -> Any:
+    # SCOPE_FAMILIES / ALL_SCOPES as before, read from the registry when asked for.
+    if name == "SCOPE_FAMILIES":
+        return scope_families()
+    if name == "ALL_SCOPES":
+        return all_scopes()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def scope_choices() -> list[tuple[str, str]]:
     return [
         (f"{family}:{action}", f"{label}: {action}")
-        for family, (label, actions) in SCOPE_FAMILIES.items()
+        for family, (label, actions) in scope_families().items()
         for action in actions
     ]
 
@@ -45,19 +52,20 @@ def scopes_validate(scopes: Iterable[str]) -> None:
     scopes = list(scopes)
     if not scopes:
         raise ValidationError("Choose at least one scope.", code="scopes_required")
-    unknown = sorted(set(scopes) - set(ALL_SCOPES))
+    valid = all_scopes()
+    unknown = sorted(set(scopes) - set(valid))
     if unknown:
         raise ValidationError(
             "Unknown scope: %(unknown)s. Valid scopes: %(valid)s.",
             code="invalid_scope",
-            params={"unknown": ", ".join(unknown), "valid": ", ".join(ALL_SCOPES)},
+            params={"unknown": ", ".join(unknown), "valid": ", ".join(valid)},
         )
 
 
 def scopes_normalise(scopes: Iterable[str]) -> list[str]:
     """Scopes in registry order without duplicates, so equal grants compare and display equal."""
-    chosen = set(scopes)
-    return [scope for scope in ALL_SCOPES if scope in chosen] + sorted(chosen - set(ALL_SCOPES))
+    chosen, valid = set(scopes), all_scopes()
+    return [scope for scope in valid if scope in chosen] + sorted(chosen - set(valid))
 
 
 def view_required_scopes(view: Any, method: str) -> tuple[str, ...]:

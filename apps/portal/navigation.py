@@ -1,48 +1,21 @@
-"""The portal's navigation: one list, filtered per request.
+"""The portal's navigation: the entries the apps contribute (`MenuEntry`), filtered per request.
 
 Entries whose URL is not (yet) installed are skipped; `admin_only` entries are shown to tenant
 admins only (the pages themselves still check, the menu just does not offer what would be refused).
 The workforce solutions the user may use are added by apps.solutions.navigation.
 """
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-
-@dataclass(frozen=True)
-class NavEntry:
-    label: str
-    url_name: str
-    admin_only: bool = False
+from apps.core.contributions import MenuEntry, contributions
 
 
-NAVIGATION: list[NavEntry] = [
-    NavEntry("Overview", "portal:dashboard"),
-    NavEntry("Organisation", "organisation:entity_list"),
-    NavEntry("People", "organisation:people_list"),
-    NavEntry("Import directory", "directory-import:upload", admin_only=True),
-    NavEntry("Roles", "access:role_list"),
-    NavEntry("Assignments", "access:assignment_list"),
-    NavEntry("My access", "access:my_access"),
-    NavEntry("Solution access", "solutions:access_list", admin_only=True),
-    NavEntry("Members", "members:list", admin_only=True),
-    NavEntry("Invitations", "invitations:list", admin_only=True),
-    NavEntry("Integrations", "integration-activations:list", admin_only=True),
-    NavEntry("API keys", "api-keys:list", admin_only=True),
-    NavEntry("Security policy", "policy:overview"),
-    NavEntry("Branding", "branding:edit", admin_only=True),
-    NavEntry("Billing", "billing:overview", admin_only=True),
-    NavEntry("Webhooks", "webhooks:list", admin_only=True),
-    NavEntry("Activity", "timeline:activity", admin_only=True),
-    NavEntry("Support", "support:list", admin_only=True),
-    NavEntry("Platform settings", "platform-settings:list", admin_only=True),
-    NavEntry("Domains", "tenant-domains:list", admin_only=True),
-    NavEntry("Privacy", "privacy:overview"),
-    NavEntry("My account", "account:index"),
-]
+def navigation_entries() -> list[MenuEntry]:
+    """The menu the apps declare (`MenuEntry` in their contributions.py), in their declared order."""
+    return contributions(MenuEntry)
 
 
 def _is_admin(request: HttpRequest) -> bool:
@@ -53,7 +26,7 @@ def _is_admin(request: HttpRequest) -> bool:
 def portal_navigation(request: HttpRequest) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     admin = _is_admin(request)
-    for entry in NAVIGATION:
+    for entry in navigation_entries():
         if entry.admin_only and not admin:
             continue
         try:

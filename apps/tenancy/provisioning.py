@@ -16,7 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.module_loading import autodiscover_modules
+
+from apps.core.contributions import Registry
 
 from .models import Domain, ProvisioningJob, ProvisioningStep, Tenant
 from .schemas import schema_clone, schema_drop
@@ -34,7 +35,8 @@ class Step:
 
 
 _REGISTRY: dict[str, Step] = {}
-_discovered = False
+# Discovery (lazy, once, thread-safe) is apps.core.contributions' Registry; steps are kept by name here.
+_DISCOVERY = Registry("provisioning")
 
 
 def register_step(name: str, position: int, function: StepFunction) -> None:
@@ -56,10 +58,7 @@ def provisioning_step(name: str, position: int) -> Callable[[StepFunction], Step
 
 
 def provisioning_steps() -> list[Step]:
-    global _discovered
-    if not _discovered:
-        autodiscover_modules("provisioning")
-        _discovered = True
+    _DISCOVERY.discover()
     return sorted(_REGISTRY.values(), key=lambda step: (step.position, step.name))
 
 

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django_tenants.utils import schema_context, schema_exists
 
-from .sources import REGISTRY, STAFF, TENANT, Cursor, Source, TimelineEntry
+from .sources import STAFF, TENANT, Cursor, Source, TimelineEntry, registered_sources
 
 MAX_LIMIT = 200
 # Tenants without a schema (not yet, or no more: also checked, one query) skip the tenant-schema sources.
@@ -54,7 +54,7 @@ def timeline_sources(*, tenant: Any, audience: str, kinds: list[str] | None = No
     has_schema = tenant.status not in NO_SCHEMA_STATUSES and schema_exists(tenant.schema_name)
     return [
         source
-        for source in REGISTRY
+        for source in registered_sources()
         if source.available()
         and (audience == STAFF or source.tenant_visible)
         and (not kinds or source.kind in kinds)

@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 
 from apps.audit.pseudonyms import ERASED
+from apps.core.contributions import TimelineSource, contributions, resolve
 from apps.core.crypto import secret_decrypt
 
 STAFF = "staff"
@@ -406,8 +407,9 @@ class MembershipHistorySource(HistorySource):
         return f"#{row.id} ({row.role}, {row.status})"
 
 
-def _tenant_schema_history(model_label: str) -> type[HistorySource]:
-    """A history source for a model inside the tenant schema (the schema is the scope)."""
+def tenant_schema_history(model_label: str) -> type[HistorySource]:
+    """A history source for a model inside the tenant schema (the schema is the scope); the app that
+    owns the model declares it: `TimelineSource(tenant_schema_history("access.HistoricalRole"))`."""
     attrs = {
         "name": "history_" + model_label.split(".")[1].lower().removeprefix("historical"),
         "model_label": model_label,
@@ -417,28 +419,11 @@ def _tenant_schema_history(model_label: str) -> type[HistorySource]:
     return type(f"{model_label.replace('.', '')}Source", (HistorySource,), attrs)
 
 
-# The tenant-schema history worth showing: organisation structure, people, access and security.
-TENANT_SCHEMA_HISTORY = [
-    "organisation.HistoricalEntity",
-    "organisation.HistoricalMemberProfile",
-    "access.HistoricalRole",
-    "access.HistoricalRoleAssignment",
-    "policy.HistoricalSecurityPolicy",
-    "integrations.HistoricalApiKey",
-    "solutions.HistoricalSolutionAccess",
-]
-
-REGISTRY: list[Source] = [
-    AuditSource(),
-    AuthSource(),
-    ProvisioningSource(),
-    InvoiceIssuedSource(),
-    InvoicePaidSource(),
-    PaymentSource(),
-    SubscriptionChangeSource(),
-    TicketSource(),
-    TicketMessageSource(),
-    TenantHistorySource(),
-    MembershipHistorySource(),
-    *(_tenant_schema_history(label)() for label in TENANT_SCHEMA_HISTORY),
-]
+def registered_sources() -> list[Source]:
+    """The sources the apps declare (`TimelineSource` in their contributions.py), one instance each."""
+    found: dict[str, Source] = {}
+    for declared in contributions(TimelineSource):
+        target = resolve(declared.source)
+        source = target() if isinstance(target, type) else target
+        found.setdefault(source.name, source)
+    return list(found.values())

@@ -18,13 +18,13 @@ from simple_history.admin import SimpleHistoryAdmin
 from apps.core.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInlineMixin
 
 from . import services
-from .catalogue import EVENT_CHOICES
+from .catalogue import event_choices
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from .validation import endpoint_url_check
 
 
 class EndpointAdminForm(forms.ModelForm):
-    enabled_events = forms.MultipleChoiceField(choices=EVENT_CHOICES, widget=forms.CheckboxSelectMultiple)
+    enabled_events = forms.MultipleChoiceField(choices=event_choices, widget=forms.CheckboxSelectMultiple)
 
     class Meta:
         model = WebhookEndpoint

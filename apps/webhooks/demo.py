@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
-from .catalogue import EVENT_TYPES
+from .catalogue import event_types
 
 DEMO_URL = "http://127.0.0.1:8765/acme"
 
@@ -22,7 +22,11 @@ def demo_seed(*, stdout: Any = None) -> None:
     if acme is None or WebhookEndpoint.objects.filter(tenant=acme, url=DEMO_URL).exists():
         return
     endpoint, _ = webhook_endpoint_create(
-        tenant=acme, url=DEMO_URL, enabled_events=list(EVENT_TYPES), description="Local demo receiver", acting_user=None
+        tenant=acme,
+        url=DEMO_URL,
+        enabled_events=list(event_types()),
+        description="Local demo receiver",
+        acting_user=None,
     )
     if stdout is not None:
         stdout.write(

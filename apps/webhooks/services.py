@@ -17,7 +17,8 @@ from django.utils import timezone
 from apps.audit.services import audit_record
 from apps.core.crypto import secret_decrypt, secret_encrypt
 
-from .catalogue import EVENT_TYPES, TEST_EVENT
+from . import catalogue as _catalogue
+from .catalogue import TEST_EVENT
 from .models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from .signing import secret_generate
 from .validation import endpoint_url_check
@@ -36,7 +37,8 @@ def _person(acting_user: Any) -> Any:
 
 def _events_check(event_types: list[str]) -> list[str]:
     chosen = list(dict.fromkeys(event_types or []))
-    unknown = sorted(set(chosen) - set(EVENT_TYPES))
+    catalogue = _catalogue.event_types()
+    unknown = sorted(set(chosen) - set(catalogue))
     if unknown:
         raise ValidationError(
             {
@@ -49,7 +51,7 @@ def _events_check(event_types: list[str]) -> list[str]:
         raise ValidationError(
             {"enabled_events": ValidationError("Choose at least one event type.", code="event_required")}
         )
-    return [name for name in EVENT_TYPES if name in chosen]  # catalogue order
+    return [name for name in catalogue if name in chosen]  # catalogue order
 
 
 def _snapshot(endpoint: WebhookEndpoint) -> dict[str, Any]:
@@ -276,7 +278,7 @@ def webhook_event_emit(*, tenant: Any, event_type: str, payload: dict[str, Any])
 
     tenant=None is a platform event (platform endpoints only). Nothing is written when nobody listens.
     """
-    if event_type not in EVENT_TYPES:
+    if event_type not in _catalogue.event_types():
         raise ValueError(f"Unknown webhook event type {event_type!r}; add it to apps/webhooks/catalogue.py.")
     endpoints = subscribed_endpoints(tenant=tenant, event_type=event_type)
     if not endpoints:
@@ -292,7 +294,7 @@ def webhook_events_emit_many(*, event_type: str, items: list[tuple[Any, dict[str
     each. Returns how many deliveries."""
     from django.db.models import Q
 
-    if event_type not in EVENT_TYPES:
+    if event_type not in _catalogue.event_types():
         raise ValueError(f"Unknown webhook event type {event_type!r}; add it to apps/webhooks/catalogue.py.")
     tenant_ids = {tenant.pk for tenant, _ in items if tenant is not None}
     endpoints = list(

@@ -54,6 +54,9 @@ SHARED_APPS = [
     "apps.logs",  # technical logs (API requests, errors): one retention job for the platform
     "apps.gdpr",  # GDPR requests span the public schema and every tenant schema of the person
     "apps.timeline",  # no tables of its own: a merged read of the tables above
+    # Issue 12: the top layer, assembling what the apps contribute (staff dashboard, demo data,
+    # platform setup, URL configs, schedules); nothing imports it.
+    "apps.backoffice",
 ]
 
 TENANT_APPS = [
@@ -117,9 +120,9 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "apps.core.context_processors.product",
-                "apps.core.context_processors.portal_navigation",
-                "apps.core.context_processors.branding",
+                "apps.backoffice.context_processors.product",
+                "apps.backoffice.context_processors.portal_navigation",
+                "apps.backoffice.context_processors.branding",
             ],
         },
     },

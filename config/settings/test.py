@@ -17,7 +17,7 @@ if "REDIS_URL" not in os.environ or os.environ.get("NF_TEST_REDIS_URL_CHOSEN") =
     os.environ["NF_TEST_REDIS_URL_CHOSEN"] = "1"
 
 from .base import *  # noqa: F403, E402
-from .base import CACHES, DATABASES, env  # noqa: E402
+from .base import CACHES, DATABASES, INSTALLED_APPS, TENANT_APPS, env  # noqa: E402
 
 DEBUG = False
 ALLOWED_HOSTS = ["*"]  # tests use custom domains too; routing decides what is served
@@ -51,3 +51,9 @@ DEMO_CREDENTIALS_FILE = None
 # tests; production keeps both off (HTTPS to public addresses only).
 WEBHOOKS_ALLOW_HTTP = True
 WEBHOOKS_ALLOW_PRIVATE = True
+
+# tests/sample_app (issue 12): an app that exists only here, plugged in through its own contributions.py
+# (portal page, API endpoint and scope, webhook event, timeline source, dashboard block, demo step,
+# periodic task); tests/test_sample_app.py shows each appears without an edit to any other app.
+TENANT_APPS = [*TENANT_APPS, "tests.sample_app"]
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.sample_app"]

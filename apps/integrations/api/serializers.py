@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from apps.integrations.models import ApiKey
-from apps.integrations.scopes import ALL_SCOPES
+from apps.integrations.scopes import all_scopes
 
 
 class ApiKeySerializer(serializers.ModelSerializer):
@@ -27,8 +27,8 @@ class ApiKeySerializer(serializers.ModelSerializer):
 class ApiKeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     scopes = serializers.ListField(
-        child=serializers.ChoiceField(choices=ALL_SCOPES), allow_empty=False,
-        help_text=f"One or more of: {', '.join(ALL_SCOPES)}.",
+        child=serializers.ChoiceField(choices=all_scopes()), allow_empty=False,
+        help_text=f"One or more of: {', '.join(all_scopes())}.",
     )  # fmt: skip
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 

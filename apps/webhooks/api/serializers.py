@@ -4,14 +4,14 @@ from typing import Any
 
 from rest_framework import serializers
 
-from apps.webhooks.catalogue import EVENT_CHOICES
+from apps.webhooks.catalogue import event_choices
 from apps.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from apps.webhooks.services import DEFAULT_OVERLAP_HOURS, MAX_OVERLAP_HOURS
 
 
 class EndpointSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
-    enabled_events = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_CHOICES), allow_empty=False)
+    enabled_events = serializers.ListField(child=serializers.ChoiceField(choices=event_choices()), allow_empty=False)
     secret_hint = serializers.CharField(read_only=True, help_text="The first characters of the signing secret.")
 
     class Meta:
@@ -70,7 +70,7 @@ class DeliverySerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     endpoint = serializers.UUIDField(source="endpoint.uuid", read_only=True)
     event_id = serializers.UUIDField(read_only=True)
-    event_type = serializers.ChoiceField(source="event.type", choices=EVENT_CHOICES, read_only=True)
+    event_type = serializers.ChoiceField(source="event.type", choices=event_choices(), read_only=True)
     replay_of = serializers.SerializerMethodField()
 
     class Meta:

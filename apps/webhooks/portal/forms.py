@@ -3,7 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from apps.webhooks.catalogue import EVENT_TYPES
+from apps.webhooks.catalogue import event_types
 from apps.webhooks.services import DEFAULT_OVERLAP_HOURS, MAX_OVERLAP_HOURS
 
 
@@ -13,7 +13,7 @@ class EndpointForm(forms.Form):
     enabled_events = forms.MultipleChoiceField(
         label="Events",
         widget=forms.CheckboxSelectMultiple,
-        choices=[(name, f"{name} — {text}") for name, text in EVENT_TYPES.items()],
+        choices=lambda: [(name, f"{name} — {text}") for name, text in event_types().items()],
     )
 
     def add_service_error(self, exc: ValidationError) -> None:

@@ -11,7 +11,8 @@ from apps.tenancy.usage import usage_aggregate
 class Command(BaseCommand):
     help = (
         "Bring a database up to date, idempotently: migrate the public schema, ensure the platform tenant "
-        "and the tenant template, migrate every tenant schema, load reference fixtures and seed demo data."
+        "and the tenant template, migrate every tenant schema, sync the beat schedule, load reference fixtures and "
+        "seed demo data."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -32,6 +33,8 @@ class Command(BaseCommand):
         call_command("migrate_tenants", **quiet)
         self.step("Syncing staff roles")
         call_command("sync_staff_roles", **quiet)
+        self.step("Syncing the periodic tasks the apps declare into the beat schedule")
+        call_command("schedules_sync", **quiet)
         self.step("Loading reference data")
         call_command("load_reference_data", **quiet)
         self.step("Seeding support SLA targets per plan and priority (existing rows are kept)")

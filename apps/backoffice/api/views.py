@@ -26,7 +26,7 @@ from apps.tenancy.models import Plan, ProvisioningJob, Tenant
 from apps.tokens.authentication import AccessTokenAuthentication
 from apps.tokens.services import token_pair_issue
 
-from .platform_serializers import (
+from .serializers import (
     PlanSerializer,
     PlatformTenantSerializer,
     ProvisioningJobSerializer,

@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.core import staff_dashboard
-from apps.core.staff_dashboard import dashboard_data, period_counts, svg_bar_chart
+from apps.backoffice import staff_dashboard
+from apps.backoffice.staff_dashboard import dashboard_data, period_counts, svg_bar_chart
 from apps.tenancy.models import Plan, ProvisioningJob, Tenant, TenantStatus
 
 pytestmark = pytest.mark.django_db
@@ -240,9 +240,10 @@ def test_open_tickets_by_priority_with_sla_breaches(platform_client, support_sta
 
 
 def _deliveries(tenant: Tenant, statuses: list[str], created_at: datetime) -> None:
+    from apps.webhooks.catalogue import event_types
     from apps.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
-    event_type = WebhookEvent._meta.get_field("type").choices[0][0]  # type: ignore[index]
+    event_type = next(iter(event_types()))
     endpoint = WebhookEndpoint.objects.create(tenant=tenant, url="https://hooks.example.com/x", secret_encrypted="x",
                                               enabled_events=[event_type])  # fmt: skip
     event = WebhookEvent.objects.create(tenant=tenant, type=event_type)

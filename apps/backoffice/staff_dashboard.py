@@ -10,7 +10,9 @@ Two layers:
   numbers, each linked to the admin changelist filtered to exactly the rows it counts, when the
   user may view that changelist (the permission cache the admin index already loaded: no query).
 
-The ticket, webhook and GDPR blocks read those apps' models and status enums directly.
+The ticket, webhook and GDPR blocks read those apps' models and status enums directly. Which blocks
+are shown, in which order, are the `DashboardBlock` contributions (apps/<app>/contributions.py): the
+built-in ones are declared in apps/backoffice/contributions.py, other apps add theirs.
 """
 
 import datetime as dt
@@ -28,6 +30,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from apps.core.contributions import DashboardBlock, contributions, resolve
 from apps.gdpr.models import OPEN_STATUSES as GDPR_OPEN_STATUSES
 from apps.gdpr.models import GdprRequest
 from apps.support.models import Ticket, TicketPriority, TicketStatus
@@ -322,6 +325,7 @@ def dashboard_for(user: Any, *, now: dt.datetime | None = None) -> dict[str, Any
     data = dashboard_data(revenue=revenue, now=now)
     link = _Links(user)
     context: dict[str, Any] = {"computed_at": data["computed_at"], "cache_seconds": CACHE_SECONDS, "revenue": False}
+    context["blocks"] = dashboard_blocks(user, now=now)
 
     labels = dict(TenantStatus.choices)
     statuses = [
@@ -403,6 +407,22 @@ def dashboard_for(user: Any, *, now: dt.datetime | None = None) -> dict[str, Any
         except NoReverseMatch:
             context["revenue_dashboard"] = ""
     return context
+
+
+def dashboard_blocks(user: Any, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """The declared blocks this user sees: a block's `context` callable may add data, or hide it (None)."""
+    blocks = []
+    for block in contributions(DashboardBlock):
+        extra: dict[str, Any] | None = {}
+        if block.context is not None:
+            try:
+                extra = resolve(block.context)(user, now or timezone.now())
+            except Exception:  # one app's block must not take the admin index down
+                logger.exception("Staff dashboard block %s failed", block.name)
+                continue
+        if extra is not None:
+            blocks.append({"name": block.name, "template": block.template, "context": extra})
+    return blocks
 
 
 def _line_charts(series: Sequence[Any]) -> SafeString:

@@ -22,6 +22,7 @@ from apps.accounts.totp import totp_ensure, totp_uri
 from apps.billing.models import PaymentMethod, Subscription
 from apps.billing.portal.services import payment_method_add
 from apps.billing.services import subscription_create
+from apps.core.contributions import DemoStep, contributions, resolve
 from apps.integrations.provisioning import activate_integrations
 from apps.organisation.demo import organisation_demo_seed
 from apps.organisation.models import Entity, EntityType, MemberProfile
@@ -115,15 +116,10 @@ class Command(BaseCommand):
             self.stdout.write(line)
 
     def _operations(self) -> None:
-        """Issue 7's demo data, each app's own idempotent `demo_seed`: a support ticket, a webhook endpoint,
-        consents, the acme company record."""
-        from apps.gdpr.demo import demo_seed as gdpr_demo
-        from apps.reference.demo import demo_seed as reference_demo
-        from apps.support.demo import demo_seed as support_demo
-        from apps.webhooks.demo import demo_seed as webhooks_demo
-
-        for seed in (reference_demo, support_demo, webhooks_demo, gdpr_demo):
-            seed(stdout=None)  # quiet: every run prints the same summary (tests compare two runs)
+        """The apps' own idempotent demo data (`DemoStep` in their contributions.py): reference data, a
+        support ticket, a webhook endpoint, consents, the acme company record..."""
+        for step in contributions(DemoStep):
+            resolve(step.run)(stdout=None)  # quiet: every run prints the same summary (tests compare two runs)
 
     @transaction.atomic
     def _user(self, email: str, env_name: str, *, label: str, superuser: bool = False) -> str:

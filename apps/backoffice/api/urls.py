@@ -1,9 +1,9 @@
-"""Platform API v1 routes (/api/platform/v1/)."""
+"""Platform API v1 routes (/api/platform/v1/), contributed by apps/backoffice/contributions.py."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .platform_views import PlanViewSet, ProvisioningJobViewSet, StaffTokenView, TenantV1ViewSet
+from .views import PlanViewSet, ProvisioningJobViewSet, StaffTokenView, TenantV1ViewSet
 
 app_name = "v1"
 

@@ -1,10 +1,10 @@
-"""`{% staff_dashboard as dashboard %}`: the staff dashboard of the admin index (apps/core/staff_dashboard.py)."""
+"""`{% staff_dashboard as dashboard %}`: the staff dashboard of the admin index (apps/backoffice/staff_dashboard.py)."""
 
 from typing import Any
 
 from django import template
 
-from apps.core.staff_dashboard import dashboard_for
+from apps.backoffice.staff_dashboard import dashboard_for
 
 register = template.Library()
 

@@ -1,0 +1,27 @@
+"""What access adds: role and assignment pages, API, scope, history, and the assignment sweep."""
+
+from apps.core.contributions import (
+    MenuEntry,
+    PeriodicTask,
+    PortalUrls,
+    ScopeFamily,
+    TenantApiUrls,
+    TimelineSource,
+    contribute,
+)
+from apps.timeline.sources import tenant_schema_history
+
+contribute(
+    PortalUrls("manage/access/", "apps.access.portal.urls", order=90),
+    MenuEntry("Roles", "access:role_list", order=50),
+    MenuEntry("Assignments", "access:assignment_list", order=60),
+    MenuEntry("My access", "access:my_access", order=70),
+    TenantApiUrls("apps.access.api.urls", order=60),
+    ScopeFamily("access", "Roles and assignments", ("read", "write"), order=60),
+    TimelineSource(tenant_schema_history("access.HistoricalRole"), order=130),
+    TimelineSource(tenant_schema_history("access.HistoricalRoleAssignment"), order=131),
+    PeriodicTask(
+        "access.sweep_assignments", "access.sweep_assignments", interval=(1, "minutes"),
+        description="Start role assignments that are due and expire those past valid_until, in every tenant.",
+    ),
+)  # fmt: skip

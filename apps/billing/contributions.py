@@ -1,0 +1,40 @@
+"""What billing adds: billing pages, API, the provider's webhook callback, billing events, timeline
+sources and the billing schedules."""
+
+from apps.core.contributions import (
+    MenuEntry,
+    PeriodicTask,
+    PlatformUrls,
+    PortalUrls,
+    TenantApiUrls,
+    TimelineSource,
+    WebhookEventType,
+    contribute,
+)
+
+contribute(
+    PortalUrls("manage/billing/", "apps.billing.portal.urls", order=140),
+    MenuEntry("Billing", "billing:overview", admin_only=True, order=150),
+    TenantApiUrls("apps.billing.api.urls", order=80),
+    PlatformUrls("billing/webhooks/", "apps.billing.webhook_urls", order=20),
+    WebhookEventType("invoice.issued", "An invoice was issued (numbered, open or paid at once).", order=30),
+    WebhookEventType("invoice.paid", "An invoice was paid in full.", order=40),
+    WebhookEventType("payment.failed", "A payment attempt failed.", order=50),
+    WebhookEventType("subscription.changed", "The plan, billing cycle or seats changed.", order=60),
+    TimelineSource("apps.timeline.sources.InvoiceIssuedSource", order=40),
+    TimelineSource("apps.timeline.sources.InvoicePaidSource", order=50),
+    TimelineSource("apps.timeline.sources.PaymentSource", order=60),
+    TimelineSource("apps.timeline.sources.SubscriptionChangeSource", order=70),
+    PeriodicTask(
+        "billing.run", "billing.run", crontab={"minute": "0", "hour": "1"},
+        description="Renew subscriptions whose period ended: issue the invoice, charge it, advance the period.",
+    ),
+    PeriodicTask(
+        "billing.dunning", "billing.dunning", interval=(1, "hours"),
+        description="Retry failed invoice payments that are due; suspend tenants after the last failure.",
+    ),
+    PeriodicTask(
+        "billing.alerts", "billing.alerts", crontab={"minute": "0", "hour": "2"},
+        description="Raise billing alerts (usage near plan limits, cards expiring) and email them once.",
+    ),
+)  # fmt: skip

@@ -1,0 +1,232 @@
+"""What each app adds to the platform, declared in the app's own `contributions.py`.
+
+An app lists its contributions in `apps/<app>/contributions.py`:
+
+    from apps.core.contributions import MenuEntry, PortalUrls, contribute
+
+    contribute(
+        PortalUrls("manage/webhooks/", "apps.webhooks.portal.urls", order=150),
+        MenuEntry("Webhooks", "webhooks:list", admin_only=True, order=160),
+    )
+
+Those modules are imported once, on the first read (`contributions(Kind)`), with Django's
+`autodiscover_modules`, like `admin.py`. The URL configs, the portal menu, the API-key scopes, the
+webhook catalogue, the timeline, the staff dashboard, `seed_demo` and the beat schedule read them, so
+adding an app touches no other app. A contributions module holds declarations only: views, classes
+and callables are named by dotted path (`resolve()` imports them when they are used), so discovery
+imports no view and no model.
+
+`Registry` is the generic part (lazy, thread-safe autodiscovery, reset for tests); tenancy's
+provisioning steps are another registry of the same kind (module name "provisioning").
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.utils.module_loading import autodiscover_modules, import_string
+
+T = TypeVar("T")
+
+
+class Registry:
+    """Items registered by the `<module_name>.py` module of every installed app, discovered on the first read.
+
+    Discovery runs once per process, under a lock (the first request of several threads), and is
+    re-entrant: a module being discovered may register or read without deadlocking.
+    """
+
+    def __init__(self, module_name: str) -> None:
+        self.module_name = module_name
+        self._items: list[Any] = []
+        self._discovered = False
+        self._was_reset = False
+        self._lock = threading.RLock()
+
+    def add(self, *items: Any) -> None:
+        with self._lock:
+            self._items.extend(items)
+
+    def discover(self) -> None:
+        if self._discovered:
+            return
+        with self._lock:
+            if self._discovered:
+                return
+            self._discovered = True  # before importing: a module that reads does not discover again
+            try:
+                if self._was_reset:
+                    self._reload_imported()
+                autodiscover_modules(self.module_name)
+            except BaseException:
+                self._discovered = False
+                raise
+
+    def _reload_imported(self) -> None:
+        """After a reset, modules imported before register again (autodiscover skips imported modules)."""
+        from django.apps import apps
+
+        for config in apps.get_app_configs():
+            module = sys.modules.get(f"{config.name}.{self.module_name}")
+            if module is not None and module.__name__ != __name__:  # never this module (its registries)
+                importlib.reload(module)
+
+    def items(self) -> list[Any]:
+        self.discover()
+        with self._lock:
+            return list(self._items)
+
+    def reset(self) -> None:
+        """Forget everything (tests): the next read discovers every module again."""
+        with self._lock:
+            self._items.clear()
+            self._discovered = False
+            self._was_reset = True
+
+
+def resolve(target: Any) -> Any:
+    """A dotted path ("apps.x.y.name") imported, anything else returned as it is."""
+    return import_string(target) if isinstance(target, str) else target
+
+
+# --- The kinds of contribution ---------------------------------------------------------------------
+# `order` sorts within a kind (ties keep discovery order, i.e. INSTALLED_APPS order). URL includes
+# are tried in that order, so a longer prefix that must win over a shorter one comes first.
+
+
+@dataclass(frozen=True)
+class PortalUrls:
+    """A URLconf included on tenant domains under `prefix` (e.g. "manage/webhooks/")."""
+
+    prefix: str
+    urlconf: str
+    order: int = 1000
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """An entry of the portal menu; `admin_only` entries are offered to tenant admins only."""
+
+    label: str
+    url_name: str
+    admin_only: bool = False
+    order: int = 1000
+
+
+@dataclass(frozen=True)
+class TenantApiUrls:
+    """A URLconf included in the tenant API (/api/v1/ + prefix)."""
+
+    urlconf: str
+    prefix: str = ""
+    order: int = 1000
+
+
+@dataclass(frozen=True)
+class PlatformApiUrls:
+    """A URLconf included in the platform API (/api/platform/ + prefix)."""
+
+    urlconf: str
+    prefix: str = ""
+    order: int = 1000
+
+
+@dataclass(frozen=True)
+class PlatformUrls:
+    """A URLconf included on the platform domain under `prefix` (staff pages, provider callbacks)."""
+
+    prefix: str
+    urlconf: str
+    order: int = 1000
+
+
+@dataclass(frozen=True)
+class ScopeFamily:
+    """API-key scopes "<family>:<action>" for each action (views declare `resource_family`)."""
+
+    family: str
+    label: str
+    actions: tuple[str, ...] = ("read", "write")
+    order: int = 1000
+
+
+@dataclass(frozen=True)
+class WebhookEventType:
+    """An event type endpoints may subscribe to; `sample_payload` (a callable or dotted path, no
+    arguments) builds the payload of a test delivery when the event has one."""
+
+    name: str
+    description: str
+    sample_payload: Callable[[], dict[str, Any]] | str | None = None
+    order: int = 1000
+
+
+@dataclass(frozen=True)
+class TimelineSource:
+    """A source of the tenant timeline: an `apps.timeline.sources.Source` subclass (or its dotted path)."""
+
+    source: Any
+    order: int = 1000
+
+
+@dataclass(frozen=True)
+class DashboardBlock:
+    """A block of the staff dashboard on the admin index: `template` is rendered with `dashboard` (the
+    built-in figures) and `block`; `context` (callable or dotted path, `(user, now) -> dict | None`)
+    adds `block_context`, and a block whose context is None is not shown to that user."""
+
+    name: str
+    template: str
+    context: Callable[..., dict[str, Any] | None] | str | None = None
+    order: int = 1000
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    """A step of `seed_demo`, idempotent, called as `run(stdout=None)` after the demo tenants exist."""
+
+    name: str
+    run: Callable[..., Any] | str
+    order: int = 1000
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    """A beat schedule: every `interval` = (every, period) with period one of django-celery-beat's
+    ("days", "hours", "minutes", "seconds", "microseconds"), or at `crontab` (fields of
+    CrontabSchedule: minute, hour, day_of_week, day_of_month, month_of_year; UTC)."""
+
+    name: str
+    task: str
+    interval: tuple[int, str] | None = None
+    crontab: dict[str, str] | None = None
+    description: str = ""
+    options: dict[str, Any] = field(default_factory=dict)  # queue, priority, expire_seconds …
+
+    def __post_init__(self) -> None:
+        if (self.interval is None) == (self.crontab is None):
+            raise ValueError(f"Periodic task {self.name}: give exactly one of interval or crontab.")
+
+
+REGISTRY = Registry("contributions")
+
+
+def contribute(*items: Any) -> None:
+    """Declare contributions (called from an app's `contributions.py`)."""
+    REGISTRY.add(*items)
+
+
+def contributions(kind: type[T]) -> list[T]:
+    """Every contribution of this kind, sorted by `order` (then discovery order)."""
+    found = [item for item in REGISTRY.items() if isinstance(item, kind)]
+    return sorted(found, key=lambda item: getattr(item, "order", 0))
+
+
+def contributions_reset() -> None:
+    """Tests: forget the registry (and whatever a test added); the next read discovers it again."""
+    REGISTRY.reset()

@@ -1,0 +1,14 @@
+"""What invitations adds: pages, API, scope and the expiry sweep."""
+
+from apps.core.contributions import MenuEntry, PeriodicTask, PortalUrls, ScopeFamily, TenantApiUrls, contribute
+
+contribute(
+    PortalUrls("manage/invitations/", "apps.invitations.portal.urls", order=30),
+    MenuEntry("Invitations", "invitations:list", admin_only=True, order=100),
+    TenantApiUrls("apps.invitations.api.urls", order=20),
+    ScopeFamily("invitations", "Invitations", ("read", "write"), order=30),
+    PeriodicTask(
+        "invitations.expire_due", "invitations.expire_due", interval=(15, "minutes"),
+        description="Mark pending invitations past their expiry as expired.",
+    ),
+)  # fmt: skip

@@ -1,0 +1,19 @@
+"""What organisation adds: entity and people pages (and the directory import), API, scope, history."""
+
+from apps.core.contributions import MenuEntry, PortalUrls, ScopeFamily, TenantApiUrls, TimelineSource, contribute
+from apps.timeline.sources import tenant_schema_history
+
+contribute(
+    # The import pages come first: "manage/organisation/import/" must win over "manage/organisation/".
+    PortalUrls("manage/organisation/import/", "apps.organisation.importing.urls", order=70),
+    PortalUrls("manage/organisation/", "apps.organisation.portal.urls", order=80),
+    MenuEntry("Organisation", "organisation:entity_list", order=20),
+    MenuEntry("People", "organisation:people_list", order=30),
+    MenuEntry("Import directory", "directory-import:upload", admin_only=True, order=40),
+    TenantApiUrls("apps.organisation.api.urls", order=50),
+    # Which endpoints a key may call; which objects it then sees is decided by the role
+    # assignments given to the key (apps.access): a key with no assignment sees no entity or person.
+    ScopeFamily("organisation", "Entities and people", ("read", "write"), order=50),
+    TimelineSource(tenant_schema_history("organisation.HistoricalEntity"), order=120),
+    TimelineSource(tenant_schema_history("organisation.HistoricalMemberProfile"), order=121),
+)

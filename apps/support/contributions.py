@@ -1,0 +1,27 @@
+"""What support adds: ticket pages and API, ticket events and timeline sources, the SLA sweep, demo."""
+
+from apps.core.contributions import (
+    DemoStep,
+    MenuEntry,
+    PeriodicTask,
+    PortalUrls,
+    TenantApiUrls,
+    TimelineSource,
+    WebhookEventType,
+    contribute,
+)
+
+contribute(
+    PortalUrls("manage/support/", "apps.support.portal.urls", order=170),
+    MenuEntry("Support", "support:list", admin_only=True, order=180),
+    TenantApiUrls("apps.support.api.urls", order=110),
+    WebhookEventType("ticket.created", "A support ticket was opened.", order=70),
+    WebhookEventType("ticket.replied", "A support ticket got a reply.", order=80),
+    TimelineSource("apps.timeline.sources.TicketSource", order=80),
+    TimelineSource("apps.timeline.sources.TicketMessageSource", order=90),
+    PeriodicTask(
+        "support.sla_sweep", "support.sla_sweep", interval=(5, "minutes"),
+        description="Flag support tickets whose first-response or resolution SLA is breached.",
+    ),
+    DemoStep("support", "apps.support.demo.demo_seed", order=20),
+)  # fmt: skip

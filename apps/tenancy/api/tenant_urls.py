@@ -1,0 +1,7 @@
+"""The current tenant in the tenant API (/api/v1/tenant/), contributed by apps/tenancy/contributions.py."""
+
+from django.urls import path
+
+from .views import CurrentTenantView
+
+urlpatterns = [path("tenant/", CurrentTenantView.as_view(), name="current-tenant")]

@@ -1,0 +1,31 @@
+"""What tenancy adds: custom domain pages, the current-tenant endpoint, the platform API's tenant
+endpoint, the tenant scope, the tenant lifecycle events and the usage/domain schedules."""
+
+from apps.core.contributions import (
+    MenuEntry,
+    PeriodicTask,
+    PlatformApiUrls,
+    PortalUrls,
+    ScopeFamily,
+    TenantApiUrls,
+    WebhookEventType,
+    contribute,
+)
+
+contribute(
+    PortalUrls("manage/domains/", "apps.tenancy.portal.urls", order=60),
+    MenuEntry("Domains", "tenant-domains:list", admin_only=True, order=200),
+    TenantApiUrls("apps.tenancy.api.tenant_urls", order=5),
+    PlatformApiUrls("apps.tenancy.api.platform_tenant_urls", order=20),  # /api/platform/tenants/ (issue 1's)
+    ScopeFamily("tenant", "Organisation details", ("read",), order=10),
+    WebhookEventType("tenant.activated", "The organisation became active (provisioned, or reactivated).", order=10),
+    WebhookEventType("tenant.suspended", "The organisation was suspended.", order=20),
+    PeriodicTask(
+        "tenancy.aggregate_usage", "tenancy.aggregate_usage", crontab={"minute": "15", "hour": "0"},
+        description="Write TenantUsageDaily for yesterday and today so far; refresh tenants' current usage.",
+    ),
+    PeriodicTask(
+        "tenancy.reverify_domains", "tenancy.reverify_domains", interval=(1, "hours"),
+        description="Check the DNS TXT record of unverified custom domains and of verified ones due again.",
+    ),
+)  # fmt: skip

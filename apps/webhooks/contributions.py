@@ -1,0 +1,27 @@
+"""What webhooks adds: endpoint pages and API, the webhooks scope, the test event, the retry sweep and
+its demo endpoint."""
+
+from apps.core.contributions import (
+    DemoStep,
+    MenuEntry,
+    PeriodicTask,
+    PortalUrls,
+    ScopeFamily,
+    TenantApiUrls,
+    WebhookEventType,
+    contribute,
+)
+
+contribute(
+    PortalUrls("manage/webhooks/", "apps.webhooks.portal.urls", order=150),
+    MenuEntry("Webhooks", "webhooks:list", admin_only=True, order=160),
+    TenantApiUrls("apps.webhooks.api.urls", order=90),
+    # The tenant's outbound webhook endpoints (create, rotate, test) and their delivery log (replay).
+    ScopeFamily("webhooks", "Webhook endpoints and deliveries", ("read", "write"), order=80),
+    WebhookEventType("webhook.test", "A test event sent from the portal, the admin or the API.", order=100),
+    PeriodicTask(
+        "webhooks.retry_due", "webhooks.retry_due", interval=(1, "minutes"),
+        description="Send webhook deliveries that are due (retries with backoff, and any the broker missed).",
+    ),
+    DemoStep("webhooks", "apps.webhooks.demo.demo_seed", order=30),
+)  # fmt: skip

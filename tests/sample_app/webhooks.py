@@ -1,0 +1,5 @@
+from typing import Any
+
+
+def sample_payload() -> dict[str, Any]:
+    return {"sample": True}
