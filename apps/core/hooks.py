@@ -43,7 +43,7 @@ def unregister(name: str, fn: Callable[..., Any]) -> None:
         _hooks[name].remove(fn)
 
 
-def all(name: str) -> list[Callable[..., Any]]:  # noqa: A001 - hooks.all(name) reads well
+def all(name: str) -> list[Callable[..., Any]]:
     return list(_hooks.get(name, []))
 
 

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from apps.accounts.models import Membership
+from apps.accounts.services import SEAT_STATUSES
 from apps.audit.services import audit_record
 from apps.core.events import publish
 
@@ -226,9 +228,6 @@ def _enqueue_schema_drop(tenant_id: str) -> None:
 @transaction.atomic
 def tenant_plan_change(*, tenant: Tenant, plan: Plan, acting_user: Any) -> Tenant:
     """Move the tenant to `plan` and copy its limits; refused when members already exceed them."""
-    from apps.accounts.models import Membership
-    from apps.accounts.services import SEAT_STATUSES
-
     locked = _locked(tenant)
     used = Membership.objects.filter(tenant=locked, status__in=SEAT_STATUSES).count()
     if used > plan.max_users:
