@@ -28,7 +28,7 @@ class DirectoryImportAssignments:
         return list(Role.objects.values_list("pk", "code"))
 
     @staticmethod
-    def active_scoped() -> list[dict[str, Any]]:
+    def active_scoped() -> list[Any]:
         """Scheduled and active assignments with a scope entity, as the import compares them."""
         active = RoleAssignment.objects.filter(
             status__in=[RoleAssignment.Status.SCHEDULED, RoleAssignment.Status.ACTIVE], scope_entity__isnull=False
