@@ -25,6 +25,7 @@ setup:
 lint:
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(dir $(PY))lint-imports  # the app layers and cycles (pyproject.toml [tool.importlinter])
 
 typecheck:
 	$(PY) -m mypy apps config

@@ -12,7 +12,9 @@ class AccessConfig(AppConfig):
         from apps.organisation import signals
         from apps.organisation.models import Entity, MemberProfile
 
-        from . import receivers
+        from . import organisation_hooks, receivers
+
+        organisation_hooks.register()  # the organisation asks access through apps.core.hooks
 
         signals.entity_created.connect(receivers.on_entity_created, dispatch_uid="access.entity_created")
         signals.entity_moved.connect(receivers.on_entity_moved, dispatch_uid="access.entity_moved")

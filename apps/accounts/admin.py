@@ -2,11 +2,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
-
-from apps.security.services import user_unlock
 
 from .models import Membership, User
 from .services import user_deactivate
@@ -69,7 +66,9 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
         ("Record", {"fields": ("created_at", "created_by", "updated_at", "updated_by", "deleted_at", "deleted_by")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
-    actions = ["unlock_users", "deactivate_users"]
+    # apps/security/admin.py puts its "unlock_users" action first: lockouts are security's (a kernel app
+    # never imports a platform service).
+    actions = ["deactivate_users"]
 
     @admin.action(description="Deactivate and anonymise the selected users (super admin only)")
     def deactivate_users(self, request, queryset):  # type: ignore[no-untyped-def]
@@ -81,17 +80,6 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
             user_deactivate(user=user, acting_user=request.user, reason="deactivated from the staff admin")
             done += 1
         self.message_user(request, f"{done} user(s) deactivated and anonymised.", messages.SUCCESS)
-
-    @admin.action(description="Unlock the selected users (lift a sign-in lockout)", permissions=["change"])
-    def unlock_users(self, request, queryset):  # type: ignore[no-untyped-def]
-        unlocked = 0
-        for user in queryset.order_by("pk"):
-            try:
-                user_unlock(user=user, acting_user=request.user)
-                unlocked += 1
-            except ValidationError:
-                continue  # not locked: nothing to do
-        self.message_user(request, f"{unlocked} user(s) unlocked.", messages.SUCCESS)
 
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
         fields = list(super().get_readonly_fields(request, obj))

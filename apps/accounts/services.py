@@ -8,9 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.core.events import publish
 from apps.tenancy.models import Tenant
 
 from .models import Membership, User
+from .payloads import member_joined_payload
 
 SEAT_STATUSES = (Membership.Status.ACTIVE, Membership.Status.SUSPENDED)
 
@@ -76,9 +78,7 @@ def membership_create(
         action="membership.created", acting_user=acting_user, tenant=tenant, target=membership,
         before=before, after=_snapshot(membership),
     )  # fmt: skip
-    from apps.webhooks.payloads import member_joined_emit  # apps.webhooks reads memberships: import late
-
-    member_joined_emit(membership)  # outbound webhooks: written now, sent after commit
+    publish("member.joined", member_joined_payload(membership), tenant=membership.tenant)  # after commit
     return membership
 
 

@@ -34,7 +34,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from apps.audit.bulk import PendingAuditEvent, audit_record_many, history_snapshot
-from apps.webhooks.payloads import invoices_issued_emit, invoices_paid_emit
+from apps.core.events import publish_many
 
 from . import invoices
 from .invoices import INVOICE_SERIES, invoice_build, invoice_period_key, invoice_totals_set, period_lines, taxed_line
@@ -53,6 +53,7 @@ from .models import (
     SubscriptionStatus,
 )
 from .money import period_end_for
+from .payloads import invoices_items
 from .providers import gateway_for
 from .tax import TaxRule, tax_rule_for_country
 
@@ -216,7 +217,9 @@ def _renew_plain(subscriptions: list[Subscription], now: datetime) -> int:
                                  "status": invoice.status})
         for invoice in new_invoices
     ])  # fmt: skip
-    invoices_issued_emit(new_invoices)  # outbound webhooks: written now, sent after commit
+    # Domain events, delivered after commit (webhooks): issued for all, paid too for those paid at once.
+    publish_many("invoice.issued", invoices_items(new_invoices))
+    publish_many("invoice.paid", invoices_items([i for i in new_invoices if i.status == InvoiceStatus.PAID]))
     return len(new_invoices)
 
 
@@ -293,7 +296,7 @@ def charge_batch(ids: list[int], now: datetime) -> dict[str, int]:
             )  # fmt: skip
             history_snapshot(Invoice, [i.pk for i in settled])
             audit_record_many(pending_audit)
-            invoices_paid_emit([i for i in settled if i.status == InvoiceStatus.PAID])
+            publish_many("invoice.paid", invoices_items([i for i in settled if i.status == InvoiceStatus.PAID]))
         for invoice, payment in charged:
             counts["attempted"] += 1
             if payment.status == PaymentStatus.SUCCEEDED:

@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from apps.audit.services import audit_record
-from apps.webhooks.payloads import invoice_issued_emit, invoice_paid_emit
+from apps.core.events import publish
 
 from .coupons import coupon_discount, coupon_redemption_active, coupon_redemption_consume
 from .models import (
@@ -35,6 +35,7 @@ from .models import (
     SubscriptionChange,
 )
 from .money import ZERO, money_round, plan_price
+from .payloads import invoice_payload
 from .proration import PreviewLine
 from .tax import TaxRule, line_amounts, tax_rule_for_country
 
@@ -133,7 +134,9 @@ def invoice_finalise(invoice: Invoice, *, now: datetime) -> Invoice:
     audit_record(action="billing.invoice_issued", tenant=invoice.tenant, target=invoice,
                  after={"number": invoice.number, "total": invoice.total, "currency": invoice.currency,
                         "status": invoice.status})  # fmt: skip
-    invoice_issued_emit(invoice)  # outbound webhooks: written now, sent after commit
+    publish("invoice.issued", invoice_payload(invoice), tenant=invoice.tenant)  # delivered after commit
+    if invoice.status == InvoiceStatus.PAID:  # an invoice of nothing is paid at once
+        publish("invoice.paid", invoice_payload(invoice), tenant=invoice.tenant)
     return invoice
 
 
@@ -246,7 +249,7 @@ def invoice_mark_paid(*, invoice: Invoice, payment: Payment, now: datetime | Non
     audit_record(action="billing.invoice_paid", tenant=locked.tenant, target=locked, before=before,
                  after=_snapshot(locked) | {"payment": payment.pk})  # fmt: skip
     if locked.status == InvoiceStatus.PAID:
-        invoice_paid_emit(locked)  # outbound webhooks: written now, sent after commit
+        publish("invoice.paid", invoice_payload(locked), tenant=locked.tenant)  # delivered after commit
     invoice.refresh_from_db()
     return locked
 

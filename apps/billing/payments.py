@@ -18,10 +18,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import audit_record
-from apps.webhooks.payloads import payment_failed_emit
+from apps.core.events import publish
 
 from . import dunning, invoices
 from .models import Invoice, InvoiceStatus, Payment, PaymentMethod, PaymentStatus, SubscriptionStatus
+from .payloads import payment_failed_payload
 from .providers import gateway_for
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ def _failed(*, invoice: Invoice, payment: Payment, now: datetime, acting_user: A
     after = {"invoice": invoice.number, "code": payment.failure_code, "attempt": payment.attempt}
     audit_record(action="billing.payment_failed", acting_user=acting_user, tenant=invoice.tenant, target=payment,
                  after=after)  # fmt: skip
-    payment_failed_emit(invoice, payment)  # outbound webhooks: written now, sent after commit
+    publish("payment.failed", payment_failed_payload(invoice, payment), tenant=invoice.tenant)  # after commit
     dunning.payment_failed(invoice=invoice, payment=payment, now=now, acting_user=acting_user)
 
 

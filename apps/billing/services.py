@@ -14,14 +14,15 @@ from django.utils import timezone
 
 from apps.accounts.models import Membership
 from apps.audit.services import audit_record
+from apps.core.events import publish
 from apps.tenancy.lifecycle import tenant_plan_change
 from apps.tenancy.models import Plan, PlanStatus, Tenant
-from apps.webhooks.payloads import subscription_changed_emit
 
 from .coupons import coupon_redeem
 from .invoices import invoice_issue_for_change
 from .models import LIVE_STATUSES, ChangeKind, ChangeStatus, Subscription, SubscriptionChange, SubscriptionStatus
 from .money import period_end_for
+from .payloads import subscription_changed_payload
 from .proration import ChangePreview, PreviewLine, change_preview_build
 from .tax import tax_rule_for_country
 
@@ -195,7 +196,7 @@ def change_apply(
             )
             change.save(update_fields=["invoice"])
     if preview.immediate:
-        subscription_changed_emit(sub, change)  # outbound webhooks: written now, sent after commit
+        publish("subscription.changed", subscription_changed_payload(sub, change), tenant=sub.tenant)  # after commit
     action = "billing.subscription_changed" if preview.immediate else "billing.subscription_change_scheduled"
     audit_record(action=action, acting_user=acting_user, tenant=sub.tenant, target=sub, before=before,
                  after=_snapshot(sub) | {"change": change.pk, "direction": preview.direction, "rule": preview.rule,
@@ -228,7 +229,7 @@ def scheduled_changes_apply(
         change.save(update_fields=["status", "applied_at"])
         audit_record(action="billing.subscription_changed", acting_user=acting_user, tenant=sub.tenant, target=sub,
                      before=before, after=_snapshot(sub) | {"change": change.pk, "scheduled": True})  # fmt: skip
-        subscription_changed_emit(sub, change)
+        publish("subscription.changed", subscription_changed_payload(sub, change), tenant=sub.tenant)
     subscription.refresh_from_db()
     return due
 

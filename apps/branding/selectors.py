@@ -25,6 +25,9 @@ from django.urls import reverse
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from apps.accounts.models import MembershipRole
+from apps.accounts.selectors import active_membership_for
+from apps.organisation.models import EntityMembership, path_ids
+from apps.tenancy.models import Plan
 
 from .models import BRANDING_FIELDS, GATED_FIELDS, Branding
 
@@ -69,7 +72,6 @@ def product_defaults() -> dict[str, str]:
 def plan_allows_private_label(tenant: Any) -> bool:
     if tenant is None or tenant.plan_id is None:
         return False
-    from apps.tenancy.models import Plan
 
     features = Plan.objects.filter(pk=tenant.plan_id).values_list("features", flat=True).first() or {}
     return bool((features.get("flags") or {}).get("private_label"))
@@ -178,16 +180,12 @@ def _user_type(rows: list[dict[str, Any]], *, tenant: Any, user: Any, membership
     if user is None or not any(row["user_type"] for row in rows):
         return None
     if membership is None:
-        from apps.accounts.selectors import active_membership_for
-
         membership = active_membership_for(user=user, tenant=tenant)
     return membership.role if membership is not None and membership.is_active else None
 
 
 def primary_entity_ids(user: Any) -> list[int]:
     """The user's primary entity and its ancestors, nearest first (one query)."""
-    from apps.organisation.models import EntityMembership, path_ids
-
     path = (
         EntityMembership.objects.filter(profile__user_id=user.pk, is_primary=True)
         .values_list("entity__path", flat=True)

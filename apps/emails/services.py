@@ -10,6 +10,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from apps.core import hooks
 from apps.core.correlation import get_correlation_id
 
 from .models import EmailDelivery
@@ -31,15 +32,19 @@ def email_render(*, template: str, context: dict[str, Any]) -> tuple[str, str, s
 
 
 def email_branding(*, tenant: Any, context: dict[str, Any]) -> tuple[str, list[str], dict[str, Any]]:
-    """The sender, reply-to and context of an email sent for `tenant` (apps.branding).
+    """The sender, reply-to and context of an email sent for `tenant`, branded by the hook
+    "emails.branding_for_tenant" (`fn(*, tenant) -> branding` with `email_sender_name`, `support_email`
+    and `product_name`; apps.branding registers it: emails is a platform service and never imports a
+    domain app).
 
     The sender keeps the platform's address with the organisation's display name ("Acme HR
     <no-reply@...>"); replies go to the organisation's support email when it has one. Templates get
     `product_name`, `support_email` and `branding` unless the caller passed them.
     """
-    from apps.branding.selectors import branding_for
-
-    branding = branding_for(tenant=tenant)
+    brand = hooks.all("emails.branding_for_tenant")
+    if not brand:  # no app brands emails: the platform's sender
+        return settings.DEFAULT_FROM_EMAIL, [], dict(context)
+    branding = brand[-1](tenant=tenant)
     sender = formataddr((branding.email_sender_name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]))
     reply_to = [branding.support_email] if branding.support_email else []
     defaults = {"product_name": branding.product_name, "support_email": branding.support_email, "branding": branding}

@@ -34,7 +34,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from apps.accounts.models import Membership, User
+from apps.accounts.services import membership_remove_unchecked
 from apps.audit.pseudonyms import pii_vault_erase
+from apps.billing.models import Invoice
+from apps.core import hooks
+from apps.emails.models import EmailDelivery
+from apps.invitations.models import Invitation
+from apps.security.models import UserSession
+from apps.tokens.models import RefreshTokenFamily
 
 # Append-only tables: the audit log is pseudonymised at write; auth events are rewritten by DELETE+INSERT.
 SKIPPED_TABLES = {"audit_auditevent", "audit_piivault", "django_migrations", "security_authevent"}
@@ -49,8 +57,6 @@ def erased_email(user: Any) -> str:
 
 def legal_holds(user: Any) -> list[str]:
     """Reasons the person cannot be erased now (empty: erasure may proceed)."""
-    from apps.billing.models import Invoice
-
     if not user.email or user.email.endswith("@invalid"):
         return []
     owed = (
@@ -140,11 +146,6 @@ def _anonymise_user(user: Any, acting_user: Any) -> dict[str, str]:
     from allauth.mfa.models import Authenticator
     from django.contrib.sessions.models import Session
 
-    from apps.accounts.models import Membership, User
-    from apps.accounts.services import membership_remove_unchecked
-    from apps.security.models import UserSession
-    from apps.tokens.models import RefreshTokenFamily
-
     user = User.objects.select_for_update().get(pk=user.pk)
     original = {"email": user.email, "full_name": user.full_name}
     other_emails = list(EmailAddress.objects.filter(user=user).values_list("email", flat=True))
@@ -182,9 +183,6 @@ def _anonymise_user(user: Any, acting_user: Any) -> dict[str, str]:
 
 
 def _anonymise_public(user: Any, emails: list[str]) -> None:
-    from apps.emails.models import EmailDelivery
-    from apps.invitations.models import Invitation
-
     new_email = erased_email(user)
     by_email = Q()
     for email in emails:
@@ -221,16 +219,13 @@ def _auth_events_rewrite(user: Any, emails: list[str]) -> int:
 
 
 def _anonymise_tenant(user: Any) -> None:
-    from apps.organisation.models import MemberProfile
-
-    fields = {"employee_code": "", "external_id": "", "job_title": "", "preferences": {}}
-    MemberProfile.objects.filter(user_id=user.pk).update(**fields)
-    MemberProfile.history.filter(user_id=user.pk).update(**fields)  # type: ignore[attr-defined]
+    """Inside one tenant schema: every domain app's personal columns. Hook "gdpr.tenant_erase":
+    `fn(user)`, registered by each app that keeps such data (apps.organisation: person profiles)."""
+    for erase in hooks.all("gdpr.tenant_erase"):
+        erase(user)
 
 
 def _tenant_schemas(user: Any) -> list[str]:
-    from apps.accounts.models import Membership
-
     return sorted(set(Membership.objects.filter(user=user).values_list("tenant__schema_name", flat=True)))
 
 

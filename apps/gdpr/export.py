@@ -27,7 +27,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from apps.accounts.models import Membership
 from apps.audit.pseudonyms import pii_reveal_many
+from apps.core import hooks
 
 from .models import GdprRequest
 
@@ -108,10 +110,11 @@ def _rows(model: type[models.Model], condition: Q) -> Iterator[dict[str, Any]]:
 def _collect(user: Any, schema: str) -> dict[str, list[dict[str, Any]]]:
     """source label -> rows, for one schema (the connection must be on that schema)."""
     profile_ids: list[Any] = []
-    if schema != get_public_schema_name() and django_apps.is_installed("apps.organisation"):
-        from apps.organisation.models import MemberProfile
-
-        profile_ids = list(MemberProfile.objects.filter(user_id=user.pk).values_list("pk", flat=True))
+    if schema != get_public_schema_name():
+        # Hook "gdpr.person_profile_ids": `fn(user) -> ids` of the person's profiles in this schema, so
+        # rows pointing at them (a `profile` foreign key) are exported too (apps.organisation registers it).
+        for ids in hooks.all("gdpr.person_profile_ids"):
+            profile_ids.extend(ids(user))
     out: dict[str, list[dict[str, Any]]] = {}
     for model in _models_in(schema):
         condition = _user_condition(model, user, profile_ids)
@@ -130,8 +133,6 @@ def _collect(user: Any, schema: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def _tenant_schemas(user: Any) -> list[tuple[str, str]]:
-    from apps.accounts.models import Membership
-
     seen: dict[str, str] = {}
     for schema, slug in (
         Membership.objects.filter(user=user).select_related("tenant").values_list("tenant__schema_name", "tenant__slug")

@@ -9,7 +9,8 @@
 - An API key (service principal) sees and changes only what its role assignments cover; its scopes
   decide which endpoints it may call (apps.integrations.scopes, family "organisation").
 
-The resolver (apps.access.resolver) is imported when first used: it belongs to the access app.
+The resolver belongs to the access app, which is built on the organisation (it imports it): it is
+looked up through the hook "organisation.permission_resolver" (apps/access/organisation_hooks.py).
 """
 
 from typing import Any
@@ -18,6 +19,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from apps.accounts.access import is_service_principal
 from apps.accounts.models import Membership
+from apps.core import hooks
 
 from .models import Entity, EntityMembership, MemberProfile
 
@@ -30,9 +32,7 @@ MANAGE_PEOPLE = "organisation.manage_people"
 
 
 def _resolver() -> Any:
-    from apps.access import resolver
-
-    return resolver
+    return hooks.one("organisation.permission_resolver")()
 
 
 def refusal(permission: str, entity: Entity | None) -> str:

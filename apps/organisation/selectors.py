@@ -8,6 +8,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from apps.accounts.models import Membership
+
 from .models import Certification, Entity, EntityMembership, EntityType, MemberProfile, path_ids
 
 CERTIFICATION_EXPIRING_DAYS = 30
@@ -160,8 +162,6 @@ def user_entity_paths(user: Any) -> list[str]:
 
 def members_without_profile(*, tenant: Any) -> Any:
     """Active members of the tenant (public Membership rows) who have no profile here yet."""
-    from apps.accounts.models import Membership
-
     # Membership lives in public, profiles in the tenant schema: on the tenant's search_path both are
     # visible, so this stays one query.
     return (

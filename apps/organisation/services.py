@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 
+from apps.accounts.selectors import active_membership_for
 from apps.audit.services import audit_record
 from apps.tenancy.context import connection_tenant
 
@@ -394,8 +395,6 @@ def profile_create(
 ) -> MemberProfile:
     """A profile for an active member of this tenant who has none yet, optionally placed in `entity`
     (as their primary entity)."""
-    from apps.accounts.selectors import active_membership_for
-
     if active_membership_for(user=user, tenant=_tenant()) is None:
         raise _field_error("user", f"{user} is not an active member of this organisation.", "not_member")
     if MemberProfile.objects.filter(user=user).exists():

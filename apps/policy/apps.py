@@ -7,4 +7,6 @@ class PolicyConfig(AppConfig):
     verbose_name = "Security policy"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the receivers)
+        from . import hooks, signals  # noqa: F401  (signals connects the receivers)
+
+        hooks.register()  # security and tokens ask the policy through apps.core.hooks

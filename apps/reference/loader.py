@@ -16,6 +16,8 @@ from babel.numbers import get_currency_name, get_currency_symbol, get_territory_
 from django.conf import settings
 from django.db import models, transaction
 
+from apps.sysconfig.validation import validation_rules_load
+
 from .models import Country, CustomerTier, Industry, Language
 
 FIXTURES = Path(settings.BASE_DIR, "fixtures")
@@ -119,8 +121,6 @@ def _keyed_fixture(name: str) -> dict[str, dict[str, Any]]:
 @transaction.atomic
 def reference_data_load(*, stdout: Writer | None = None) -> dict[str, tuple[int, int]]:
     """Load countries, languages, industries, customer tiers and validation rules (idempotent)."""
-    from apps.sysconfig.validation import validation_rules_load
-
     countries = countries_from_packages()
     for code, fields in _overlay().items():
         countries.setdefault(code, {}).update(fields)

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from apps.core import hooks
+
 from .selectors import login_is_locked, mfa_required_for, strong_factors_for
 from .services import lockout_message, login_failure_register, login_refused_while_locked, user_login_succeeded
 
@@ -43,11 +45,13 @@ class AccountAdapter(DefaultAccountAdapter):
             raise ValidationError(lockout_message(), code="account_locked")
 
     def pre_login(self, request: HttpRequest, user: AbstractBaseUser, **kwargs: Any) -> HttpResponse | None:
-        # After the password, before any second factor: the tenant's security policy (apps.policy)
-        # may refuse this sign-in method or the address it comes from.
-        from apps.policy.enforcement import web_login_refused
-
-        return super().pre_login(request, user, **kwargs) or web_login_refused(request, user)
+        # After the password, before any second factor: the tenant's security policy may refuse this
+        # sign-in method or the address it comes from. Hook "security.web_login_refused":
+        # `fn(request, user) -> HttpResponse | None` (apps.policy registers it).
+        refused = super().pre_login(request, user, **kwargs)
+        for check in hooks.all("security.web_login_refused"):
+            refused = refused or check(request, user)
+        return refused
 
     def set_password(self, user: AbstractBaseUser, password: str) -> None:
         # Password change, first password and reset all come here; the policy's expiry counts from it.

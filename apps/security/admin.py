@@ -1,9 +1,28 @@
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 
+from apps.accounts.admin import UserAdmin
 from apps.core.admin_mixins import ReadOnlyAdminMixin
 
 from .models import AuthEvent, UserSession
-from .services import user_session_revoke
+from .services import user_session_revoke, user_unlock
+
+
+@admin.action(description="Unlock the selected users (lift a sign-in lockout)", permissions=["change"])
+def unlock_users(modeladmin, request, queryset):  # type: ignore[no-untyped-def]
+    unlocked = 0
+    for user in queryset.order_by("pk"):
+        try:
+            user_unlock(user=user, acting_user=request.user)
+            unlocked += 1
+        except ValidationError:
+            continue  # not locked: nothing to do
+    modeladmin.message_user(request, f"{unlocked} user(s) unlocked.", messages.SUCCESS)
+
+
+# The staff user admin lives in accounts (kernel); lockouts are security's, so security adds the action,
+# first in the list as before.
+UserAdmin.actions = [unlock_users, *UserAdmin.actions]
 
 
 @admin.register(AuthEvent)

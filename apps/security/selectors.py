@@ -12,6 +12,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 from apps.accounts.mfa import FACTOR_TYPES
 from apps.accounts.models import User
 from apps.accounts.selectors import active_membership_for
+from apps.core import hooks
 
 from .models import UserSession
 
@@ -63,9 +64,9 @@ def mfa_required_for(*, user: Any) -> bool:
     """Staff, and active members of any tenant that requires MFA of them, must keep a second factor."""
     if user.is_staff:
         return True
-    from apps.policy.selectors import policy_mfa_required_anywhere  # the tenant flag or an entity's policy
-
-    return policy_mfa_required_anywhere(user)
+    # Hook "security.mfa_required_anywhere": `fn(user) -> bool`, the tenant flag or an entity's policy
+    # (apps.policy registers it).
+    return any(check(user) for check in hooks.all("security.mfa_required_anywhere"))
 
 
 def strong_factors_for(*, user: Any) -> QuerySet[Authenticator]:
@@ -82,8 +83,8 @@ def tenant_mfa_enrolment_required(*, user: Any, tenant: Any) -> bool:
     """
     if tenant is None or not user.is_authenticated:
         return False
-    from apps.policy.selectors import policy_effective_for_user  # the flag, or an entity's policy (issue 5)
-
-    if not policy_effective_for_user(user, tenant=tenant).mfa_required.value:
+    # Hook "security.mfa_required_in_tenant": `fn(user, tenant) -> bool`, the flag or an entity's policy
+    # (apps.policy registers it).
+    if not any(check(user, tenant) for check in hooks.all("security.mfa_required_in_tenant")):
         return False
     return active_membership_for(user=user, tenant=tenant) is not None and not strong_factors_for(user=user).exists()

@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.billing.models import LIVE_STATUSES, Invoice, InvoiceStatus, Subscription
+
 from . import services
 from .forms import AssignForm, PriorityForm, StaffOpenForm, StaffReplyForm, StatusForm
 from .models import CannedResponse, SlaPolicy, Ticket, TicketAttachment
@@ -67,8 +69,6 @@ class AssigneeFilter(admin.SimpleListFilter):
 
 def billing_summary(tenant: Any) -> dict[str, Any]:
     """The tenant's plan, subscription status and past-due amount, shown next to a ticket."""
-    from apps.billing.models import LIVE_STATUSES, Invoice, InvoiceStatus, Subscription
-
     subscription = Subscription.objects.filter(tenant=tenant, status__in=LIVE_STATUSES).select_related("plan").first()
     overdue = Invoice.objects.filter(tenant=tenant, status=InvoiceStatus.OPEN, due_at__lt=timezone.now()).aggregate(
         total=Sum("total"), paid=Sum("amount_paid")

@@ -19,7 +19,7 @@ from django_tenants.utils import get_public_schema_name
 from apps.accounts.staff_roles import SUPER_ADMIN, SUPPORT
 from apps.audit.services import audit_record
 from apps.core.correlation import get_correlation_id
-from apps.webhooks.payloads import ticket_created_emit, ticket_replied_emit
+from apps.core.events import publish
 
 from . import notifications, sla
 from .models import (
@@ -32,6 +32,7 @@ from .models import (
     TicketPriority,
     TicketStatus,
 )
+from .payloads import ticket_payload, ticket_replied_payload
 
 ALLOWED_CONTENT_TYPES = {
     "image/png",
@@ -193,7 +194,7 @@ def ticket_open(
         target=ticket,
         after={"number": ticket.number, "subject": ticket.subject, "priority": ticket.priority},
     )
-    ticket_created_emit(ticket)  # outbound webhooks: written now, sent after commit
+    publish("ticket.created", ticket_payload(ticket), tenant=ticket.tenant)  # delivered after commit
     transaction.on_commit(lambda: notifications.ticket_opened_notify(ticket_id=ticket.pk))
     return ticket
 
@@ -268,7 +269,8 @@ def ticket_reply(
         target=ticket,
         after={"message": message.pk, "from_staff": from_staff},
     )
-    ticket_replied_emit(ticket, message)  # outbound webhooks: written now, sent after commit
+    if not message.is_internal:  # internal notes never leave the platform
+        publish("ticket.replied", ticket_replied_payload(ticket, message), tenant=ticket.tenant)  # after commit
     transaction.on_commit(lambda: notifications.reply_notify(message_id=message.pk))
     return message
 

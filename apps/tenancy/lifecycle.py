@@ -14,10 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from apps.accounts.models import Membership
+from apps.accounts.services import SEAT_STATUSES
 from apps.audit.services import audit_record
-from apps.webhooks.payloads import tenant_status_emit
+from apps.core.events import publish
 
 from .models import Domain, IsolationLevel, Plan, ProvisioningJob, ProvisioningStep, Tenant, schema_name_for_slug
+from .payloads import tenant_status_event
 
 S = Tenant.Status
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -86,7 +89,8 @@ def tenant_transition(*, tenant: Tenant, to: str, acting_user: Any, changes: dic
     _save(locked, acting_user)
     audit_record(action=AUDIT_ACTIONS[to], acting_user=acting_user, tenant=locked, target=locked,
                  before=before, after=_snapshot(locked))  # fmt: skip
-    tenant_status_emit(locked)  # outbound webhooks (tenant.activated / tenant.suspended), sent after commit
+    if (event := tenant_status_event(locked)) is not None:  # tenant.activated / tenant.suspended, after commit
+        publish(event[0], event[1], tenant=locked)
     tenant.refresh_from_db()
     return locked
 
@@ -224,9 +228,6 @@ def _enqueue_schema_drop(tenant_id: str) -> None:
 @transaction.atomic
 def tenant_plan_change(*, tenant: Tenant, plan: Plan, acting_user: Any) -> Tenant:
     """Move the tenant to `plan` and copy its limits; refused when members already exceed them."""
-    from apps.accounts.models import Membership
-    from apps.accounts.services import SEAT_STATUSES
-
     locked = _locked(tenant)
     used = Membership.objects.filter(tenant=locked, status__in=SEAT_STATUSES).count()
     if used > plan.max_users:

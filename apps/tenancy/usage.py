@@ -21,7 +21,7 @@ from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
 from apps.accounts.models import Membership
-from apps.emails.models import EmailDelivery
+from apps.core import hooks
 
 from .models import Tenant, TenantStatus, TenantUsageDaily
 
@@ -151,19 +151,14 @@ def _storage_bytes_by_schema(schema_names: list[str]) -> dict[str, int]:
         return {name: int(size) for name, size in cursor.fetchall()}
 
 
+def _no_emails(tenant_ids: list[Any], day: dt.date) -> dict[Any, int]:
+    return {}
+
+
 def _emails_sent_by_tenant(tenant_ids: list[Any], day: dt.date) -> dict[Any, int]:
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
-    rows = (
-        EmailDelivery.objects.filter(
-            tenant_id__in=tenant_ids,
-            status=EmailDelivery.Status.SENT,
-            sent_at__gte=start,
-            sent_at__lt=start + dt.timedelta(days=1),
-        )
-        .values("tenant_id")
-        .annotate(n=Count("id"))
-    )
-    return {row["tenant_id"]: row["n"] for row in rows}
+    """Emails sent per tenant on that UTC day. The emails app (a platform service, above tenancy)
+    answers through the hook "usage.emails_sent_by_tenant" (apps/emails/apps.py)."""
+    return hooks.one("usage.emails_sent_by_tenant", default=_no_emails)(tenant_ids, day)
 
 
 def _api_calls_by_tenant(tenant_ids: list[Any], day: dt.date) -> dict[Any, int]:

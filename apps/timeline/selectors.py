@@ -49,9 +49,36 @@ def cursor_decode(value: str) -> Cursor:
         raise ValidationError("Invalid cursor.", code="invalid_cursor") from exc
 
 
+# Tenants whose schema is known to exist, as (tenant id, schema name): a per-process memo of the one
+# catalogue lookup a page would otherwise make. Only "exists" is remembered, and a schema is dropped
+# only after its tenant has left for a NO_SCHEMA_STATUSES status (checked first), so the memo cannot
+# send a page to a missing schema. It is a cache of a tenant's status-dependent read, so the timeline
+# forgets a tenant on its status events (`subscribers.py`, apps.core.events "tenant.*").
+_SCHEMA_KNOWN: set[tuple[Any, str]] = set()
+
+
+def tenant_schema_known(tenant: Any) -> bool:
+    """Whether the tenant-schema sources can be read: not in a schema-less status, and its schema exists."""
+    if tenant.status in NO_SCHEMA_STATUSES:
+        return False
+    key = (tenant.pk, tenant.schema_name)
+    if key in _SCHEMA_KNOWN:
+        return True
+    if not schema_exists(tenant.schema_name):
+        return False
+    _SCHEMA_KNOWN.add(key)
+    return True
+
+
+def tenant_schema_forget(tenant_ids: set[Any]) -> None:
+    """Drop the memo of these tenants (their status changed)."""
+    for key in [key for key in _SCHEMA_KNOWN if key[0] in tenant_ids]:
+        _SCHEMA_KNOWN.discard(key)
+
+
 def timeline_sources(*, tenant: Any, audience: str, kinds: list[str] | None = None) -> list[Source]:
     """The sources that feed this tenant's timeline for this audience and these kinds."""
-    has_schema = tenant.status not in NO_SCHEMA_STATUSES and schema_exists(tenant.schema_name)
+    has_schema = tenant_schema_known(tenant)
     return [
         source
         for source in registered_sources()

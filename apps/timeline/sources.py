@@ -19,6 +19,7 @@ from django.db.models import F, Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 
+from apps.audit.models import PiiVault
 from apps.audit.pseudonyms import ERASED
 from apps.core.contributions import TimelineSource, contributions, resolve
 from apps.core.crypto import secret_decrypt
@@ -210,7 +211,6 @@ class AuditSource(Source):
         if audience == STAFF:
             # Newer rows keep the client IP as a pseudonym (apps.audit.pseudonyms): staff see the real
             # value from the PII vault, fetched in the same query (a correlated subquery per row).
-            from apps.audit.models import PiiVault
 
             vault = PiiVault.objects.filter(pseudonym=OuterRef("ip_pseudonym")).values("value_encrypted")[:1]
             return queryset.annotate(ip_vault_value=Subquery(vault))

@@ -7,6 +7,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from apps.accounts.models import User
+from apps.core import hooks
 
 from .access_tokens import AccessClaims, access_token_read
 from .errors import TokenError, token_error
@@ -52,9 +53,9 @@ class AccessTokenAuthentication(BaseAuthentication):
             raise auth_failed(exc.code, exc.message) from exc
         # The tenant's security policy (IP allow-list, allowed sign-in methods, password expiry) applies
         # to every bearer request: these are authenticated inside the view, after the middleware ran.
-        from apps.policy.authentication import access_token_policy_check
-
-        access_token_policy_check(request, user)
+        # Hook "tokens.bearer_request_check": `fn(request, user)`, raises PermissionDenied (apps.policy).
+        for check in hooks.all("tokens.bearer_request_check"):
+            check(request, user)
         return user, claims
 
     def _user_for(self, claims: AccessClaims, *, tenant: Any) -> User:

@@ -17,9 +17,8 @@ from apps.accounts.access import REFUSAL_CODES, REFUSALS
 from apps.accounts.models import Membership, User
 from apps.accounts.selectors import membership_for
 from apps.audit.services import audit_record
+from apps.core import hooks
 from apps.core.correlation import get_client
-from apps.policy.enforcement import login_refusal
-from apps.policy.models import LoginMethod
 from apps.security.models import AuthEvent
 from apps.security.selectors import login_is_locked
 from apps.security.services import (
@@ -138,7 +137,11 @@ def token_obtain(*, email: str, password: str, otp: str = "", tenant: Any, devic
         _login_failed(email=email, user=user, tenant=tenant, reason=exc.code)
         raise
     # The tenant's security policy (allowed login methods, IP allow-list) applies to API sign-in too.
-    refusal = login_refusal(user=user, tenant=tenant, method=LoginMethod.API_TOKEN, ip_address=get_client()[0])
+    # Hook "tokens.login_refusal": `fn(*, user, tenant, ip_address) -> refusal | None`, a refusal having
+    # `code` and `message` (apps.policy registers it).
+    refusal = None
+    for check in hooks.all("tokens.login_refusal"):
+        refusal = refusal or check(user=user, tenant=tenant, ip_address=get_client()[0])
     if refusal is not None:
         _login_failed(email=email, user=user, tenant=tenant, reason=refusal.code)
         raise TokenError(refusal.code, refusal.message, status=403)

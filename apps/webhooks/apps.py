@@ -5,3 +5,6 @@ class WebhooksConfig(AppConfig):
     name = "apps.webhooks"
     label = "webhooks"
     verbose_name = "Outbound webhooks"
+
+    def ready(self) -> None:
+        from . import subscribers  # noqa: F401 - registers the domain-event subscriber

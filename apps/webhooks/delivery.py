@@ -23,6 +23,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.accounts.models import Membership
+from apps.emails.services import email_send
+
 from .models import OPEN_STATUSES, DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .services import disable_after_failures, endpoint_secrets, webhook_endpoint_disable
 from .signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signature_header
@@ -195,8 +198,6 @@ def _failure_count(endpoint_id: int) -> None:
 def _notice_recipients(endpoint: WebhookEndpoint) -> list[str]:
     from django.conf import settings
 
-    from apps.accounts.models import Membership
-
     if endpoint.tenant_id is None:
         return [email for _, email in getattr(settings, "ADMINS", [])]
     admins = Membership.objects.filter(
@@ -208,8 +209,6 @@ def _notice_recipients(endpoint: WebhookEndpoint) -> list[str]:
 
 def endpoint_disabled_notify(*, endpoint_id: int) -> int:
     """Email the tenant's admins (and billing email) that their endpoint was disabled."""
-    from apps.emails.services import email_send
-
     endpoint = WebhookEndpoint.objects.select_related("tenant").get(pk=endpoint_id)
     context: dict[str, Any] = {
         "endpoint_url": endpoint.url,

@@ -1,8 +1,10 @@
 """Writes of outbound webhooks: endpoints (create, update, rotate the secret, disable, enable,
 delete), emitting events, test events and replays. Sending lives in delivery.py.
 
-`webhook_event_emit` is the one entry point for other apps: it writes the event and its deliveries
-in the caller's transaction and enqueues the sends after commit, so a rolled-back write sends nothing.
+Other apps never call this module: they publish domain events (apps.core.events) and
+`subscribers.py` turns the committed ones into `webhook_event_emit` / `webhook_events_emit_many`,
+which write the event and its deliveries in one transaction and enqueue the sends after it commits.
+A rolled-back business write publishes nothing, so it sends nothing.
 """
 
 import logging

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
+from apps.access.resolver import allowed_entities, may
 from apps.accounts.access import tenant_membership_require
 from apps.accounts.models import MembershipRole
 from apps.branding.images import image_decode
@@ -47,14 +48,10 @@ FIELD_LABELS = {
 
 
 def _may_manage(user: Any, entity: Entity) -> bool:
-    from apps.access.resolver import may
-
     return bool(may(user, PERMISSION, entity))
 
 
 def _manageable_entities(user: Any) -> Any:
-    from apps.access.resolver import allowed_entities
-
     return allowed_entities(user, PERMISSION)
 
 

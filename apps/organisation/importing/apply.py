@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from apps.accounts.models import Membership
 from apps.accounts.services import membership_create
 from apps.audit.services import audit_record
+from apps.core import hooks
 from apps.organisation.models import Entity, EntityMembership, EntityType, MemberProfile
 from apps.organisation.services import (
     entity_create,
@@ -161,13 +162,11 @@ class Applier:
             self.profiles[plan.person.file_id] = updated
 
     def _assignment(self, plan: AssignmentPlan) -> None:
-        from apps.access.models import Role
-        from apps.access.services import assignment_create
-
         if plan.line.action == Status.UNCHANGED:
             return
-        assignment_create(
-            role=Role.objects.get(pk=plan.role_pk),
+        # Role assignments belong to the access app (hook "organisation.import_assignments").
+        hooks.one("organisation.import_assignments")().create(
+            role_pk=plan.role_pk,
             user=self.profile(plan.person).user if plan.person is not None else None,
             team=self.entity(plan.team) if plan.team is not None else None,
             scope_entity=self.entity(plan.scope), valid_from=plan.valid_from, valid_until=plan.valid_until,

@@ -22,10 +22,18 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from apps.accounts.models import Membership
+from apps.core import hooks
 from apps.organisation.models import Entity, EntityMembership, EntityType, MemberProfile
 
 from .formats import KIND_COLUMNS, ImportRow, RecordKind
 from .progress import Progress
+
+
+def _assignments() -> Any:
+    """Role assignments belong to the access app (built on the organisation): hook
+    "organisation.import_assignments" (apps/access/organisation_hooks.py)."""
+    return hooks.one("organisation.import_assignments")()
+
 
 MAX_LENGTHS = {
     "external_id": 100, "name": 200, "job_title": 150, "employee_code": 50, "email": 254, "full_name": 200,
@@ -736,15 +744,8 @@ class Validator:
     # --- Role assignments --------------------------------------------------------------------------
 
     def _assignments(self, rows: list[tuple[ImportRow, ReportLine]]) -> None:
-        from apps.access.models import RoleAssignment
-
         self.roles = {code: pk for pk, code in self._roles()}
-        active = RoleAssignment.objects.filter(
-            status__in=[RoleAssignment.Status.SCHEDULED, RoleAssignment.Status.ACTIVE], scope_entity__isnull=False
-        )
-        self.existing_assignments = list(
-            active.values("role_id", "user_id", "team_id", "scope_entity_id", "valid_from", "valid_until")
-        )
+        self.existing_assignments = _assignments().active_scoped()
         seen: dict[tuple[Any, ...], int] = {}
         zone = _zone(self.tenant)
         for row, line in rows:
@@ -761,9 +762,7 @@ class Validator:
 
     @staticmethod
     def _roles() -> list[tuple[int, str]]:
-        from apps.access.models import Role
-
-        return list(Role.objects.values_list("pk", "code"))
+        return _assignments().roles()
 
     def _assignment_plan(self, row: ImportRow, line: ReportLine, zone: Any) -> AssignmentPlan | None:
         role_code = row.get("role")

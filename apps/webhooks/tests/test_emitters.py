@@ -1,4 +1,8 @@
-"""Events emitted by other apps: invoice.issued / invoice.paid (billing) and tenant status changes."""
+"""Events other apps publish (apps.core.events) and webhooks turn into deliveries after commit:
+invoice.issued / invoice.paid (billing), tenant status changes, tickets, payments, plans, members.
+
+Tests run in a transaction that never commits: `django_capture_on_commit_callbacks(execute=True)`
+plays the commit, as production does when the service's transaction commits."""
 
 import json
 import uuid
@@ -28,7 +32,9 @@ def test_issuing_and_paying_an_invoice_emit_signed_events(
         invoice = invoice_issue_for_period(
             subscription=acme_subscription, period_start=NOV_1, period_end=DEC_1, now=NOV_1
         )[0]
-    assert callbacks  # the send is enqueued after commit
+    assert callbacks and not WebhookEvent.objects.exists()  # nothing is written before the commit
+    for callback in callbacks:
+        callback()
     payment = Payment.objects.create(
         tenant=invoice.tenant,
         invoice=invoice,
@@ -38,8 +44,9 @@ def test_issuing_and_paying_an_invoice_emit_signed_events(
         provider="manual",
         idempotency_key=f"pay:{uuid.uuid4()}",
     )
-    invoice_mark_paid(invoice=invoice, payment=payment)
-    invoice_mark_paid(invoice=invoice, payment=payment)  # idempotent: no second event
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice_mark_paid(invoice=invoice, payment=payment)
+        invoice_mark_paid(invoice=invoice, payment=payment)  # idempotent: no second event
     assert list(WebhookEvent.objects.order_by("created_at").values_list("type", flat=True)) == [
         "invoice.issued",
         "invoice.paid",
@@ -50,27 +57,32 @@ def test_issuing_and_paying_an_invoice_emit_signed_events(
     assert {body["data"]["number"] for body in bodies} == {invoice.number}
 
 
-def test_a_rolled_back_invoice_emits_nothing(acme_subscription, acme_endpoint, monkeypatch):
+def test_a_rolled_back_invoice_emits_nothing(
+    acme_subscription, acme_endpoint, monkeypatch, django_capture_on_commit_callbacks
+):
     from apps.billing import invoices
 
     def boom(invoice):
         raise RuntimeError("after the event was written")
 
     monkeypatch.setattr(invoices, "audit_record", lambda **kwargs: boom(None))
-    with pytest.raises(RuntimeError):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
         invoice_issue_for_period(subscription=acme_subscription, period_start=NOV_1, period_end=DEC_1, now=NOV_1)
-    assert not WebhookEvent.objects.exists()
+    assert not callbacks and not WebhookEvent.objects.exists()
 
 
-def test_tenant_suspension_and_reactivation_reach_platform_endpoints(acme, platform_superuser, receiver):
+def test_tenant_suspension_and_reactivation_reach_platform_endpoints(
+    acme, platform_superuser, receiver, django_capture_on_commit_callbacks
+):
     webhook_endpoint_create(
         tenant=None,
         url=receiver.url("/platform"),
         acting_user=platform_superuser,
         enabled_events=["tenant.activated", "tenant.suspended"],
     )
-    tenant_suspend(tenant=acme, acting_user=platform_superuser, reason="unpaid")
-    tenant_reactivate(tenant=acme, acting_user=platform_superuser)
+    with django_capture_on_commit_callbacks(execute=True):
+        tenant_suspend(tenant=acme, acting_user=platform_superuser, reason="unpaid")
+        tenant_reactivate(tenant=acme, acting_user=platform_superuser)
     assert list(WebhookEvent.objects.order_by("created_at").values_list("type", flat=True)) == [
         "tenant.suspended",
         "tenant.activated",
@@ -80,7 +92,7 @@ def test_tenant_suspension_and_reactivation_reach_platform_endpoints(acme, platf
 
 
 def test_the_billing_run_batch_emits_issued_and_paid_for_every_listening_tenant(
-    acme, globex, acme_endpoint, globex_endpoint, receiver
+    acme, globex, acme_endpoint, globex_endpoint, receiver, django_capture_on_commit_callbacks
 ):
     """The billing run renews and charges in batches (apps.billing.batch), not through invoice_finalise /
     invoice_mark_paid: its bulk emit gives each listening tenant the same events, and nobody else's."""
@@ -93,7 +105,8 @@ def test_the_billing_run_batch_emits_issued_and_paid_for_every_listening_tenant(
         billed(tenant)
         card_add(tenant)
         subscription_make(tenant)
-    result = run.billing_run(now=datetime(2026, 4, 1, tzinfo=UTC) + timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        result = run.billing_run(now=datetime(2026, 4, 1, tzinfo=UTC) + timedelta(hours=1))
     assert result["issued"] == 2 and result["payments_succeeded"] == 2
     events = {(event.tenant_id, event.type) for event in WebhookEvent.objects.all()}
     # acme listens to issued and paid; globex to issued only.
@@ -113,20 +126,21 @@ def _events(tenant) -> list[tuple[str, dict]]:
 
 
 def test_support_tickets_emit_created_and_public_replies_but_never_internal_notes(
-    acme, acme_admin, support_staff, acme_all_events_endpoint
+    acme, acme_admin, support_staff, acme_all_events_endpoint, django_capture_on_commit_callbacks
 ):
     from apps.support.services import ticket_note_add, ticket_open, ticket_reply
 
-    ticket = ticket_open(tenant=acme, subject="Exports", priority="high", category="technical",
-                         description="Slow.", acting_user=acme_admin, requester=acme_admin)  # fmt: skip
-    ticket_reply(ticket=ticket, body="On it.", acting_user=support_staff, from_staff=True)
-    ticket_note_add(ticket=ticket, body="SECRET internal note", acting_user=support_staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = ticket_open(tenant=acme, subject="Exports", priority="high", category="technical",
+                             description="Slow.", acting_user=acme_admin, requester=acme_admin)  # fmt: skip
+        ticket_reply(ticket=ticket, body="On it.", acting_user=support_staff, from_staff=True)
+        ticket_note_add(ticket=ticket, body="SECRET internal note", acting_user=support_staff)
     events = _events(acme)
     assert [kind for kind, _ in events] == ["ticket.created", "ticket.replied"]
     assert events[1][1]["message"]["body"] == "On it." and "SECRET" not in json.dumps(events)
 
 
-def test_a_declined_payment_emits_payment_failed(acme, acme_all_events_endpoint):
+def test_a_declined_payment_emits_payment_failed(acme, acme_all_events_endpoint, django_capture_on_commit_callbacks):
     from apps.billing.payments import payment_attempt
     from apps.billing.tests.test_payments import billed, card_add, open_invoice, subscription_make
 
@@ -134,32 +148,35 @@ def test_a_declined_payment_emits_payment_failed(acme, acme_all_events_endpoint)
     card_add(acme, last4="0002")  # the simulated gateway's declined card
     invoice = open_invoice(subscription_make(acme))
     WebhookEvent.objects.all().delete()  # only what the payment sends
-    payment_attempt(invoice=invoice)
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_attempt(invoice=invoice)
     [(_kind, payload)] = [event for event in _events(acme) if event[0] == "payment.failed"]
     assert payload["failure_code"] == "card_declined" and payload["attempt"] == 1
     assert payload["invoice"]["number"] == invoice.number and payload["next_attempt_at"]
 
 
 def test_an_immediate_plan_change_emits_subscription_changed(
-    acme_subscription, professional, platform_superuser, acme_all_events_endpoint
+    acme_subscription, professional, platform_superuser, acme_all_events_endpoint, django_capture_on_commit_callbacks
 ):
     from apps.billing.services import change_apply
     from apps.billing.tests.conftest import NOV_16
 
-    change_apply(subscription=acme_subscription, plan=professional, acting_user=platform_superuser, now=NOV_16)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_apply(subscription=acme_subscription, plan=professional, acting_user=platform_superuser, now=NOV_16)
     [(_kind, payload)] = [event for event in _events(acme_subscription.tenant) if event[0] == "subscription.changed"]
     assert payload["plan"]["to"] == str(professional) and payload["kind"] == "plan"
 
 
 def test_a_new_member_emits_member_joined_to_their_organisation_only(
-    acme, globex, acme_admin, acme_all_events_endpoint
+    acme, globex, acme_admin, acme_all_events_endpoint, django_capture_on_commit_callbacks
 ):
     from apps.accounts.services import membership_create
     from tests.factories import UserFactory
 
     user = UserFactory(email="newcomer@acme.test")
-    membership_create(user=user, tenant=acme, role="member", acting_user=acme_admin)
-    membership_create(user=UserFactory(email="other@globex.test"), tenant=globex, role="member", acting_user=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_create(user=user, tenant=acme, role="member", acting_user=acme_admin)
+        membership_create(user=UserFactory(email="other@globex.test"), tenant=globex, role="member", acting_user=None)
     [(kind, payload)] = _events(acme)
     assert kind == "member.joined" and payload["email"] == "newcomer@acme.test" and payload["role"] == "member"
     assert not WebhookEvent.objects.filter(tenant=globex).exists()  # nobody listens there

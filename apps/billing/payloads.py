@@ -1,0 +1,49 @@
+"""Event payloads of billing's records (published with apps.core.events; webhooks send them as-is)."""
+
+from typing import Any
+
+
+def invoice_payload(invoice: Any) -> dict[str, Any]:
+    return {
+        "id": str(invoice.uuid),
+        "number": invoice.number,
+        "status": invoice.status,
+        "currency": invoice.currency,
+        "total": str(invoice.total),
+        "amount_paid": str(invoice.amount_paid),
+        "issued_at": invoice.issued_at.isoformat() if invoice.issued_at else None,
+        "due_at": invoice.due_at.isoformat() if invoice.due_at else None,
+        "paid_at": invoice.paid_at.isoformat() if invoice.paid_at else None,
+    }
+
+
+def invoices_items(invoices: list[Any]) -> list[tuple[Any, dict[str, Any]]]:
+    """(tenant, payload) pairs for `publish_many`."""
+    return [(invoice.tenant, invoice_payload(invoice)) for invoice in invoices]
+
+
+def payment_failed_payload(invoice: Any, payment: Any) -> dict[str, Any]:
+    return {
+        "id": str(payment.uuid) if getattr(payment, "uuid", None) else str(payment.pk),
+        "invoice": invoice_payload(invoice),
+        "attempt": payment.attempt,
+        "amount": str(payment.amount),
+        "currency": payment.currency,
+        "failure_code": payment.failure_code,
+        "failure_reason": payment.failure_reason,
+        "next_attempt_at": invoice.next_payment_attempt_at.isoformat() if invoice.next_payment_attempt_at else None,
+    }
+
+
+def subscription_changed_payload(subscription: Any, change: Any) -> dict[str, Any]:
+    """subscription.changed: a plan, cycle or seat change took effect (now, or at the renewal)."""
+    return {
+        "id": str(subscription.uuid),
+        "change": change.pk,
+        "kind": change.kind,
+        "plan": {"from": str(change.from_plan) if change.from_plan_id else None, "to": str(change.to_plan)},
+        "billing_cycle": {"from": change.from_cycle, "to": change.to_cycle},
+        "quantity": {"from": change.from_quantity, "to": change.to_quantity},
+        "effective_at": change.effective_at.isoformat() if change.effective_at else None,
+        "status": subscription.status,
+    }
