@@ -90,6 +90,23 @@ def tenant_admin_require(request: HttpRequest) -> Membership:
     return membership
 
 
+# Who may call a tenant view (its `tenant_access` declaration, read by apps.surfaces).
+TENANT_ACCESS_LEVELS = ("member", "admin", "member_read_admin_write", "public")
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def tenant_access_require(request: HttpRequest, access: str) -> Membership | None:
+    """Apply a `tenant_access` declaration to a signed-in person: their active membership (an admin
+    one where the declaration and method need it), or MembershipRefused. None for "public"."""
+    if access == "public":
+        return None
+    if access == "admin" or (access == "member_read_admin_write" and request.method not in READ_METHODS):
+        return tenant_admin_require(request)
+    if access in ("member", "member_read_admin_write"):
+        return tenant_membership_require(request)
+    raise ValueError(f"Unknown tenant_access {access!r}; use one of {', '.join(TENANT_ACCESS_LEVELS)}.")
+
+
 def is_tenant_admin(request: HttpRequest) -> bool:
     membership = getattr(request, "membership", None)
     return membership is not None and membership.role == Membership.Role.TENANT_ADMIN

@@ -7,10 +7,11 @@ API keys altogether.
 """
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.core.exceptions import ValidationError
-from rest_framework.permissions import SAFE_METHODS
+
+# Moved to apps.surfaces (tenant views read it); re-exported for this module's callers.
+from apps.surfaces.scopes import view_required_scopes as view_required_scopes
 
 # family → (label, actions a key may be granted). Adding a family here needs a migration (the
 # database constraint on ApiKey.scopes lists every valid scope).
@@ -58,16 +59,3 @@ def scopes_normalise(scopes: Iterable[str]) -> list[str]:
     """Scopes in registry order without duplicates, so equal grants compare and display equal."""
     chosen = set(scopes)
     return [scope for scope in ALL_SCOPES if scope in chosen] + sorted(chosen - set(ALL_SCOPES))
-
-
-def view_required_scopes(view: Any, method: str) -> tuple[str, ...]:
-    """The scopes a key needs for this view and method; () when the view does not accept keys."""
-    explicit = getattr(view, "required_scopes", None)
-    if isinstance(explicit, dict):
-        return tuple(explicit.get(method.upper(), ()))
-    if explicit is not None:
-        return tuple(explicit)
-    family = getattr(view, "resource_family", None)
-    if not family:
-        return ()
-    return (f"{family}:{'read' if method.upper() in SAFE_METHODS else 'write'}",)
