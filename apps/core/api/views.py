@@ -1,10 +1,10 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
-from rest_framework.views import APIView
+
+from apps.surfaces.api import TenantAPIView
 
 _RootSerializer = inline_serializer(
     name="TenantApiRoot",
@@ -24,10 +24,10 @@ _RootSerializer = inline_serializer(
 )
 
 
-class TenantApiRootView(APIView):
+class TenantApiRootView(TenantAPIView):
     """Entry point of the tenant API: links to its resources, schema and documentation."""
 
-    permission_classes = [AllowAny]
+    tenant_access = "public"
 
     @extend_schema(summary="API root", description="Links to the tenant API's resources.", responses=_RootSerializer)
     def get(self, request: Request) -> Response:
