@@ -85,9 +85,6 @@ class TenantAPIMixin:
 
     tenant_access: str  # declared by each view; absent → refused
     permission_classes: Any = [TenantAccess]
-    pagination_class: Any = TenantCursorPagination
-    # For a public-schema model (invoices, tickets, webhook endpoints…): the field naming its tenant.
-    tenant_field: str | None = None
     request: Any
 
     def get_permissions(self) -> list[Any]:
@@ -97,6 +94,14 @@ class TenantAPIMixin:
 
     def get_exception_handler(self) -> Any:
         return coded_exception_handler
+
+
+class TenantGenericMixin(TenantAPIMixin):
+    """The generic (queryset) bases: the one pagination, and this tenant's rows only."""
+
+    pagination_class: Any = TenantCursorPagination
+    # For a public-schema model (invoices, tickets, webhook endpoints…): the field naming its tenant.
+    tenant_field: str | None = None
 
     def get_queryset(self) -> Any:
         queryset = super().get_queryset()  # type: ignore[misc]
@@ -109,19 +114,19 @@ class TenantAPIView(TenantAPIMixin, APIView):
     pass
 
 
-class TenantGenericAPIView(TenantAPIMixin, generics.GenericAPIView):
+class TenantGenericAPIView(TenantGenericMixin, generics.GenericAPIView):
     pass
 
 
-class TenantListAPIView(TenantAPIMixin, generics.ListAPIView):
+class TenantListAPIView(TenantGenericMixin, generics.ListAPIView):
     pass
 
 
-class TenantListCreateAPIView(TenantAPIMixin, generics.ListCreateAPIView):
+class TenantListCreateAPIView(TenantGenericMixin, generics.ListCreateAPIView):
     pass
 
 
-class TenantRetrieveAPIView(TenantAPIMixin, generics.RetrieveAPIView):
+class TenantRetrieveAPIView(TenantGenericMixin, generics.RetrieveAPIView):
     pass
 
 
@@ -129,13 +134,13 @@ class TenantViewSet(TenantAPIMixin, viewsets.ViewSet):
     pass
 
 
-class TenantGenericViewSet(TenantAPIMixin, viewsets.GenericViewSet):
+class TenantGenericViewSet(TenantGenericMixin, viewsets.GenericViewSet):
     pass
 
 
-class TenantReadOnlyModelViewSet(TenantAPIMixin, viewsets.ReadOnlyModelViewSet):
+class TenantReadOnlyModelViewSet(TenantGenericMixin, viewsets.ReadOnlyModelViewSet):
     pass
 
 
-class TenantModelViewSet(TenantAPIMixin, viewsets.ModelViewSet):
+class TenantModelViewSet(TenantGenericMixin, viewsets.ModelViewSet):
     pass

@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from apps.branding.views import BrandedSchemaView, BrandedSwaggerView
-from apps.core.api.views import TenantApiRootView
+from apps.portal.api_root import TenantApiRootView
 from apps.tenancy.api.views import CurrentTenantView
 
 app_name = "tenant-api"

@@ -1,3 +1,6 @@
+"""The tenant API's root (/api/v1/): links to the resources the apps contribute. It lives with the
+assembly (apps.portal) because it names other apps' URLs; core stays a leaf."""
+
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
