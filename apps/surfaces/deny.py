@@ -8,7 +8,7 @@ from typing import Any
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
-ACCESS_NOT_DECLARED = "This page does not declare who may use it, so nobody may."
+ACCESS_NOT_DECLARED = "This view does not declare who may use it, so nobody may."
 
 
 class DenyUndeclared(BasePermission):
