@@ -2,10 +2,10 @@
 `ResolverPermissionRequiredMixin`. Both read `required_permission` ("app_label.codename") and
 `get_permission_object()` (None: "holds the permission anywhere") from the view.
 
-For the API, put `HasResolverPermission` after the membership / API-key scope class
-(`IsTenantMemberOrApiKeyScope`): the scope decides which endpoints a key may call, the resolver which
-objects. Without `get_permission_object`, a detail view's object is checked by DRF's
-`check_object_permissions` (`has_object_permission`).
+For the API, put `HasResolverPermission` after the tenant-surface base's `TenantAccess`
+(`apps.surfaces.api`): the scope decides which endpoints a key may call, the resolver which objects.
+Without `get_permission_object`, a detail view's object is checked by DRF's `check_object_permissions`
+(`has_object_permission`).
 """
 
 from typing import Any

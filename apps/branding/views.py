@@ -7,6 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.surfaces.api import TenantAPIMixin
+
 from .selectors import PRODUCT_DEFAULT, ResolvedBranding, branding_for
 
 
@@ -14,8 +16,10 @@ def _branding(request: Request) -> ResolvedBranding:
     return branding_for(tenant=getattr(request, "tenant", None), user=request.user)
 
 
-class BrandedSwaggerView(SpectacularSwaggerView):
+class BrandedSwaggerView(TenantAPIMixin, SpectacularSwaggerView):
     """/api/v1/docs/: the organisation's product name in the title, its logo, favicon and colours."""
+
+    tenant_access = "public"  # the documentation is public, as it was
 
     template_name = "branding/swagger_ui.html"
 
@@ -32,8 +36,10 @@ class BrandedSwaggerView(SpectacularSwaggerView):
         return response
 
 
-class BrandedSchemaView(SpectacularAPIView):
+class BrandedSchemaView(TenantAPIMixin, SpectacularAPIView):
     """/api/v1/schema/: `info.title` names the organisation's product when it has its own name."""
+
+    tenant_access = "public"  # the OpenAPI document is public, as it was
 
     @extend_schema(exclude=True)  # the schema does not describe itself (SERVE_INCLUDE_SCHEMA is off)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:

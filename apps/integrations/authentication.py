@@ -21,7 +21,7 @@ REFUSALS = {
 
 class ApiKeyPrincipal:
     """request.user for a key: a service principal, not a person. It has no membership, no staff
-    rights and no Django permissions; endpoints accept it only through `HasApiKeyScope`."""
+    rights and no Django permissions; endpoints accept it only where they declare a scope (`apps.surfaces.api`)."""
 
     is_service_principal = True
     is_authenticated = True

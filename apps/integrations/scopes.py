@@ -10,9 +10,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from rest_framework.permissions import SAFE_METHODS
 
 from apps.core.contributions import ScopeFamily, contributions
+
+# Moved to apps.surfaces (tenant views read it); re-exported for this module's callers.
+from apps.surfaces.scopes import view_required_scopes as view_required_scopes
 
 # What the database accepts (a format, not a list: a new family needs no migration of this app);
 # which scopes exist is the registry's business, checked by scopes_validate.
@@ -66,16 +68,3 @@ def scopes_normalise(scopes: Iterable[str]) -> list[str]:
     """Scopes in registry order without duplicates, so equal grants compare and display equal."""
     chosen, valid = set(scopes), all_scopes()
     return [scope for scope in valid if scope in chosen] + sorted(chosen - set(valid))
-
-
-def view_required_scopes(view: Any, method: str) -> tuple[str, ...]:
-    """The scopes a key needs for this view and method; () when the view does not accept keys."""
-    explicit = getattr(view, "required_scopes", None)
-    if isinstance(explicit, dict):
-        return tuple(explicit.get(method.upper(), ()))
-    if explicit is not None:
-        return tuple(explicit)
-    family = getattr(view, "resource_family", None)
-    if not family:
-        return ()
-    return (f"{family}:{'read' if method.upper() in SAFE_METHODS else 'write'}",)

@@ -2,11 +2,12 @@ from typing import Any
 
 from django.views.generic import TemplateView
 
-from apps.accounts.access import TenantMemberRequiredMixin
 from apps.organisation.models import Entity
+from apps.surfaces.portal import TenantPortalMixin
 
 
-class DashboardView(TenantMemberRequiredMixin, TemplateView):
+class DashboardView(TenantPortalMixin, TemplateView):
+    tenant_access = "member"
     template_name = "portal/dashboard.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

@@ -1,19 +1,21 @@
 """Gating a workforce solution: only people (or API keys) the registry lets use it get in.
 
-Portal views use `SolutionRequiredMixin` (attribute `solution_code`, or `get_solution_code()`);
-API views use the DRF permission `HasSolutionAccess` (same attribute). Both refuse with a 403 that
+Portal views use `SolutionRequiredMixin` (attribute `solution_code`, or `get_solution_code()`; a
+tenant-surface base declaring `tenant_access = "member"`); API views add the DRF permission
+`HasSolutionAccess` (same attribute) after the base's own. Both refuse with a 403 that
 says whether the plan lacks the solution or the caller lacks access to it.
 """
 
 from typing import Any
 
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest
+from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
-from apps.accounts.access import MembershipRefused, tenant_membership_require
+from apps.accounts.access import REFUSALS, MembershipRefused
 from apps.catalogue.selectors import plan_solution_codes, solution_get, tenant_plan
-from apps.integrations.permissions import IsTenantMemberOrApiKeyScope
+from apps.surfaces.api import tenant_caller_allowed
+from apps.surfaces.portal import TenantPortalMixin
 
 from .selectors import request_solutions
 
@@ -33,21 +35,20 @@ def solution_refusal(request: HttpRequest, solution_code: str, principal: Any = 
     )
 
 
-class SolutionRequiredMixin(LoginRequiredMixin):
+class SolutionRequiredMixin(TenantPortalMixin):
     """Portal views of a solution: an active member whom the registry lets use `solution_code`."""
 
+    # Outsiders hear that they are not members (the declaration), not about plans.
+    tenant_access = "member"
     solution_code: str = ""
 
     def get_solution_code(self) -> str:
         return self.solution_code
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if request.user.is_authenticated:
-            tenant_membership_require(request)  # outsiders hear that they are not members, not about plans
-            refusal = solution_refusal(request, self.get_solution_code())
-            if refusal is not None:
-                raise refusal
-        return super().dispatch(request, *args, **kwargs)
+    def tenant_permission_check(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        refusal = solution_refusal(request, self.get_solution_code())
+        if refusal is not None:
+            raise refusal
 
 
 class HasSolutionAccess(BasePermission):
@@ -57,9 +58,12 @@ class HasSolutionAccess(BasePermission):
     message: Any = "You may not use this solution."
 
     def has_permission(self, request: Any, view: Any) -> bool:
-        caller = IsTenantMemberOrApiKeyScope()
-        if not caller.has_permission(request, view):
-            self.message = caller.message
+        try:
+            if not tenant_caller_allowed(request, view, getattr(view, "tenant_access", "member")):
+                self.message = REFUSALS[None]
+                return False
+        except exceptions.PermissionDenied as exc:
+            self.message = {"detail": str(exc.detail), "code": exc.get_codes()}
             return False
         refusal = solution_refusal(request, view.solution_code, request.user)
         if refusal is None:

@@ -7,9 +7,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
-from django.views import View
 
-from apps.accounts.access import TenantAdminRequiredMixin
+from apps.surfaces.portal import TenantPortalView
 from apps.tenancy.models import Tenant
 
 from .forms import TimelineFilterForm
@@ -47,8 +46,10 @@ def staff_timeline_view(request: HttpRequest, tenant_id: UUID) -> HttpResponse:
     return render(request, "admin/timeline/timeline.html", context)
 
 
-class ActivityView(TenantAdminRequiredMixin, View):
+class ActivityView(TenantPortalView):
     """/manage/activity/: the tenant's own slice (no staff-only events, IPs or internal notes)."""
+
+    tenant_access = "admin"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         tenant = request.tenant  # type: ignore[attr-defined]

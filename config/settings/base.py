@@ -242,9 +242,11 @@ REST_FRAMEWORK = {
         "apps.integrations.throttling.ApiKeyRateThrottle",
         "apps.tenancy.usage.TenantApiQuotaThrottle",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Deny by default: tenant API views stand on apps.surfaces.api (which decides from their
+    # `tenant_access` declaration), platform API views name their own permission classes.
+    "DEFAULT_PERMISSION_CLASSES": ["apps.surfaces.deny.DenyUndeclared"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.NewestFirstCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.NewestFirstCursorPagination",  # tenant API: apps.surfaces
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {

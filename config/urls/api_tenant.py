@@ -4,7 +4,7 @@ from django.urls import path
 
 from apps.backoffice.urls import tenant_api_patterns
 from apps.branding.views import BrandedSchemaView, BrandedSwaggerView
-from apps.core.api.views import TenantApiRootView
+from apps.portal.api_root import TenantApiRootView
 
 app_name = "tenant-api"
 

@@ -2,24 +2,24 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views import View
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from apps.accounts.access import TenantAdminRequiredMixin
-from apps.integrations.permissions import IsTenantMemberOrApiKeyScope
+from apps.surfaces.api import TenantAPIView
+from apps.surfaces.portal import TenantPortalView
 
 
-class SamplePageView(TenantAdminRequiredMixin, View):
+class SamplePageView(TenantPortalView):
+    tenant_access = "admin"
+
     def get(self, request: HttpRequest) -> HttpResponse:
         return render(request, "sample_app/index.html")
 
 
-class SampleApiView(APIView):
-    permission_classes = [IsTenantMemberOrApiKeyScope]
+class SampleApiView(TenantAPIView):
+    tenant_access = "member"
     resource_family = "sample"  # GET needs "sample:read"
 
     @extend_schema(

@@ -12,22 +12,20 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.access.catalogue import permission_get
 from apps.access.models import Role, RoleAssignment
 from apps.access.resolver import explain
 from apps.access.selectors import roles_list
 from apps.access.services import assignment_create, assignment_revoke, role_create, role_delete, role_update
-from apps.accounts.access import IsTenantMemberReadAdminWrite, is_tenant_admin
-from apps.accounts.api.errors import CodedErrorsMixin
+from apps.accounts.access import is_tenant_admin
 from apps.accounts.models import Membership, User
-from apps.integrations.permissions import IsTenantMemberOrApiKeyScope
 from apps.organisation.models import Entity
+from apps.surfaces.api import TenantAPIView, TenantGenericViewSet, TenantModelViewSet
 
 from .access import (
     access_overview,
@@ -62,12 +60,6 @@ REFUSED = {
 }
 
 
-class IsTenantMemberReadAdminWriteOrApiKeyScope(IsTenantMemberOrApiKeyScope):
-    """Members read, tenant admins write; or an API key with the view's scope."""
-
-    member_permission = IsTenantMemberReadAdminWrite
-
-
 def _refuse(message: str, code: str) -> exceptions.PermissionDenied:
     return exceptions.PermissionDenied({"detail": message, "code": code})
 
@@ -86,9 +78,9 @@ def _refuse(message: str, code: str) -> exceptions.PermissionDenied:
         responses={200: RoleSerializer, 404: REFUSED[404]},
     ),
 )
-class RoleViewSet(CodedErrorsMixin, viewsets.ModelViewSet):
+class RoleViewSet(TenantModelViewSet):
     serializer_class = RoleSerializer
-    permission_classes = [IsTenantMemberReadAdminWriteOrApiKeyScope]
+    tenant_access = "member_read_admin_write"
     resource_family = "access"
     lookup_field = "uuid"
     lookup_value_regex = r"[0-9a-fA-F-]{36}"
@@ -174,9 +166,9 @@ class RoleViewSet(CodedErrorsMixin, viewsets.ModelViewSet):
         responses={200: AssignmentSerializer, 404: REFUSED[404]},
     ),
 )
-class AssignmentViewSet(CodedErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
     serializer_class = AssignmentSerializer
-    permission_classes = [IsTenantMemberOrApiKeyScope]
+    tenant_access = "member"
     resource_family = "access"
     filterset_class = AssignmentFilter
     lookup_field = "uuid"
@@ -250,8 +242,8 @@ def _bad(field: str, message: str, code: str) -> exceptions.ValidationError:
     return exceptions.ValidationError({field: [exceptions.ErrorDetail(message, code=code)]})
 
 
-class ExplainView(CodedErrorsMixin, APIView):
-    permission_classes = [IsTenantMemberOrApiKeyScope]
+class ExplainView(TenantAPIView):
+    tenant_access = "member"
     resource_family = "access"
 
     @extend_schema(

@@ -15,7 +15,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.views import View
 from django.views.generic import ListView
 
 from apps.access.api.access import (
@@ -36,8 +35,9 @@ from apps.access.catalogue import permission_get
 from apps.access.models import PermissionCondition, Role, RoleAssignment
 from apps.access.resolver import explain
 from apps.access.services import assignment_create, assignment_revoke, role_create, role_delete, role_update
-from apps.accounts.access import TenantAdminRequiredMixin, TenantMemberRequiredMixin, is_tenant_admin
+from apps.accounts.access import is_tenant_admin
 from apps.accounts.models import Membership, User
+from apps.surfaces.portal import TenantPortalMixin, TenantPortalView
 
 from .forms import AssignmentFilterForm, AssignmentForm, ExplainForm, RevokeForm, RoleForm
 
@@ -62,7 +62,8 @@ def _permission_text(key: str, conditions: Any) -> dict[str, Any]:
 # --- Roles --------------------------------------------------------------------------------------
 
 
-class RoleListView(TenantMemberRequiredMixin, View):
+class RoleListView(TenantPortalView):
+    tenant_access = "member"
     template_name = "access/role_list.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -76,7 +77,8 @@ class RoleListView(TenantMemberRequiredMixin, View):
         return render(request, self.template_name, {"nodes": nodes, "is_admin": is_tenant_admin(request)})
 
 
-class RoleFormView(TenantAdminRequiredMixin, View):
+class RoleFormView(TenantPortalView):
+    tenant_access = "admin"
     template_name = "access/role_form.html"
 
     def role(self) -> Role | None:
@@ -113,7 +115,8 @@ class RoleFormView(TenantAdminRequiredMixin, View):
         return self.render_form(form, role, status=400)
 
 
-class RoleDeleteView(TenantAdminRequiredMixin, View):
+class RoleDeleteView(TenantPortalView):
+    tenant_access = "admin"
     template_name = "access/role_delete.html"
 
     def get(self, request: HttpRequest, uuid: Any) -> HttpResponse:
@@ -132,7 +135,8 @@ class RoleDeleteView(TenantAdminRequiredMixin, View):
 # --- Assignments --------------------------------------------------------------------------------
 
 
-class AssignmentListView(TenantMemberRequiredMixin, ListView):
+class AssignmentListView(TenantPortalMixin, ListView):
+    tenant_access = "member"
     template_name = "access/assignment_list.html"
     context_object_name = "assignments"
     paginate_by = 25
@@ -155,8 +159,10 @@ class AssignmentListView(TenantMemberRequiredMixin, ListView):
         return context
 
 
-class AssignmentCreateView(TenantMemberRequiredMixin, View):
+class AssignmentCreateView(TenantPortalView):
     """Tenant admins, or members who may assign roles somewhere (then only within those entities)."""
+
+    tenant_access = "member"
 
     template_name = "access/assignment_form.html"
 
@@ -202,7 +208,8 @@ def _history(assignment: RoleAssignment) -> list[dict[str, Any]]:
     return rows
 
 
-class AssignmentDetailView(TenantMemberRequiredMixin, View):
+class AssignmentDetailView(TenantPortalView):
+    tenant_access = "member"
     template_name = "access/assignment_detail.html"
 
     def get(self, request: HttpRequest, uuid: Any) -> HttpResponse:
@@ -217,7 +224,8 @@ class AssignmentDetailView(TenantMemberRequiredMixin, View):
         return render(request, self.template_name, context)
 
 
-class AssignmentRevokeView(TenantMemberRequiredMixin, View):
+class AssignmentRevokeView(TenantPortalView):
+    tenant_access = "member"
     template_name = "access/assignment_revoke.html"
 
     def assignment(self, uuid: Any) -> RoleAssignment:
@@ -250,8 +258,10 @@ class AssignmentRevokeView(TenantMemberRequiredMixin, View):
 # --- Explain ------------------------------------------------------------------------------------
 
 
-class ExplainView(TenantMemberRequiredMixin, View):
+class ExplainView(TenantPortalView):
     """What a person may do and why. Members look at themselves; tenant admins at anyone."""
+
+    tenant_access = "member"
 
     template_name = "access/explain.html"
     mine = False

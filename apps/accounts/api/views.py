@@ -2,13 +2,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from apps.accounts.access import IsTenantMember, IsTenantMemberReadAdminWrite, tenant_membership_get
+from apps.accounts.access import tenant_membership_get
 from apps.accounts.models import Membership
 from apps.accounts.services import (
     membership_change_role,
@@ -16,8 +15,8 @@ from apps.accounts.services import (
     membership_remove,
     membership_suspend,
 )
+from apps.surfaces.api import TenantAPIView, TenantGenericViewSet
 
-from .errors import CodedErrorsMixin
 from .filters import MembershipFilter, tenant_members
 from .serializers import MemberRoleSerializer, MemberSerializer, MeSerializer, ReasonSerializer
 
@@ -37,11 +36,11 @@ REFUSED = {
     retrieve=extend_schema(summary="Get a member", description="One member of this organisation.", responses={
         200: MemberSerializer, 404: REFUSED[404]}),
 )  # fmt: skip
-class MemberViewSet(CodedErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
     """Members of the tenant whose domain was called. Changes need the tenant_admin role."""
 
     serializer_class = MemberSerializer
-    permission_classes = [IsTenantMemberReadAdminWrite]
+    tenant_access = "member_read_admin_write"
     filterset_class = MembershipFilter
     lookup_value_regex = r"\d+"
     queryset = Membership.objects.none()  # for the schema; get_queryset scopes to the tenant
@@ -103,10 +102,10 @@ def _valid(serializer_class: Any, request: Request) -> dict[str, Any]:
     return serializer.validated_data
 
 
-class MeView(CodedErrorsMixin, APIView):
+class MeView(TenantAPIView):
     """The caller and their membership of this organisation."""
 
-    permission_classes = [IsTenantMember]
+    tenant_access = "member"
 
     @extend_schema(
         summary="Current user",

@@ -9,8 +9,6 @@ from django.urls import reverse
 from django.views.generic import DetailView, ListView
 
 from apps.accounts.access import (
-    TenantAdminRequiredMixin,
-    TenantMemberRequiredMixin,
     is_tenant_admin,
     tenant_membership_get,
 )
@@ -22,12 +20,13 @@ from apps.accounts.services import (
     membership_remove,
     membership_suspend,
 )
-from apps.portal.actions import PortalActionView
+from apps.surfaces.portal import PortalActionView, TenantPortalMixin
 
 from .forms import MemberFilterForm, ReasonForm, RoleForm
 
 
-class MemberListView(TenantMemberRequiredMixin, ListView):
+class MemberListView(TenantPortalMixin, ListView):
+    tenant_access = "member"
     template_name = "members/list.html"
     context_object_name = "members"
     paginate_by = 25
@@ -48,7 +47,8 @@ class MemberListView(TenantMemberRequiredMixin, ListView):
         return context
 
 
-class MemberDetailView(TenantMemberRequiredMixin, DetailView):
+class MemberDetailView(TenantPortalMixin, DetailView):
+    tenant_access = "member"
     template_name = "members/detail.html"
     context_object_name = "member"
 
@@ -63,8 +63,10 @@ class MemberDetailView(TenantMemberRequiredMixin, DetailView):
         return context
 
 
-class MemberActionView(TenantAdminRequiredMixin, PortalActionView):
+class MemberActionView(PortalActionView):
     """POST one change through its service; a refusal comes back as a message and changes nothing."""
+
+    tenant_access = "admin"
 
     form_class: type[forms.Form] | None = ReasonForm
 

@@ -10,16 +10,13 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics, mixins, viewsets
+from rest_framework import mixins
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from apps.accounts.access import IsTenantAdmin
-from apps.accounts.api.errors import CodedErrorsMixin
 from apps.billing.models import Invoice, Subscription
 from apps.billing.portal.selectors import live_subscription, tenant_invoice_get, tenant_invoices
-from apps.core.api.pagination import NewestFirstCursorPagination
+from apps.surfaces.api import TenantAPIView, TenantGenericViewSet, TenantListAPIView
 from apps.tenancy.models import Plan
 
 from .serializers import (
@@ -35,8 +32,8 @@ from .serializers import (
 WHO = "Tenant admins only; API keys are refused (`api_key_not_allowed`)."
 
 
-class BillingAPIView(CodedErrorsMixin, APIView):
-    permission_classes = [IsTenantAdmin]
+class BillingAPIView(TenantAPIView):
+    tenant_access = "admin"
 
     def subscription(self, request: Request) -> Subscription:
         subscription = live_subscription(request.tenant)  # type: ignore[attr-defined]
@@ -45,8 +42,8 @@ class BillingAPIView(CodedErrorsMixin, APIView):
         return subscription
 
 
-class PlanListView(CodedErrorsMixin, generics.ListAPIView):
-    permission_classes = [IsTenantAdmin]
+class PlanListView(TenantListAPIView):
+    tenant_access = "admin"
     serializer_class = PlanSerializer
     pagination_class = None  # a short catalogue
 
@@ -118,9 +115,8 @@ class SubscriptionChangeView(BillingAPIView):
         summary="Get an invoice", description=f"One invoice with its lines (net, tax, total). {WHO}"
     ),
 )
-class InvoiceViewSet(CodedErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    permission_classes = [IsTenantAdmin]
-    pagination_class = NewestFirstCursorPagination
+class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
+    tenant_access = "admin"
     lookup_field = "uuid"
     lookup_value_converter = "uuid"
 

@@ -11,10 +11,9 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views import View
 
-from apps.accounts.access import TenantAdminRequiredMixin
 from apps.billing.models import PaymentMethod, Subscription
+from apps.surfaces.portal import TenantPortalView
 
 from . import services as portal_services
 from .forms import BillingEmailForm, ChangeForm, PaymentMethodForm
@@ -24,7 +23,8 @@ OVERVIEW = "billing:overview"
 RECENT_INVOICES = 12
 
 
-class OverviewView(TenantAdminRequiredMixin, View):
+class OverviewView(TenantPortalView):
+    tenant_access = "admin"
     template_name = "billing/overview.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -49,8 +49,10 @@ class OverviewView(TenantAdminRequiredMixin, View):
         }  # fmt: skip
 
 
-class ChangeView(TenantAdminRequiredMixin, View):
+class ChangeView(TenantPortalView):
     """GET: the form. POST without "confirm": the preview. POST with "confirm": apply, then back."""
+
+    tenant_access = "admin"
 
     template_name = "billing/change.html"
 
@@ -95,7 +97,8 @@ def _applied(change: Any) -> str:
     return "Your change was applied."
 
 
-class InvoiceListView(TenantAdminRequiredMixin, View):
+class InvoiceListView(TenantPortalView):
+    tenant_access = "admin"
     template_name = "billing/invoice_list.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -105,8 +108,10 @@ class InvoiceListView(TenantAdminRequiredMixin, View):
         return render(request, self.template_name, {"invoices": page, "page_obj": page})
 
 
-class InvoiceView(TenantAdminRequiredMixin, View):
+class InvoiceView(TenantPortalView):
     """The printable invoice (billing-core's rendering), only of this organisation."""
+
+    tenant_access = "admin"
 
     def get(self, request: HttpRequest, uuid: Any) -> HttpResponse:
         from apps.billing import invoices
@@ -115,7 +120,9 @@ class InvoiceView(TenantAdminRequiredMixin, View):
         return HttpResponse(invoices.invoice_render_html(invoice))
 
 
-class BillingEmailView(TenantAdminRequiredMixin, View):
+class BillingEmailView(TenantPortalView):
+    tenant_access = "admin"
+
     def post(self, request: HttpRequest) -> HttpResponse:
         form = BillingEmailForm(request.POST)
         if not form.is_valid():
@@ -128,7 +135,8 @@ class BillingEmailView(TenantAdminRequiredMixin, View):
         return HttpResponseRedirect(reverse(OVERVIEW))
 
 
-class PaymentMethodAddView(TenantAdminRequiredMixin, View):
+class PaymentMethodAddView(TenantPortalView):
+    tenant_access = "admin"
     template_name = "billing/payment_method_form.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -148,8 +156,10 @@ class PaymentMethodAddView(TenantAdminRequiredMixin, View):
         return render(request, self.template_name, {"form": form}, status=400)
 
 
-class PaymentMethodActionView(TenantAdminRequiredMixin, View):
+class PaymentMethodActionView(TenantPortalView):
     """POST only: make a method the default, or remove it (its history stays)."""
+
+    tenant_access = "admin"
 
     action = ""
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -34,6 +33,7 @@ from apps.branding.selectors import (
 )
 from apps.branding.services import branding_clear, branding_set
 from apps.organisation.models import Entity
+from apps.surfaces.portal import TenantPortalMixin, TenantPortalView
 
 from .forms import BrandingForm
 
@@ -60,19 +60,17 @@ def _form_errors_from(form: BrandingForm, exc: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-class BrandingAccessMixin(LoginRequiredMixin):
+class BrandingAccessMixin(TenantPortalMixin):
     """Signed in, an active member of this tenant, and allowed on the scope the URL names."""
 
+    tenant_access = "member"  # then `access_check`: a tenant admin, or allowed on the entity
     entity: Entity | None = None
     user_type: str = ""
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if request.user.is_authenticated:
-            membership = tenant_membership_require(request)
-            self.is_admin = membership.role == MembershipRole.TENANT_ADMIN
-            self.scope_from(**kwargs)
-            self.access_check(request)
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+    def tenant_permission_check(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        self.is_admin = request.membership.role == MembershipRole.TENANT_ADMIN  # type: ignore[attr-defined]
+        self.scope_from(**kwargs)
+        self.access_check(request)
 
     def scope_from(self, **kwargs: Any) -> None:
         """Set `entity` / `user_type` from the URL (404 for an unknown one)."""
@@ -216,9 +214,13 @@ class BrandingClearView(BrandingAccessMixin, View):
         return HttpResponseRedirect(back)
 
 
-class BrandingAssetView(View):
+class BrandingAssetView(TenantPortalView):
     """A stored logo or favicon. The organisation default's are public (sign-in and API docs pages
     show them); an override's need an active membership of this tenant."""
+
+    # The sign-in page shows the default logo to anonymous visitors; `get` asks for a membership
+    # for an entity's or user type's override itself.
+    tenant_access = "public"
 
     def get(self, request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         if kind not in ("logo", "favicon"):

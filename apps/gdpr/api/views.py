@@ -12,10 +12,8 @@ from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from apps.accounts.access import IsTenantMember
-from apps.accounts.api.errors import CodedErrorsMixin
+from apps.surfaces.api import TenantAPIView
 
 from ..models import GdprRequest, GdprRequestKind
 from ..services import consent_latest, consent_set, gdpr_request_create
@@ -28,8 +26,8 @@ def _django_error(exc: DjangoValidationError) -> ValidationError:
     return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
 
 
-class ConsentView(CodedErrorsMixin, APIView):
-    permission_classes = [IsTenantMember]
+class ConsentView(TenantAPIView):
+    tenant_access = "member"
 
     @extend_schema(
         summary="List my consents",
@@ -61,8 +59,8 @@ class ConsentView(CodedErrorsMixin, APIView):
         return Response(ConsentSerializer(record).data, status=status.HTTP_201_CREATED)
 
 
-class ExportView(CodedErrorsMixin, APIView):
-    permission_classes = [IsTenantMember]
+class ExportView(TenantAPIView):
+    tenant_access = "member"
 
     @extend_schema(
         summary="List my data exports",

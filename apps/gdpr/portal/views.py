@@ -8,9 +8,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
-from django.views import View
 
-from apps.accounts.access import TenantMemberRequiredMixin
+from apps.surfaces.portal import TenantPortalView
 
 from ..models import ConsentPurpose, GdprRequest, GdprRequestKind
 from ..services import consent_latest, consent_set, gdpr_request_create
@@ -32,12 +31,16 @@ def privacy_context(request: HttpRequest) -> dict[str, Any]:
     return {"consents": consents, "requests": requests}
 
 
-class PrivacyView(TenantMemberRequiredMixin, View):
+class PrivacyView(TenantPortalView):
+    tenant_access = "member"
+
     def get(self, request: HttpRequest) -> HttpResponse:
         return render(request, "portal/gdpr/privacy.html", privacy_context(request))
 
 
-class ConsentView(TenantMemberRequiredMixin, View):
+class ConsentView(TenantPortalView):
+    tenant_access = "member"
+
     def post(self, request: HttpRequest) -> HttpResponse:
         purpose, decision = request.POST.get("purpose", ""), request.POST.get("decision", "")
         if decision not in ("grant", "withdraw"):
@@ -56,7 +59,9 @@ class ConsentView(TenantMemberRequiredMixin, View):
         return HttpResponseRedirect(reverse(OVERVIEW))
 
 
-class ExportRequestView(TenantMemberRequiredMixin, View):
+class ExportRequestView(TenantPortalView):
+    tenant_access = "member"
+
     def post(self, request: HttpRequest) -> HttpResponse:
         try:
             created = gdpr_request_create(subject=request.user, kind=GdprRequestKind.ACCESS, acting_user=request.user)
@@ -67,6 +72,8 @@ class ExportRequestView(TenantMemberRequiredMixin, View):
         return HttpResponseRedirect(reverse(OVERVIEW))
 
 
-class DownloadView(TenantMemberRequiredMixin, View):
+class DownloadView(TenantPortalView):
+    tenant_access = "member"
+
     def get(self, request: HttpRequest, token: str) -> HttpResponseBase:
         return export_file_response(export_from_token(token, user_id=request.user.pk))

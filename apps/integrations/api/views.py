@@ -4,16 +4,15 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.api.errors import CodedErrorsMixin
 from apps.integrations.models import ApiKey
-from apps.integrations.permissions import IsTenantAdminOrApiKeyScope
 from apps.integrations.selectors import api_key_get, api_keys_list
 from apps.integrations.services import api_key_create, api_key_revoke
+from apps.surfaces.api import TenantGenericViewSet
 
 from .serializers import ApiKeyCreatedSerializer, ApiKeyCreateSerializer, ApiKeySerializer
 
@@ -26,9 +25,9 @@ from .serializers import ApiKeyCreatedSerializer, ApiKeyCreateSerializer, ApiKey
     ),
     retrieve=extend_schema(summary="Get an API key", description="One API key by id (never its secret)."),
 )
-class ApiKeyViewSet(CodedErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
     serializer_class = ApiKeySerializer
-    permission_classes = [IsTenantAdminOrApiKeyScope]
+    tenant_access = "admin"
     # Keys may list keys; creating or revoking one needs a tenant admin (a key must not mint keys).
     required_scopes = {"GET": ["api_keys:read"], "HEAD": ["api_keys:read"], "OPTIONS": ["api_keys:read"]}
 

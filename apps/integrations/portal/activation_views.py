@@ -9,9 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views import View
 
-from apps.accounts.access import TenantAdminRequiredMixin
 from apps.catalogue.models import Integration
 from apps.catalogue.selectors import integration_get
 from apps.integrations.activations import (
@@ -24,6 +22,7 @@ from apps.integrations.activations import (
     integration_offered,
 )
 from apps.integrations.models import IntegrationActivation
+from apps.surfaces.portal import TenantPortalView
 
 SETTING, SECRET = "setting_", "secret_"
 
@@ -69,7 +68,9 @@ def _status_label(integration: Integration, activation: IntegrationActivation | 
     return "Disabled" if activation is not None else "Not set up"
 
 
-class IntegrationActivationListView(TenantAdminRequiredMixin, View):
+class IntegrationActivationListView(TenantPortalView):
+    tenant_access = "admin"
+
     def get(self, request: HttpRequest) -> HttpResponse:
         rows = [
             {"integration": integration, "activation": activation, "offered": offered,
@@ -79,7 +80,8 @@ class IntegrationActivationListView(TenantAdminRequiredMixin, View):
         return render(request, "integrations/activation_list.html", {"rows": rows})
 
 
-class IntegrationActivationDetailView(TenantAdminRequiredMixin, View):
+class IntegrationActivationDetailView(TenantPortalView):
+    tenant_access = "admin"
     template_name = "integrations/activation_detail.html"
 
     def render_page(self, request: HttpRequest, integration: Any, activation: Any, form: Any, status: int = 200) -> Any:
@@ -129,7 +131,9 @@ class IntegrationConfigureView(IntegrationSaveView):
     done = "The settings of {name} were saved."
 
 
-class IntegrationDeactivateView(TenantAdminRequiredMixin, View):
+class IntegrationDeactivateView(TenantPortalView):
+    tenant_access = "admin"
+
     def post(self, request: HttpRequest, code: str) -> HttpResponse:
         try:
             integration_deactivate(code=code, acting_user=request.user)

@@ -6,13 +6,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views import View
 from django.views.generic import ListView
 
-from apps.accounts.access import TenantAdminRequiredMixin
 from apps.integrations.models import ApiKey
 from apps.integrations.selectors import api_key_get, api_keys_list
 from apps.integrations.services import api_key_create, api_key_revoke
+from apps.surfaces.portal import TenantPortalMixin, TenantPortalView
 
 from .forms import ApiKeyCreateForm
 
@@ -22,7 +21,8 @@ def _form_errors_from(form: ApiKeyCreateForm, exc: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-class ApiKeyListView(TenantAdminRequiredMixin, ListView):
+class ApiKeyListView(TenantPortalMixin, ListView):
+    tenant_access = "admin"
     template_name = "integrations/api_key_list.html"
     context_object_name = "api_keys"
     paginate_by = 50
@@ -31,7 +31,8 @@ class ApiKeyListView(TenantAdminRequiredMixin, ListView):
         return api_keys_list()
 
 
-class ApiKeyCreateView(TenantAdminRequiredMixin, View):
+class ApiKeyCreateView(TenantPortalView):
+    tenant_access = "admin"
     template_name = "integrations/api_key_form.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -55,7 +56,8 @@ class ApiKeyCreateView(TenantAdminRequiredMixin, View):
         return render(request, self.template_name, {"form": form}, status=400)
 
 
-class ApiKeyRevokeView(TenantAdminRequiredMixin, View):
+class ApiKeyRevokeView(TenantPortalView):
+    tenant_access = "admin"
     template_name = "integrations/api_key_revoke.html"
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:

@@ -2,14 +2,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.access import IsTenantMemberReadAdminWrite
-from apps.accounts.api.errors import CodedErrorsMixin
 from apps.accounts.api.serializers import MemberSerializer
 from apps.invitations.models import Invitation, InvitationStatus
 from apps.invitations.selectors import invitation_get_for_tenant, invitations_for_tenant
@@ -20,6 +17,7 @@ from apps.invitations.services import (
     invitation_decline,
     invitation_resend,
 )
+from apps.surfaces.api import TenantGenericViewSet, TenantViewSet
 
 from .serializers import (
     CancelSerializer,
@@ -66,11 +64,11 @@ def _site_url(request: Request) -> str:
     retrieve=extend_schema(summary="Get an invitation", description="One invitation of this organisation.",
                            responses={200: InvitationSerializer, 404: REFUSED[404]}),
 )  # fmt: skip
-class InvitationViewSet(CodedErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
     """Invitations to the tenant whose domain was called. Changes need the tenant_admin role."""
 
     serializer_class = InvitationSerializer
-    permission_classes = [IsTenantMemberReadAdminWrite]
+    tenant_access = "member_read_admin_write"
     filter_backends: list[Any] = []  # status and q are applied by the selector
     lookup_value_regex = r"\d+"
     queryset = Invitation.objects.none()  # for the schema; get_queryset scopes to the tenant
@@ -126,10 +124,10 @@ class InvitationViewSet(CodedErrorsMixin, mixins.ListModelMixin, mixins.Retrieve
         return Response(InvitationSerializer(invitation).data)
 
 
-class InvitationAnswerViewSet(CodedErrorsMixin, viewsets.ViewSet):
+class InvitationAnswerViewSet(TenantViewSet):
     """The invitee's side: answer with the token from the email. No membership needed."""
 
-    permission_classes = [AllowAny]
+    tenant_access = "public"
 
     @extend_schema(
         summary="Accept an invitation",

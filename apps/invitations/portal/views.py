@@ -10,10 +10,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.views import View
 from django.views.generic import FormView, ListView
 
-from apps.accounts.access import TenantAdminRequiredMixin, TenantMemberRequiredMixin, is_tenant_admin
+from apps.accounts.access import is_tenant_admin
 from apps.invitations.models import Invitation
 from apps.invitations.selectors import invitation_for_token, invitation_get_for_tenant, invitations_for_tenant
 from apps.invitations.services import (
@@ -26,7 +25,7 @@ from apps.invitations.services import (
     invitation_invitee,
     invitation_resend,
 )
-from apps.portal.actions import PortalActionView
+from apps.surfaces.portal import PortalActionView, TenantPortalMixin, TenantPortalView
 
 from .forms import CancelForm, DeclineForm, InvitationCreateForm, InvitationFilterForm, NewAccountForm
 
@@ -38,7 +37,8 @@ def _site_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/")
 
 
-class InvitationListView(TenantMemberRequiredMixin, ListView):
+class InvitationListView(TenantPortalMixin, ListView):
+    tenant_access = "member"
     template_name = "invitations/list.html"
     context_object_name = "invitations"
     paginate_by = 25
@@ -62,7 +62,8 @@ class InvitationListView(TenantMemberRequiredMixin, ListView):
         return context
 
 
-class InvitationCreateView(TenantAdminRequiredMixin, FormView):
+class InvitationCreateView(TenantPortalMixin, FormView):
+    tenant_access = "admin"
     template_name = "invitations/create.html"
     form_class = InvitationCreateForm
 
@@ -79,8 +80,10 @@ class InvitationCreateView(TenantAdminRequiredMixin, FormView):
         return HttpResponseRedirect(reverse("invitations:list"))
 
 
-class InvitationActionView(TenantAdminRequiredMixin, PortalActionView):
+class InvitationActionView(PortalActionView):
     """POST one change to an invitation; a refusal comes back as a message and changes nothing."""
+
+    tenant_access = "admin"
 
     def get_object(self, request: HttpRequest, **kwargs: Any) -> Invitation:
         return invitation_get_for_tenant(tenant=request.tenant, pk=kwargs["pk"])  # type: ignore[attr-defined]
@@ -132,8 +135,10 @@ def _refused(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return render(request, "invitations/closed.html", context, status=404 if code == "invalid_token" else 400)
 
 
-class InvitationAcceptView(View):
+class InvitationAcceptView(TenantPortalView):
     """Open to anyone holding the link; who may accept is decided by `invitation_invitee`."""
+
+    tenant_access = "public"  # the invitee is not a member yet; the emailed token is the credential
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
         invitation = invitation_for_token(token=token, tenant=getattr(request, "tenant", None))
@@ -190,8 +195,10 @@ def _code(error: ValidationError) -> str:
     return error.error_list[0].code or "invalid"
 
 
-class InvitationDeclineView(View):
+class InvitationDeclineView(TenantPortalView):
     """Open to anyone holding the link: declining needs no account."""
+
+    tenant_access = "public"  # declining needs no account; the emailed token is the credential
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
         invitation = invitation_for_token(token=token, tenant=getattr(request, "tenant", None))

@@ -12,16 +12,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.api.errors import CodedErrorsMixin
 from apps.accounts.models import User
-from apps.core.api.pagination import NewestFirstCursorPagination
-from apps.integrations.permissions import IsTenantMemberOrApiKeyScope
 from apps.organisation import access
 from apps.organisation.filters import EntityFilter, PersonFilter
 from apps.organisation.models import Entity, EntityMembership, EntityType, MemberProfile
@@ -41,6 +38,7 @@ from apps.organisation.services import (
     profile_update,
 )
 from apps.organisation.timeline import person_timeline
+from apps.surfaces.api import TenantGenericViewSet
 
 from .serializers import (
     EntityAncestorSerializer,
@@ -68,16 +66,6 @@ REFUSED = {
 }
 
 
-class PathCursorPagination(NewestFirstCursorPagination):
-    """Keyset pagination in tree order: parents before children, siblings by id."""
-
-    ordering = ("path", "pk")  # the path is unique: the cursor is the path
-
-
-class PositionCursorPagination(NewestFirstCursorPagination):
-    ordering = ("position", "code")
-
-
 def _refuse(message: str, code: str = "permission_required") -> PermissionDenied:
     return PermissionDenied({"detail": message, "code": code})
 
@@ -93,8 +81,8 @@ def _valid(serializer_class: Any, request: Request, **kwargs: Any) -> dict[str, 
     return serializer.validated_data
 
 
-class OrganisationViewMixin(CodedErrorsMixin):
-    permission_classes = [IsTenantMemberOrApiKeyScope]
+class OrganisationViewMixin:
+    tenant_access = "member"
     resource_family = "organisation"
 
 
@@ -108,9 +96,9 @@ class OrganisationViewMixin(CodedErrorsMixin):
         "team, and the organisation's own), in display order, with how many entities use each.",
     ),
 )
-class EntityTypeViewSet(OrganisationViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class EntityTypeViewSet(OrganisationViewMixin, mixins.ListModelMixin, TenantGenericViewSet):
     serializer_class = EntityTypeSerializer
-    pagination_class = PositionCursorPagination
+    cursor_ordering = ("position", "code")
     queryset = EntityType.objects.none()  # for the schema
 
     def get_queryset(self) -> QuerySet[EntityType]:
@@ -145,10 +133,10 @@ class EntityTypeViewSet(OrganisationViewMixin, mixins.ListModelMixin, viewsets.G
         summary="Get an entity", description="One entity by id.", responses={200: EntitySerializer, 404: REFUSED[404]}
     ),
 )
-class EntityViewSet(OrganisationViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class EntityViewSet(OrganisationViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
     serializer_class = EntitySerializer
     filterset_class = EntityFilter
-    pagination_class = PathCursorPagination
+    cursor_ordering = ("path", "pk")  # tree order: parents before children; the path is unique
     lookup_field = "uuid"
     lookup_value_regex = "[0-9a-fA-F-]{36}"
     queryset = Entity.objects.none()  # for the schema; get_queryset scopes to what the caller may see
@@ -282,7 +270,7 @@ def _people() -> QuerySet[MemberProfile]:
         responses={200: PersonSerializer, 404: REFUSED[404]},
     ),
 )
-class PersonViewSet(OrganisationViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PersonViewSet(OrganisationViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
     serializer_class = PersonSerializer
     filterset_class = PersonFilter
     lookup_field = "uuid"

@@ -12,9 +12,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views import View
 
-from apps.accounts.access import TenantAdminRequiredMixin
+from apps.surfaces.portal import TenantPortalView
 
 from . import forms
 from .formats import COLUMNS, rows_parse
@@ -67,7 +66,8 @@ def _preview(request: HttpRequest, plan: ImportPlan, stored: dict[str, Any], sta
     return render(request, "organisation/import_preview.html", context, status=status)
 
 
-class DirectoryImportUploadView(TenantAdminRequiredMixin, View):
+class DirectoryImportUploadView(TenantPortalView):
+    tenant_access = "admin"
     template_name = "organisation/import_upload.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -85,7 +85,9 @@ class DirectoryImportUploadView(TenantAdminRequiredMixin, View):
         return _preview(request, _run(request, stored, commit=False), stored)
 
 
-class DirectoryImportCommitView(TenantAdminRequiredMixin, View):
+class DirectoryImportCommitView(TenantPortalView):
+    tenant_access = "admin"
+
     def post(self, request: HttpRequest) -> HttpResponse:
         stored = _stored(request, request.POST.get("token", ""))
         if stored is None:
@@ -99,8 +101,10 @@ class DirectoryImportCommitView(TenantAdminRequiredMixin, View):
         return HttpResponseRedirect(reverse("directory-import:upload"))
 
 
-class DirectoryImportReportView(TenantAdminRequiredMixin, View):
+class DirectoryImportReportView(TenantPortalView):
     """The dry-run report of the waiting upload, as CSV."""
+
+    tenant_access = "admin"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         stored = _stored(request, request.GET.get("token", ""))
@@ -112,8 +116,10 @@ class DirectoryImportReportView(TenantAdminRequiredMixin, View):
         return response
 
 
-class DirectoryImportSampleView(TenantAdminRequiredMixin, View):
+class DirectoryImportSampleView(TenantPortalView):
     """A small CSV in the import format, to start from."""
+
+    tenant_access = "admin"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         response = HttpResponse(content_type="text/csv")

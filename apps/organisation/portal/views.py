@@ -14,10 +14,8 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
-from django.views import View
 from django.views.generic import ListView
 
-from apps.accounts.access import TenantAdminRequiredMixin, TenantMemberRequiredMixin
 from apps.accounts.models import User
 from apps.organisation import access
 from apps.organisation.filters import EntityFilter, PersonFilter
@@ -59,7 +57,7 @@ from apps.organisation.services import (
     skill_update,
 )
 from apps.organisation.timeline import entity_timeline, person_timeline
-from apps.portal.actions import PortalActionView
+from apps.surfaces.portal import PortalActionView, TenantPortalMixin, TenantPortalView
 
 from . import forms
 
@@ -92,8 +90,10 @@ def _tree(entities: list[Entity]) -> list[dict[str, Any]]:
     return roots
 
 
-class EntityListView(TenantMemberRequiredMixin, View):
+class EntityListView(TenantPortalView):
     """The tree: one query ordered by path (type, manager and member count come with it)."""
+
+    tenant_access = "member"
 
     template_name = "organisation/entity_list.html"
 
@@ -112,7 +112,8 @@ class EntityListView(TenantMemberRequiredMixin, View):
         return render(request, self.template_name, context)
 
 
-class EntityDetailView(TenantMemberRequiredMixin, View):
+class EntityDetailView(TenantPortalView):
+    tenant_access = "member"
     template_name = "organisation/entity_detail.html"
 
     def get(self, request: HttpRequest, uuid: Any) -> HttpResponse:
@@ -132,7 +133,8 @@ class EntityDetailView(TenantMemberRequiredMixin, View):
         return render(request, self.template_name, context)
 
 
-class EntityCreateView(TenantMemberRequiredMixin, View):
+class EntityCreateView(TenantPortalView):
+    tenant_access = "member"
     template_name = "organisation/entity_form.html"
 
     def _form(self, request: HttpRequest, data: Any = None) -> forms.EntityCreateForm:
@@ -162,7 +164,8 @@ class EntityCreateView(TenantMemberRequiredMixin, View):
         return render(request, self.template_name, {"form": form, "creating": True}, status=400)
 
 
-class EntityEditView(TenantMemberRequiredMixin, View):
+class EntityEditView(TenantPortalView):
+    tenant_access = "member"
     template_name = "organisation/entity_form.html"
 
     def _entity(self, request: HttpRequest, uuid: Any) -> Entity:
@@ -196,7 +199,8 @@ class EntityEditView(TenantMemberRequiredMixin, View):
         return render(request, self.template_name, {"form": form, "entity": entity}, status=400)
 
 
-class EntityMoveView(TenantMemberRequiredMixin, View):
+class EntityMoveView(TenantPortalView):
+    tenant_access = "member"
     template_name = "organisation/entity_move.html"
 
     def _prepare(self, request: HttpRequest, uuid: Any, data: Any = None) -> tuple[Entity, forms.EntityMoveForm]:
@@ -226,7 +230,9 @@ class EntityMoveView(TenantMemberRequiredMixin, View):
         return render(request, self.template_name, {"entity": entity, "form": form}, status=400)
 
 
-class EntityStatusView(TenantMemberRequiredMixin, View):
+class EntityStatusView(TenantPortalView):
+    tenant_access = "member"
+
     def post(self, request: HttpRequest, uuid: Any) -> HttpResponse:
         entity = _entity(uuid)
         _require(request, access.CHANGE_ENTITY, entity)
@@ -243,7 +249,8 @@ class EntityStatusView(TenantMemberRequiredMixin, View):
         return HttpResponseRedirect(reverse("organisation:entity_detail", args=[entity.uuid]))
 
 
-class EntityDeleteView(TenantMemberRequiredMixin, View):
+class EntityDeleteView(TenantPortalView):
+    tenant_access = "member"
     template_name = "organisation/entity_delete.html"
 
     def _entity(self, request: HttpRequest, uuid: Any) -> Entity:
@@ -268,7 +275,8 @@ class EntityDeleteView(TenantMemberRequiredMixin, View):
 # --- Entity types -------------------------------------------------------------------------------
 
 
-class EntityTypesView(TenantAdminRequiredMixin, View):
+class EntityTypesView(TenantPortalView):
+    tenant_access = "admin"
     template_name = "organisation/entity_types.html"
 
     def _render(self, request: HttpRequest, form: forms.EntityTypeForm, status: int = 200) -> HttpResponse:
@@ -298,7 +306,8 @@ def _entity_type(code: str) -> EntityType:
     return entity_type
 
 
-class EntityTypeEditView(TenantAdminRequiredMixin, View):
+class EntityTypeEditView(TenantPortalView):
+    tenant_access = "admin"
     template_name = "organisation/entity_type_form.html"
 
     def get(self, request: HttpRequest, code: str) -> HttpResponse:
@@ -321,7 +330,9 @@ class EntityTypeEditView(TenantAdminRequiredMixin, View):
         return render(request, self.template_name, {"form": form, "entity_type": entity_type}, status=400)
 
 
-class EntityTypeDeleteView(TenantAdminRequiredMixin, View):
+class EntityTypeDeleteView(TenantPortalView):
+    tenant_access = "admin"
+
     def post(self, request: HttpRequest, code: str) -> HttpResponse:
         entity_type = _entity_type(code)
         try:
@@ -336,7 +347,8 @@ class EntityTypeDeleteView(TenantAdminRequiredMixin, View):
 # --- People -------------------------------------------------------------------------------------
 
 
-class PeopleListView(TenantMemberRequiredMixin, ListView):
+class PeopleListView(TenantPortalMixin, ListView):
+    tenant_access = "member"
     template_name = "organisation/people_list.html"
     context_object_name = "people"
     paginate_by = 25
@@ -368,7 +380,8 @@ def _explain_url(profile: MemberProfile) -> str | None:
         return None
 
 
-class PersonDetailView(TenantMemberRequiredMixin, View):
+class PersonDetailView(TenantPortalView):
+    tenant_access = "member"
     template_name = "organisation/person_detail.html"
 
     def get(self, request: HttpRequest, uuid: Any) -> HttpResponse:
@@ -387,7 +400,8 @@ class PersonDetailView(TenantMemberRequiredMixin, View):
         return render(request, self.template_name, context)
 
 
-class PersonCreateView(TenantMemberRequiredMixin, View):
+class PersonCreateView(TenantPortalView):
+    tenant_access = "member"
     template_name = "organisation/person_form.html"
 
     def _form(self, request: HttpRequest, data: Any = None) -> forms.PersonCreateForm:
@@ -428,7 +442,8 @@ def _manageable_person(request: HttpRequest, uuid: Any) -> MemberProfile:
     return profile
 
 
-class PersonEditView(TenantMemberRequiredMixin, View):
+class PersonEditView(TenantPortalView):
+    tenant_access = "member"
     template_name = "organisation/person_edit.html"
 
     def _context(self, request: HttpRequest, profile: MemberProfile, form: forms.PersonEditForm) -> dict[str, Any]:
@@ -470,9 +485,11 @@ class PersonEditView(TenantMemberRequiredMixin, View):
         return render(request, self.template_name, self._context(request, profile, form), status=400)
 
 
-class PersonActionView(TenantMemberRequiredMixin, PortalActionView):
+class PersonActionView(PortalActionView):
     """POST one change to a person through its service; refusals come back as a message. The item a
     change is about (a membership, skill, certification) is the URL's `pk`."""
+
+    tenant_access = "member"
 
     done = "Saved."
 

@@ -13,9 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.views import View
 
-from apps.accounts.access import TenantMemberRequiredMixin, is_tenant_admin
+from apps.accounts.access import is_tenant_admin
 from apps.organisation.models import Entity
 from apps.policy.defaults import POLICY_FIELDS
 from apps.policy.models import LoginMethod
@@ -27,6 +26,7 @@ from apps.policy.selectors import (
     policy_for_entity_get,
 )
 from apps.policy.services import policy_set
+from apps.surfaces.portal import TenantPortalView
 
 from .forms import SecurityPolicyForm
 
@@ -132,7 +132,8 @@ def _uuid(value: Any) -> UUID:
         raise Http404("No such entity in this organisation.") from None
 
 
-class PolicyOverviewView(TenantMemberRequiredMixin, View):
+class PolicyOverviewView(TenantPortalView):
+    tenant_access = "member"
     template_name = "policy/overview.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -164,7 +165,8 @@ class PolicyOverviewView(TenantMemberRequiredMixin, View):
         return entity
 
 
-class PolicyEditView(TenantMemberRequiredMixin, View):
+class PolicyEditView(TenantPortalView):
+    tenant_access = "member"
     template_name = "policy/edit.html"
 
     def get(self, request: HttpRequest, entity_uuid: UUID) -> HttpResponse:

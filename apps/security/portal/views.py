@@ -12,12 +12,11 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from apps.accounts.access import TenantMemberRequiredMixin
 from apps.security.selectors import mfa_factors_for, mfa_required_for, user_session_get_for_user, user_sessions_open
 from apps.security.services import PROFILE_FIELDS, user_logout_everywhere, user_profile_update, user_session_revoke
+from apps.surfaces.portal import TenantPortalMixin, TenantPortalView
 
 from .forms import LogoutEverywhereForm, ProfileForm
 
@@ -30,7 +29,8 @@ def _signed_out_here(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("account_login"))
 
 
-class AccountView(TenantMemberRequiredMixin, TemplateView):
+class AccountView(TenantPortalMixin, TemplateView):
+    tenant_access = "member"
     template_name = "account/portal/index.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -44,7 +44,8 @@ class AccountView(TenantMemberRequiredMixin, TemplateView):
         return context
 
 
-class ProfileView(TenantMemberRequiredMixin, FormView):
+class ProfileView(TenantPortalMixin, FormView):
+    tenant_access = "member"
     template_name = "account/portal/profile.html"
     form_class = ProfileForm
 
@@ -62,7 +63,9 @@ class ProfileView(TenantMemberRequiredMixin, FormView):
         return HttpResponseRedirect(reverse("account:index"))
 
 
-class SessionRevokeView(TenantMemberRequiredMixin, View):
+class SessionRevokeView(TenantPortalView):
+    tenant_access = "member"
+
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         session = user_session_get_for_user(user=request.user, pk=pk)
         try:
@@ -76,8 +79,10 @@ class SessionRevokeView(TenantMemberRequiredMixin, View):
         return HttpResponseRedirect(reverse("account:index"))
 
 
-class LogoutEverywhereView(TenantMemberRequiredMixin, FormView):
+class LogoutEverywhereView(TenantPortalMixin, FormView):
     """A confirmation page, then (POST) every session and API token of the person ends."""
+
+    tenant_access = "member"
 
     template_name = "account/portal/logout_everywhere.html"
     form_class = LogoutEverywhereForm

@@ -5,18 +5,14 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from apps.accounts.access import IsTenantMemberReadAdminWrite
-from apps.accounts.api.errors import CodedErrorsMixin
-from apps.core.api.pagination import NewestFirstCursorPagination
-from apps.integrations.permissions import IsTenantMemberOrApiKeyScope
 from apps.solutions.models import SolutionAccess
 from apps.solutions.selectors import access_list, plan_solutions_of, request_solutions
 from apps.solutions.services import solution_access_grant, solution_access_revoke
+from apps.surfaces.api import TenantAPIView, TenantGenericViewSet
 
 from .filters import SolutionAccessFilter
 from .serializers import SolutionAccessGrantSerializer, SolutionAccessSerializer, SolutionSerializer
@@ -28,18 +24,8 @@ REFUSED = {
 }  # fmt: skip
 
 
-class IsMemberReadAdminWriteOrApiKeyScope(IsTenantMemberOrApiKeyScope):
-    """Members read, tenant admins write; API keys by their `solutions:read` / `solutions:write` scope."""
-
-    member_permission = IsTenantMemberReadAdminWrite
-
-
-class GrantedFirstPagination(NewestFirstCursorPagination):
-    ordering = ("-granted_at", "-pk")
-
-
-class SolutionListView(CodedErrorsMixin, APIView):
-    permission_classes = [IsTenantMemberOrApiKeyScope]
+class SolutionListView(TenantAPIView):
+    tenant_access = "member"
     resource_family = "solutions"
 
     @extend_schema(
@@ -76,14 +62,12 @@ class SolutionListView(CodedErrorsMixin, APIView):
         },
     ),
 )
-class SolutionAccessViewSet(
-    CodedErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class SolutionAccessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
     serializer_class = SolutionAccessSerializer
-    permission_classes = [IsMemberReadAdminWriteOrApiKeyScope]
+    tenant_access = "member_read_admin_write"
     resource_family = "solutions"
     filterset_class = SolutionAccessFilter
-    pagination_class = GrantedFirstPagination
+    cursor_ordering = ("-granted_at", "-pk")
     lookup_value_regex = r"\d+"
     queryset = SolutionAccess.objects.none()  # for the schema; get_queryset reads this tenant's schema
 

@@ -8,16 +8,15 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views import View
 from django.views.generic import TemplateView
 
-from apps.accounts.access import TenantAdminRequiredMixin
 from apps.catalogue.models import Solution
 from apps.catalogue.selectors import solution_get
 from apps.solutions.access import SolutionRequiredMixin
 from apps.solutions.models import SolutionAccess
 from apps.solutions.selectors import access_history, access_list, access_sources, plan_solutions_of
 from apps.solutions.services import solution_access_grant, solution_access_revoke
+from apps.surfaces.portal import TenantPortalView
 
 from .forms import SolutionGrantForm, SolutionRevokeForm
 
@@ -29,7 +28,8 @@ def _access_get(pk: int) -> SolutionAccess:
     return access
 
 
-class SolutionAccessListView(TenantAdminRequiredMixin, View):
+class SolutionAccessListView(TenantPortalView):
+    tenant_access = "admin"
     template_name = "solutions/access_list.html"
 
     def context(self, form: SolutionGrantForm | None = None) -> dict[str, Any]:
@@ -71,7 +71,8 @@ class SolutionAccessGrantView(SolutionAccessListView):
         return render(request, self.template_name, self.context(form), status=400)
 
 
-class SolutionAccessRevokeView(TenantAdminRequiredMixin, View):
+class SolutionAccessRevokeView(TenantPortalView):
+    tenant_access = "admin"
     template_name = "solutions/access_revoke.html"
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:

@@ -9,27 +9,17 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics, mixins, status, viewsets
-from rest_framework.pagination import CursorPagination
+from rest_framework import mixins, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.access import IsTenantAdmin
-from apps.accounts.api.errors import CodedErrorsMixin
-from apps.core.api.pagination import NewestFirstCursorPagination
 from apps.support import selectors, services
 from apps.support.models import Ticket, TicketMessage
+from apps.surfaces.api import TenantGenericViewSet, TenantListCreateAPIView
 
 from .serializers import TicketMessageSerializer, TicketSerializer
 
 WHO = "Tenant admins only; API keys are refused (`api_key_not_allowed`)."
-
-
-class OldestFirstCursorPagination(CursorPagination):
-    ordering = ("created_at", "pk")
-    page_size = 50
-    max_page_size = 200
-    page_size_query_param = "page_size"
 
 
 @extend_schema_view(
@@ -47,11 +37,8 @@ class OldestFirstCursorPagination(CursorPagination):
         f"follow the organisation's plan and the priority. {WHO}",
     ),
 )
-class TicketViewSet(
-    CodedErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
-):
-    permission_classes = [IsTenantAdmin]
-    pagination_class = NewestFirstCursorPagination
+class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, TenantGenericViewSet):
+    tenant_access = "admin"
     serializer_class = TicketSerializer
     lookup_field = "number"
     lookup_value_regex = "[A-Za-z0-9-]+"
@@ -71,9 +58,9 @@ class TicketViewSet(
         return Response(TicketSerializer(ticket).data, status=status.HTTP_201_CREATED)
 
 
-class TicketMessageListView(CodedErrorsMixin, generics.ListCreateAPIView):
-    permission_classes = [IsTenantAdmin]
-    pagination_class = OldestFirstCursorPagination
+class TicketMessageListView(TenantListCreateAPIView):
+    tenant_access = "admin"
+    cursor_ordering = ("created_at", "pk")  # a conversation reads oldest first
     serializer_class = TicketMessageSerializer
 
     def ticket(self) -> Ticket:

@@ -12,12 +12,11 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views import View
 
-from apps.accounts.access import TenantAdminRequiredMixin
 from apps.support import selectors, services
 from apps.support.forms import ReplyForm, TicketOpenForm
 from apps.support.models import Ticket
+from apps.surfaces.portal import TenantPortalView
 
 PAGE_SIZE = 50
 
@@ -34,7 +33,9 @@ def _service_error(form: Any, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-class TicketListView(TenantAdminRequiredMixin, View):
+class TicketListView(TenantPortalView):
+    tenant_access = "admin"
+
     def get(self, request: HttpRequest) -> HttpResponse:
         tickets = selectors.tenant_tickets(request.tenant)  # type: ignore[attr-defined]
         status = request.GET.get("status", "")
@@ -48,7 +49,8 @@ class TicketListView(TenantAdminRequiredMixin, View):
         )
 
 
-class TicketOpenView(TenantAdminRequiredMixin, View):
+class TicketOpenView(TenantPortalView):
+    tenant_access = "admin"
     template_name = "support/ticket_open.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -71,7 +73,8 @@ class TicketOpenView(TenantAdminRequiredMixin, View):
         return render(request, self.template_name, {"form": form}, status=400)
 
 
-class TicketDetailView(TenantAdminRequiredMixin, View):
+class TicketDetailView(TenantPortalView):
+    tenant_access = "admin"
     template_name = "support/ticket_detail.html"
 
     @classmethod
@@ -89,7 +92,9 @@ class TicketDetailView(TenantAdminRequiredMixin, View):
         return self.render_detail(request, number)
 
 
-class TicketReplyView(TenantAdminRequiredMixin, View):
+class TicketReplyView(TenantPortalView):
+    tenant_access = "admin"
+
     def post(self, request: HttpRequest, number: str) -> HttpResponse:
         ticket = selectors.tenant_ticket_get(tenant=request.tenant, number=number)  # type: ignore[attr-defined]
         form = ReplyForm(request.POST, request.FILES)
@@ -110,7 +115,9 @@ class TicketReplyView(TenantAdminRequiredMixin, View):
         return TicketDetailView.render_detail(request, number, form=form, status=400)
 
 
-class TicketCloseView(TenantAdminRequiredMixin, View):
+class TicketCloseView(TenantPortalView):
+    tenant_access = "admin"
+
     def post(self, request: HttpRequest, number: str) -> HttpResponse:
         ticket = selectors.tenant_ticket_get(tenant=request.tenant, number=number)  # type: ignore[attr-defined]
         try:
@@ -124,7 +131,9 @@ class TicketCloseView(TenantAdminRequiredMixin, View):
         return HttpResponseRedirect(_detail_url(ticket))
 
 
-class AttachmentView(TenantAdminRequiredMixin, View):
+class AttachmentView(TenantPortalView):
+    tenant_access = "admin"
+
     def get(self, request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
         attachment = selectors.tenant_attachment_get(
             tenant=request.tenant,  # type: ignore[attr-defined]

@@ -6,10 +6,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from apps.accounts.access import IsTenantAdmin
-from apps.accounts.api.errors import CodedErrorsMixin
+from apps.surfaces.api import TenantAPIView
 from apps.sysconfig.services import settings_public
 
 
@@ -22,8 +20,8 @@ class PublicSettingSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class PublicSettingListView(CodedErrorsMixin, APIView):
-    permission_classes = [IsTenantAdmin]
+class PublicSettingListView(TenantAPIView):
+    tenant_access = "admin"
 
     @extend_schema(
         summary="List public platform settings",

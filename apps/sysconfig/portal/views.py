@@ -2,13 +2,13 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views import View
 
-from apps.accounts.access import TenantAdminRequiredMixin
+from apps.surfaces.portal import TenantPortalView
 from apps.sysconfig.services import settings_public
 
 
-class PublicSettingsView(TenantAdminRequiredMixin, View):
+class PublicSettingsView(TenantPortalView):
+    tenant_access = "admin"
     template_name = "sysconfig/settings.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:

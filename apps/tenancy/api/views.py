@@ -2,12 +2,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import filters, generics, viewsets
+from rest_framework import filters, viewsets
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.integrations.permissions import IsTenantMemberOrApiKeyScope
+from apps.surfaces.api import TenantGenericAPIView
 from apps.tenancy.models import Tenant
 
 from .serializers import TenantSerializer
@@ -37,13 +37,13 @@ class PlatformTenantViewSet(viewsets.ReadOnlyModelViewSet):
         return Tenant.objects.filter(is_template=False).exclude(schema_name="public").prefetch_related("domains")
 
 
-class CurrentTenantView(generics.GenericAPIView):
+class CurrentTenantView(TenantGenericAPIView):
     """The tenant whose domain was called."""
 
     serializer_class = TenantSerializer
-    # Active members, or an integrator API key with the scope tenant:read.
-    permission_classes = [IsTenantMemberOrApiKeyScope]
-    resource_family = "tenant"
+    # Active members, or an integrator API key with the scope tenant:read (keys only read it).
+    tenant_access = "member"
+    required_scopes = {method: ["tenant:read"] for method in ("GET", "HEAD", "OPTIONS")}
 
     @extend_schema(
         summary="Current tenant",

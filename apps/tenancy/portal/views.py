@@ -8,10 +8,8 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views import View
 
-from apps.accounts.access import TenantAdminRequiredMixin
-from apps.portal.actions import PortalActionView
+from apps.surfaces.portal import PortalActionView, TenantPortalView
 from apps.tenancy.domains import (
     domain_add,
     domain_is_platform,
@@ -46,7 +44,8 @@ def _rows(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-class DomainListView(TenantAdminRequiredMixin, View):
+class DomainListView(TenantPortalView):
+    tenant_access = "admin"
     template_name = "tenancy/domains/list.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -66,8 +65,10 @@ class DomainListView(TenantAdminRequiredMixin, View):
         return render(request, self.template_name, {"rows": _rows(request), "form": form}, status=400)
 
 
-class DomainActionView(TenantAdminRequiredMixin, PortalActionView):
+class DomainActionView(PortalActionView):
     """POST-only actions on one domain; errors come back as messages on the list."""
+
+    tenant_access = "admin"
 
     def get_object(self, request: HttpRequest, **kwargs: Any) -> Domain:
         return domain_get_for_request(request, kwargs["pk"])

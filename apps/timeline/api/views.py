@@ -8,10 +8,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from apps.accounts.access import IsTenantAdmin
-from apps.accounts.api.errors import CodedErrorsMixin
+from apps.surfaces.api import TenantAPIView
 from apps.timeline.forms import actor_id_for, day_start
 from apps.timeline.selectors import timeline_page
 from apps.timeline.sources import TENANT
@@ -19,8 +17,8 @@ from apps.timeline.sources import TENANT
 from .serializers import TimelinePageSerializer, TimelineQuerySerializer
 
 
-class TimelineView(CodedErrorsMixin, APIView):
-    permission_classes = [IsTenantAdmin]
+class TimelineView(TenantAPIView):
+    tenant_access = "admin"
 
     @extend_schema(
         summary="List the organisation's activity",

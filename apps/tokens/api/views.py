@@ -4,13 +4,10 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from apps.accounts.access import IsTenantMember
-from apps.accounts.api.errors import CodedErrorsMixin
+from apps.surfaces.api import TenantAPIView
 from apps.tokens.errors import TokenError
 from apps.tokens.services import (
     TokenPair,
@@ -51,11 +48,11 @@ def _refused(exc: TokenError) -> Response:
     return response
 
 
-class TokenEndpoint(CodedErrorsMixin, APIView):
+class TokenEndpoint(TenantAPIView):
     """Token endpoints prove who is calling with the body itself, so no other credentials are read."""
 
     authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
+    tenant_access = "public"
 
 
 class TokenObtainView(TokenEndpoint):
@@ -129,8 +126,8 @@ class TokenRevokeView(TokenEndpoint):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class TokenRevokeAllView(CodedErrorsMixin, APIView):
-    permission_classes = [IsTenantMember]
+class TokenRevokeAllView(TenantAPIView):
+    tenant_access = "member"
 
     @extend_schema(
         summary="Sign out everywhere",

@@ -7,14 +7,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.api.errors import CodedErrorsMixin
-from apps.core.api.pagination import NewestFirstCursorPagination
-from apps.integrations.permissions import IsTenantAdminOrApiKeyScope
+from apps.surfaces.api import TenantGenericViewSet, TenantModelViewSet
 from apps.webhooks import services
 from apps.webhooks.models import WebhookDelivery, WebhookEndpoint
 from apps.webhooks.selectors import tenant_deliveries, tenant_delivery_get, tenant_endpoint_get, tenant_endpoints
@@ -53,11 +51,10 @@ URL_RULES = "The URL must be https:// and resolve to a public address (400 `url_
         summary="Delete a webhook endpoint", description=f"The endpoint and its delivery log are deleted. {WHO}"
     ),
 )
-class EndpointViewSet(CodedErrorsMixin, viewsets.ModelViewSet):
-    permission_classes = [IsTenantAdminOrApiKeyScope]
+class EndpointViewSet(TenantModelViewSet):
+    tenant_access = "admin"
     resource_family = "webhooks"
     serializer_class = EndpointSerializer
-    pagination_class = NewestFirstCursorPagination
     lookup_field = "uuid"
     lookup_value_converter = "uuid"
 
@@ -152,10 +149,9 @@ DELIVERY_FILTERS = [
         f"excerpt, error). {WHO}",
     ),
 )
-class DeliveryViewSet(CodedErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    permission_classes = [IsTenantAdminOrApiKeyScope]
+class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
+    tenant_access = "admin"
     resource_family = "webhooks"
-    pagination_class = NewestFirstCursorPagination
     lookup_field = "uuid"
     lookup_value_converter = "uuid"
 

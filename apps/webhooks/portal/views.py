@@ -10,10 +10,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views import View
 
-from apps.accounts.access import TenantAdminRequiredMixin
-from apps.portal.actions import PortalActionView
+from apps.surfaces.portal import PortalActionView, TenantPortalView
 from apps.webhooks import services
 from apps.webhooks.selectors import tenant_deliveries, tenant_delivery_get, tenant_endpoint_get, tenant_endpoints
 
@@ -30,12 +28,15 @@ def _detail(endpoint: Any) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("webhooks:detail", args=[endpoint.uuid]))
 
 
-class EndpointListView(TenantAdminRequiredMixin, View):
+class EndpointListView(TenantPortalView):
+    tenant_access = "admin"
+
     def get(self, request: HttpRequest) -> HttpResponse:
         return render(request, "webhooks/endpoint_list.html", {"endpoints": list(tenant_endpoints(_tenant(request)))})
 
 
-class EndpointCreateView(TenantAdminRequiredMixin, View):
+class EndpointCreateView(TenantPortalView):
+    tenant_access = "admin"
     template_name = "webhooks/endpoint_form.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -57,8 +58,10 @@ class EndpointCreateView(TenantAdminRequiredMixin, View):
         return render(request, self.template_name, {"form": form}, status=400)
 
 
-class EndpointDetailView(TenantAdminRequiredMixin, View):
+class EndpointDetailView(TenantPortalView):
     """The endpoint, its actions and its deliveries (newest first; `?before=<id>` pages back by keyset)."""
+
+    tenant_access = "admin"
 
     def get(self, request: HttpRequest, uuid: Any) -> HttpResponse:
         endpoint = tenant_endpoint_get(tenant=_tenant(request), uuid=uuid)
@@ -79,7 +82,8 @@ class EndpointDetailView(TenantAdminRequiredMixin, View):
         )
 
 
-class EndpointEditView(TenantAdminRequiredMixin, View):
+class EndpointEditView(TenantPortalView):
+    tenant_access = "admin"
     template_name = "webhooks/endpoint_form.html"
 
     def get(self, request: HttpRequest, uuid: Any) -> HttpResponse:
@@ -107,8 +111,10 @@ class EndpointEditView(TenantAdminRequiredMixin, View):
         return render(request, self.template_name, {"form": form, "endpoint": endpoint}, status=400)
 
 
-class EndpointActionView(TenantAdminRequiredMixin, PortalActionView):
+class EndpointActionView(PortalActionView):
     """POST only: one change to an endpoint (test, disable, enable, delete), back to its page."""
+
+    tenant_access = "admin"
 
     def get_object(self, request: HttpRequest, **kwargs: Any) -> Any:
         return tenant_endpoint_get(tenant=_tenant(request), uuid=kwargs["uuid"])
@@ -149,7 +155,9 @@ class EndpointDeleteView(EndpointActionView):
         return reverse("webhooks:list")
 
 
-class SecretRotateView(TenantAdminRequiredMixin, View):
+class SecretRotateView(TenantPortalView):
+    tenant_access = "admin"
+
     def post(self, request: HttpRequest, uuid: Any) -> HttpResponse:
         endpoint = tenant_endpoint_get(tenant=_tenant(request), uuid=uuid)
         form = RotateForm(request.POST)
@@ -162,7 +170,9 @@ class SecretRotateView(TenantAdminRequiredMixin, View):
         return render(request, "webhooks/secret.html", {"endpoint": endpoint, "secret": secret, "created": False})
 
 
-class DeliveryDetailView(TenantAdminRequiredMixin, View):
+class DeliveryDetailView(TenantPortalView):
+    tenant_access = "admin"
+
     def get(self, request: HttpRequest, uuid: Any) -> HttpResponse:
         delivery = tenant_delivery_get(tenant=_tenant(request), uuid=uuid)
         return render(
@@ -170,7 +180,9 @@ class DeliveryDetailView(TenantAdminRequiredMixin, View):
         )
 
 
-class DeliveryReplayView(TenantAdminRequiredMixin, View):
+class DeliveryReplayView(TenantPortalView):
+    tenant_access = "admin"
+
     def post(self, request: HttpRequest, uuid: Any) -> HttpResponse:
         delivery = tenant_delivery_get(tenant=_tenant(request), uuid=uuid)
         try:

@@ -1,9 +1,9 @@
-"""The reusable API permissions of apps/accounts/access.py."""
+"""The tenant access rules of apps/accounts/access.py (applied to every tenant view by apps.surfaces)."""
 
 import pytest
 from rest_framework.test import APIRequestFactory
 
-from apps.accounts.access import IsTenantAdmin, IsTenantMemberReadAdminWrite
+from apps.accounts.access import MembershipRefused, tenant_access_require
 
 pytestmark = pytest.mark.django_db
 
@@ -14,23 +14,37 @@ def _request(method: str, user, tenant):
     return request
 
 
+def _code(access: str, request) -> str | None:
+    try:
+        tenant_access_require(request, access)
+    except MembershipRefused as exc:
+        return exc.code
+    return None
+
+
 @pytest.mark.parametrize(
-    ("actor", "allowed", "code"),
+    ("actor", "code"),
     [
-        ("acme_admin", True, None),
-        ("acme_member", False, "tenant_admin_required"),
-        ("acme_viewer", False, "tenant_admin_required"),
-        ("acme_suspended", False, "membership_suspended"),
-        ("globex_member", False, "not_member"),
+        ("acme_admin", None),
+        ("acme_member", "tenant_admin_required"),
+        ("acme_viewer", "tenant_admin_required"),
+        ("acme_suspended", "membership_suspended"),
+        ("globex_member", "not_member"),
     ],
 )
-def test_is_tenant_admin(request, acme, actor, allowed, code):
-    permission = IsTenantAdmin()
-    assert permission.has_permission(_request("get", request.getfixturevalue(actor), acme), None) is allowed
-    assert getattr(permission, "code", None) == code
+def test_admin_access(request, acme, actor, code):
+    assert _code("admin", _request("get", request.getfixturevalue(actor), acme)) == code
 
 
-@pytest.mark.parametrize(("method", "allowed"), [("get", True), ("head", True), ("post", False), ("delete", False)])
-def test_members_read_and_admins_write(acme, acme_viewer, method, allowed):
-    permission = IsTenantMemberReadAdminWrite()
-    assert permission.has_permission(_request(method, acme_viewer, acme), None) is allowed
+@pytest.mark.parametrize(("method", "code"), [("get", None), ("head", None), ("post", "tenant_admin_required"),
+                                              ("delete", "tenant_admin_required")])  # fmt: skip
+def test_members_read_and_admins_write(acme, acme_viewer, method, code):
+    assert _code("member_read_admin_write", _request(method, acme_viewer, acme)) == code
+
+
+def test_member_access_and_public(acme, acme_viewer, globex_member):
+    assert _code("member", _request("post", acme_viewer, acme)) is None
+    assert _code("member", _request("get", globex_member, acme)) == "not_member"
+    assert tenant_access_require(_request("get", globex_member, acme), "public") is None
+    with pytest.raises(ValueError):
+        tenant_access_require(_request("get", acme_viewer, acme), "members")

@@ -1,10 +1,13 @@
+"""The tenant API's root (/api/v1/): links to the resources the apps contribute. It lives with the
+assembly (apps.portal) because it names other apps' URLs; core stays a leaf."""
+
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
-from rest_framework.views import APIView
+
+from apps.surfaces.api import TenantAPIView
 
 _RootSerializer = inline_serializer(
     name="TenantApiRoot",
@@ -24,10 +27,10 @@ _RootSerializer = inline_serializer(
 )
 
 
-class TenantApiRootView(APIView):
+class TenantApiRootView(TenantAPIView):
     """Entry point of the tenant API: links to its resources, schema and documentation."""
 
-    permission_classes = [AllowAny]
+    tenant_access = "public"
 
     @extend_schema(summary="API root", description="Links to the tenant API's resources.", responses=_RootSerializer)
     def get(self, request: Request) -> Response:
