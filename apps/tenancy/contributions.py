@@ -1,23 +1,16 @@
-"""What tenancy adds: custom domain pages, the current-tenant endpoint, the platform API's tenant
-endpoint, the tenant scope, the tenant lifecycle events and the usage/domain schedules."""
+"""What tenancy adds: the platform API's tenant endpoint, the tenant lifecycle events and the
+usage/domain schedules (the custom domain pages, the current-tenant endpoint and the tenant scope
+are apps/domains')."""
 
 from apps.core.contributions import (
-    MenuEntry,
     PeriodicTask,
     PlatformApiUrls,
-    PortalUrls,
-    ScopeFamily,
-    TenantApiUrls,
     WebhookEventType,
     contribute,
 )
 
 contribute(
-    PortalUrls("manage/domains/", "apps.tenancy.portal.urls", order=60),
-    MenuEntry("Domains", "tenant-domains:list", admin_only=True, order=200),
-    TenantApiUrls("apps.tenancy.api.tenant_urls", order=5),
     PlatformApiUrls("apps.tenancy.api.platform_tenant_urls", order=20),  # /api/platform/tenants/ (issue 1's)
-    ScopeFamily("tenant", "Organisation details", ("read",), order=10),
     WebhookEventType("tenant.activated", "The organisation became active (provisioned, or reactivated).", order=10),
     WebhookEventType("tenant.suspended", "The organisation was suspended.", order=20),
     PeriodicTask(

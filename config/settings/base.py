@@ -42,6 +42,8 @@ SHARED_APPS = [
     "apps.audit",  # the platform audit log (hash-chained per tenant)
     "apps.security",  # auth events, lockout, tracked sessions: per person, across tenants
     "apps.invitations",  # invitations are answered before the person has any tenant schema access
+    "apps.members",  # no tables: the member pages and API over accounts' public Membership rows
+    "apps.domains",  # no tables: the custom domain pages and current-tenant API over tenancy's rows
     "apps.emails",  # every outgoing email and its delivery record (platform technical log)
     "apps.tokens",  # user API tokens (access/refresh families) belong to the global user
     "apps.catalogue",  # the solution and integration catalogues: public reference data for every tenant

@@ -7,7 +7,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.api.serializers import MemberSerializer
 from apps.invitations.models import Invitation, InvitationStatus
 from apps.invitations.selectors import invitation_get_for_tenant, invitations_for_tenant
 from apps.invitations.services import (
@@ -17,6 +16,7 @@ from apps.invitations.services import (
     invitation_decline,
     invitation_resend,
 )
+from apps.members.api.serializers import MemberSerializer
 from apps.surfaces.api import TenantGenericViewSet, TenantViewSet
 
 from .serializers import (

@@ -1,3 +1,6 @@
+"""A tenant as the APIs show it: the staff platform API here and the current-tenant endpoint of
+apps/domains (which sits above tenancy, so the serializer lives down here)."""
+
 from rest_framework import serializers
 
 from apps.tenancy.models import Tenant

@@ -1,13 +1,14 @@
+"""Platform API: the tenants registered on the platform (/api/platform/tenants/, staff only).
+
+The current-tenant endpoint of the tenant API is apps/domains/api/views.py."""
+
 from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import filters, viewsets
 from rest_framework.permissions import BasePermission
-from rest_framework.request import Request
-from rest_framework.response import Response
 
-from apps.surfaces.api import TenantGenericAPIView
 from apps.tenancy.models import Tenant
 
 from .serializers import TenantSerializer
@@ -35,20 +36,3 @@ class PlatformTenantViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Tenant]:
         return Tenant.objects.filter(is_template=False).exclude(schema_name="public").prefetch_related("domains")
-
-
-class CurrentTenantView(TenantGenericAPIView):
-    """The tenant whose domain was called."""
-
-    serializer_class = TenantSerializer
-    # Active members, or an integrator API key with the scope tenant:read (keys only read it).
-    tenant_access = "member"
-    required_scopes = {method: ["tenant:read"] for method in ("GET", "HEAD", "OPTIONS")}
-
-    @extend_schema(
-        summary="Current tenant",
-        description="The organisation this API host belongs to. Members, or API keys with `tenant:read`.",
-    )
-    def get(self, request: Request) -> Response:
-        tenant = Tenant.objects.prefetch_related("domains").get(pk=request.tenant.pk)  # type: ignore[attr-defined]
-        return Response(self.get_serializer(tenant).data)

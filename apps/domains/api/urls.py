@@ -1,4 +1,4 @@
-"""The current tenant in the tenant API (/api/v1/tenant/), contributed by apps/tenancy/contributions.py."""
+"""The current tenant in the tenant API (/api/v1/tenant/), contributed by apps/domains/contributions.py."""
 
 from django.urls import path
 

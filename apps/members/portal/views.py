@@ -12,7 +12,6 @@ from apps.accounts.access import (
     is_tenant_admin,
     tenant_membership_get,
 )
-from apps.accounts.api.filters import MembershipFilter, tenant_members
 from apps.accounts.models import Membership
 from apps.accounts.services import (
     membership_change_role,
@@ -20,6 +19,7 @@ from apps.accounts.services import (
     membership_remove,
     membership_suspend,
 )
+from apps.members.api.filters import MembershipFilter, tenant_members
 from apps.surfaces.portal import PortalActionView, TenantPortalMixin
 
 from .forms import MemberFilterForm, ReasonForm, RoleForm
