@@ -1,0 +1,141 @@
+"""The one way a service writes a row the back office audits.
+
+Lock the row, snapshot the audited fields, change it, `full_clean`, save it with the acting person
+for simple-history, and append the before/after to the audit chain, all in the caller's transaction:
+
+    sub = locked(subscription, "plan", "tenant")
+    ...checks on the locked row...
+    update(sub, changes={"quantity": 5}, fields=SUBSCRIPTION_AUDITED, action="subscription.quantity_changed",
+           acting_user=acting_user, tenant=sub.tenant)
+
+A service whose change is more than setting fields uses the `audited` context manager instead (the
+snapshot is taken on entry; the save and the audit event happen on exit).
+"""
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from django.db import models, transaction
+
+from .services import audit_record
+
+M = TypeVar("M", bound=models.Model)
+
+
+def history_user(acting_user: Any) -> Any:
+    """The acting person for history rows (and *_by columns): None for the system and for API keys."""
+    if getattr(acting_user, "pk", None) and not getattr(acting_user, "is_service_principal", False):
+        return acting_user
+    return None
+
+
+def _follow(instance: Any, path: str) -> Any:
+    value = instance
+    for name in path.split("."):
+        if value is None:
+            return None
+        value = getattr(value, name)
+    return value
+
+
+class Fields:
+    """The fields an audit snapshot holds: names read as they are, plus named values that are a
+    dotted path (``plan="plan.name"``, None when a step is None) or a function of the row."""
+
+    def __init__(self, *names: str, **computed: str | Callable[[Any], Any]) -> None:
+        self.names = names
+        self.computed = computed
+
+    def of(self, instance: models.Model) -> dict[str, Any]:
+        values = {name: _copied(getattr(instance, name)) for name in self.names}
+        for key, source in self.computed.items():
+            values[key] = _copied(_follow(instance, source) if isinstance(source, str) else source(instance))
+        return values
+
+
+def _copied(value: Any) -> Any:
+    # A list or dict snapshot must not follow a later in-place change of the row.
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, dict):
+        return dict(value)
+    return value
+
+
+def snapshot(instance: models.Model | None, fields: Fields | Iterable[str]) -> dict[str, Any] | None:
+    """`fields` of `instance` as the audit trail stores them (None for no row)."""
+    if instance is None:
+        return None
+    return (fields if isinstance(fields, Fields) else Fields(*fields)).of(instance)
+
+
+def locked(instance: M, *related: str) -> M:
+    """`instance`'s row again, locked until the transaction ends (only its own row, not the related ones)."""
+    rows = type(instance)._default_manager.select_for_update(of=("self",))
+    if related:
+        rows = rows.select_related(*related)
+    return rows.get(pk=instance.pk)
+
+
+def save(instance: M, *, acting_user: Any, validate_unique: bool = True, **save_kwargs: Any) -> M:
+    """`full_clean` and save `instance`, its history row naming the acting person."""
+    instance._history_user = history_user(acting_user)  # type: ignore[attr-defined]
+    instance.full_clean(validate_unique=validate_unique)
+    instance.save(**save_kwargs)
+    return instance
+
+
+class Change:
+    """What `audited` yields: add to `extra` what the after payload carries beside the snapshot."""
+
+    def __init__(self, before: dict[str, Any] | None) -> None:
+        self.before = before
+        self.extra: dict[str, Any] = {}
+        self.after: dict[str, Any] | None = None
+
+
+@contextmanager
+def audited(
+    instance: models.Model,
+    *,
+    action: str,
+    acting_user: Any,
+    tenant: Any,
+    fields: Fields | Iterable[str],
+    created: bool = False,
+    validate_unique: bool = True,
+    **save_kwargs: Any,
+) -> Iterator[Change]:
+    """Snapshot `instance` (unless `created`), let the caller change it, then save and audit it."""
+    fields = fields if isinstance(fields, Fields) else Fields(*fields)
+    change = Change(None if created else snapshot(instance, fields))
+    with transaction.atomic():
+        yield change
+        save(instance, acting_user=acting_user, validate_unique=validate_unique, **save_kwargs)
+        change.after = {**(snapshot(instance, fields) or {}), **change.extra}
+        audit_record(action=action, acting_user=acting_user, tenant=tenant, target=instance,
+                     before=change.before, after=change.after)  # fmt: skip
+
+
+def update(
+    instance: M,
+    *,
+    action: str,
+    acting_user: Any,
+    tenant: Any,
+    fields: Fields | Iterable[str],
+    changes: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+    lock: bool = False,
+    related: tuple[str, ...] = (),
+) -> M:
+    """Set `changes` on `instance` (locked first when `lock`; pass the row `locked` returned
+    otherwise), save it and audit its `fields` before and after (plus `extra` in the after)."""
+    with transaction.atomic():
+        row = locked(instance, *related) if lock else instance
+        with audited(row, action=action, acting_user=acting_user, tenant=tenant, fields=fields) as change:
+            for name, value in (changes or {}).items():
+                setattr(row, name, value)
+            change.extra.update(extra or {})
+    return row
