@@ -63,10 +63,8 @@ def _copied(value: Any) -> Any:
     return value
 
 
-def snapshot(instance: models.Model | None, fields: Fields | Iterable[str]) -> dict[str, Any] | None:
-    """`fields` of `instance` as the audit trail stores them (None for no row)."""
-    if instance is None:
-        return None
+def snapshot(instance: models.Model, fields: Fields | Iterable[str]) -> dict[str, Any]:
+    """`fields` of `instance` as the audit trail stores them."""
     return (fields if isinstance(fields, Fields) else Fields(*fields)).of(instance)
 
 
@@ -86,13 +84,33 @@ def save(instance: M, *, acting_user: Any, validate_unique: bool = True, **save_
     return instance
 
 
+def save_audited(
+    instance: M,
+    *,
+    action: str,
+    acting_user: Any,
+    tenant: Any,
+    fields: Fields | Iterable[str],
+    before: dict[str, Any] | None,
+    extra: dict[str, Any] | None = None,
+    validate_unique: bool = True,
+    **save_kwargs: Any,
+) -> M:
+    """`save` `instance` and audit it: `before` (taken by the caller; None for a new row) and its
+    `fields` now, plus `extra` in the after."""
+    with transaction.atomic():
+        save(instance, acting_user=acting_user, validate_unique=validate_unique, **save_kwargs)
+        audit_record(action=action, acting_user=acting_user, tenant=tenant, target=instance,
+                     before=before, after={**snapshot(instance, fields), **(extra or {})})  # fmt: skip
+    return instance
+
+
 class Change:
     """What `audited` yields: add to `extra` what the after payload carries beside the snapshot."""
 
     def __init__(self, before: dict[str, Any] | None) -> None:
         self.before = before
         self.extra: dict[str, Any] = {}
-        self.after: dict[str, Any] | None = None
 
 
 @contextmanager
@@ -107,15 +125,13 @@ def audited(
     validate_unique: bool = True,
     **save_kwargs: Any,
 ) -> Iterator[Change]:
-    """Snapshot `instance` (unless `created`), let the caller change it, then save and audit it."""
-    fields = fields if isinstance(fields, Fields) else Fields(*fields)
+    """Snapshot `instance` (unless `created`), let the caller change it, then `save_audited` it."""
     change = Change(None if created else snapshot(instance, fields))
     with transaction.atomic():
         yield change
-        save(instance, acting_user=acting_user, validate_unique=validate_unique, **save_kwargs)
-        change.after = {**(snapshot(instance, fields) or {}), **change.extra}
-        audit_record(action=action, acting_user=acting_user, tenant=tenant, target=instance,
-                     before=change.before, after=change.after)  # fmt: skip
+        save_audited(instance, action=action, acting_user=acting_user, tenant=tenant, fields=fields,
+                     before=change.before, extra=change.extra, validate_unique=validate_unique,
+                     **save_kwargs)  # fmt: skip
 
 
 def update(

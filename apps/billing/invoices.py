@@ -17,6 +17,7 @@ from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from apps.audit import writes
 from apps.audit.services import audit_record
 from apps.webhooks.payloads import invoice_issued_emit, invoice_paid_emit
 
@@ -39,6 +40,7 @@ from .proration import PreviewLine
 from .tax import TaxRule, line_amounts, tax_rule_for_country
 
 INVOICE_SERIES, CREDIT_NOTE_SERIES = "INV", "CN"
+INVOICE_AUDITED = writes.Fields("status", "amount_paid", "total")
 
 
 def _due_days() -> int:
@@ -218,18 +220,10 @@ def invoice_issue_for_change(
     return invoice_finalise(invoice, now=now)
 
 
-def _locked(invoice: Invoice) -> Invoice:
-    return Invoice.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=invoice.pk)
-
-
-def _snapshot(invoice: Invoice) -> dict[str, Any]:
-    return {"status": invoice.status, "amount_paid": invoice.amount_paid, "total": invoice.total}
-
-
 @transaction.atomic
 def invoice_mark_paid(*, invoice: Invoice, payment: Payment, now: datetime | None = None) -> Invoice:
     """Record a succeeded payment on the invoice; an invoice already paid is returned unchanged."""
-    locked = _locked(invoice)
+    locked = writes.locked(invoice, "tenant")
     if locked.status == InvoiceStatus.PAID:
         return locked
     if locked.status not in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE):
@@ -238,13 +232,13 @@ def invoice_mark_paid(*, invoice: Invoice, payment: Payment, now: datetime | Non
     if payment.currency != locked.currency:
         raise _error("currency", f"The payment is in {payment.currency}; the invoice in {locked.currency}.",
                      "currency_mismatch")  # fmt: skip
-    before = _snapshot(locked)
+    before = writes.snapshot(locked, INVOICE_AUDITED)
     locked.amount_paid = min(locked.amount_paid + payment.amount, locked.total)
     if locked.amount_paid >= locked.total:
         locked.status, locked.paid_at, locked.next_payment_attempt_at = InvoiceStatus.PAID, now or timezone.now(), None
     locked.save()
     audit_record(action="billing.invoice_paid", tenant=locked.tenant, target=locked, before=before,
-                 after=_snapshot(locked) | {"payment": payment.pk})  # fmt: skip
+                 after=writes.snapshot(locked, INVOICE_AUDITED) | {"payment": payment.pk})  # fmt: skip
     if locked.status == InvoiceStatus.PAID:
         invoice_paid_emit(locked)  # outbound webhooks: written now, sent after commit
     invoice.refresh_from_db()
@@ -258,15 +252,11 @@ def _credit_note(
     sequence_number, number = invoice_number_allocate(CREDIT_NOTE_SERIES)
     note = CreditNote(invoice=invoice, series=CREDIT_NOTE_SERIES, sequence_number=sequence_number, number=number,
                       reason=reason, amount=gross - tax, tax_amount=tax, currency=invoice.currency,
-                      refund_payment=payment, acting_user=_person(acting_user))  # fmt: skip
+                      refund_payment=payment, acting_user=writes.history_user(acting_user))  # fmt: skip
     note._history_user = note.acting_user  # type: ignore[attr-defined]
     note.full_clean()
     note.save()
     return note
-
-
-def _person(acting_user: Any) -> Any:
-    return acting_user if getattr(acting_user, "pk", None) else None
 
 
 def _reason_required(reason: str) -> str:
@@ -279,17 +269,18 @@ def _reason_required(reason: str) -> str:
 def invoice_void(*, invoice: Invoice, acting_user: Any, reason: str) -> CreditNote:
     """Void an unpaid (open or uncollectible) invoice: its number stays used, a credit note cancels it."""
     reason = _reason_required(reason)
-    locked = _locked(invoice)
+    locked = writes.locked(invoice, "tenant")
     if locked.status not in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE):
         raise _error("invoice", f"Invoice {locked} is {locked.get_status_display().lower()}; only an unpaid issued "
                      "invoice can be voided (refund a paid one).", "invoice_not_voidable")  # fmt: skip
-    before = _snapshot(locked)
+    before = writes.snapshot(locked, INVOICE_AUDITED)
     locked.status, locked.voided_at, locked.next_payment_attempt_at = InvoiceStatus.VOID, timezone.now(), None
-    locked._history_user = acting_user if getattr(acting_user, "pk", None) else None  # type: ignore[attr-defined]
+    locked._history_user = writes.history_user(acting_user)  # type: ignore[attr-defined]
     locked.save()
     note = _credit_note(invoice=locked, gross=locked.total, reason=reason, acting_user=acting_user, payment=None)
     audit_record(action="billing.invoice_voided", acting_user=acting_user, tenant=locked.tenant, target=locked,
-                 before=before, after=_snapshot(locked) | {"credit_note": note.number, "reason": reason})  # fmt: skip
+                 before=before, after=writes.snapshot(locked, INVOICE_AUDITED)
+                 | {"credit_note": note.number, "reason": reason})  # fmt: skip
     invoice.refresh_from_db()
     return note
 
@@ -308,7 +299,7 @@ def invoice_refund(*, invoice: Invoice, amount: Decimal, acting_user: Any, reaso
         raise _error("amount", "The refund amount cannot be negative.", "amount_negative")
     if amount == 0 or amount != money_round(amount):
         raise _error("amount", "Give a positive amount in cents, e.g. 10.00.", "amount_invalid")
-    locked = _locked(invoice)
+    locked = writes.locked(invoice, "tenant")
     if locked.status != InvoiceStatus.PAID:
         raise _error("invoice", f"Invoice {locked} is not paid; void it instead.", "invoice_not_paid")
     refundable = invoice_refundable(locked)
@@ -326,15 +317,16 @@ def invoice_refund(*, invoice: Invoice, amount: Decimal, acting_user: Any, reaso
 
 @transaction.atomic
 def invoice_mark_uncollectible(*, invoice: Invoice, acting_user: Any = None, reason: str = "") -> Invoice:
-    locked = _locked(invoice)
+    locked = writes.locked(invoice, "tenant")
     if locked.status != InvoiceStatus.OPEN:
         raise _error("invoice", f"Invoice {locked} is {locked.get_status_display().lower()}, not open.",
                      "invoice_not_open")  # fmt: skip
-    before = _snapshot(locked)
+    before = writes.snapshot(locked, INVOICE_AUDITED)
     locked.status, locked.next_payment_attempt_at = InvoiceStatus.UNCOLLECTIBLE, None
     locked.save()
     audit_record(action="billing.invoice_uncollectible", acting_user=acting_user, tenant=locked.tenant,
-                 target=locked, before=before, after=_snapshot(locked) | {"reason": reason})  # fmt: skip
+                 target=locked, before=before,
+                 after=writes.snapshot(locked, INVOICE_AUDITED) | {"reason": reason})  # fmt: skip
     invoice.refresh_from_db()
     return locked
 
