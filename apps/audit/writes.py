@@ -14,7 +14,7 @@ snapshot is taken on entry; the save and the audit event happen on exit).
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.db import models, transaction
 
@@ -70,7 +70,8 @@ def snapshot(instance: models.Model, fields: Fields | Iterable[str]) -> dict[str
 
 def locked(instance: M, *related: str) -> M:
     """`instance`'s row again, locked until the transaction ends (only its own row, not the related ones)."""
-    rows = type(instance)._default_manager.select_for_update(of=("self",))
+    model = cast(type[M], instance._meta.model)  # not type(instance): request.user is a lazy object
+    rows = model._default_manager.select_for_update(of=("self",))
     if related:
         rows = rows.select_related(*related)
     return rows.get(pk=instance.pk)
@@ -134,24 +135,33 @@ def audited(
                      **save_kwargs)  # fmt: skip
 
 
+def create(model: type[M], *, action: str, acting_user: Any, tenant: Any, **fields: Any) -> M:
+    """A new `model` row of `fields`, saved and audited (the after holds those fields)."""
+    return save_audited(model(**fields), action=action, acting_user=acting_user, tenant=tenant, fields=list(fields),
+                        before=None)  # fmt: skip
+
+
 def update(
     instance: M,
     *,
     action: str,
     acting_user: Any,
     tenant: Any,
-    fields: Fields | Iterable[str],
     changes: dict[str, Any] | None = None,
+    fields: Fields | Iterable[str] | None = None,
     extra: dict[str, Any] | None = None,
     lock: bool = False,
     related: tuple[str, ...] = (),
 ) -> M:
-    """Set `changes` on `instance` (locked first when `lock`; pass the row `locked` returned
-    otherwise), save it and audit its `fields` before and after (plus `extra` in the after)."""
+    """Set `changes` on `instance` (locked and read again first when `lock`; pass the row `locked`
+    returned otherwise), save it and audit its `fields` (default: the changed ones) before and
+    after, plus `extra` in the after."""
+    changes = changes or {}
     with transaction.atomic():
         row = locked(instance, *related) if lock else instance
-        with audited(row, action=action, acting_user=acting_user, tenant=tenant, fields=fields) as change:
-            for name, value in (changes or {}).items():
+        with audited(row, action=action, acting_user=acting_user, tenant=tenant,
+                     fields=list(changes) if fields is None else fields) as change:  # fmt: skip
+            for name, value in changes.items():
                 setattr(row, name, value)
             change.extra.update(extra or {})
     return row
