@@ -1,6 +1,6 @@
 """Invoices: issue (one per subscription period, idempotent), number, pay, void, refund, render.
 
-Numbers are allocated when an invoice leaves draft, from `InvoiceSequence` under a row lock in the
+Numbers are allocated when an invoice leaves draft, from `apps.core.numbering` under a row lock in the
 same transaction: a rolled-back issue gives its number back, so a series has no gaps and no number
 is used twice. A void or a refund never renumbers: it issues a credit note (series CN).
 """
@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from apps.audit import writes
 from apps.audit.services import audit_record
+from apps.core.numbering import number_allocate
 from apps.webhooks.payloads import invoice_issued_emit, invoice_paid_emit
 
 from .coupons import coupon_discount, coupon_redemption_active, coupon_redemption_consume
@@ -27,7 +28,6 @@ from .models import (
     CreditNote,
     Invoice,
     InvoiceLine,
-    InvoiceSequence,
     InvoiceStatus,
     LineKind,
     Payment,
@@ -55,12 +55,7 @@ def _error(field: str, message: str, code: str) -> ValidationError:
 def invoice_number_allocate(series: str = INVOICE_SERIES) -> tuple[int, str]:
     """The next (sequence_number, number) of `series`, e.g. (123, "INV-000123"); locks the series row
     until the caller's transaction ends."""
-    InvoiceSequence.objects.bulk_create([InvoiceSequence(series=series, prefix=series)], ignore_conflicts=True)
-    sequence = InvoiceSequence.objects.select_for_update().get(series=series)
-    number = sequence.next_number
-    sequence.next_number = number + 1
-    sequence.save(update_fields=["next_number"])
-    return number, f"{sequence.prefix}-{number:06d}"
+    return number_allocate(series)
 
 
 def invoice_period_key(subscription: Subscription, period_start: datetime) -> str:

@@ -13,27 +13,22 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from apps.audit import writes
 from apps.audit.services import audit_record
+from apps.core.numbering import number_allocate
 
 from .models import OPEN_STATUSES, ConsentPurpose, ConsentRecord, ConsentSource, GdprRequest, GdprRequestKind
 
 Status = GdprRequest.Status
+REQUEST_SERIES = "GDPR"  # GDPR-000001 (apps.core.numbering)
 
 
 def email_hash(email: str) -> str:
     key = f"gdpr-email:{settings.SECRET_KEY}".encode()
     return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()
-
-
-def _next_number() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval('public.gdpr_request_number_seq')")
-        (value,) = cursor.fetchone()
-    return f"GDPR-{value:06d}"
 
 
 def _audit(request: GdprRequest, action: str, acting_user: Any, before: Any = None, after: Any = None) -> None:
@@ -70,7 +65,7 @@ def gdpr_request_create(
     if kind == GdprRequestKind.RECTIFICATION and not notes.strip():
         raise ValidationError({"notes": "Say what must be corrected."}, code="notes_required")
     request = GdprRequest(
-        number=_next_number(),
+        number=number_allocate(REQUEST_SERIES)[1],
         subject=subject,
         subject_email_hash=email_hash(subject.email),
         kind=kind,

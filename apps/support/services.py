@@ -12,14 +12,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
-from django_tenants.utils import get_public_schema_name
 
 from apps.accounts.staff_roles import SUPER_ADMIN, SUPPORT
 from apps.audit import writes
 from apps.audit.services import audit_record
 from apps.core.correlation import get_correlation_id
+from apps.core.numbering import number_allocate
 from apps.webhooks.payloads import ticket_created_emit, ticket_replied_emit
 
 from . import notifications, sla
@@ -48,6 +48,7 @@ ALLOWED_CONTENT_TYPES = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 MAX_ATTACHMENTS = 5
+TICKET_SERIES = "TKT"  # TKT-000123 (apps.core.numbering)
 AGENT_ROLES = [SUPPORT, SUPER_ADMIN]  # staff roles that work tickets (not billing_admin)
 ACTING_USER: Any = object()  # ticket_open: the requester is the acting user unless given (None = nobody)
 
@@ -91,13 +92,6 @@ def _event(ticket: Ticket, kind: str, acting_user: Any, from_value: str = "", to
         actor=writes.history_user(acting_user),
         correlation_id=get_correlation_id(),
     )
-
-
-def _next_number() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT nextval('{get_public_schema_name()}.support_ticket_number_seq')")
-        value = cursor.fetchone()[0]
-    return f"TKT-{value:06d}"
 
 
 def attachments_validate(files: Iterable[UploadedFile]) -> list[UploadedFile]:
@@ -159,7 +153,7 @@ def ticket_open(
     )
     ticket.number = "TKT-PENDING"
     ticket.full_clean(exclude=["number"])
-    ticket.number = _next_number()
+    _, ticket.number = number_allocate(TICKET_SERIES)
     sla.sla_clocks_set(ticket)
     writes.save(ticket, acting_user=acting_user)
     if files:

@@ -19,8 +19,9 @@ from apps.billing.invoices import (
     invoice_render_html,
     invoice_void,
 )
-from apps.billing.models import Invoice, InvoiceSequence, Payment
+from apps.billing.models import Invoice, Payment
 from apps.billing.tests.conftest import DEC_1, NOV_1
+from apps.core.models import NumberSeries
 from apps.tenancy.models import Tenant
 
 D = Decimal
@@ -60,10 +61,10 @@ def test_period_invoice_in_gb_has_inclusive_vat_8_17_in_49_00(make_subscription,
 
 def test_issuing_the_same_period_twice_returns_the_same_invoice_and_uses_no_new_number(acme_subscription):
     first, created = _issue(acme_subscription)
-    next_number = InvoiceSequence.objects.get(series="INV").next_number
+    next_number = NumberSeries.objects.get(key="INV").next_number
     again, created_again = _issue(acme_subscription)
     assert (created, created_again, again.pk) == (True, False, first.pk)
-    assert InvoiceSequence.objects.get(series="INV").next_number == next_number
+    assert NumberSeries.objects.get(key="INV").next_number == next_number
     assert Invoice.objects.filter(subscription=acme_subscription).count() == 1
 
 
@@ -111,7 +112,7 @@ def test_two_workers_numbering_concurrently_get_no_duplicate_and_no_gap():
         try:
             Invoice.history.filter(series=series).delete()
             Invoice.objects.filter(series=series).delete()
-            InvoiceSequence.objects.filter(series=series).delete()
+            NumberSeries.objects.filter(key=series).delete()
         finally:
             connection.close()
 
@@ -187,7 +188,7 @@ def test_batch_number_blocks_and_single_numbers_interleave_without_duplicate_or_
         try:
             Invoice.history.filter(series=series).delete()
             Invoice.objects.filter(series=series).delete()
-            InvoiceSequence.objects.filter(series=series).delete()
+            NumberSeries.objects.filter(key=series).delete()
         finally:
             connection.close()
 
