@@ -55,7 +55,9 @@ class Fields:
 
 
 def _copied(value: Any) -> Any:
-    # A list or dict snapshot must not follow a later in-place change of the row.
+    # A related row is recorded by its key; a list or dict must not follow a later in-place change.
+    if isinstance(value, models.Model):
+        return value.pk
     if isinstance(value, list):
         return list(value)
     if isinstance(value, dict):
@@ -154,13 +156,14 @@ def update(
     related: tuple[str, ...] = (),
 ) -> M:
     """Set `changes` on `instance` (locked and read again first when `lock`; pass the row `locked`
-    returned otherwise), save it and audit its `fields` (default: the changed ones) before and
-    after, plus `extra` in the after."""
+    returned otherwise), save it and audit its `fields` (default: those `changes` really changes)
+    before and after, plus `extra` in the after."""
     changes = changes or {}
     with transaction.atomic():
         row = locked(instance, *related) if lock else instance
-        with audited(row, action=action, acting_user=acting_user, tenant=tenant,
-                     fields=list(changes) if fields is None else fields) as change:  # fmt: skip
+        if fields is None:  # a form resends every field: audit those whose value really changes
+            fields = [name for name, value in changes.items() if getattr(row, name) != value]
+        with audited(row, action=action, acting_user=acting_user, tenant=tenant, fields=fields) as change:
             for name, value in changes.items():
                 setattr(row, name, value)
             change.extra.update(extra or {})
