@@ -1,6 +1,5 @@
 """The one number allocator: formats, rollback, blocks, and no gap or duplicate under concurrency."""
 
-import threading
 import uuid
 
 import pytest
@@ -8,6 +7,7 @@ from django.db import connection, transaction
 
 from apps.core.models import NumberSeries
 from apps.core.numbering import number_allocate, number_format, numbers_allocate
+from tests.utils import run_on_own_connections
 
 
 def _series(prefix: str) -> str:
@@ -48,59 +48,31 @@ def test_a_block_needs_at_least_one_number(db):
 @pytest.mark.django_db
 @pytest.mark.parametrize("prefix", ["INV", "TKT", "GDPR"])
 def test_two_connections_allocating_at_once_get_no_duplicate_and_no_gap(prefix):
-    """Two threads (two connections) take single numbers and blocks of one series, each in its own
+    """Two connections take single numbers and blocks of one series at once, each in its own
     committed transaction; every third block rolls back and gives its numbers back. The series is
-    private to the test and removed afterwards (by a third connection: the test's own never commits)."""
+    private to the test and removed afterwards."""
     key, rounds = _series(prefix), 12
-    barrier, results, errors = threading.Barrier(2), {"singles": [], "blocks": []}, []
+    results: dict[str, list[int]] = {"singles": [], "blocks": []}
 
     def singles() -> None:
-        try:
-            barrier.wait()
-            for _ in range(rounds):
-                with transaction.atomic():
-                    number, formatted = number_allocate(key)
-                assert formatted == number_format(key, number)
-                results["singles"].append(number)
-        except Exception as error:  # noqa: BLE001 - any failure of a worker fails the test below
-            errors.append(error)
-        finally:
-            connection.close()
+        for _ in range(rounds):
+            with transaction.atomic():
+                number, formatted = number_allocate(key)
+            assert formatted == number_format(key, number)
+            results["singles"].append(number)
 
     def blocks() -> None:
-        try:
-            barrier.wait()
-            for round_ in range(rounds):
-                try:
-                    with transaction.atomic():
-                        first, _ = numbers_allocate(key, 3)
-                        if round_ % 3 == 2:
-                            raise RuntimeError("batch rolled back")
-                    results["blocks"] += [first, first + 1, first + 2]
-                except RuntimeError:
-                    pass
-        except Exception as error:  # noqa: BLE001
-            errors.append(error)
-        finally:
-            connection.close()
+        for round_ in range(rounds):
+            try:
+                with transaction.atomic():
+                    first, _ = numbers_allocate(key, 3)
+                    if round_ % 3 == 2:
+                        raise RuntimeError("batch rolled back")
+                results["blocks"] += [first, first + 1, first + 2]
+            except RuntimeError:
+                pass
 
-    def cleanup() -> None:
-        try:
-            NumberSeries.objects.filter(key=key).delete()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=singles), threading.Thread(target=blocks)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-    finally:
-        cleaner = threading.Thread(target=cleanup)
-        cleaner.start()
-        cleaner.join(60)
-    assert not errors
+    run_on_own_connections(singles, blocks, cleanup=lambda: NumberSeries.objects.filter(key=key).delete())
     allocated = results["singles"] + results["blocks"]
     assert sorted(allocated) == list(range(1, len(allocated) + 1))  # no duplicate, no gap
     assert len(results["singles"]) == rounds and len(results["blocks"]) == 3 * (rounds - rounds // 3)
