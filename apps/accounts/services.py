@@ -191,3 +191,25 @@ def user_email_mark_verified(*, user: User, acting_user: Any) -> User:
         user.email_verified_at = timezone.now()
         writes.save(user, acting_user=acting_user, update_fields=["email_verified_at", "updated_at"])
     return user
+
+
+@transaction.atomic
+def membership_set(
+    *, membership: Membership, acting_user: Any, role: str | None = None, status: str | None = None, reason: str = ""
+) -> Membership:
+    """A staff edit of a membership (the admin's form and inline): a new role and/or status, each
+    through the service that checks and audits it (removed → active adds the person back)."""
+    membership = writes.locked(membership, "user", "tenant")
+    if role is not None and role != membership.role:
+        membership = membership_change_role(membership=membership, role=role, acting_user=acting_user)
+    if status is None or status == membership.status:
+        return membership
+    S = Membership.Status
+    if status == S.SUSPENDED:
+        return membership_suspend(membership=membership, acting_user=acting_user, reason=reason)
+    if status == S.REMOVED:
+        return membership_remove(membership=membership, acting_user=acting_user, reason=reason)
+    if membership.status == S.SUSPENDED:
+        return membership_reactivate(membership=membership, acting_user=acting_user)
+    return membership_create(user=membership.user, tenant=membership.tenant, role=membership.role,
+                             joined_via=membership.joined_via, acting_user=acting_user)  # fmt: skip
