@@ -4,22 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='NumberSeries',
+            name="NumberSeries",
             fields=[
-                ('key', models.CharField(help_text='e.g. INV, CN, TKT, GDPR.', max_length=40, primary_key=True, serialize=False)),
-                ('prefix', models.CharField(max_length=20)),
-                ('next_number', models.PositiveBigIntegerField(default=1)),
+                (
+                    "key",
+                    models.CharField(
+                        help_text="e.g. INV, CN, TKT, GDPR.", max_length=40, primary_key=True, serialize=False
+                    ),
+                ),
+                ("prefix", models.CharField(max_length=20)),
+                ("next_number", models.PositiveBigIntegerField(default=1)),
             ],
             options={
-                'verbose_name_plural': 'number series',
+                "verbose_name_plural": "number series",
             },
         ),
     ]
