@@ -79,10 +79,18 @@ def locked(instance: M, *related: str) -> M:
     return rows.get(pk=instance.pk)
 
 
-def save(instance: M, *, acting_user: Any, validate_unique: bool = True, **save_kwargs: Any) -> M:
-    """`full_clean` and save `instance`, its history row naming the acting person."""
+def save(
+    instance: M,
+    *,
+    acting_user: Any,
+    validate_unique: bool = True,
+    validate_constraints: bool = True,
+    **save_kwargs: Any,
+) -> M:
+    """`full_clean` and save `instance`, its history row naming the acting person (a service that
+    checked uniqueness itself, with a clearer message, may skip the database's checks)."""
     instance._history_user = history_user(acting_user)  # type: ignore[attr-defined]
-    instance.full_clean(validate_unique=validate_unique)
+    instance.full_clean(validate_unique=validate_unique, validate_constraints=validate_constraints)
     instance.save(**save_kwargs)
     return instance
 
@@ -97,12 +105,14 @@ def save_audited(
     before: dict[str, Any] | None,
     extra: dict[str, Any] | None = None,
     validate_unique: bool = True,
+    validate_constraints: bool = True,
     **save_kwargs: Any,
 ) -> M:
     """`save` `instance` and audit it: `before` (taken by the caller; None for a new row) and its
     `fields` now, plus `extra` in the after."""
     with transaction.atomic():
-        save(instance, acting_user=acting_user, validate_unique=validate_unique, **save_kwargs)
+        save(instance, acting_user=acting_user, validate_unique=validate_unique,
+             validate_constraints=validate_constraints, **save_kwargs)  # fmt: skip
         audit_record(action=action, acting_user=acting_user, tenant=tenant, target=instance,
                      before=before, after={**snapshot(instance, fields), **(extra or {})})  # fmt: skip
     return instance
@@ -154,6 +164,7 @@ def update(
     extra: dict[str, Any] | None = None,
     lock: bool = False,
     related: tuple[str, ...] = (),
+    validate_constraints: bool = True,
 ) -> M:
     """Set `changes` on `instance` (locked and read again first when `lock`; pass the row `locked`
     returned otherwise), save it and audit its `fields` (default: those `changes` really changes)
@@ -163,7 +174,8 @@ def update(
         row = locked(instance, *related) if lock else instance
         if fields is None:  # a form resends every field: audit those whose value really changes
             fields = [name for name, value in changes.items() if getattr(row, name) != value]
-        with audited(row, action=action, acting_user=acting_user, tenant=tenant, fields=fields) as change:
+        with audited(row, action=action, acting_user=acting_user, tenant=tenant, fields=fields,
+                     validate_constraints=validate_constraints) as change:  # fmt: skip
             for name, value in changes.items():
                 setattr(row, name, value)
             change.extra.update(extra or {})

@@ -62,14 +62,10 @@ def entity_type_create(
     code = code.strip().lower()
     _entity_type_unique_check(code=code, name=name)
     entity_type = EntityType(code=code, name=name.strip(), description=description, position=position)
-    entity_type.full_clean(validate_constraints=False)
-    _stamp(entity_type, acting_user)
-    entity_type.save()
-    audit_record(
-        action="organisation.entity_type_created", acting_user=acting_user, tenant=_tenant(), target=entity_type,
-        after=writes.snapshot(entity_type, ENTITY_TYPE_AUDITED),
+    return writes.save_audited(
+        entity_type, action="organisation.entity_type_created", fields=ENTITY_TYPE_AUDITED, before=None,
+        acting_user=acting_user, tenant=_tenant(), validate_constraints=False,
     )  # fmt: skip
-    return entity_type
 
 
 @transaction.atomic
@@ -87,17 +83,10 @@ def entity_type_update(*, entity_type: EntityType, acting_user: Any, **fields: A
     if "name" in fields:
         fields["name"] = fields["name"].strip()
     _entity_type_unique_check(code=fields.get("code"), name=fields.get("name"), exclude_pk=entity_type.pk)
-    before = writes.snapshot(entity_type, ENTITY_TYPE_AUDITED)
-    for field, value in fields.items():
-        setattr(entity_type, field, value)
-    entity_type.full_clean(validate_constraints=False)
-    _stamp(entity_type, acting_user)
-    entity_type.save()
-    audit_record(
-        action="organisation.entity_type_updated", acting_user=acting_user, tenant=_tenant(), target=entity_type,
-        before=before, after=writes.snapshot(entity_type, ENTITY_TYPE_AUDITED),
+    return writes.update(
+        entity_type, changes=fields, fields=ENTITY_TYPE_AUDITED, action="organisation.entity_type_updated",
+        acting_user=acting_user, tenant=_tenant(), validate_constraints=False,
     )  # fmt: skip
-    return entity_type
 
 
 @transaction.atomic
@@ -571,14 +560,10 @@ def skill_add(*, profile: MemberProfile, name: str, acting_user: Any, level: int
     name = name.strip()
     _skill_checks(profile_id=profile.pk, name=name, level=level)
     skill = Skill(profile=profile, name=name, level=level)
-    skill.full_clean(validate_constraints=False)
-    _stamp(skill, acting_user)
-    skill.save()
-    audit_record(
-        action="organisation.skill_added", acting_user=acting_user, tenant=_tenant(), target=skill,
-        after=writes.snapshot(skill, SKILL_AUDITED),
+    return writes.save_audited(
+        skill, action="organisation.skill_added", fields=SKILL_AUDITED, before=None,
+        acting_user=acting_user, tenant=_tenant(), validate_constraints=False,
     )  # fmt: skip
-    return skill
 
 
 @transaction.atomic
@@ -587,23 +572,16 @@ def skill_update(*, skill: Skill, acting_user: Any, **fields: Any) -> Skill:
     if unknown:
         raise ValueError(f"skill_update cannot change {sorted(unknown)}.")
     skill = Skill.objects.select_for_update().get(pk=skill.pk)
-    before = writes.snapshot(skill, SKILL_AUDITED)
     if "name" in fields:
         fields["name"] = fields["name"].strip()
     _skill_checks(
         profile_id=skill.profile_id, name=fields.get("name", skill.name), level=fields.get("level", skill.level),
         exclude_pk=skill.pk,
     )  # fmt: skip
-    for field, value in fields.items():
-        setattr(skill, field, value)
-    skill.full_clean(validate_constraints=False)
-    _stamp(skill, acting_user)
-    skill.save()
-    audit_record(
-        action="organisation.skill_updated", acting_user=acting_user, tenant=_tenant(), target=skill,
-        before=before, after=writes.snapshot(skill, SKILL_AUDITED),
+    return writes.update(
+        skill, changes=fields, fields=SKILL_AUDITED, action="organisation.skill_updated",
+        acting_user=acting_user, tenant=_tenant(), validate_constraints=False,
     )  # fmt: skip
-    return skill
 
 
 @transaction.atomic
@@ -638,14 +616,10 @@ def certification_add(
     certification = Certification(
         profile=profile, name=name.strip(), issuer=issuer.strip(), issued_on=issued_on, expires_on=expires_on
     )
-    certification.full_clean(validate_constraints=False)
-    _stamp(certification, acting_user)
-    certification.save()
-    audit_record(
-        action="organisation.certification_added", acting_user=acting_user, tenant=_tenant(), target=certification,
-        after=writes.snapshot(certification, CERTIFICATION_AUDITED),
+    return writes.save_audited(
+        certification, action="organisation.certification_added", fields=CERTIFICATION_AUDITED, before=None,
+        acting_user=acting_user, tenant=_tenant(), validate_constraints=False,
     )  # fmt: skip
-    return certification
 
 
 @transaction.atomic
@@ -654,20 +628,14 @@ def certification_update(*, certification: Certification, acting_user: Any, **fi
     if unknown:
         raise ValueError(f"certification_update cannot change {sorted(unknown)}.")
     certification = Certification.objects.select_for_update().get(pk=certification.pk)
-    before = writes.snapshot(certification, CERTIFICATION_AUDITED)
     _certification_dates_check(
         fields.get("issued_on", certification.issued_on), fields.get("expires_on", certification.expires_on)
     )
-    for field, value in fields.items():
-        setattr(certification, field, value.strip() if isinstance(value, str) else value)
-    certification.full_clean(validate_constraints=False)
-    _stamp(certification, acting_user)
-    certification.save()
-    audit_record(
-        action="organisation.certification_updated", acting_user=acting_user, tenant=_tenant(),
-        target=certification, before=before, after=writes.snapshot(certification, CERTIFICATION_AUDITED),
+    changes = {field: value.strip() if isinstance(value, str) else value for field, value in fields.items()}
+    return writes.update(
+        certification, changes=changes, fields=CERTIFICATION_AUDITED, action="organisation.certification_updated",
+        acting_user=acting_user, tenant=_tenant(), validate_constraints=False,
     )  # fmt: skip
-    return certification
 
 
 @transaction.atomic
