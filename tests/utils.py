@@ -1,7 +1,10 @@
 import os
+import threading
+from collections.abc import Callable
 from urllib.parse import quote
 
 from django.conf import settings
+from django.db import connection
 
 
 def test_database_url() -> str:
@@ -23,3 +26,40 @@ def subprocess_env(**extra: str) -> dict[str, str]:
         "DATABASE_URL": test_database_url(),
         **extra,
     }
+
+
+def run_on_own_connections(*workers: Callable[[], object], cleanup: Callable[[], object], timeout: float = 60) -> None:
+    """Run the workers at once, each in a thread of its own (so on its own database connection,
+    whose transactions commit), then `cleanup` on yet another connection (the test's own never
+    commits, so it cannot remove what the workers committed). A worker's error fails the test."""
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(workers))
+
+    def run(target: Callable[[], object]) -> None:
+        try:
+            barrier.wait()
+            target()
+        except Exception as error:  # noqa: BLE001 - re-raised below, in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(worker,)) for worker in workers]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout)
+    finally:
+        cleaner = threading.Thread(target=run_cleanup, args=(cleanup,))
+        cleaner.start()
+        cleaner.join(timeout)
+    if errors:
+        raise errors[0]
+
+
+def run_cleanup(cleanup: Callable[[], object]) -> None:
+    try:
+        cleanup()
+    finally:
+        connection.close()

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import Membership
+from apps.audit import writes
 from apps.audit.services import audit_record
 from apps.integrations.models import ApiKey
 from apps.organisation.models import Entity
@@ -38,15 +39,6 @@ __all__ = [
 ]
 
 
-def _person(acting_user: Any) -> Any:
-    """The acting user as a User row (or None): API keys and the system are not people."""
-    return (
-        acting_user
-        if getattr(acting_user, "pk", None) and not getattr(acting_user, "is_service_principal", False)
-        else None
-    )
-
-
 def _in_this_schema(instance: models.Model) -> bool:
     """The instance exists in the current tenant schema (the uuid tells apart equal ids of other tenants)."""
     model = type(instance)
@@ -59,11 +51,7 @@ def _in_this_schema(instance: models.Model) -> bool:
 # --- Roles --------------------------------------------------------------------------------------
 
 
-def _role_snapshot(role: Role) -> dict[str, Any]:
-    return {
-        "code": role.code, "name": role.name, "parent": role.parent.code if role.parent_id else None,  # type: ignore[union-attr]
-        "permissions": role.permissions, "is_system": role.is_system,
-    }  # fmt: skip
+ROLE_AUDITED = writes.Fields("code", "name", "permissions", "is_system", parent="parent.code")
 
 
 def _role_parent_check(*, role: Role | None, parent: Role | None) -> None:
@@ -83,7 +71,7 @@ def _role_parent_check(*, role: Role | None, parent: Role | None) -> None:
 
 def _role_save(role: Role, acting_user: Any) -> None:
     role.full_clean(exclude=["parent_path"])
-    role._history_user = _person(acting_user)  # type: ignore[attr-defined]
+    role._history_user = writes.history_user(acting_user)  # type: ignore[attr-defined]
     role.save()
 
 
@@ -106,7 +94,7 @@ def role_create(
     _role_save(role, acting_user)
     audit_record(
         action="access.role_created", acting_user=acting_user, tenant=connection_tenant(), target=role,
-        after=_role_snapshot(role),
+        after=writes.snapshot(role, ROLE_AUDITED),
     )  # fmt: skip
     return role
 
@@ -124,7 +112,7 @@ def role_update(*, role: Role, acting_user: Any, **fields: Any) -> Role:
     role = Role.objects.select_for_update(of=("self",)).select_related("parent").get(pk=role.pk)
     if role.is_system and "code" in fields and fields["code"] != role.code:
         raise ValidationError({"code": ValidationError("A default role keeps its code.", code="system_role")})
-    before = _role_snapshot(role)
+    before = writes.snapshot(role, ROLE_AUDITED)
     if "parent" in fields:
         _role_parent_check(role=role, parent=fields["parent"])
     if "permissions" in fields:
@@ -139,7 +127,7 @@ def role_update(*, role: Role, acting_user: Any, **fields: Any) -> Role:
         role_subtree_rematerialise(role.path)
     audit_record(
         action="access.role_updated", acting_user=acting_user, tenant=connection_tenant(), target=role,
-        before=before, after=_role_snapshot(role),
+        before=before, after=writes.snapshot(role, ROLE_AUDITED),
     )  # fmt: skip
     return role
 
@@ -164,9 +152,9 @@ def role_delete(*, role: Role, acting_user: Any) -> None:
         )
     audit_record(
         action="access.role_deleted", acting_user=acting_user, tenant=connection_tenant(), target=role,
-        before=_role_snapshot(role),
+        before=writes.snapshot(role, ROLE_AUDITED),
     )  # fmt: skip
-    role._history_user = _person(acting_user)  # type: ignore[attr-defined]
+    role._history_user = writes.history_user(acting_user)  # type: ignore[attr-defined]
     role.delete()
 
 
@@ -213,14 +201,10 @@ def default_roles_ensure(*, acting_user: Any = None) -> list[Role]:
 # --- Assignments --------------------------------------------------------------------------------
 
 
-def _assignment_snapshot(assignment: RoleAssignment) -> dict[str, Any]:
-    return {
-        "role": assignment.role.code, "user": str(assignment.user_id) if assignment.user_id else None,
-        "team": assignment.team_id, "api_key": assignment.api_key_id, "scope_entity": assignment.scope_entity_id,
-        "scope_content_type": assignment.scope_content_type_id, "scope_object_id": assignment.scope_object_id,
-        "status": assignment.status, "valid_from": assignment.valid_from, "valid_until": assignment.valid_until,
-        "reason": assignment.reason, "end_reason": assignment.end_reason,
-    }  # fmt: skip
+ASSIGNMENT_AUDITED = writes.Fields(
+    "status", "valid_from", "valid_until", "reason", "end_reason", "scope_object_id", role="role.code", user="user_id",
+    team="team_id", api_key="api_key_id", scope_entity="scope_entity_id", scope_content_type="scope_content_type_id",
+)  # fmt: skip
 
 
 def _error(field: str, message: str, code: str) -> ValidationError:
@@ -298,17 +282,18 @@ def assignment_create(
         ),
         scope_object_id=str(scope_object.pk) if scope_object is not None else "",
         status=AssignmentStatus.ACTIVE if starts else AssignmentStatus.SCHEDULED,
-        valid_from=valid_from, valid_until=valid_until, reason=reason.strip(), created_by=_person(acting_user),
+        valid_from=valid_from, valid_until=valid_until, reason=reason.strip(),
+        created_by=writes.history_user(acting_user),
         materialised_at=now if starts else None,
     )  # fmt: skip
     assignment.full_clean()
-    assignment._history_user = _person(acting_user)  # type: ignore[attr-defined]
+    assignment._history_user = writes.history_user(acting_user)  # type: ignore[attr-defined]
     assignment.save()
     if starts:
         assignments_materialise([assignment.pk])
     audit_record(
         action="access.assignment_created", acting_user=acting_user, tenant=connection_tenant(), target=assignment,
-        after=_assignment_snapshot(assignment),
+        after=writes.snapshot(assignment, ASSIGNMENT_AUDITED),
     )  # fmt: skip
     return assignment
 
@@ -321,22 +306,22 @@ def assignment_revoke(*, assignment: RoleAssignment, acting_user: Any, reason: s
     assignment = RoleAssignment.objects.select_for_update(of=("self",)).select_related("role").get(pk=assignment.pk)
     if assignment.status in (AssignmentStatus.REVOKED, AssignmentStatus.EXPIRED):
         raise ValidationError(f"This assignment has already ended ({assignment.status}).", code="already_ended")
-    before = _assignment_snapshot(assignment)
+    before = writes.snapshot(assignment, ASSIGNMENT_AUDITED)
     assignment.status, assignment.ended_at = AssignmentStatus.REVOKED, timezone.now()
-    assignment.ended_by, assignment.end_reason = _person(acting_user), reason.strip()[:255]
-    assignment._history_user = _person(acting_user)  # type: ignore[attr-defined]
+    assignment.ended_by, assignment.end_reason = writes.history_user(acting_user), reason.strip()[:255]
+    assignment._history_user = writes.history_user(acting_user)  # type: ignore[attr-defined]
     assignment._change_reason = f"revoked: {reason.strip()}"[:100]  # type: ignore[attr-defined]
     assignment.save()
     assignments_dematerialise([assignment.pk])
     audit_record(
         action="access.assignment_revoked", acting_user=acting_user, tenant=connection_tenant(), target=assignment,
-        before=before, after=_assignment_snapshot(assignment),
+        before=before, after=writes.snapshot(assignment, ASSIGNMENT_AUDITED),
     )  # fmt: skip
     return assignment
 
 
 def _assignment_move(assignment: RoleAssignment, *, status: str, now: datetime) -> None:
-    before = _assignment_snapshot(assignment)
+    before = writes.snapshot(assignment, ASSIGNMENT_AUDITED)
     assignment.status = status
     if status == AssignmentStatus.ACTIVE:
         assignment.materialised_at = now
@@ -349,7 +334,7 @@ def _assignment_move(assignment: RoleAssignment, *, status: str, now: datetime) 
     action = "access.assignment_started" if status == AssignmentStatus.ACTIVE else "access.assignment_expired"
     audit_record(
         action=action, acting_user=None, tenant=connection_tenant(), target=assignment, before=before,
-        after=_assignment_snapshot(assignment),
+        after=writes.snapshot(assignment, ASSIGNMENT_AUDITED),
     )  # fmt: skip
 
 

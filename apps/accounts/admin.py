@@ -1,16 +1,23 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.core.admin_mixins import ServiceRefusalsAdminMixin
+
 from .models import Membership, User
-from .services import user_deactivate
+from .services import membership_create, membership_remove, membership_set, user_deactivate
 from .staff_roles import is_super_admin
 
 
 class MembershipInline(admin.TabularInline):
+    """Saved by UserAdmin.save_formset through the membership services (seats, last admin, audit)."""
+
     model = Membership
     fk_name = "user"
     extra = 0
@@ -44,7 +51,7 @@ class LockedFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
+class UserAdmin(ServiceRefusalsAdminMixin, SimpleHistoryAdmin, DjangoUserAdmin):
     """Platform users. Only super_admin manages staff: others cannot edit staff users or grant access."""
 
     ordering = ["email"]
@@ -85,6 +92,24 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         return fields if is_super_admin(request.user) else fields + list(STAFF_FIELDS)
 
+    def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []  # the change message
+        for row in formset.forms:
+            delete = formset.can_delete and formset._should_delete_form(row)
+            was_new, changed = row.instance.pk is None, row.changed_data
+            saved = membership_form_save(row, user=form.instance, acting_user=request.user, delete=delete)
+            if saved is None or not (delete or row.has_changed()):
+                continue
+            if delete:
+                formset.deleted_objects.append(saved)
+            elif was_new:
+                formset.new_objects.append(saved)
+            else:
+                formset.changed_objects.append((saved, changed))
+        return None
+
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         if obj is not None and obj.is_staff and not is_super_admin(request.user):
             return False
@@ -95,14 +120,52 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
         return False
 
 
+def membership_form_save(form: Any, *, user: Any, acting_user: Any, delete: bool = False) -> Membership | None:
+    """One membership form (the admin's page or a row of the user's inline), through the services."""
+    data, membership = form.cleaned_data, form.instance
+    if membership.pk is None:
+        if delete or not form.has_changed():
+            return None
+        membership = membership_create(
+            user=user or data["user"], tenant=data["tenant"], role=data["role"], acting_user=acting_user,
+            joined_via=data.get("joined_via") or Membership.JoinedVia.SIGNUP,
+        )  # fmt: skip
+    elif delete:
+        return membership_remove(membership=membership, acting_user=acting_user, reason="removed in the staff admin")
+    elif not form.has_changed():
+        return membership
+    elif "tenant" in form.changed_data:
+        raise ValidationError("A membership cannot move to another organisation: remove it and add a new one.")
+    return membership_set(membership=membership, role=data.get("role"), status=data.get("status"),
+                          acting_user=acting_user, reason="changed in the staff admin")  # fmt: skip
+
+
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(ServiceRefusalsAdminMixin, SimpleHistoryAdmin):
+    """Adding and editing go through the membership services (seats, the last admin, audit)."""
+
     list_display = ["user", "tenant", "role", "status", "created_at"]
     list_filter = ["role", "status"]
     search_fields = ["user__email", "user__code", "tenant__name", "tenant__slug"]
     list_select_related = ["user", "tenant"]
     autocomplete_fields = ["user", "tenant"]
     show_full_result_count = False
+    SET_BY_SERVICES = ["suspended_at", "suspension_reason", "removed_at", "removed_by", "removal_reason"]
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # A membership's person and organisation are fixed once it exists; the rest is set by the services.
+        return self.SET_BY_SERVICES + (["user", "tenant", "joined_via", "created_at"] if obj is not None else [])
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        saved = membership_form_save(form, user=None, acting_user=request.user)
+        obj.pk, obj._state.adding = saved.pk, False
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        membership_remove(membership=obj, acting_user=request.user, reason="removed in the staff admin")
+
+    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        for membership in queryset.exclude(status=Membership.Status.REMOVED).order_by("pk"):
+            self.delete_model(request, membership)
 
 
 admin.site.unregister(Group)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.audit import writes
 from apps.audit.services import audit_record
 from apps.core.events import publish
 from apps.tenancy.models import Tenant
@@ -17,14 +18,7 @@ from .payloads import member_joined_payload
 SEAT_STATUSES = (Membership.Status.ACTIVE, Membership.Status.SUSPENDED)
 
 
-def _snapshot(membership: Membership) -> dict[str, Any]:
-    return {"user": membership.user.code, "role": membership.role, "status": membership.status}
-
-
-def _save(instance: Any, acting_user: Any, **kwargs: Any) -> None:
-    instance._history_user = acting_user
-    instance.full_clean()
-    instance.save(**kwargs)
+MEMBERSHIP_AUDITED = writes.Fields("role", "status", user="user.code")
 
 
 def tenant_seats_check(*, tenant: Tenant) -> None:
@@ -68,15 +62,15 @@ def membership_create(
     if membership is not None and membership.status != Membership.Status.REMOVED:
         raise ValidationError(f"{user.email} is already a member of {tenant.name}.", code="already_member")
     tenant_seats_check(tenant=tenant)
-    before = _snapshot(membership) if membership else None
+    before = writes.snapshot(membership, MEMBERSHIP_AUDITED) if membership else None
     membership = membership or Membership(user=user, tenant=tenant)
     membership.role, membership.joined_via, membership.status = role, joined_via, Membership.Status.ACTIVE
     membership.removed_at, membership.removed_by, membership.removal_reason = None, None, ""
-    _save(membership, acting_user)
+    writes.save(membership, acting_user=acting_user)
     tenant_current_users_refresh(tenant=membership.tenant)
     audit_record(
         action="membership.created", acting_user=acting_user, tenant=tenant, target=membership,
-        before=before, after=_snapshot(membership),
+        before=before, after=writes.snapshot(membership, MEMBERSHIP_AUDITED),
     )  # fmt: skip
     publish("member.joined", member_joined_payload(membership), tenant=membership.tenant)  # after commit
     return membership
@@ -86,16 +80,11 @@ def membership_create(
 def membership_change_role(*, membership: Membership, role: str, acting_user: Any) -> Membership:
     if role not in Membership.Role.values:
         raise ValidationError(f"“{role}” is not a tenant role.", code="invalid_role")
-    before = _snapshot(membership)
     if role != Membership.Role.TENANT_ADMIN:
         _last_admin_check(membership)
-    membership.role = role
-    _save(membership, acting_user)
-    audit_record(
-        action="membership.role_changed", acting_user=acting_user, tenant=membership.tenant, target=membership,
-        before=before, after=_snapshot(membership),
-    )  # fmt: skip
-    return membership
+    return writes.update(membership, changes={"role": role}, fields=MEMBERSHIP_AUDITED,
+                         action="membership.role_changed", acting_user=acting_user,
+                         tenant=membership.tenant)  # fmt: skip
 
 
 @transaction.atomic
@@ -105,14 +94,14 @@ def membership_suspend(*, membership: Membership, acting_user: Any, reason: str 
     if acting_user is not None and membership.user_id == acting_user.pk:
         raise ValidationError("You cannot suspend yourself.", code="self_suspend")
     _last_admin_check(membership)
-    before = _snapshot(membership)
+    before = writes.snapshot(membership, MEMBERSHIP_AUDITED)
     membership.status, membership.suspended_at, membership.suspension_reason = (
         Membership.Status.SUSPENDED, timezone.now(), reason[:255],
     )  # fmt: skip
-    _save(membership, acting_user)
+    writes.save(membership, acting_user=acting_user)
     audit_record(
         action="membership.suspended", acting_user=acting_user, tenant=membership.tenant, target=membership,
-        before=before, after={**_snapshot(membership), "reason": reason},
+        before=before, after={**writes.snapshot(membership, MEMBERSHIP_AUDITED), "reason": reason},
     )  # fmt: skip
     return membership
 
@@ -121,14 +110,9 @@ def membership_suspend(*, membership: Membership, acting_user: Any, reason: str 
 def membership_reactivate(*, membership: Membership, acting_user: Any) -> Membership:
     if membership.status != Membership.Status.SUSPENDED:
         raise ValidationError("Only a suspended membership can be reactivated.", code="not_suspended")
-    before = _snapshot(membership)
-    membership.status, membership.suspended_at, membership.suspension_reason = Membership.Status.ACTIVE, None, ""
-    _save(membership, acting_user)
-    audit_record(
-        action="membership.reactivated", acting_user=acting_user, tenant=membership.tenant, target=membership,
-        before=before, after=_snapshot(membership),
-    )  # fmt: skip
-    return membership
+    changes = {"status": Membership.Status.ACTIVE, "suspended_at": None, "suspension_reason": ""}
+    return writes.update(membership, changes=changes, fields=MEMBERSHIP_AUDITED, action="membership.reactivated",
+                         acting_user=acting_user, tenant=membership.tenant)  # fmt: skip
 
 
 @transaction.atomic
@@ -137,16 +121,16 @@ def membership_remove(*, membership: Membership, acting_user: Any, reason: str =
         raise ValidationError("This membership was already removed.", code="already_removed")
     if membership.status == Membership.Status.ACTIVE:
         _last_admin_check(membership)
-    before = _snapshot(membership)
+    before = writes.snapshot(membership, MEMBERSHIP_AUDITED)
     membership.status, membership.removed_at, membership.removal_reason = (
         Membership.Status.REMOVED, timezone.now(), reason[:255],
     )  # fmt: skip
-    membership.removed_by = acting_user if getattr(acting_user, "pk", None) else None
-    _save(membership, acting_user)
+    membership.removed_by = writes.history_user(acting_user)
+    writes.save(membership, acting_user=acting_user)
     tenant_current_users_refresh(tenant=membership.tenant)
     audit_record(
         action="membership.removed", acting_user=acting_user, tenant=membership.tenant, target=membership,
-        before=before, after={**_snapshot(membership), "reason": reason},
+        before=before, after={**writes.snapshot(membership, MEMBERSHIP_AUDITED), "reason": reason},
     )  # fmt: skip
     return membership
 
@@ -167,11 +151,11 @@ def user_deactivate(*, user: User, acting_user: Any, reason: str = "") -> User:
     user.email = f"deleted-{user.code.lower()}@invalid.invalid"
     user.full_name = user.role_title = user.profile_picture_url = ""
     user.is_active, user.status = False, User.Status.SUSPENDED
-    user.deleted_at, user.deleted_by = timezone.now(), acting_user if getattr(acting_user, "pk", None) else None
+    user.deleted_at, user.deleted_by = timezone.now(), writes.history_user(acting_user)
     user.access_token_version += 1
     user.refresh_token_version += 1
     user.set_unusable_password()
-    _save(user, acting_user)
+    writes.save(user, acting_user=acting_user)
     from allauth.account.models import EmailAddress
 
     EmailAddress.objects.filter(user=user).delete()
@@ -189,8 +173,8 @@ def membership_remove_unchecked(*, membership: Membership, acting_user: Any, rea
         timezone.now(),
         reason,
     )
-    membership.removed_by = acting_user if getattr(acting_user, "pk", None) else None
-    _save(membership, acting_user)
+    membership.removed_by = writes.history_user(acting_user)
+    writes.save(membership, acting_user=acting_user)
     tenant_current_users_refresh(tenant=membership.tenant)
 
 
@@ -205,5 +189,27 @@ def user_email_mark_verified(*, user: User, acting_user: Any) -> User:
         address.save(update_fields=["verified"])
     if user.email_verified_at is None:
         user.email_verified_at = timezone.now()
-        _save(user, acting_user, update_fields=["email_verified_at", "updated_at"])
+        writes.save(user, acting_user=acting_user, update_fields=["email_verified_at", "updated_at"])
     return user
+
+
+@transaction.atomic
+def membership_set(
+    *, membership: Membership, acting_user: Any, role: str | None = None, status: str | None = None, reason: str = ""
+) -> Membership:
+    """A staff edit of a membership (the admin's form and inline): a new role and/or status, each
+    through the service that checks and audits it (removed → active adds the person back)."""
+    membership = writes.locked(membership, "user", "tenant")
+    if role is not None and role != membership.role:
+        membership = membership_change_role(membership=membership, role=role, acting_user=acting_user)
+    if status is None or status == membership.status:
+        return membership
+    S = Membership.Status
+    if status == S.SUSPENDED:
+        return membership_suspend(membership=membership, acting_user=acting_user, reason=reason)
+    if status == S.REMOVED:
+        return membership_remove(membership=membership, acting_user=acting_user, reason=reason)
+    if membership.status == S.SUSPENDED:
+        return membership_reactivate(membership=membership, acting_user=acting_user)
+    return membership_create(user=membership.user, tenant=membership.tenant, role=membership.role,
+                             joined_via=membership.joined_via, acting_user=acting_user)  # fmt: skip

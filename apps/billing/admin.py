@@ -21,8 +21,9 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInlineMixin
+from apps.core.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInlineMixin, ServiceWritesAdminMixin
 
+from .coupons import coupon_create, coupon_update
 from .dashboard import dashboard_context
 from .models import (
     BillingAlert,
@@ -299,7 +300,7 @@ class CouponAdminForm(forms.ModelForm):
 
 
 @admin.register(Coupon)
-class CouponAdmin(SimpleHistoryAdmin):
+class CouponAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
     form = CouponAdminForm
     list_display = ["code", "name", "discount_type", "percent_off", "amount_off", "currency", "duration",
                     "times_redeemed", "max_redemptions", "expires_at", "is_active"]  # fmt: skip
@@ -311,6 +312,12 @@ class CouponAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # redemptions reference coupons; retire one by clearing "active"
+
+    def record_create(self, request: HttpRequest, fields: dict[str, Any]) -> Coupon:
+        return coupon_create(acting_user=request.user, **fields)  # the plans are saved after, by the form
+
+    def record_update(self, request: HttpRequest, obj: Coupon, changes: dict[str, Any]) -> Coupon:
+        return coupon_update(coupon=obj, acting_user=request.user, **changes)
 
 
 @admin.register(CreditNote)

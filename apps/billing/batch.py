@@ -35,6 +35,7 @@ from django.db.models import Q
 
 from apps.audit.bulk import PendingAuditEvent, audit_record_many, history_snapshot
 from apps.core.events import publish_many
+from apps.core.numbering import number_format, numbers_allocate
 
 from . import invoices
 from .invoices import INVOICE_SERIES, invoice_build, invoice_period_key, invoice_totals_set, period_lines, taxed_line
@@ -43,7 +44,6 @@ from .models import (
     CouponRedemption,
     Invoice,
     InvoiceLine,
-    InvoiceSequence,
     InvoiceStatus,
     Payment,
     PaymentMethod,
@@ -83,15 +83,7 @@ def _update_from_arrays(model: type[Any], assignments: str, columns: dict[str, t
 def number_block_allocate(count: int, series: str = INVOICE_SERIES) -> tuple[int, str]:
     """Reserve `count` consecutive numbers of `series` (one statement; the row stays locked until the
     caller's transaction ends, like `invoice_number_allocate`). Returns (first number, prefix)."""
-    InvoiceSequence.objects.bulk_create([InvoiceSequence(series=series, prefix=series)], ignore_conflicts=True)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {InvoiceSequence._meta.db_table} SET next_number = next_number + %s WHERE series = %s "
-            "RETURNING next_number - %s, prefix",
-            [count, series, count],
-        )
-        first, prefix = cursor.fetchone()
-    return int(first), prefix
+    return numbers_allocate(series, count)
 
 
 # --- Renewal ---------------------------------------------------------------------------------------
@@ -201,7 +193,7 @@ def _renew_plain(subscriptions: list[Subscription], now: datetime) -> int:
     first, prefix = number_block_allocate(len(new_invoices))
     for offset, invoice in enumerate(new_invoices):
         invoice.sequence_number = first + offset
-        invoice.number = f"{prefix}-{invoice.sequence_number:06d}"
+        invoice.number = number_format(prefix, invoice.sequence_number)
         invoice.created_at = invoice.updated_at = now
     Invoice.objects.bulk_create(new_invoices)
     history_snapshot(Invoice, [invoice.pk for invoice in new_invoices], history_type="+")

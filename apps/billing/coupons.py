@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.audit import writes
 from apps.audit.services import audit_record
 
 from .models import Coupon, CouponDuration, CouponRedemption, DiscountType, Subscription
@@ -96,3 +97,16 @@ def coupon_redemption_consume(redemption: CouponRedemption) -> None:
     redemption.periods_remaining -= 1
     redemption.is_active = redemption.periods_remaining > 0
     redemption.save(update_fields=["periods_remaining", "is_active"])
+
+
+# --- Coupons (edited by staff in the admin) -------------------------------------------------------
+
+
+def coupon_create(*, acting_user: Any, **fields: Any) -> Coupon:
+    """A new coupon (its plans, a many-to-many, are set by the caller once it exists)."""
+    return writes.create(Coupon, action="billing.coupon_created", acting_user=acting_user, tenant=None, **fields)
+
+
+def coupon_update(*, coupon: Coupon, acting_user: Any, **changes: Any) -> Coupon:
+    return writes.update(coupon, lock=True, changes=changes, action="billing.coupon_updated", acting_user=acting_user,
+                         tenant=None)  # fmt: skip

@@ -1,6 +1,6 @@
 """Invoices: issue (one per subscription period, idempotent), number, pay, void, refund, render.
 
-Numbers are allocated when an invoice leaves draft, from `InvoiceSequence` under a row lock in the
+Numbers are allocated when an invoice leaves draft, from `apps.core.numbering` under a row lock in the
 same transaction: a rolled-back issue gives its number back, so a series has no gaps and no number
 is used twice. A void or a refund never renumbers: it issues a credit note (series CN).
 """
@@ -17,8 +17,10 @@ from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from apps.audit import writes
 from apps.audit.services import audit_record
 from apps.core.events import publish
+from apps.core.numbering import number_allocate
 
 from .coupons import coupon_discount, coupon_redemption_active, coupon_redemption_consume
 from .models import (
@@ -26,7 +28,6 @@ from .models import (
     CreditNote,
     Invoice,
     InvoiceLine,
-    InvoiceSequence,
     InvoiceStatus,
     LineKind,
     Payment,
@@ -40,6 +41,7 @@ from .proration import PreviewLine
 from .tax import TaxRule, line_amounts, tax_rule_for_country
 
 INVOICE_SERIES, CREDIT_NOTE_SERIES = "INV", "CN"
+INVOICE_AUDITED = writes.Fields("status", "amount_paid", "total")
 
 
 def _due_days() -> int:
@@ -54,12 +56,7 @@ def _error(field: str, message: str, code: str) -> ValidationError:
 def invoice_number_allocate(series: str = INVOICE_SERIES) -> tuple[int, str]:
     """The next (sequence_number, number) of `series`, e.g. (123, "INV-000123"); locks the series row
     until the caller's transaction ends."""
-    InvoiceSequence.objects.bulk_create([InvoiceSequence(series=series, prefix=series)], ignore_conflicts=True)
-    sequence = InvoiceSequence.objects.select_for_update().get(series=series)
-    number = sequence.next_number
-    sequence.next_number = number + 1
-    sequence.save(update_fields=["next_number"])
-    return number, f"{sequence.prefix}-{number:06d}"
+    return number_allocate(series)
 
 
 def invoice_period_key(subscription: Subscription, period_start: datetime) -> str:
@@ -221,18 +218,10 @@ def invoice_issue_for_change(
     return invoice_finalise(invoice, now=now)
 
 
-def _locked(invoice: Invoice) -> Invoice:
-    return Invoice.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=invoice.pk)
-
-
-def _snapshot(invoice: Invoice) -> dict[str, Any]:
-    return {"status": invoice.status, "amount_paid": invoice.amount_paid, "total": invoice.total}
-
-
 @transaction.atomic
 def invoice_mark_paid(*, invoice: Invoice, payment: Payment, now: datetime | None = None) -> Invoice:
     """Record a succeeded payment on the invoice; an invoice already paid is returned unchanged."""
-    locked = _locked(invoice)
+    locked = writes.locked(invoice, "tenant")
     if locked.status == InvoiceStatus.PAID:
         return locked
     if locked.status not in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE):
@@ -241,13 +230,13 @@ def invoice_mark_paid(*, invoice: Invoice, payment: Payment, now: datetime | Non
     if payment.currency != locked.currency:
         raise _error("currency", f"The payment is in {payment.currency}; the invoice in {locked.currency}.",
                      "currency_mismatch")  # fmt: skip
-    before = _snapshot(locked)
+    before = writes.snapshot(locked, INVOICE_AUDITED)
     locked.amount_paid = min(locked.amount_paid + payment.amount, locked.total)
     if locked.amount_paid >= locked.total:
         locked.status, locked.paid_at, locked.next_payment_attempt_at = InvoiceStatus.PAID, now or timezone.now(), None
     locked.save()
     audit_record(action="billing.invoice_paid", tenant=locked.tenant, target=locked, before=before,
-                 after=_snapshot(locked) | {"payment": payment.pk})  # fmt: skip
+                 after=writes.snapshot(locked, INVOICE_AUDITED) | {"payment": payment.pk})  # fmt: skip
     if locked.status == InvoiceStatus.PAID:
         publish("invoice.paid", invoice_payload(locked), tenant=locked.tenant)  # delivered after commit
     invoice.refresh_from_db()
@@ -261,15 +250,11 @@ def _credit_note(
     sequence_number, number = invoice_number_allocate(CREDIT_NOTE_SERIES)
     note = CreditNote(invoice=invoice, series=CREDIT_NOTE_SERIES, sequence_number=sequence_number, number=number,
                       reason=reason, amount=gross - tax, tax_amount=tax, currency=invoice.currency,
-                      refund_payment=payment, acting_user=_person(acting_user))  # fmt: skip
+                      refund_payment=payment, acting_user=writes.history_user(acting_user))  # fmt: skip
     note._history_user = note.acting_user  # type: ignore[attr-defined]
     note.full_clean()
     note.save()
     return note
-
-
-def _person(acting_user: Any) -> Any:
-    return acting_user if getattr(acting_user, "pk", None) else None
 
 
 def _reason_required(reason: str) -> str:
@@ -282,17 +267,18 @@ def _reason_required(reason: str) -> str:
 def invoice_void(*, invoice: Invoice, acting_user: Any, reason: str) -> CreditNote:
     """Void an unpaid (open or uncollectible) invoice: its number stays used, a credit note cancels it."""
     reason = _reason_required(reason)
-    locked = _locked(invoice)
+    locked = writes.locked(invoice, "tenant")
     if locked.status not in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE):
         raise _error("invoice", f"Invoice {locked} is {locked.get_status_display().lower()}; only an unpaid issued "
                      "invoice can be voided (refund a paid one).", "invoice_not_voidable")  # fmt: skip
-    before = _snapshot(locked)
+    before = writes.snapshot(locked, INVOICE_AUDITED)
     locked.status, locked.voided_at, locked.next_payment_attempt_at = InvoiceStatus.VOID, timezone.now(), None
-    locked._history_user = acting_user if getattr(acting_user, "pk", None) else None  # type: ignore[attr-defined]
+    locked._history_user = writes.history_user(acting_user)  # type: ignore[attr-defined]
     locked.save()
     note = _credit_note(invoice=locked, gross=locked.total, reason=reason, acting_user=acting_user, payment=None)
     audit_record(action="billing.invoice_voided", acting_user=acting_user, tenant=locked.tenant, target=locked,
-                 before=before, after=_snapshot(locked) | {"credit_note": note.number, "reason": reason})  # fmt: skip
+                 before=before, after=writes.snapshot(locked, INVOICE_AUDITED)
+                 | {"credit_note": note.number, "reason": reason})  # fmt: skip
     invoice.refresh_from_db()
     return note
 
@@ -311,7 +297,7 @@ def invoice_refund(*, invoice: Invoice, amount: Decimal, acting_user: Any, reaso
         raise _error("amount", "The refund amount cannot be negative.", "amount_negative")
     if amount == 0 or amount != money_round(amount):
         raise _error("amount", "Give a positive amount in cents, e.g. 10.00.", "amount_invalid")
-    locked = _locked(invoice)
+    locked = writes.locked(invoice, "tenant")
     if locked.status != InvoiceStatus.PAID:
         raise _error("invoice", f"Invoice {locked} is not paid; void it instead.", "invoice_not_paid")
     refundable = invoice_refundable(locked)
@@ -329,15 +315,16 @@ def invoice_refund(*, invoice: Invoice, amount: Decimal, acting_user: Any, reaso
 
 @transaction.atomic
 def invoice_mark_uncollectible(*, invoice: Invoice, acting_user: Any = None, reason: str = "") -> Invoice:
-    locked = _locked(invoice)
+    locked = writes.locked(invoice, "tenant")
     if locked.status != InvoiceStatus.OPEN:
         raise _error("invoice", f"Invoice {locked} is {locked.get_status_display().lower()}, not open.",
                      "invoice_not_open")  # fmt: skip
-    before = _snapshot(locked)
+    before = writes.snapshot(locked, INVOICE_AUDITED)
     locked.status, locked.next_payment_attempt_at = InvoiceStatus.UNCOLLECTIBLE, None
     locked.save()
     audit_record(action="billing.invoice_uncollectible", acting_user=acting_user, tenant=locked.tenant,
-                 target=locked, before=before, after=_snapshot(locked) | {"reason": reason})  # fmt: skip
+                 target=locked, before=before,
+                 after=writes.snapshot(locked, INVOICE_AUDITED) | {"reason": reason})  # fmt: skip
     invoice.refresh_from_db()
     return locked
 

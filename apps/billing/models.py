@@ -272,17 +272,6 @@ class CouponRedemption(models.Model):
         return f"{self.coupon} → {self.subscription_id or self.invoice_id}"
 
 
-class InvoiceSequence(models.Model):
-    """The next number of a series; allocated under a row lock so numbers have no gaps."""
-
-    series = models.CharField(max_length=20, primary_key=True, help_text="e.g. INV, CN.")
-    prefix = models.CharField(max_length=20)
-    next_number = models.PositiveBigIntegerField(default=1)
-
-    def __str__(self) -> str:
-        return f"{self.series} (next {self.next_number})"
-
-
 class InvoiceStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     OPEN = "open", "Open"

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import Membership
+from apps.audit import writes
 from apps.audit.services import audit_record
 from apps.core.events import publish
 from apps.tenancy.lifecycle import tenant_plan_change
@@ -37,34 +38,19 @@ PLAN_STATUS_FOR = {
     SubscriptionStatus.CANCELLED: PlanStatus.CANCELLED,
     SubscriptionStatus.ENDED: PlanStatus.CANCELLED,
 }
+SUBSCRIPTION_AUDITED = writes.Fields(
+    "billing_cycle",
+    "quantity",
+    "status",
+    "current_period_start",
+    "current_period_end",
+    "cancel_at_period_end",
+    plan="plan.name",
+)
 
 
 def _error(field: str, message: str, code: str) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code)})
-
-
-def _person(acting_user: Any) -> Any:
-    return (
-        acting_user
-        if getattr(acting_user, "pk", None) and not getattr(acting_user, "is_service_principal", False)
-        else None
-    )
-
-
-def _snapshot(sub: Subscription) -> dict[str, Any]:
-    return {"plan": sub.plan.name, "billing_cycle": sub.billing_cycle, "quantity": sub.quantity, "status": sub.status,
-            "current_period_start": sub.current_period_start, "current_period_end": sub.current_period_end,
-            "cancel_at_period_end": sub.cancel_at_period_end}  # fmt: skip
-
-
-def _save(sub: Subscription, acting_user: Any) -> None:
-    sub._history_user = _person(acting_user)  # type: ignore[attr-defined]
-    sub.full_clean()
-    sub.save()
-
-
-def _locked(subscription: Subscription) -> Subscription:
-    return Subscription.objects.select_for_update(of=("self",)).select_related("plan", "tenant").get(pk=subscription.pk)
 
 
 def _tenant_sync(sub: Subscription, acting_user: Any) -> None:
@@ -75,7 +61,7 @@ def _tenant_sync(sub: Subscription, acting_user: Any) -> None:
     tenant = Tenant.objects.select_for_update(of=("self",)).get(pk=sub.tenant_id)
     if tenant.plan_status != plan_status:
         tenant.plan_status = plan_status
-        tenant._history_user = _person(acting_user)  # type: ignore[attr-defined]
+        tenant._history_user = writes.history_user(acting_user)  # type: ignore[attr-defined]
         tenant.save(update_fields=["plan_status", "updated_at"])
     sub.tenant.refresh_from_db()
 
@@ -115,12 +101,12 @@ def subscription_create(
         trial_end=now + timedelta(days=plan.trial_days) if trialing else None,
         current_period_start=now, current_period_end=period_end_for(now, billing_cycle), provider=provider,
     )  # fmt: skip
-    _save(sub, acting_user)
+    writes.save(sub, acting_user=acting_user)
     SubscriptionChange.objects.create(subscription=sub, kind=ChangeKind.CREATED, to_plan=plan, to_cycle=billing_cycle,
                                       to_quantity=quantity, to_status=sub.status, effective_at=now, applied_at=now,
-                                      currency=sub.currency, acting_user=_person(acting_user))  # fmt: skip
+                                      currency=sub.currency, acting_user=writes.history_user(acting_user))  # fmt: skip
     audit_record(action="billing.subscription_created", acting_user=acting_user, tenant=tenant, target=sub,
-                 after=_snapshot(sub))  # fmt: skip
+                 after=writes.snapshot(sub, SUBSCRIPTION_AUDITED))  # fmt: skip
     _tenant_sync(sub, acting_user)
     if coupon_code:
         coupon_redeem(subscription=sub, code=coupon_code, acting_user=acting_user, now=now)
@@ -174,7 +160,7 @@ def change_apply(
 ) -> SubscriptionChange:  # fmt: skip
     """Apply a change now (with its proration invoice when it charges) or schedule it for the renewal."""
     now = now or timezone.now()
-    sub = _locked(subscription)
+    sub = writes.locked(subscription, "plan", "tenant")
     preview = change_preview(subscription=sub, plan=plan, billing_cycle=billing_cycle, quantity=quantity, now=now)
     assert preview.plan is not None
     # A newer change replaces one that was waiting for the renewal.
@@ -185,9 +171,9 @@ def change_apply(
         from_plan=sub.plan, to_plan=preview.plan, from_cycle=sub.billing_cycle, to_cycle=preview.billing_cycle,
         from_quantity=sub.quantity, to_quantity=preview.quantity, effective_at=preview.effective_at,
         applied_at=now if preview.immediate else None, proration_amount=preview.subtotal, currency=sub.currency,
-        acting_user=_person(acting_user), reason=f"{preview.direction}, {preview.rule}",
+        acting_user=writes.history_user(acting_user), reason=f"{preview.direction}, {preview.rule}",
     )  # fmt: skip
-    before = _snapshot(sub)
+    before = writes.snapshot(sub, SUBSCRIPTION_AUDITED)
     if preview.immediate:
         _change_to(sub, change, acting_user, period=(preview.period_start, preview.period_end))
         if preview.total > 0:
@@ -199,8 +185,9 @@ def change_apply(
         publish("subscription.changed", subscription_changed_payload(sub, change), tenant=sub.tenant)  # after commit
     action = "billing.subscription_changed" if preview.immediate else "billing.subscription_change_scheduled"
     audit_record(action=action, acting_user=acting_user, tenant=sub.tenant, target=sub, before=before,
-                 after=_snapshot(sub) | {"change": change.pk, "direction": preview.direction, "rule": preview.rule,
-                                         "effective_at": change.effective_at, "total": preview.total})  # fmt: skip
+                 after=writes.snapshot(sub, SUBSCRIPTION_AUDITED) | {
+                     "change": change.pk, "direction": preview.direction, "rule": preview.rule,
+                     "effective_at": change.effective_at, "total": preview.total})  # fmt: skip
     subscription.refresh_from_db()
     return change
 
@@ -210,7 +197,7 @@ def _change_to(sub: Subscription, change: SubscriptionChange, acting_user: Any, 
     sub.plan, sub.billing_cycle, sub.quantity = change.to_plan, change.to_cycle, change.to_quantity
     if period[0] is not None:
         sub.current_period_start, sub.current_period_end = period
-    _save(sub, acting_user)
+    writes.save(sub, acting_user=acting_user)
     _tenant_sync(sub, acting_user)
 
 
@@ -220,15 +207,16 @@ def scheduled_changes_apply(
 ) -> list[SubscriptionChange]:
     """Apply the changes due at the renewal (call it before issuing the new period's invoice)."""
     now = now or timezone.now()
-    sub = _locked(subscription)
+    sub = writes.locked(subscription, "plan", "tenant")
     due = list(sub.changes.filter(status=ChangeStatus.SCHEDULED, effective_at__lte=now).select_related("to_plan"))
     for change in due:
-        before = _snapshot(sub)
+        before = writes.snapshot(sub, SUBSCRIPTION_AUDITED)
         _change_to(sub, change, acting_user, period=(None, None))
         change.status, change.applied_at = ChangeStatus.APPLIED, now
         change.save(update_fields=["status", "applied_at"])
         audit_record(action="billing.subscription_changed", acting_user=acting_user, tenant=sub.tenant, target=sub,
-                     before=before, after=_snapshot(sub) | {"change": change.pk, "scheduled": True})  # fmt: skip
+                     before=before, after=writes.snapshot(sub, SUBSCRIPTION_AUDITED)
+                     | {"change": change.pk, "scheduled": True})  # fmt: skip
         publish("subscription.changed", subscription_changed_payload(sub, change), tenant=sub.tenant)
     subscription.refresh_from_db()
     return due
@@ -237,7 +225,7 @@ def scheduled_changes_apply(
 def _status_change(sub: Subscription, *, kind: str, from_status: str, acting_user: Any, reason: str = "") -> None:
     SubscriptionChange.objects.create(subscription=sub, kind=kind, from_status=from_status, to_status=sub.status,
                                       effective_at=timezone.now(), applied_at=timezone.now(), currency=sub.currency,
-                                      acting_user=_person(acting_user), reason=reason[:255])  # fmt: skip
+                                      acting_user=writes.history_user(acting_user), reason=reason[:255])  # fmt: skip
 
 
 @transaction.atomic
@@ -245,21 +233,22 @@ def subscription_cancel(
     *, subscription: Subscription, at_period_end: bool = True, acting_user: Any, reason: str = ""
 ) -> Subscription:
     """Cancel at the end of the paid period (default; the billing run ends it) or at once."""
-    sub = _locked(subscription)
+    sub = writes.locked(subscription, "plan", "tenant")
     if sub.status in (SubscriptionStatus.CANCELLED, SubscriptionStatus.ENDED):
         raise _error(NON_FIELD_ERRORS, "This subscription is already cancelled.", "already_cancelled")
-    before, from_status = _snapshot(sub), sub.status
+    before, from_status = writes.snapshot(sub, SUBSCRIPTION_AUDITED), sub.status
     sub.cancelled_at = timezone.now()
     if at_period_end:
         sub.cancel_at_period_end = True
     else:
         sub.status, sub.ended_at, sub.cancel_at_period_end = SubscriptionStatus.CANCELLED, sub.cancelled_at, False
     sub.changes.filter(status=ChangeStatus.SCHEDULED).update(status=ChangeStatus.CANCELLED)
-    _save(sub, acting_user)
+    writes.save(sub, acting_user=acting_user)
     _status_change(sub, kind=ChangeKind.CANCEL, from_status=from_status, acting_user=acting_user, reason=reason)
     _tenant_sync(sub, acting_user)
     audit_record(action="billing.subscription_cancelled", acting_user=acting_user, tenant=sub.tenant, target=sub,
-                 before=before, after=_snapshot(sub) | {"at_period_end": at_period_end, "reason": reason})  # fmt: skip
+                 before=before, after=writes.snapshot(sub, SUBSCRIPTION_AUDITED)
+                 | {"at_period_end": at_period_end, "reason": reason})  # fmt: skip
     subscription.refresh_from_db()
     return sub
 
@@ -267,15 +256,15 @@ def subscription_cancel(
 @transaction.atomic
 def subscription_resume(*, subscription: Subscription, acting_user: Any) -> Subscription:
     """Undo a cancellation at period end while the period has not ended."""
-    sub = _locked(subscription)
+    sub = writes.locked(subscription, "plan", "tenant")
     if not sub.cancel_at_period_end or sub.status not in LIVE_STATUSES:
         raise _error(NON_FIELD_ERRORS, "Only a subscription cancelled at period end can be resumed.", "not_resumable")
-    before = _snapshot(sub)
+    before = writes.snapshot(sub, SUBSCRIPTION_AUDITED)
     sub.cancel_at_period_end, sub.cancelled_at = False, None
-    _save(sub, acting_user)
+    writes.save(sub, acting_user=acting_user)
     _status_change(sub, kind=ChangeKind.RESUME, from_status=sub.status, acting_user=acting_user)
     audit_record(action="billing.subscription_resumed", acting_user=acting_user, tenant=sub.tenant, target=sub,
-                 before=before, after=_snapshot(sub))  # fmt: skip
+                 before=before, after=writes.snapshot(sub, SUBSCRIPTION_AUDITED))  # fmt: skip
     subscription.refresh_from_db()
     return sub
 
@@ -285,17 +274,18 @@ def subscription_status_set(
     *, subscription: Subscription, status: str, acting_user: Any = None, reason: str = ""
 ) -> Subscription:
     """Move the subscription to `status` (billing run, dunning, webhooks) and mirror it on the tenant."""
-    sub = _locked(subscription)
+    sub = writes.locked(subscription, "plan", "tenant")
     if sub.status == status:
         return sub
-    before, from_status = _snapshot(sub), sub.status
+    before, from_status = writes.snapshot(sub, SUBSCRIPTION_AUDITED), sub.status
     sub.status = status
     if status == SubscriptionStatus.ENDED:
         sub.ended_at = sub.ended_at or timezone.now()
-    _save(sub, acting_user)
+    writes.save(sub, acting_user=acting_user)
     _status_change(sub, kind=ChangeKind.STATUS, from_status=from_status, acting_user=acting_user, reason=reason)
     _tenant_sync(sub, acting_user)
     audit_record(action="billing.subscription_status_changed", acting_user=acting_user, tenant=sub.tenant,
-                 target=sub, before=before, after=_snapshot(sub) | {"reason": reason})  # fmt: skip
+                 target=sub, before=before,
+                 after=writes.snapshot(sub, SUBSCRIPTION_AUDITED) | {"reason": reason})  # fmt: skip
     subscription.refresh_from_db()
     return sub

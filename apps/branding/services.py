@@ -5,6 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from apps.audit import writes
 from apps.audit.services import audit_record
 from apps.organisation.models import Entity
 from apps.tenancy.context import connection_tenant
@@ -16,10 +17,10 @@ from .selectors import plan_allows_private_label
 PLAN_REFUSAL = "Your plan does not include private label; product name, logo, favicon and colours cannot be set."
 
 
-def _snapshot(branding: Branding) -> dict[str, Any]:
-    snapshot: dict[str, Any] = {name: getattr(branding, name) for name in BRANDING_FIELDS}
-    snapshot.update(logo=image_summary(branding.logo), favicon=image_summary(branding.favicon))
-    return {"scope": branding.scope_label, **snapshot}
+BRANDING_AUDITED = writes.Fields(
+    *BRANDING_FIELDS, scope="scope_label",
+    logo=lambda branding: image_summary(branding.logo), favicon=lambda branding: image_summary(branding.favicon),
+)  # fmt: skip
 
 
 def _scope_check(*, entity: Entity | None, user_type: str) -> None:
@@ -53,19 +54,17 @@ def branding_set(*, entity: Entity | None = None, user_type: str = "", acting_us
     tenant = connection_tenant()
     scope = Branding.objects.select_for_update().filter(entity=entity, user_type=user_type if entity is None else "")
     branding = scope.first() or Branding(entity=entity, user_type=user_type)
-    before = _snapshot(branding) if branding.pk else None
+    before = writes.snapshot(branding, BRANDING_AUDITED) if branding.pk else None
     _plan_check(branding=branding, fields=fields, tenant=tenant)
     for name, value in fields.items():
         setattr(branding, name, value.strip() if isinstance(value, str) else value)
     for name in ("primary_color", "accent_color", "text_color"):
         setattr(branding, name, getattr(branding, name).lower())
     branding.updated_by = acting_user if getattr(acting_user, "is_authenticated", False) else None
-    branding.full_clean()
-    branding._history_user = acting_user  # type: ignore[attr-defined]
-    branding.save()
+    writes.save(branding, acting_user=acting_user)
     audit_record(
         action="branding.branding_set", acting_user=acting_user, tenant=tenant, target=branding,
-        before=before, after=_snapshot(branding),
+        before=before, after=writes.snapshot(branding, BRANDING_AUDITED),
     )  # fmt: skip
     return branding
 
@@ -73,10 +72,10 @@ def branding_set(*, entity: Entity | None = None, user_type: str = "", acting_us
 @transaction.atomic
 def branding_clear(*, branding: Branding, acting_user: Any) -> None:
     """Remove one scope's branding: its people see what the next scope up says."""
-    branding = Branding.objects.select_for_update().get(pk=branding.pk)
-    before = _snapshot(branding)
+    branding = writes.locked(branding)
+    before = writes.snapshot(branding, BRANDING_AUDITED)
     target_id = branding.pk
-    branding._history_user = acting_user  # type: ignore[attr-defined]
+    branding._history_user = writes.history_user(acting_user)  # type: ignore[attr-defined]
     branding.delete()
     audit_record(
         action="branding.branding_cleared", acting_user=acting_user, tenant=connection_tenant(),

@@ -13,31 +13,22 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from apps.audit import writes
 from apps.audit.services import audit_record
+from apps.core.numbering import number_allocate
 
 from .models import OPEN_STATUSES, ConsentPurpose, ConsentRecord, ConsentSource, GdprRequest, GdprRequestKind
 
 Status = GdprRequest.Status
+REQUEST_SERIES = "GDPR"  # GDPR-000001 (apps.core.numbering)
 
 
 def email_hash(email: str) -> str:
     key = f"gdpr-email:{settings.SECRET_KEY}".encode()
     return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()
-
-
-def _next_number() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval('public.gdpr_request_number_seq')")
-        (value,) = cursor.fetchone()
-    return f"GDPR-{value:06d}"
-
-
-def _save(request: GdprRequest, acting_user: Any, **kwargs: Any) -> None:
-    request._history_user = acting_user if getattr(acting_user, "pk", None) else None  # type: ignore[attr-defined]
-    request.save(**kwargs)
 
 
 def _audit(request: GdprRequest, action: str, acting_user: Any, before: Any = None, after: Any = None) -> None:
@@ -74,15 +65,14 @@ def gdpr_request_create(
     if kind == GdprRequestKind.RECTIFICATION and not notes.strip():
         raise ValidationError({"notes": "Say what must be corrected."}, code="notes_required")
     request = GdprRequest(
-        number=_next_number(),
+        number=number_allocate(REQUEST_SERIES)[1],
         subject=subject,
         subject_email_hash=email_hash(subject.email),
         kind=kind,
-        requested_by=acting_user if getattr(acting_user, "pk", None) else None,
+        requested_by=writes.history_user(acting_user),
         notes=notes.strip(),
     )
-    request.full_clean()
-    _save(request, acting_user, force_insert=True)
+    writes.save(request, acting_user=acting_user, force_insert=True)
     _audit(request, "request_received", acting_user, after={"number": request.number, "kind": kind})
     if enqueue and kind in (GdprRequestKind.ACCESS, GdprRequestKind.ERASURE):
         from .tasks import run_request
@@ -103,7 +93,7 @@ def _transition(request: GdprRequest, new: str, acting_user: Any, **fields: Any)
     request.status = new
     for name, value in fields.items():
         setattr(request, name, value)
-    _save(request, acting_user)
+    writes.save(request, acting_user=acting_user)
     after: dict[str, Any] = {"status": new}
     if fields.get("rejection_reason"):
         after["reason"] = fields["rejection_reason"]
@@ -115,7 +105,7 @@ def _transition(request: GdprRequest, new: str, acting_user: Any, **fields: Any)
 
 @transaction.atomic
 def gdpr_request_start(*, request: GdprRequest, acting_user: Any = None) -> GdprRequest:
-    request = GdprRequest.objects.select_for_update().get(pk=request.pk)
+    request = writes.locked(request)
     if request.status != Status.RECEIVED:
         raise ValidationError(f"{request.number} is {request.get_status_display().lower()}: it cannot start.")
     return _transition(request, Status.IN_PROGRESS, acting_user)
@@ -123,7 +113,7 @@ def gdpr_request_start(*, request: GdprRequest, acting_user: Any = None) -> Gdpr
 
 @transaction.atomic
 def gdpr_request_complete(*, request: GdprRequest, acting_user: Any = None, **fields: Any) -> GdprRequest:
-    request = GdprRequest.objects.select_for_update().get(pk=request.pk)
+    request = writes.locked(request)
     if request.status not in OPEN_STATUSES:
         raise ValidationError(f"{request.number} is already {request.get_status_display().lower()}.")
     return _transition(
@@ -135,7 +125,7 @@ def gdpr_request_complete(*, request: GdprRequest, acting_user: Any = None, **fi
 def gdpr_request_reject(*, request: GdprRequest, reason: str, acting_user: Any) -> GdprRequest:
     if not reason.strip():
         raise ValidationError({"rejection_reason": "Give the reason for the rejection."}, code="reason_required")
-    request = GdprRequest.objects.select_for_update().get(pk=request.pk)
+    request = writes.locked(request)
     if request.status not in OPEN_STATUSES:
         raise ValidationError(f"{request.number} is already {request.get_status_display().lower()}.")
     return _transition(request, Status.REJECTED, acting_user, rejection_reason=reason.strip(), overdue=False)
@@ -143,7 +133,7 @@ def gdpr_request_reject(*, request: GdprRequest, reason: str, acting_user: Any) 
 
 @transaction.atomic
 def gdpr_request_fail(*, request: GdprRequest, error: str, acting_user: Any = None) -> GdprRequest:
-    request = GdprRequest.objects.select_for_update().get(pk=request.pk)
+    request = writes.locked(request)
     return _transition(request, Status.FAILED, acting_user, error=error[:2000])
 
 
@@ -203,9 +193,7 @@ def consent_set(
     if not granted:
         previous = consent_latest(user=user, purposes=[purpose]).get(purpose)
         record.granted_at = previous.granted_at if previous is not None and previous.granted else None
-    record.full_clean()
-    record._history_user = acting_user if getattr(acting_user, "pk", None) else None  # type: ignore[attr-defined]
-    record.save(force_insert=True)
+    writes.save(record, acting_user=acting_user, force_insert=True)
     audit_record(
         action="gdpr.consent_granted" if granted else "gdpr.consent_withdrawn",
         acting_user=acting_user,

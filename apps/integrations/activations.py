@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from apps.audit.services import audit_record
+from apps.audit import writes
 from apps.catalogue.models import Integration
 from apps.catalogue.selectors import integration_get, integrations_for_plan, tenant_plan
 from apps.core.crypto import secret_decrypt, secret_encrypt
@@ -42,14 +42,9 @@ def activation_secrets_masked(activation: IntegrationActivation) -> dict[str, st
     return {key: secret_mask(value) for key, value in activation_secrets(activation).items()}
 
 
-def _snapshot(activation: IntegrationActivation) -> dict[str, Any]:
-    return {
-        "integration": activation.integration_code,
-        "status": activation.status,
-        "configuration": activation.configuration,
-        "secrets": activation_secrets_masked(activation),
-        "scopes_granted": list(activation.scopes_granted),
-    }
+ACTIVATION_AUDITED = writes.Fields(
+    "status", "configuration", "scopes_granted", integration="integration_code", secrets=activation_secrets_masked
+)
 
 
 def _error(field: str, message: str, code: str) -> ValidationError:
@@ -141,22 +136,6 @@ def _apply(
         activation.secrets_encrypted = secret_encrypt(json.dumps(merged, sort_keys=True)) if merged else ""
 
 
-def _person(acting_user: Any) -> Any:
-    """The acting person, or None for an API key (history and the *_by columns point at users)."""
-    return acting_user if getattr(acting_user, "pk", None) else None
-
-
-def _save(activation: IntegrationActivation, *, action: str, before: Any, acting_user: Any) -> IntegrationActivation:
-    activation._history_user = _person(acting_user)  # type: ignore[attr-defined]
-    activation.full_clean(validate_unique=False)
-    activation.save()
-    audit_record(
-        action=action, acting_user=acting_user, tenant=connection_tenant(), target=activation,
-        before=before, after=_snapshot(activation),
-    )  # fmt: skip
-    return activation
-
-
 @transaction.atomic
 def integration_activate(
     *, code: str, configuration: dict[str, Any] | None = None, secrets: dict[str, Any] | None = None,
@@ -171,14 +150,15 @@ def integration_activate(
     activation = IntegrationActivation.objects.select_for_update().filter(integration_code=code).first()
     if activation is not None and activation.is_enabled:
         raise _error("integration_code", f"{integration.name} is already enabled.", "already_enabled")
-    before = _snapshot(activation) if activation is not None else None
+    before = writes.snapshot(activation, ACTIVATION_AUDITED) if activation is not None else None
     if activation is None:
         activation = IntegrationActivation(integration_code=code, scopes_granted=list(integration.scopes))
     activation.status = IntegrationActivation.Status.ENABLED
     _apply(activation, integration, configuration=configuration, secrets=secrets, scopes=scopes)
-    activation.activated_at, activation.activated_by = timezone.now(), _person(acting_user)
+    activation.activated_at, activation.activated_by = timezone.now(), writes.history_user(acting_user)
     activation.deactivated_at, activation.deactivated_by = None, None
-    return _save(activation, action="integrations.activated", before=before, acting_user=acting_user)
+    return writes.save_audited(activation, action="integrations.activated", before=before, fields=ACTIVATION_AUDITED,
+                               acting_user=acting_user, tenant=connection_tenant(), validate_unique=False)  # fmt: skip
 
 
 @transaction.atomic
@@ -191,9 +171,10 @@ def integration_configure(
     activation = IntegrationActivation.objects.select_for_update().filter(integration_code=code).first()
     if activation is None:
         raise _error("integration_code", f"{integration.name} has not been set up yet: activate it.", "not_activated")
-    before = _snapshot(activation)
+    before = writes.snapshot(activation, ACTIVATION_AUDITED)
     _apply(activation, integration, configuration=configuration, secrets=secrets, scopes=scopes)
-    return _save(activation, action="integrations.configured", before=before, acting_user=acting_user)
+    return writes.save_audited(activation, action="integrations.configured", before=before, fields=ACTIVATION_AUDITED,
+                               acting_user=acting_user, tenant=connection_tenant(), validate_unique=False)  # fmt: skip
 
 
 @transaction.atomic
@@ -202,10 +183,11 @@ def integration_deactivate(*, code: str, acting_user: Any) -> IntegrationActivat
     activation = IntegrationActivation.objects.select_for_update().filter(integration_code=code).first()
     if activation is None or not activation.is_enabled:
         raise _error("integration_code", f"The integration “{code}” is not enabled.", "not_enabled")
-    before = _snapshot(activation)
+    before = writes.snapshot(activation, ACTIVATION_AUDITED)
     activation.status = IntegrationActivation.Status.DISABLED
-    activation.deactivated_at, activation.deactivated_by = timezone.now(), _person(acting_user)
-    return _save(activation, action="integrations.deactivated", before=before, acting_user=acting_user)
+    activation.deactivated_at, activation.deactivated_by = timezone.now(), writes.history_user(acting_user)
+    return writes.save_audited(activation, action="integrations.deactivated", before=before, fields=ACTIVATION_AUDITED,
+                               acting_user=acting_user, tenant=connection_tenant(), validate_unique=False)  # fmt: skip
 
 
 @transaction.atomic
@@ -216,7 +198,8 @@ def integration_prepare(*, code: str, acting_user: Any) -> IntegrationActivation
     if activation is not None:
         return activation
     activation = IntegrationActivation(integration_code=code, scopes_granted=list(integration.scopes))
-    return _save(activation, action="integrations.prepared", before=None, acting_user=acting_user)
+    return writes.save_audited(activation, action="integrations.prepared", before=None, fields=ACTIVATION_AUDITED,
+                               acting_user=acting_user, tenant=connection_tenant(), validate_unique=False)  # fmt: skip
 
 
 # --- Reads -------------------------------------------------------------------------------------------

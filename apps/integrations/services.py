@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.audit import writes
 from apps.audit.services import audit_record
 from apps.tenancy.context import connection_tenant
 
@@ -33,8 +34,7 @@ def _new_prefix() -> str:
             return prefix
 
 
-def _snapshot(api_key: ApiKey) -> dict[str, Any]:
-    return {"name": api_key.name, "prefix": api_key.prefix, "scopes": api_key.scopes, "expires_at": api_key.expires_at}
+API_KEY_AUDITED = writes.Fields("name", "prefix", "scopes", "expires_at")
 
 
 def _expiry_check(expires_at: datetime | None) -> None:
@@ -66,34 +66,30 @@ def api_key_create(
     raw = f"{KEY_MARKER}{prefix}_{secrets.token_urlsafe(32)}"
     api_key = ApiKey(
         name=name.strip(), prefix=prefix, key_hash=api_key_hash(raw), scopes=scopes_normalise(scopes),
-        expires_at=expires_at, created_by=acting_user if getattr(acting_user, "pk", None) else None,
+        expires_at=expires_at, created_by=writes.history_user(acting_user),
     )  # fmt: skip
-    api_key._history_user = acting_user  # type: ignore[attr-defined]
-    api_key.full_clean()
-    api_key.save()
+    writes.save(api_key, acting_user=acting_user)
     audit_record(
         action="api_key.created",
         acting_user=acting_user,
         tenant=connection_tenant(),
         target=api_key,
-        after=_snapshot(api_key),
+        after=writes.snapshot(api_key, API_KEY_AUDITED),
     )
     return api_key, raw
 
 
 @transaction.atomic
 def api_key_revoke(*, api_key: ApiKey, acting_user: Any) -> ApiKey:
-    api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+    api_key = writes.locked(api_key)
     if api_key.revoked_at is not None:
         raise ValidationError("This API key was already revoked.", code="already_revoked")
     api_key.revoked_at = timezone.now()
-    api_key.revoked_by = acting_user if getattr(acting_user, "pk", None) else None
-    api_key._history_user = acting_user  # type: ignore[attr-defined]
-    api_key.full_clean()
-    api_key.save(update_fields=["revoked_at", "revoked_by"])
+    api_key.revoked_by = writes.history_user(acting_user)
+    writes.save(api_key, acting_user=acting_user, update_fields=["revoked_at", "revoked_by"])
     audit_record(
         action="api_key.revoked", acting_user=acting_user, tenant=connection_tenant(), target=api_key,
-        before={"status": "active"}, after={**_snapshot(api_key), "status": "revoked"},
+        before={"status": "active"}, after={**writes.snapshot(api_key, API_KEY_AUDITED), "status": "revoked"},
     )  # fmt: skip
     return api_key
 

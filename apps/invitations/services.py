@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Membership, User
 from apps.accounts.services import membership_create, tenant_seats_check, user_email_mark_verified
+from apps.audit import writes
 from apps.audit.services import audit_record
 from apps.core.links import site_base_url
 from apps.emails.services import email_send
@@ -34,27 +35,27 @@ CLOSED: dict[str, tuple[str, str]] = {
 }
 
 
-def _snapshot(invitation: Invitation) -> dict[str, Any]:
-    # No email here: audit rows are hash-chained and must not need rewriting when personal data is erased.
-    return {"role": invitation.role, "status": invitation.status}
-
-
-def _save(invitation: Invitation, acting_user: Any) -> None:
-    invitation._history_user = acting_user if getattr(acting_user, "pk", None) else None  # type: ignore[attr-defined]
-    invitation.full_clean()
-    invitation.save()
+# No email here: audit rows are hash-chained and must not need rewriting when personal data is erased.
+INVITATION_AUDITED = writes.Fields("role", "status")
 
 
 def _audit(action: str, invitation: Invitation, acting_user: Any, before: dict[str, Any] | None) -> None:
     audit_record(
         action=action, acting_user=acting_user, tenant=invitation.tenant, target=invitation,
-        before=before, after=_snapshot(invitation),
+        before=before, after=writes.snapshot(invitation, INVITATION_AUDITED),
     )  # fmt: skip
+
+
+def _close(
+    invitation: Invitation, changes: dict[str, Any], *, reason: str, action: str, acting_user: Any
+) -> Invitation:
+    return writes.update(invitation, changes=changes, extra={"reason": reason}, fields=INVITATION_AUDITED,
+                         action=action, acting_user=acting_user, tenant=invitation.tenant)  # fmt: skip
 
 
 def _expire(invitation: Invitation, acting_user: Any = None) -> None:
     invitation.status, invitation.expired_at = Invitation.Status.EXPIRED, timezone.now()
-    _save(invitation, acting_user)
+    writes.save(invitation, acting_user=acting_user)
 
 
 def _refuse_if_closed(invitation: Invitation) -> None:
@@ -65,7 +66,7 @@ def _refuse_if_closed(invitation: Invitation) -> None:
     """
     if invitation.is_due_to_expire:
         with transaction.atomic():
-            locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+            locked = writes.locked(invitation)
             if locked.is_due_to_expire:
                 _expire(locked)
         invitation.refresh_from_db()
@@ -144,10 +145,10 @@ def invitation_create(
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)  # one invite at a time per tenant
     _refuse_member_or_invited(tenant=tenant, email=email)
     tenant_seats_check(tenant=tenant)
-    invited_by = acting_user if getattr(acting_user, "pk", None) else None
+    invited_by = writes.history_user(acting_user)
     invitation = Invitation(tenant=tenant, email=email, role=role, invited_by=invited_by)
     _new_token(invitation)
-    _save(invitation, acting_user)
+    writes.save(invitation, acting_user=acting_user)
     _audit("invitation.created", invitation, acting_user, None)
     _email_on_commit(invitation, site_url)
     return invitation
@@ -172,18 +173,16 @@ def invitation_resend(*, invitation: Invitation, acting_user: Any, site_url: str
 
 @transaction.atomic
 def _resend(*, invitation: Invitation, acting_user: Any, site_url: str | None) -> Invitation:
-    invitation = (
-        Invitation.objects.select_for_update(of=("self",)).select_related("tenant", "invited_by").get(pk=invitation.pk)
-    )
+    invitation = writes.locked(invitation, "tenant", "invited_by")
     _refuse_if_closed(invitation)
     now = timezone.now()
     _resend_allowance(invitation, now)
-    before = _snapshot(invitation)
+    before = writes.snapshot(invitation, INVITATION_AUDITED)
     _new_token(invitation)
     invitation.resend_count += 1
     invitation.resend_day_count += 1
     invitation.last_resent_at = now
-    _save(invitation, acting_user)
+    writes.save(invitation, acting_user=acting_user)
     _audit("invitation.resent", invitation, acting_user, before)
     _email_on_commit(invitation, site_url)
     return invitation
@@ -197,18 +196,12 @@ def invitation_cancel(*, invitation: Invitation, acting_user: Any, reason: str =
 
 @transaction.atomic
 def _cancel(*, invitation: Invitation, acting_user: Any, reason: str) -> Invitation:
-    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=invitation.pk)
+    invitation = writes.locked(invitation, "tenant")
     _refuse_if_closed(invitation)
-    before = _snapshot(invitation)
-    invitation.status, invitation.cancelled_at = Invitation.Status.CANCELLED, timezone.now()
-    invitation.cancelled_by = acting_user if getattr(acting_user, "pk", None) else None
-    invitation.cancel_reason = reason.strip()[:255]
-    _save(invitation, acting_user)
-    audit_record(
-        action="invitation.cancelled", acting_user=acting_user, tenant=invitation.tenant, target=invitation,
-        before=before, after={**_snapshot(invitation), "reason": invitation.cancel_reason},
-    )  # fmt: skip
-    return invitation
+    changes = {"status": Invitation.Status.CANCELLED, "cancelled_at": timezone.now(),
+               "cancelled_by": writes.history_user(acting_user), "cancel_reason": reason.strip()[:255]}  # fmt: skip
+    return _close(invitation, changes, reason=changes["cancel_reason"], action="invitation.cancelled",
+                  acting_user=acting_user)  # fmt: skip
 
 
 def invitation_answerable(*, token: str, tenant: Tenant) -> Invitation:
@@ -228,18 +221,12 @@ def invitation_decline(*, token: str, tenant: Tenant, acting_user: Any = None, r
 
 @transaction.atomic
 def _decline(*, invitation: Invitation, acting_user: Any, reason: str) -> Invitation:
-    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=invitation.pk)
+    invitation = writes.locked(invitation, "tenant")
     _refuse_if_closed(invitation)
-    before = _snapshot(invitation)
-    invitation.status, invitation.declined_at = Invitation.Status.DECLINED, timezone.now()
-    invitation.declined_by = acting_user if getattr(acting_user, "is_authenticated", False) else None
-    invitation.decline_reason = reason.strip()[:255]
-    _save(invitation, acting_user)
-    audit_record(
-        action="invitation.declined", acting_user=acting_user, tenant=invitation.tenant, target=invitation,
-        before=before, after={**_snapshot(invitation), "reason": invitation.decline_reason},
-    )  # fmt: skip
-    return invitation
+    changes = {"status": Invitation.Status.DECLINED, "declined_at": timezone.now(),
+               "declined_by": writes.history_user(acting_user), "decline_reason": reason.strip()[:255]}  # fmt: skip
+    return _close(invitation, changes, reason=changes["decline_reason"], action="invitation.declined",
+                  acting_user=acting_user)  # fmt: skip
 
 
 def invitation_accept(
@@ -256,7 +243,7 @@ def invitation_accept(
 
 @transaction.atomic
 def _accept(*, invitation: Invitation, user: Any, password: str, full_name: str) -> Membership:
-    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=invitation.pk)
+    invitation = writes.locked(invitation, "tenant")
     _refuse_if_closed(invitation)
     invitee = invitation_invitee(invitation=invitation, user=user)
     if invitee is None:
@@ -265,11 +252,11 @@ def _accept(*, invitation: Invitation, user: Any, password: str, full_name: str)
         user=invitee, tenant=invitation.tenant, role=invitation.role,
         joined_via=Membership.JoinedVia.INVITATION, acting_user=invitee,
     )  # fmt: skip
-    before = _snapshot(invitation)
+    before = writes.snapshot(invitation, INVITATION_AUDITED)
     invitation.status, invitation.accepted_at, invitation.accepted_by = (
         Invitation.Status.ACCEPTED, timezone.now(), invitee,
     )  # fmt: skip
-    _save(invitation, invitee)
+    writes.save(invitation, acting_user=invitee)
     _audit("invitation.accepted", invitation, invitee, before)
     return membership
 

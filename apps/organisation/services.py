@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 
 from apps.accounts.selectors import active_membership_for
+from apps.audit import writes
 from apps.audit.services import audit_record
 from apps.tenancy.context import connection_tenant
 
@@ -30,15 +31,8 @@ def _tenant() -> Any:
     return connection_tenant()
 
 
-def _history_user(acting_user: Any) -> Any:
-    """History rows point at a person; an API key (a service principal) is recorded by the audit log only."""
-    if acting_user is None or getattr(acting_user, "is_service_principal", False):
-        return None
-    return acting_user if getattr(acting_user, "pk", None) else None
-
-
 def _stamp(instance: Any, acting_user: Any, reason: str = "") -> None:
-    instance._history_user = _history_user(acting_user)
+    instance._history_user = writes.history_user(acting_user)
     if reason:
         instance._change_reason = reason[:100]
 
@@ -50,11 +44,7 @@ def _field_error(field: str, message: str, code: str) -> ValidationError:
 # --- Entity types -------------------------------------------------------------------------------
 
 
-def _entity_type_snapshot(entity_type: EntityType) -> dict[str, Any]:
-    return {
-        "code": entity_type.code, "name": entity_type.name, "description": entity_type.description,
-        "position": entity_type.position, "is_system": entity_type.is_system,
-    }  # fmt: skip
+ENTITY_TYPE_AUDITED = writes.Fields("code", "name", "description", "position", "is_system")
 
 
 def _entity_type_unique_check(*, code: str | None, name: str | None, exclude_pk: int | None = None) -> None:
@@ -73,14 +63,10 @@ def entity_type_create(
     code = code.strip().lower()
     _entity_type_unique_check(code=code, name=name)
     entity_type = EntityType(code=code, name=name.strip(), description=description, position=position)
-    entity_type.full_clean(validate_constraints=False)
-    _stamp(entity_type, acting_user)
-    entity_type.save()
-    audit_record(
-        action="organisation.entity_type_created", acting_user=acting_user, tenant=_tenant(), target=entity_type,
-        after=_entity_type_snapshot(entity_type),
+    return writes.save_audited(
+        entity_type, action="organisation.entity_type_created", fields=ENTITY_TYPE_AUDITED, before=None,
+        acting_user=acting_user, tenant=_tenant(), validate_constraints=False,
     )  # fmt: skip
-    return entity_type
 
 
 @transaction.atomic
@@ -98,17 +84,10 @@ def entity_type_update(*, entity_type: EntityType, acting_user: Any, **fields: A
     if "name" in fields:
         fields["name"] = fields["name"].strip()
     _entity_type_unique_check(code=fields.get("code"), name=fields.get("name"), exclude_pk=entity_type.pk)
-    before = _entity_type_snapshot(entity_type)
-    for field, value in fields.items():
-        setattr(entity_type, field, value)
-    entity_type.full_clean(validate_constraints=False)
-    _stamp(entity_type, acting_user)
-    entity_type.save()
-    audit_record(
-        action="organisation.entity_type_updated", acting_user=acting_user, tenant=_tenant(), target=entity_type,
-        before=before, after=_entity_type_snapshot(entity_type),
+    return writes.update(
+        entity_type, changes=fields, fields=ENTITY_TYPE_AUDITED, action="organisation.entity_type_updated",
+        acting_user=acting_user, tenant=_tenant(), validate_constraints=False,
     )  # fmt: skip
-    return entity_type
 
 
 @transaction.atomic
@@ -124,7 +103,7 @@ def entity_type_delete(*, entity_type: EntityType, acting_user: Any) -> None:
         raise _field_error(
             "entity_type", f"{in_use} entities are of the type “{entity_type.name}”; change them first.", "in_use"
         )
-    before = _entity_type_snapshot(entity_type)
+    before = writes.snapshot(entity_type, ENTITY_TYPE_AUDITED)
     audit_record(
         action="organisation.entity_type_deleted", acting_user=acting_user, tenant=_tenant(), target=entity_type,
         before=before,
@@ -136,15 +115,9 @@ def entity_type_delete(*, entity_type: EntityType, acting_user: Any) -> None:
 # --- Entities -----------------------------------------------------------------------------------
 
 
-def _entity_snapshot(entity: Entity) -> dict[str, Any]:
-    return {
-        "code": entity.code,
-        "name": entity.name,
-        "entity_type": entity.entity_type.code if entity.entity_type_id else None,
-        "parent": entity.parent_id,
-        "status": entity.status,
-        "manager": entity.manager_id,
-    }
+ENTITY_AUDITED = writes.Fields(
+    "code", "name", "status", entity_type="entity_type.code", parent="parent_id", manager="manager_id"
+)
 
 
 def _sibling_name_check(*, name: str, parent: Entity | None, exclude_pk: int | None = None) -> None:
@@ -227,7 +200,7 @@ def entity_create(
     entity.save()
     audit_record(
         action="organisation.entity_created", acting_user=acting_user, tenant=_tenant(), target=entity,
-        after=_entity_snapshot(entity),
+        after=writes.snapshot(entity, ENTITY_AUDITED),
     )  # fmt: skip
     entity_created.send(sender=Entity, entity=entity, acting_user=acting_user)
     return entity
@@ -241,7 +214,7 @@ def entity_update(*, entity: Entity, acting_user: Any, **fields: Any) -> Entity:
     if unknown:
         raise ValueError(f"entity_update cannot change {sorted(unknown)}; use entity_move for the parent.")
     entity = Entity.objects.select_for_update().get(pk=entity.pk)
-    before = _entity_snapshot(entity)
+    before = writes.snapshot(entity, ENTITY_AUDITED)
     if "name" in fields:
         fields["name"] = fields["name"].strip()
         _sibling_name_check(name=fields["name"], parent=entity.parent, exclude_pk=entity.pk)
@@ -254,7 +227,7 @@ def entity_update(*, entity: Entity, acting_user: Any, **fields: Any) -> Entity:
     entity.save()
     audit_record(
         action="organisation.entity_updated", acting_user=acting_user, tenant=_tenant(), target=entity,
-        before=before, after=_entity_snapshot(entity),
+        before=before, after=writes.snapshot(entity, ENTITY_AUDITED),
     )  # fmt: skip
     return entity
 
@@ -266,13 +239,13 @@ def entity_status_change(*, entity: Entity, status: str, acting_user: Any, reaso
     _status_check(entity=entity, status=status)
     if status == entity.status:
         return entity
-    before = _entity_snapshot(entity)
+    before = writes.snapshot(entity, ENTITY_AUDITED)
     entity.status = status
     _stamp(entity, acting_user, reason)
     entity.save(update_fields=["status", "updated_at"])
     audit_record(
         action="organisation.entity_status_changed", acting_user=acting_user, tenant=_tenant(), target=entity,
-        before=before, after={**_entity_snapshot(entity), "reason": reason},
+        before=before, after={**writes.snapshot(entity, ENTITY_AUDITED), "reason": reason},
     )  # fmt: skip
     return entity
 
@@ -287,14 +260,14 @@ def entity_move(*, entity: Entity, new_parent: Entity, acting_user: Any, reason:
         raise ValidationError({"parent": ValidationError("An entity cannot be its own parent.", code="cycle")})
     _parent_check(parent=new_parent, entity=entity)
     _sibling_name_check(name=entity.name, parent=new_parent, exclude_pk=entity.pk)
-    before = _entity_snapshot(entity)
+    before = writes.snapshot(entity, ENTITY_AUDITED)
     old_path = entity.path
     entity.parent = new_parent
     _stamp(entity, acting_user, reason or "moved")
     entity.save()
     audit_record(
         action="organisation.entity_moved", acting_user=acting_user, tenant=_tenant(), target=entity,
-        before=before, after=_entity_snapshot(entity),
+        before=before, after=writes.snapshot(entity, ENTITY_AUDITED),
     )  # fmt: skip
     entity_moved.send(sender=Entity, entity=entity, old_path=old_path, acting_user=acting_user)
     return entity
@@ -312,7 +285,7 @@ def entity_delete(*, entity: Entity, acting_user: Any) -> None:
         raise _field_error("entity", f"{entity.name} still has people; move them first.", "has_members")
     audit_record(
         action="organisation.entity_deleted", acting_user=acting_user, tenant=_tenant(), target=entity,
-        before=_entity_snapshot(entity),
+        before=writes.snapshot(entity, ENTITY_AUDITED),
     )  # fmt: skip
     _stamp(entity, acting_user)
     try:
@@ -327,15 +300,9 @@ def entity_delete(*, entity: Entity, acting_user: Any) -> None:
 # --- People -------------------------------------------------------------------------------------
 
 
-def _profile_snapshot(profile: MemberProfile) -> dict[str, Any]:
-    return {
-        "code": profile.code,
-        "user": str(profile.user_id),
-        "employee_code": profile.employee_code,
-        "job_title": profile.job_title,
-        "status": profile.status,
-        "manager": profile.manager_id,
-    }
+PROFILE_AUDITED = writes.Fields(
+    "code", "employee_code", "job_title", "status", user=lambda profile: str(profile.user_id), manager="manager_id"
+)
 
 
 def _manager_check(*, profile: MemberProfile, manager: MemberProfile | None) -> None:
@@ -384,7 +351,7 @@ def profile_ensure(*, user: Any, acting_user: Any, **fields: Any) -> MemberProfi
     profile.save()
     audit_record(
         action="organisation.profile_created", acting_user=acting_user, tenant=_tenant(), target=profile,
-        after=_profile_snapshot(profile),
+        after=writes.snapshot(profile, PROFILE_AUDITED),
     )  # fmt: skip
     return profile
 
@@ -413,7 +380,7 @@ def profile_update(*, profile: MemberProfile, acting_user: Any, reason: str = ""
     if unknown:
         raise ValueError(f"profile_update cannot change {sorted(unknown)}.")
     profile = MemberProfile.objects.select_for_update().get(pk=profile.pk)
-    before = _profile_snapshot(profile)
+    before = writes.snapshot(profile, PROFILE_AUDITED)
     if "manager" in fields:
         _manager_check(profile=profile, manager=fields["manager"])
     if "employee_code" in fields:
@@ -428,7 +395,7 @@ def profile_update(*, profile: MemberProfile, acting_user: Any, reason: str = ""
     profile.save()
     audit_record(
         action="organisation.profile_updated", acting_user=acting_user, tenant=_tenant(), target=profile,
-        before=before, after=_profile_snapshot(profile),
+        before=before, after=writes.snapshot(profile, PROFILE_AUDITED),
     )  # fmt: skip
     return profile
 
@@ -574,8 +541,7 @@ def entity_membership_remove(*, membership: EntityMembership, acting_user: Any, 
 # --- Skills and certifications ------------------------------------------------------------------
 
 
-def _skill_snapshot(skill: Skill) -> dict[str, Any]:
-    return {"profile": skill.profile_id, "name": skill.name, "level": skill.level}
+SKILL_AUDITED = writes.Fields("name", "level", profile="profile_id")
 
 
 def _skill_checks(*, profile_id: int, name: str, level: Any, exclude_pk: int | None = None) -> None:
@@ -593,14 +559,10 @@ def skill_add(*, profile: MemberProfile, name: str, acting_user: Any, level: int
     name = name.strip()
     _skill_checks(profile_id=profile.pk, name=name, level=level)
     skill = Skill(profile=profile, name=name, level=level)
-    skill.full_clean(validate_constraints=False)
-    _stamp(skill, acting_user)
-    skill.save()
-    audit_record(
-        action="organisation.skill_added", acting_user=acting_user, tenant=_tenant(), target=skill,
-        after=_skill_snapshot(skill),
+    return writes.save_audited(
+        skill, action="organisation.skill_added", fields=SKILL_AUDITED, before=None,
+        acting_user=acting_user, tenant=_tenant(), validate_constraints=False,
     )  # fmt: skip
-    return skill
 
 
 @transaction.atomic
@@ -609,40 +571,29 @@ def skill_update(*, skill: Skill, acting_user: Any, **fields: Any) -> Skill:
     if unknown:
         raise ValueError(f"skill_update cannot change {sorted(unknown)}.")
     skill = Skill.objects.select_for_update().get(pk=skill.pk)
-    before = _skill_snapshot(skill)
     if "name" in fields:
         fields["name"] = fields["name"].strip()
     _skill_checks(
         profile_id=skill.profile_id, name=fields.get("name", skill.name), level=fields.get("level", skill.level),
         exclude_pk=skill.pk,
     )  # fmt: skip
-    for field, value in fields.items():
-        setattr(skill, field, value)
-    skill.full_clean(validate_constraints=False)
-    _stamp(skill, acting_user)
-    skill.save()
-    audit_record(
-        action="organisation.skill_updated", acting_user=acting_user, tenant=_tenant(), target=skill,
-        before=before, after=_skill_snapshot(skill),
+    return writes.update(
+        skill, changes=fields, fields=SKILL_AUDITED, action="organisation.skill_updated",
+        acting_user=acting_user, tenant=_tenant(), validate_constraints=False,
     )  # fmt: skip
-    return skill
 
 
 @transaction.atomic
 def skill_remove(*, skill: Skill, acting_user: Any) -> None:
     audit_record(
         action="organisation.skill_removed", acting_user=acting_user, tenant=_tenant(), target=skill,
-        before=_skill_snapshot(skill),
+        before=writes.snapshot(skill, SKILL_AUDITED),
     )  # fmt: skip
     _stamp(skill, acting_user)
     skill.delete()
 
 
-def _certification_snapshot(certification: Certification) -> dict[str, Any]:
-    return {
-        "profile": certification.profile_id, "name": certification.name, "issuer": certification.issuer,
-        "issued_on": certification.issued_on, "expires_on": certification.expires_on,
-    }  # fmt: skip
+CERTIFICATION_AUDITED = writes.Fields("name", "issuer", "issued_on", "expires_on", profile="profile_id")
 
 
 def _certification_dates_check(issued_on: datetime.date | None, expires_on: datetime.date | None) -> None:
@@ -664,14 +615,10 @@ def certification_add(
     certification = Certification(
         profile=profile, name=name.strip(), issuer=issuer.strip(), issued_on=issued_on, expires_on=expires_on
     )
-    certification.full_clean(validate_constraints=False)
-    _stamp(certification, acting_user)
-    certification.save()
-    audit_record(
-        action="organisation.certification_added", acting_user=acting_user, tenant=_tenant(), target=certification,
-        after=_certification_snapshot(certification),
+    return writes.save_audited(
+        certification, action="organisation.certification_added", fields=CERTIFICATION_AUDITED, before=None,
+        acting_user=acting_user, tenant=_tenant(), validate_constraints=False,
     )  # fmt: skip
-    return certification
 
 
 @transaction.atomic
@@ -680,27 +627,21 @@ def certification_update(*, certification: Certification, acting_user: Any, **fi
     if unknown:
         raise ValueError(f"certification_update cannot change {sorted(unknown)}.")
     certification = Certification.objects.select_for_update().get(pk=certification.pk)
-    before = _certification_snapshot(certification)
     _certification_dates_check(
         fields.get("issued_on", certification.issued_on), fields.get("expires_on", certification.expires_on)
     )
-    for field, value in fields.items():
-        setattr(certification, field, value.strip() if isinstance(value, str) else value)
-    certification.full_clean(validate_constraints=False)
-    _stamp(certification, acting_user)
-    certification.save()
-    audit_record(
-        action="organisation.certification_updated", acting_user=acting_user, tenant=_tenant(),
-        target=certification, before=before, after=_certification_snapshot(certification),
+    changes = {field: value.strip() if isinstance(value, str) else value for field, value in fields.items()}
+    return writes.update(
+        certification, changes=changes, fields=CERTIFICATION_AUDITED, action="organisation.certification_updated",
+        acting_user=acting_user, tenant=_tenant(), validate_constraints=False,
     )  # fmt: skip
-    return certification
 
 
 @transaction.atomic
 def certification_remove(*, certification: Certification, acting_user: Any) -> None:
     audit_record(
         action="organisation.certification_removed", acting_user=acting_user, tenant=_tenant(),
-        target=certification, before=_certification_snapshot(certification),
+        target=certification, before=writes.snapshot(certification, CERTIFICATION_AUDITED),
     )  # fmt: skip
     _stamp(certification, acting_user)
     certification.delete()

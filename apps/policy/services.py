@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from apps.audit import writes
 from apps.audit.services import audit_record
 from apps.organisation.models import Entity
 from apps.organisation.selectors import entity_root
@@ -63,8 +64,7 @@ def _fields_clean(fields: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _snapshot(policy: SecurityPolicy) -> dict[str, Any]:
-    return {"entity": policy.entity.code, **{field: getattr(policy, field) for field in POLICY_FIELDS}}
+POLICY_AUDITED = writes.Fields(*POLICY_FIELDS, entity="entity.code")
 
 
 def _lockout_check(*, acting_user: Any, acting_ip: str | None) -> None:
@@ -87,15 +87,15 @@ def policy_set(*, entity: Entity, acting_user: Any, acting_ip: str | None = None
     """
     cleaned = _fields_clean(fields)
     policy = SecurityPolicy.objects.select_for_update().select_related("entity").filter(entity=entity).first()
-    before = _snapshot(policy) if policy is not None else None
+    before = writes.snapshot(policy, POLICY_AUDITED) if policy is not None else None
     policy = policy or SecurityPolicy(entity=entity)
     for field, value in cleaned.items():
         setattr(policy, field, value)
     policy.updated_by = acting_user if getattr(acting_user, "pk", None) else None
     policy.full_clean(validate_constraints=False)  # the fields' validators say the same, on the field
-    policy._history_user = acting_user  # type: ignore[attr-defined]
+    policy._history_user = writes.history_user(acting_user)  # type: ignore[attr-defined]
     policy.save()
-    after = _snapshot(policy)
+    after = writes.snapshot(policy, POLICY_AUDITED)
     if before != after:
         audit_record(
             action="policy.security_policy_changed", acting_user=acting_user, tenant=connection_tenant(),

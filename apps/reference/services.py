@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from apps.audit.services import audit_record
+from apps.audit import writes
 from apps.sysconfig.validation import validate_value
 
 from .abr import abr_company_fields, abr_lookup_abn
@@ -33,19 +33,17 @@ def company_record_clean(*, country: str, values: dict[str, Any]) -> dict[str, A
     return cleaned
 
 
-def _snapshot(record: TenantCompanyRecord) -> dict[str, Any]:
-    return {name: getattr(record, name) for name in AUDITED_FIELDS}
-
-
 @transaction.atomic
 def company_record_update(*, tenant: Any, acting_user: Any, **values: Any) -> TenantCompanyRecord:
     """Create or change the tenant's company record; tax id, phone and postal code must suit its country."""
     record = TenantCompanyRecord.objects.select_for_update().filter(tenant=tenant).first()
     record = record or TenantCompanyRecord(tenant=tenant)
-    before = _snapshot(record) if record.pk else None
+    before = writes.snapshot(record, AUDITED_FIELDS) if record.pk else None
     for name, value in company_record_clean(country=tenant.country, values=values).items():
         setattr(record, name, value)
-    return _save(record, acting_user=acting_user, action="company_record.changed", before=before)
+    record.updated_by = writes.history_user(acting_user)
+    return writes.save_audited(record, action="company_record.changed", before=before, fields=AUDITED_FIELDS,
+                               acting_user=acting_user, tenant=record.tenant)  # fmt: skip
 
 
 @transaction.atomic
@@ -54,21 +52,11 @@ def company_record_abr_refresh(*, record: TenantCompanyRecord, acting_user: Any)
     if not record.tax_id:
         raise ValidationError("The company has no ABN to look up.", code="no_abn")
     data = abr_lookup_abn(record.tax_id)
-    before = _snapshot(record)
+    before = writes.snapshot(record, AUDITED_FIELDS)
     for name, value in abr_company_fields(data).items():
         setattr(record, name, value)
     if not record.company_number and data.get("Acn"):
         record.company_number = str(data["Acn"])
-    record.abr_checked_at = timezone.now()
-    return _save(record, acting_user=acting_user, action="company_record.abr_lookup", before=before)
-
-
-def _save(record: TenantCompanyRecord, *, acting_user: Any, action: str, before: Any) -> TenantCompanyRecord:
-    is_user = getattr(acting_user, "is_authenticated", False)
-    record.updated_by = acting_user if is_user else None
-    record._history_user = record.updated_by  # type: ignore[attr-defined]
-    record.full_clean()
-    record.save()
-    audit_record(action=action, acting_user=acting_user, tenant=record.tenant, target=record, before=before,
-                 after=_snapshot(record))  # fmt: skip
-    return record
+    record.abr_checked_at, record.updated_by = timezone.now(), writes.history_user(acting_user)
+    return writes.save_audited(record, action="company_record.abr_lookup", before=before, fields=AUDITED_FIELDS,
+                               acting_user=acting_user, tenant=record.tenant)  # fmt: skip

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.audit import writes
 from apps.audit.services import audit_record
 from apps.core.correlation import get_client, get_correlation_id
 
@@ -110,7 +111,7 @@ def _user_lock(user: User, attempts: int) -> None:
     user.locked_reason = f"{attempts} failed sign-in attempts"
     if user.status == User.Status.ACTIVE:
         user.status = User.Status.LOCKED
-    _save(user, acting_user=None)
+    writes.save(user, acting_user=None)
     auth_event_record(
         kind=AuthEvent.Kind.LOCKED_OUT,
         user=user,
@@ -127,13 +128,13 @@ def _lock_clear(user: User, acting_user: Any) -> None:
     user.failed_login_attempts, user.locked_until, user.locked_reason = 0, None, ""
     if user.status == User.Status.LOCKED:
         user.status = User.Status.ACTIVE
-    _save(user, acting_user=acting_user)
+    writes.save(user, acting_user=acting_user)
 
 
 @transaction.atomic
 def user_login_succeeded(*, user: User, ip_address: str | None) -> None:
     """A completed sign-in (after any MFA step): reset the failure counter, clear an expired lock."""
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = writes.locked(user)
     if user.locked_until is not None and not user.is_locked:
         _lock_clear(user, acting_user=None)
     User.objects.filter(pk=user.pk).update(failed_login_attempts=0, last_login_ip=_valid_ip(ip_address))
@@ -143,7 +144,7 @@ def user_login_succeeded(*, user: User, ip_address: str | None) -> None:
 @transaction.atomic
 def user_unlock(*, user: User, acting_user: Any) -> User:
     """Lift a lockout now (staff), and reset the failure counter."""
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = writes.locked(user)
     if user.locked_until is None and user.failed_login_attempts == 0 and user.status != User.Status.LOCKED:
         raise ValidationError(f"{user.email} is not locked.", code="not_locked")
     before = {"locked_until": user.locked_until, "failed_login_attempts": user.failed_login_attempts}
@@ -203,7 +204,7 @@ def user_session_signed_out(*, user: Any, session_key: str | None) -> None:
 
 def _session_end(session: UserSession, acting_user: Any, reason: str) -> None:
     session.revoked_at, session.end_reason = timezone.now(), reason
-    session.revoked_by = acting_user if getattr(acting_user, "pk", None) else None
+    session.revoked_by = writes.history_user(acting_user)
     session.full_clean()
     session.save(update_fields=["revoked_at", "revoked_by", "end_reason"])
     # Deleting Django's session signs that browser out on its next request.
@@ -213,7 +214,7 @@ def _session_end(session: UserSession, acting_user: Any, reason: str) -> None:
 @transaction.atomic
 def user_session_revoke(*, user_session: UserSession, acting_user: Any) -> UserSession:
     """End one session: the browser using it is signed out."""
-    session = UserSession.objects.select_for_update().select_related("user").get(pk=user_session.pk)
+    session = writes.locked(user_session, "user")
     if session.revoked_at is not None:
         raise ValidationError("This session has already ended.", code="session_ended")
     _session_end(session, acting_user, UserSession.EndReason.REVOKED)
@@ -234,14 +235,14 @@ def user_logout_everywhere(*, user: User, acting_user: Any) -> int:
 
     Returns how many sessions were ended.
     """
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = writes.locked(user)
     sessions = list(UserSession.objects.select_for_update().filter(user=user, revoked_at__isnull=True).order_by("pk"))
     for session in sessions:
         _session_end(session, acting_user, UserSession.EndReason.LOGGED_OUT_EVERYWHERE)
     before = {"access_token_version": user.access_token_version, "refresh_token_version": user.refresh_token_version}
     user.access_token_version += 1
     user.refresh_token_version += 1
-    _save(user, acting_user=acting_user)
+    writes.save(user, acting_user=acting_user)
     auth_event_record(
         kind=AuthEvent.Kind.LOGGED_OUT_EVERYWHERE, user=user, tenant=current_tenant(),
         detail={"sessions": len(sessions), "by": _actor_code(acting_user)},
@@ -265,25 +266,19 @@ def user_profile_update(*, user: User, acting_user: Any, **changes: str) -> User
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ValidationError(f"Not a profile field: {', '.join(sorted(unknown))}.", code="invalid_field")
-    user = User.objects.select_for_update().get(pk=user.pk)
-    before = {name: getattr(user, name) for name in changes}
+    user = writes.locked(user)
+    before = writes.snapshot(user, changes)
     for name, value in changes.items():
         setattr(user, name, value.strip())
-    user.updated_by = acting_user if getattr(acting_user, "pk", None) else None
-    _save(user, acting_user=acting_user)
-    after = {name: getattr(user, name) for name in changes}
+    user.updated_by = writes.history_user(acting_user)
+    writes.save(user, acting_user=acting_user)
+    after = writes.snapshot(user, changes)
     if before != after:
         audit_record(action="user.profile_updated", acting_user=acting_user, target=user, before=before, after=after)
     return user
 
 
 # --- Helpers -------------------------------------------------------------------------------------
-
-
-def _save(instance: Any, acting_user: Any) -> None:
-    instance._history_user = acting_user
-    instance.full_clean()
-    instance.save()
 
 
 def _valid_ip(value: str | None) -> str | None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.access.models import Role
 from apps.accounts.models import Membership
+from apps.audit import writes
 from apps.audit.services import audit_record
 from apps.catalogue.selectors import plan_solution_codes, solution_get, tenant_plan
 from apps.tenancy.context import connection_tenant
@@ -23,19 +24,10 @@ def _error(field: str, message: str, code: str) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code)})
 
 
-def _person(acting_user: Any) -> Any:
-    """The acting person, or None for an API key (history and `granted_by` point at users)."""
-    return acting_user if getattr(acting_user, "pk", None) else None
-
-
-def _snapshot(access: SolutionAccess) -> dict[str, Any]:
-    return {
-        "solution": access.solution_code,
-        "user": access.user.code if access.user is not None else None,
-        "role": access.role.code if access.role is not None else None,
-        "reason": access.reason,
-        "revoked": access.revoked_at is not None,
-    }
+SOLUTION_ACCESS_AUDITED = writes.Fields(
+    "reason", solution="solution_code", user="user.code", role="role.code",
+    revoked=lambda access: access.revoked_at is not None,
+)  # fmt: skip
 
 
 def solution_in_plan_check(*, tenant: Any, solution_code: str) -> None:
@@ -70,32 +62,29 @@ def solution_access_grant(
     _grantee_check(tenant=tenant, solution_code=solution_code, user=user, role=role)
     access = SolutionAccess(
         solution_code=solution_code, user=user, role=role, reason=reason.strip(),
-        granted_by=_person(acting_user),
+        granted_by=writes.history_user(acting_user),
     )  # fmt: skip
-    access.full_clean()
-    access._history_user = _person(acting_user)  # type: ignore[attr-defined]
-    access.save()
+    writes.save(access, acting_user=acting_user)
     audit_record(
         action="solutions.access_granted", acting_user=acting_user, tenant=tenant, target=access,
-        after=_snapshot(access),
+        after=writes.snapshot(access, SOLUTION_ACCESS_AUDITED),
     )  # fmt: skip
     return access
 
 
 @transaction.atomic
 def solution_access_revoke(*, access: SolutionAccess, acting_user: Any, reason: str = "") -> SolutionAccess:
-    access = SolutionAccess.objects.select_for_update(of=("self",)).select_related("user", "role").get(pk=access.pk)
+    access = writes.locked(access, "user", "role")
     if access.revoked_at is not None:
         raise _error("__all__", "This access was already revoked.", "already_revoked")
-    before = _snapshot(access)
+    before = writes.snapshot(access, SOLUTION_ACCESS_AUDITED)
     access.revoked_at = timezone.now()
-    access.revoked_by = _person(acting_user)
+    access.revoked_by = writes.history_user(acting_user)
     access.revoke_reason = reason.strip()
-    access.full_clean()
-    access._history_user = _person(acting_user)  # type: ignore[attr-defined]
-    access.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    writes.save(access, acting_user=acting_user, update_fields=["revoked_at", "revoked_by", "revoke_reason"])
     audit_record(
         action="solutions.access_revoked", acting_user=acting_user, tenant=connection_tenant(), target=access,
-        before=before, after={**_snapshot(access), "revoke_reason": access.revoke_reason},
+        before=before,
+        after={**writes.snapshot(access, SOLUTION_ACCESS_AUDITED), "revoke_reason": access.revoke_reason},
     )  # fmt: skip
     return access

@@ -22,11 +22,13 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.billing.models import LIVE_STATUSES, Invoice, InvoiceStatus, Subscription
+from apps.core.admin_mixins import ServiceWritesAdminMixin
 
 from . import services
 from .forms import AssignForm, PriorityForm, StaffOpenForm, StaffReplyForm, StatusForm
 from .models import CannedResponse, SlaPolicy, Ticket, TicketAttachment
 from .selectors import staff_thread
+from .sla import sla_policy_create, sla_policy_update
 
 SLA_LABELS = {
     "breached": ("#b42318", "Breached"),
@@ -294,7 +296,13 @@ class CannedResponseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(SimpleHistoryAdmin):
+class SlaPolicyAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "plan", "priority", "first_response_minutes", "resolution_minutes"]
     list_filter = ["plan", "priority"]
     list_select_related = ["plan"]
+
+    def record_create(self, request: HttpRequest, fields: dict[str, Any]) -> SlaPolicy:
+        return sla_policy_create(acting_user=request.user, **fields)
+
+    def record_update(self, request: HttpRequest, obj: SlaPolicy, changes: dict[str, Any]) -> SlaPolicy:
+        return sla_policy_update(policy=obj, acting_user=request.user, **changes)

@@ -12,14 +12,15 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
-from django_tenants.utils import get_public_schema_name
 
 from apps.accounts.staff_roles import SUPER_ADMIN, SUPPORT
+from apps.audit import writes
 from apps.audit.services import audit_record
 from apps.core.correlation import get_correlation_id
 from apps.core.events import publish
+from apps.core.numbering import number_allocate
 
 from . import notifications, sla
 from .models import (
@@ -48,6 +49,7 @@ ALLOWED_CONTENT_TYPES = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 MAX_ATTACHMENTS = 5
+TICKET_SERIES = "TKT"  # TKT-000123 (apps.core.numbering)
 AGENT_ROLES = [SUPPORT, SUPER_ADMIN]  # staff roles that work tickets (not billing_admin)
 ACTING_USER: Any = object()  # ticket_open: the requester is the acting user unless given (None = nobody)
 
@@ -82,36 +84,15 @@ def _require_agent(user: Any) -> None:
         raise PermissionDenied("Only support staff may do this.")
 
 
-def _person(user: Any) -> Any:
-    return user if getattr(user, "pk", None) and not getattr(user, "is_service_principal", False) else None
-
-
-def _locked(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=ticket.pk)
-
-
-def _save(ticket: Ticket, acting_user: Any) -> None:
-    ticket._history_user = _person(acting_user)  # type: ignore[attr-defined]
-    ticket.full_clean()
-    ticket.save()
-
-
 def _event(ticket: Ticket, kind: str, acting_user: Any, from_value: str = "", to_value: str = "") -> None:
     TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
         from_value=from_value[:200],
         to_value=to_value[:200],
-        actor=_person(acting_user),
+        actor=writes.history_user(acting_user),
         correlation_id=get_correlation_id(),
     )
-
-
-def _next_number() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT nextval('{get_public_schema_name()}.support_ticket_number_seq')")
-        value = cursor.fetchone()[0]
-    return f"TKT-{value:06d}"
 
 
 def attachments_validate(files: Iterable[UploadedFile]) -> list[UploadedFile]:
@@ -163,7 +144,7 @@ def ticket_open(
     now = now or timezone.now()
     ticket = Ticket(
         tenant=tenant,
-        requester=_person(acting_user) if requester is ACTING_USER else requester,
+        requester=writes.history_user(acting_user) if requester is ACTING_USER else requester,
         subject=subject.strip(),
         description=description.strip(),
         priority=priority,
@@ -173,9 +154,9 @@ def ticket_open(
     )
     ticket.number = "TKT-PENDING"
     ticket.full_clean(exclude=["number"])
-    ticket.number = _next_number()
+    _, ticket.number = number_allocate(TICKET_SERIES)
     sla.sla_clocks_set(ticket)
-    _save(ticket, acting_user)
+    writes.save(ticket, acting_user=acting_user)
     if files:
         message = TicketMessage.objects.create(
             ticket=ticket,
@@ -220,7 +201,7 @@ def _message(
         raise _error("body", "Write a message.", "body_required")
     message = TicketMessage(
         ticket=ticket,
-        author=_person(acting_user),
+        author=writes.history_user(acting_user),
         body=body.strip(),
         is_internal=internal,
         from_staff=from_staff,
@@ -250,7 +231,7 @@ def ticket_reply(
         _require_agent(acting_user)
     files = attachments_validate(attachments)
     now = now or timezone.now()
-    ticket = _locked(ticket)
+    ticket = writes.locked(ticket, "tenant")
     _reply_check(ticket)
     message = _message(
         ticket, body=body, acting_user=acting_user, from_staff=from_staff, internal=False, files=files, now=now
@@ -260,7 +241,7 @@ def ticket_reply(
         ticket.first_responded_at = now
     if not from_staff and ticket.status in (S.WAITING_ON_CUSTOMER, S.RESOLVED):
         _status_apply(ticket, S.OPEN, acting_user, now=now)
-    _save(ticket, acting_user)
+    writes.save(ticket, acting_user=acting_user)
     _event(ticket, TicketEvent.Kind.REPLIED, acting_user, to_value="staff" if from_staff else "customer")
     audit_record(
         action="support.ticket_replied",
@@ -289,7 +270,7 @@ def ticket_note_add(
         raise PermissionDenied("Only support staff may add internal notes.")
     files = attachments_validate(attachments)
     now = now or timezone.now()
-    ticket = _locked(ticket)
+    ticket = writes.locked(ticket, "tenant")
     message = _message(ticket, body=body, acting_user=acting_user, from_staff=True, internal=True, files=files, now=now)
     _event(ticket, TicketEvent.Kind.NOTE, acting_user)
     audit_record(
@@ -310,12 +291,12 @@ def ticket_assign(*, ticket: Ticket, assignee: Any, acting_user: Any) -> Ticket:
         raise _error(
             "assignee", f"{assignee} is not support staff; tickets go to support staff only.", "assignee_not_support"
         )
-    ticket = _locked(ticket)
+    ticket = writes.locked(ticket, "tenant")
     before = ticket.assignee
     if before == assignee:
         return ticket
     ticket.assignee = assignee
-    _save(ticket, acting_user)
+    writes.save(ticket, acting_user=acting_user)
     _event(ticket, TicketEvent.Kind.ASSIGNED, acting_user, str(before or ""), str(assignee or ""))
     audit_record(
         action="support.ticket_assigned",
@@ -354,7 +335,7 @@ def ticket_status_set(
     if from_staff:
         _require_agent(acting_user)
     now = now or timezone.now()
-    ticket = _locked(ticket)
+    ticket = writes.locked(ticket, "tenant")
     if status == ticket.status:
         return ticket
     allowed = (TRANSITIONS if from_staff else TENANT_TRANSITIONS).get(ticket.status, set())
@@ -368,7 +349,7 @@ def ticket_status_set(
     before = ticket.status
     sla.sla_flags_refresh(ticket, now=now)
     _status_apply(ticket, status, acting_user, now=now)
-    _save(ticket, acting_user)
+    writes.save(ticket, acting_user=acting_user)
     audit_record(
         action="support.ticket_status_changed",
         acting_user=acting_user,
@@ -387,14 +368,14 @@ def ticket_priority_set(*, ticket: Ticket, priority: str, acting_user: Any, now:
     if priority not in TicketPriority.values:
         raise _error("priority", f"Unknown priority {priority!r}.", "priority_invalid")
     now = now or timezone.now()
-    ticket = _locked(ticket)
+    ticket = writes.locked(ticket, "tenant")
     before = ticket.priority
     if before == priority:
         return ticket
     ticket.priority = priority
     sla.sla_clocks_set(ticket)
     sla.sla_flags_refresh(ticket, now=now)
-    _save(ticket, acting_user)
+    writes.save(ticket, acting_user=acting_user)
     _event(ticket, TicketEvent.Kind.PRIORITY, acting_user, before, priority)
     audit_record(
         action="support.ticket_priority_changed",

@@ -12,6 +12,8 @@ from typing import Any
 from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
+from apps.audit import writes
+
 from .models import SlaPolicy, Ticket, TicketQuerySet
 
 # priority -> (first response, resolution) in minutes.
@@ -113,3 +115,16 @@ def sla_breaches_flag(*, now: datetime | None = None) -> int:
         first_response_breached=Case(When(first, then=True), default=F("first_response_breached")),
         resolution_breached=Case(When(resolution, then=True), default=F("resolution_breached")),
     )
+
+
+# --- Policies (edited by staff in the admin) ------------------------------------------------------
+
+
+def sla_policy_create(*, acting_user: Any, **fields: Any) -> SlaPolicy:
+    return writes.create(SlaPolicy, action="support.sla_policy_created", acting_user=acting_user, tenant=None,
+                         **fields)  # fmt: skip
+
+
+def sla_policy_update(*, policy: SlaPolicy, acting_user: Any, **changes: Any) -> SlaPolicy:
+    return writes.update(policy, lock=True, changes=changes, action="support.sla_policy_updated",
+                         acting_user=acting_user, tenant=None)  # fmt: skip

@@ -11,8 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -25,7 +25,7 @@ from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.audit.services import audit_record
-from apps.core.admin_mixins import NoWritesAdminMixin, ReadOnlyInlineMixin
+from apps.core.admin_mixins import NoWritesAdminMixin, ReadOnlyInlineMixin, ServiceWritesAdminMixin
 
 from .admin_actions import (
     archive_tenants,
@@ -36,8 +36,10 @@ from .admin_actions import (
     suspend_tenants,
     tenant_admin_urls,
 )
+from .domains import domain_add, domain_make_primary, domain_remove, domain_verify
 from .migrations_state import migration_states
 from .models import Domain, Plan, ProvisioningJob, ProvisioningStep, Tenant, TenantUsageDaily
+from .services import plan_create, plan_update
 from .tenant_browser import available_sections, tenant_browser_urls
 from .usage import usage_series
 
@@ -285,14 +287,54 @@ def schema_overview(request: HttpRequest) -> dict[str, Any]:
 
 
 @admin.register(Domain)
-class DomainAdmin(SimpleHistoryAdmin):
+class DomainAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
+    """Verified and primary change only through the DNS proof services (apps/tenancy/domains.py):
+    the actions check the TXT record now or make a verified domain primary."""
+
     list_display = ["domain", "tenant", "is_primary", "verification_status", "tls_status", "last_checked_at"]
     list_filter = ["is_primary", "verification_status", "tls_status"]
     search_fields = ["domain", "tenant__name", "tenant__slug"]
     list_select_related = ["tenant"]
     autocomplete_fields = ["tenant"]
-    readonly_fields = ["verification_token", "verified_at", "last_checked_at", "last_check_error", "created_at"]
+    readonly_fields = ["is_primary", "verification_status", "verification_token", "verified_at", "last_checked_at",
+                       "last_check_error", "created_at"]  # fmt: skip
     show_full_result_count = False
+    actions = ["verify_domains", "make_primary"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Once added, a hostname stays what was proven; the TLS status is the certificate job's.
+        fixed = ["domain", "tenant", "tls_status"] if obj is not None else []
+        return fixed + list(self.readonly_fields)
+
+    def record_create(self, request: HttpRequest, fields: dict[str, Any]) -> Domain:
+        return domain_add(tenant=fields["tenant"], domain=fields["domain"], acting_user=request.user)
+
+    def record_update(self, request: HttpRequest, obj: Domain, changes: dict[str, Any]) -> Domain:
+        return obj  # nothing on the change form is editable
+
+    def delete_model(self, request: HttpRequest, obj: Domain) -> None:
+        domain_remove(domain=obj, acting_user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Domain]) -> None:
+        for domain in queryset.order_by("pk"):
+            domain_remove(domain=domain, acting_user=request.user)
+
+    @admin.action(description="Check the DNS record of the selected domains now", permissions=["change"])
+    def verify_domains(self, request: HttpRequest, queryset: QuerySet[Domain]) -> None:
+        verified = sum(domain_verify(domain=domain, acting_user=request.user) for domain in queryset.order_by("pk"))
+        self.message_user(request, f"{verified} of {queryset.count()} domain(s) verified.", messages.SUCCESS)
+
+    @admin.action(description="Make the selected verified domain its organisation's primary", permissions=["change"])
+    def make_primary(self, request: HttpRequest, queryset: QuerySet[Domain]) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one domain to make primary.", messages.ERROR)
+            return
+        try:
+            domain = domain_make_primary(domain=queryset.get(), acting_user=request.user)
+        except ValidationError as refusal:
+            self.message_user(request, " ".join(refusal.messages), messages.ERROR)
+            return
+        self.message_user(request, f"{domain} is now the primary domain of {domain.tenant}.", messages.SUCCESS)
 
 
 # --- Plans -----------------------------------------------------------------------------------------
@@ -319,7 +361,7 @@ class PlanAdminForm(forms.ModelForm):
 
 
 @admin.register(Plan)
-class PlanAdmin(SimpleHistoryAdmin):
+class PlanAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
     form = PlanAdminForm
     list_display = ["name", "display_name", "currency", *PRICE_FIELDS, "max_users", "max_storage_gb",
                     "api_calls_per_day", "trial_days", "proration_upgrade", "proration_downgrade", "is_active",
@@ -333,6 +375,12 @@ class PlanAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Tenants reference plans (PROTECT); retire a plan by clearing "active" instead.
         return False
+
+    def record_create(self, request: HttpRequest, fields: dict[str, Any]) -> Plan:
+        return plan_create(acting_user=request.user, **fields)
+
+    def record_update(self, request: HttpRequest, obj: Plan, changes: dict[str, Any]) -> Plan:
+        return plan_update(plan=obj, acting_user=request.user, **changes)
 
 
 # --- Provisioning jobs -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from apps.audit import writes
 from apps.audit.services import audit_record
 
 from .models import Domain, DomainVerificationStatus, Tenant
@@ -36,8 +37,7 @@ def domain_is_platform(hostname: str) -> bool:
     return hostname == platform or hostname.endswith(f".{platform}")
 
 
-def _domain_snapshot(domain: Domain) -> dict[str, Any]:
-    return {"domain": domain.domain, "is_primary": domain.is_primary, "verification_status": domain.verification_status}
+DOMAIN_AUDITED = writes.Fields("domain", "is_primary", "verification_status")
 
 
 def domain_normalise(value: str) -> str:
@@ -98,7 +98,11 @@ def domain_add(*, tenant: Tenant, domain: str, acting_user: Any, is_primary: boo
     record._history_user = acting_user  # type: ignore[attr-defined]
     record.save()
     audit_record(
-        action="domain.added", acting_user=acting_user, tenant=tenant, target=record, after=_domain_snapshot(record)
+        action="domain.added",
+        acting_user=acting_user,
+        tenant=tenant,
+        target=record,
+        after=writes.snapshot(record, DOMAIN_AUDITED),
     )
     return record
 
@@ -138,7 +142,7 @@ def domain_verify(*, domain: Domain, acting_user: Any = None) -> bool:
     if domain_is_platform(domain.domain):
         return domain.is_verified  # verified by construction, nothing to look up
     found, error = _check(domain)
-    before = _domain_snapshot(domain)
+    before = writes.snapshot(domain, DOMAIN_AUDITED)
     domain.last_checked_at, domain.last_check_error = timezone.now(), error
     if found is True and not domain.is_verified:
         domain.verification_status, domain.verified_at = DomainVerificationStatus.VERIFIED, timezone.now()
@@ -150,7 +154,7 @@ def domain_verify(*, domain: Domain, acting_user: Any = None) -> bool:
         action = "domain.verified" if domain.is_verified else "domain.verification_lost"
         audit_record(
             action=action, acting_user=acting_user, tenant=domain.tenant, target=domain, before=before,
-            after={**_domain_snapshot(domain), "error": error},
+            after={**writes.snapshot(domain, DOMAIN_AUDITED), "error": error},
         )  # fmt: skip
     return domain.is_verified
 
@@ -186,7 +190,7 @@ def domain_remove(*, domain: Domain, acting_user: Any) -> None:
         raise ValidationError("Make another domain primary before removing this one.", code="primary_domain")
     if domain_is_platform(domain.domain):
         raise ValidationError("The organisation's NIDIA Flow address cannot be removed.", code="platform_domain")
-    snapshot = _domain_snapshot(domain)
+    snapshot = writes.snapshot(domain, DOMAIN_AUDITED)
     domain._history_user = acting_user  # type: ignore[attr-defined]
     domain.delete()
     audit_record(

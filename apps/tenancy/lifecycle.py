@@ -16,6 +16,7 @@ from django_tenants.utils import schema_context
 
 from apps.accounts.models import Membership
 from apps.accounts.services import SEAT_STATUSES
+from apps.audit import writes
 from apps.audit.services import audit_record
 from apps.core.events import publish
 
@@ -42,26 +43,9 @@ AUDIT_ACTIONS: dict[str, str] = {
 }
 
 
-def _snapshot(tenant: Tenant) -> dict[str, Any]:
-    return {
-        "status": tenant.status, "plan": tenant.plan.name if tenant.plan else None, "max_users": tenant.max_users,
-        "suspension_reason": tenant.suspension_reason, "archive_reason": tenant.archive_reason,
-        "failed_step": tenant.failed_step,
-    }  # fmt: skip
-
-
-def _history_user(acting_user: Any) -> Any:
-    return acting_user if getattr(acting_user, "pk", None) else None
-
-
-def _save(tenant: Tenant, acting_user: Any) -> None:
-    tenant._history_user = _history_user(acting_user)  # type: ignore[attr-defined]
-    tenant.full_clean()
-    tenant.save()
-
-
-def _locked(tenant: Tenant) -> Tenant:
-    return Tenant.objects.select_for_update(of=("self",)).select_related("plan").get(pk=tenant.pk)
+TENANT_AUDITED = writes.Fields(
+    "status", "max_users", "suspension_reason", "archive_reason", "failed_step", plan="plan.name"
+)
 
 
 def _invalid(tenant: Tenant, to: str) -> ValidationError:
@@ -80,15 +64,10 @@ def transition_check(tenant: Tenant, to: str) -> None:
 @transaction.atomic
 def tenant_transition(*, tenant: Tenant, to: str, acting_user: Any, changes: dict[str, Any] | None = None) -> Tenant:
     """Move the tenant to `to` (checked against ALLOWED_TRANSITIONS), set `changes`, audit it."""
-    locked = _locked(tenant)
+    locked = writes.locked(tenant, "plan")
     transition_check(locked, to)
-    before = _snapshot(locked)
-    locked.status = to
-    for field, value in (changes or {}).items():
-        setattr(locked, field, value)
-    _save(locked, acting_user)
-    audit_record(action=AUDIT_ACTIONS[to], acting_user=acting_user, tenant=locked, target=locked,
-                 before=before, after=_snapshot(locked))  # fmt: skip
+    writes.update(locked, changes={"status": to, **(changes or {})}, fields=TENANT_AUDITED, action=AUDIT_ACTIONS[to],
+                  acting_user=acting_user, tenant=locked)  # fmt: skip
     if (event := tenant_status_event(locked)) is not None:  # tenant.activated / tenant.suspended, after commit
         publish(event[0], event[1], tenant=locked)
     tenant.refresh_from_db()
@@ -132,14 +111,14 @@ def tenant_request(
         billing_email=billing_email, country=country, time_zone=time_zone, isolation_level=isolation_level,
         **_limits_from(plan),
     )  # fmt: skip
-    _save(tenant, acting_user)
+    writes.save(tenant, acting_user=acting_user)
     _refuse_taken_domain(slug)
     job = ProvisioningJob(tenant=tenant, admin_email=admin_email.strip().lower(),
-                          requested_by=_history_user(acting_user))  # fmt: skip
+                          requested_by=writes.history_user(acting_user))  # fmt: skip
     job.full_clean()
     job.save()
     audit_record(action="tenant.requested", acting_user=acting_user, tenant=tenant, target=tenant,
-                 after=_snapshot(tenant))  # fmt: skip
+                 after=writes.snapshot(tenant, TENANT_AUDITED))  # fmt: skip
     transaction.on_commit(lambda: _enqueue_provisioning(job.pk))
     return job
 
@@ -185,7 +164,7 @@ def tenant_suspend(*, tenant: Tenant, acting_user: Any, reason: str) -> Tenant:
 @transaction.atomic
 def tenant_reactivate(*, tenant: Tenant, acting_user: Any) -> Tenant:
     """Suspended or archived (within the grace period) back to active."""
-    locked = _locked(tenant)
+    locked = writes.locked(tenant, "plan")
     if locked.status not in (S.SUSPENDED, S.ARCHIVED):  # provisioning → active is the job's, not staff's
         raise _invalid(locked, S.ACTIVE)
     changes = {"suspended_at": None, "suspension_reason": "", "archived_at": None, "archive_reason": "",
@@ -205,7 +184,7 @@ def tenant_archive(*, tenant: Tenant, acting_user: Any, reason: str) -> Tenant:
 def tenant_delete(*, tenant: Tenant, acting_user: Any) -> Tenant:
     """Second step of deletion: an archived tenant past `delete_after`. The schema is dropped by a task;
     the row, its domains and the audit trail stay."""
-    locked = _locked(tenant)
+    locked = writes.locked(tenant, "plan")
     transition_check(locked, S.DELETED)
     if locked.delete_after is None or locked.delete_after > timezone.now():
         raise ValidationError(
@@ -228,7 +207,7 @@ def _enqueue_schema_drop(tenant_id: str) -> None:
 @transaction.atomic
 def tenant_plan_change(*, tenant: Tenant, plan: Plan, acting_user: Any) -> Tenant:
     """Move the tenant to `plan` and copy its limits; refused when members already exceed them."""
-    locked = _locked(tenant)
+    locked = writes.locked(tenant, "plan")
     used = Membership.objects.filter(tenant=locked, status__in=SEAT_STATUSES).count()
     if used > plan.max_users:
         raise ValidationError(
@@ -236,12 +215,7 @@ def tenant_plan_change(*, tenant: Tenant, plan: Plan, acting_user: Any) -> Tenan
             "Remove members before moving to this plan.",
             code="plan_too_small",
         )
-    before = _snapshot(locked)
-    locked.plan = plan
-    for field, value in _limits_from(plan).items():
-        setattr(locked, field, value)
-    _save(locked, acting_user)
-    audit_record(action="tenant.plan_changed", acting_user=acting_user, tenant=locked, target=locked,
-                 before=before, after=_snapshot(locked))  # fmt: skip
+    writes.update(locked, changes={"plan": plan, **_limits_from(plan)}, fields=TENANT_AUDITED,
+                  action="tenant.plan_changed", acting_user=acting_user, tenant=locked)  # fmt: skip
     tenant.refresh_from_db()
     return locked

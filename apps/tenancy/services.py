@@ -6,9 +6,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_exists
 
+from apps.audit import writes
 from apps.audit.services import audit_record
 
-from .models import Domain, Tenant, schema_name_for_slug
+from .models import Domain, Plan, Tenant, schema_name_for_slug
 from .schemas import schema_clone
 
 PLATFORM_SLUG = "_platform"
@@ -89,3 +90,16 @@ def tenant_create(*, name: str, slug: str, acting_user: Any, domain: str | None 
         action="tenant.created", acting_user=acting_user, tenant=tenant, target=tenant, after=tenant_snapshot(tenant)
     )
     return tenant
+
+
+# --- Plans (edited by staff in the admin) ---------------------------------------------------------
+
+
+def plan_create(*, acting_user: Any, **fields: Any) -> Plan:
+    """A new plan; history and an audit event (platform chain) name the staff member."""
+    return writes.create(Plan, action="plan.created", acting_user=acting_user, tenant=None, **fields)
+
+
+def plan_update(*, plan: Plan, acting_user: Any, **changes: Any) -> Plan:
+    """Change some of a plan's fields; the audit event holds those fields before and after."""
+    return writes.update(plan, lock=True, changes=changes, action="plan.updated", acting_user=acting_user, tenant=None)

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.audit import writes
 from apps.audit.services import audit_record
 from apps.core.crypto import secret_decrypt, secret_encrypt
 
@@ -29,12 +30,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_OVERLAP_HOURS = 24
 MAX_OVERLAP_HOURS = 7 * 24
-
-
-def _person(acting_user: Any) -> Any:
-    """The acting user when it is a person (a User row); None for the system and for API keys, which
-    the audit trail names by their prefix instead."""
-    return acting_user if getattr(acting_user, "pk", None) and getattr(acting_user, "is_authenticated", False) else None
+ENDPOINT_AUDITED = writes.Fields("url", "description", "enabled_events", "enabled", "disabled_reason")
 
 
 def _events_check(event_types: list[str]) -> list[str]:
@@ -54,22 +50,6 @@ def _events_check(event_types: list[str]) -> list[str]:
             {"enabled_events": ValidationError("Choose at least one event type.", code="event_required")}
         )
     return [name for name in catalogue if name in chosen]  # catalogue order
-
-
-def _snapshot(endpoint: WebhookEndpoint) -> dict[str, Any]:
-    return {
-        "url": endpoint.url,
-        "description": endpoint.description,
-        "enabled_events": list(endpoint.enabled_events),
-        "enabled": endpoint.enabled,
-        "disabled_reason": endpoint.disabled_reason,
-    }
-
-
-def _save(endpoint: WebhookEndpoint, acting_user: Any) -> None:
-    endpoint._history_user = _person(acting_user)  # type: ignore[attr-defined]
-    endpoint.full_clean()
-    endpoint.save()
 
 
 def _secret_set(endpoint: WebhookEndpoint, secret: str) -> None:
@@ -97,23 +77,19 @@ def webhook_endpoint_create(
         url=endpoint_url_check(url),
         description=description.strip(),
         enabled_events=_events_check(enabled_events),
-        created_by=_person(acting_user),
+        created_by=writes.history_user(acting_user),
     )
     secret = secret_generate()
     _secret_set(endpoint, secret)
-    _save(endpoint, acting_user)
+    writes.save(endpoint, acting_user=acting_user)
     audit_record(
         action="webhooks.endpoint_created",
         acting_user=acting_user,
         tenant=tenant,
         target=endpoint,
-        after=_snapshot(endpoint),
+        after=writes.snapshot(endpoint, ENDPOINT_AUDITED),
     )
     return endpoint, secret
-
-
-def _locked(endpoint: WebhookEndpoint) -> WebhookEndpoint:
-    return WebhookEndpoint.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=endpoint.pk)
 
 
 @transaction.atomic
@@ -125,23 +101,15 @@ def webhook_endpoint_update(
     enabled_events: list[str] | None = None,
     description: str | None = None,
 ) -> WebhookEndpoint:
-    locked = _locked(endpoint)
-    before = _snapshot(locked)
-    if url is not None and url.strip() != locked.url:
-        locked.url = endpoint_url_check(url)
-    if enabled_events is not None:
-        locked.enabled_events = _events_check(enabled_events)
-    if description is not None:
-        locked.description = description.strip()
-    _save(locked, acting_user)
-    audit_record(
-        action="webhooks.endpoint_updated",
-        acting_user=acting_user,
-        tenant=locked.tenant,
-        target=locked,
-        before=before,
-        after=_snapshot(locked),
-    )
+    locked = writes.locked(endpoint, "tenant")
+    with writes.audited(locked, action="webhooks.endpoint_updated", acting_user=acting_user, tenant=locked.tenant,
+                        fields=ENDPOINT_AUDITED):  # fmt: skip
+        if url is not None and url.strip() != locked.url:
+            locked.url = endpoint_url_check(url)
+        if enabled_events is not None:
+            locked.enabled_events = _events_check(enabled_events)
+        if description is not None:
+            locked.description = description.strip()
     return locked
 
 
@@ -160,7 +128,7 @@ def webhook_secret_rotate(
                 )
             }
         )
-    locked = _locked(endpoint)
+    locked = writes.locked(endpoint, "tenant")
     if overlap_hours:
         locked.previous_secret_encrypted = locked.secret_encrypted
         locked.previous_secret_expires_at = timezone.now() + timedelta(hours=overlap_hours)
@@ -168,7 +136,7 @@ def webhook_secret_rotate(
         locked.previous_secret_encrypted, locked.previous_secret_expires_at = "", None
     secret = secret_generate()
     _secret_set(locked, secret)
-    _save(locked, acting_user)
+    writes.save(locked, acting_user=acting_user)
     audit_record(
         action="webhooks.secret_rotated",
         acting_user=acting_user,
@@ -181,55 +149,37 @@ def webhook_secret_rotate(
 
 @transaction.atomic
 def webhook_endpoint_disable(*, endpoint: WebhookEndpoint, reason: str, acting_user: Any) -> WebhookEndpoint:
-    locked = _locked(endpoint)
+    locked = writes.locked(endpoint, "tenant")
     if not locked.enabled:
         return locked
-    before = _snapshot(locked)
-    locked.enabled, locked.disabled_at = False, timezone.now()
-    locked.disabled_reason = (reason or "Disabled by an administrator.")[:255]
-    _save(locked, acting_user)
-    audit_record(
-        action="webhooks.endpoint_disabled",
-        acting_user=acting_user,
-        tenant=locked.tenant,
-        target=locked,
-        before=before,
-        after=_snapshot(locked),
-    )
-    return locked
+    changes = {"enabled": False, "disabled_at": timezone.now(),
+               "disabled_reason": (reason or "Disabled by an administrator.")[:255]}  # fmt: skip
+    return writes.update(locked, changes=changes, fields=ENDPOINT_AUDITED, action="webhooks.endpoint_disabled",
+                         acting_user=acting_user, tenant=locked.tenant)  # fmt: skip
 
 
 @transaction.atomic
 def webhook_endpoint_enable(*, endpoint: WebhookEndpoint, acting_user: Any) -> WebhookEndpoint:
-    locked = _locked(endpoint)
+    locked = writes.locked(endpoint, "tenant")
     if locked.enabled:
         return locked
-    before = _snapshot(locked)
     endpoint_url_check(locked.url)  # rules may have tightened since it was saved
-    locked.enabled, locked.disabled_at, locked.disabled_reason, locked.consecutive_failures = True, None, "", 0
-    _save(locked, acting_user)
-    audit_record(
-        action="webhooks.endpoint_enabled",
-        acting_user=acting_user,
-        tenant=locked.tenant,
-        target=locked,
-        before=before,
-        after=_snapshot(locked),
-    )
-    return locked
+    changes = {"enabled": True, "disabled_at": None, "disabled_reason": "", "consecutive_failures": 0}
+    return writes.update(locked, changes=changes, fields=ENDPOINT_AUDITED, action="webhooks.endpoint_enabled",
+                         acting_user=acting_user, tenant=locked.tenant)  # fmt: skip
 
 
 @transaction.atomic
 def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, acting_user: Any) -> None:
-    locked = _locked(endpoint)
+    locked = writes.locked(endpoint, "tenant")
     audit_record(
         action="webhooks.endpoint_deleted",
         acting_user=acting_user,
         tenant=locked.tenant,
         target=locked,
-        before=_snapshot(locked),
+        before=writes.snapshot(locked, ENDPOINT_AUDITED),
     )
-    locked._history_user = _person(acting_user)  # type: ignore[attr-defined]
+    locked._history_user = writes.history_user(acting_user)  # type: ignore[attr-defined]
     locked.delete()
 
 
@@ -334,7 +284,7 @@ def webhook_events_emit_many(*, event_type: str, items: list[tuple[Any, dict[str
 @transaction.atomic
 def webhook_test_send(*, endpoint: WebhookEndpoint, acting_user: Any) -> WebhookDelivery:
     """A `webhook.test` event delivered to this endpoint only (subscribed to it or not)."""
-    endpoint = _locked(endpoint)
+    endpoint = writes.locked(endpoint, "tenant")
     if not endpoint.enabled:
         raise ValidationError(
             "This endpoint is disabled; enable it before sending a test event.", code="endpoint_disabled"
@@ -357,7 +307,7 @@ def webhook_test_send(*, endpoint: WebhookEndpoint, acting_user: Any) -> Webhook
 @transaction.atomic
 def webhook_delivery_replay(*, delivery: WebhookDelivery, acting_user: Any) -> WebhookDelivery:
     """A new delivery of the same event to the same endpoint (same body, new delivery id)."""
-    endpoint = _locked(delivery.endpoint)
+    endpoint = writes.locked(delivery.endpoint, "tenant")
     if not endpoint.enabled:
         raise ValidationError(
             "This endpoint is disabled; enable it before replaying a delivery.", code="endpoint_disabled"

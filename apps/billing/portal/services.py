@@ -10,14 +10,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.audit import writes
 from apps.audit.services import audit_record
 from apps.billing.models import PaymentMethod, Provider
 from apps.tenancy.models import Tenant
 
-
-def _snapshot(method: PaymentMethod) -> dict[str, Any]:
-    return {"brand": method.brand, "last4": method.last4, "exp": f"{method.exp_month}/{method.exp_year}",
-            "is_default": method.is_default, "removed": method.removed_at is not None}  # fmt: skip
+PAYMENT_METHOD_AUDITED = writes.Fields(
+    "brand", "last4", "is_default",
+    exp=lambda method: f"{method.exp_month}/{method.exp_year}", removed=lambda method: method.removed_at is not None,
+)  # fmt: skip
 
 
 def payment_methods_list(*, tenant: Tenant) -> list[PaymentMethod]:
@@ -45,10 +46,10 @@ def payment_method_add(
     method = PaymentMethod(tenant=tenant, provider=Provider.MANUAL, kind=PaymentMethod.Kind.CARD, brand=brand,
                            last4=last4, exp_month=exp_month, exp_year=exp_year, is_default=make_default)  # fmt: skip
     method.full_clean()
-    method._history_user = acting_user  # type: ignore[attr-defined]
+    method._history_user = writes.history_user(acting_user)  # type: ignore[attr-defined]
     method.save()
     audit_record(action="billing.payment_method_added", acting_user=acting_user, tenant=tenant, target=method,
-                 after=_snapshot(method))  # fmt: skip
+                 after=writes.snapshot(method, PAYMENT_METHOD_AUDITED))  # fmt: skip
     return method
 
 
@@ -59,12 +60,12 @@ def payment_method_set_default(*, method: PaymentMethod, acting_user: Any) -> Pa
     PaymentMethod.objects.select_for_update().filter(tenant_id=method.tenant_id, is_default=True).exclude(
         pk=method.pk
     ).update(is_default=False)
-    before = _snapshot(method)
+    before = writes.snapshot(method, PAYMENT_METHOD_AUDITED)
     method.is_default = True
-    method._history_user = acting_user  # type: ignore[attr-defined]
+    method._history_user = writes.history_user(acting_user)  # type: ignore[attr-defined]
     method.save(update_fields=["is_default"])
     audit_record(action="billing.payment_method_default_set", acting_user=acting_user, tenant=method.tenant,
-                 target=method, before=before, after=_snapshot(method))  # fmt: skip
+                 target=method, before=before, after=writes.snapshot(method, PAYMENT_METHOD_AUDITED))  # fmt: skip
     return method
 
 
@@ -73,13 +74,13 @@ def payment_method_remove(*, method: PaymentMethod, acting_user: Any) -> Payment
     """Remove a method from use; its row and history stay (payments reference it)."""
     if method.removed_at is not None:
         raise ValidationError({"payment_method": ValidationError("Already removed.", code="removed")})
-    before = _snapshot(method)
+    before = writes.snapshot(method, PAYMENT_METHOD_AUDITED)
     method.removed_at = timezone.now()
     method.is_default = False
-    method._history_user = acting_user  # type: ignore[attr-defined]
+    method._history_user = writes.history_user(acting_user)  # type: ignore[attr-defined]
     method.save(update_fields=["removed_at", "is_default"])
     audit_record(action="billing.payment_method_removed", acting_user=acting_user, tenant=method.tenant,
-                 target=method, before=before, after=_snapshot(method))  # fmt: skip
+                 target=method, before=before, after=writes.snapshot(method, PAYMENT_METHOD_AUDITED))  # fmt: skip
     return method
 
 
@@ -88,7 +89,7 @@ def billing_email_update(*, tenant: Tenant, billing_email: str, acting_user: Any
     before = {"billing_email": tenant.billing_email}
     tenant.billing_email = billing_email
     tenant.full_clean(validate_unique=False, validate_constraints=False)
-    tenant._history_user = acting_user  # type: ignore[attr-defined]
+    tenant._history_user = writes.history_user(acting_user)  # type: ignore[attr-defined]
     tenant.save(update_fields=["billing_email", "updated_at"])
     audit_record(action="billing.billing_email_updated", acting_user=acting_user, tenant=tenant, target=tenant,
                  before=before, after={"billing_email": billing_email})  # fmt: skip

@@ -1,13 +1,12 @@
 """Invoices: period issue (idempotent), numbering without gaps under concurrency, pay, void, refund, render."""
 
-import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 
 from apps.audit.models import AuditEvent
 from apps.billing.invoices import (
@@ -19,9 +18,11 @@ from apps.billing.invoices import (
     invoice_render_html,
     invoice_void,
 )
-from apps.billing.models import Invoice, InvoiceSequence, Payment
+from apps.billing.models import Invoice, Payment
 from apps.billing.tests.conftest import DEC_1, NOV_1
+from apps.core.models import NumberSeries
 from apps.tenancy.models import Tenant
+from tests.utils import run_on_own_connections
 
 D = Decimal
 
@@ -60,10 +61,10 @@ def test_period_invoice_in_gb_has_inclusive_vat_8_17_in_49_00(make_subscription,
 
 def test_issuing_the_same_period_twice_returns_the_same_invoice_and_uses_no_new_number(acme_subscription):
     first, created = _issue(acme_subscription)
-    next_number = InvoiceSequence.objects.get(series="INV").next_number
+    next_number = NumberSeries.objects.get(key="INV").next_number
     again, created_again = _issue(acme_subscription)
     assert (created, created_again, again.pk) == (True, False, first.pk)
-    assert InvoiceSequence.objects.get(series="INV").next_number == next_number
+    assert NumberSeries.objects.get(key="INV").next_number == next_number
     assert Invoice.objects.filter(subscription=acme_subscription).count() == 1
 
 
@@ -87,49 +88,29 @@ def test_two_workers_numbering_concurrently_get_no_duplicate_and_no_gap():
     """Each worker thread has its own connection and commits; the series is private and removed afterwards."""
     series, per_worker = f"C{uuid.uuid4().hex[:8]}", 15
     tenant_id = Tenant.objects.get(slug="acme").pk
-    barrier, results, errors = threading.Barrier(2), {}, []
+    results: dict[str, list[int]] = {"a": [], "b": []}
 
     def worker(name: str) -> None:
-        try:
-            barrier.wait()
-            numbers = []
-            for n in range(per_worker):
-                with transaction.atomic():
-                    sequence_number, number = invoice_number_allocate(series)
-                    Invoice.objects.create(
-                        tenant_id=tenant_id, series=series, sequence_number=sequence_number, number=number,
-                        status="open", idempotency_key=f"{series}:{name}:{n}",
-                    )  # fmt: skip
-                numbers.append(sequence_number)
-            results[name] = numbers
-        except Exception as error:  # noqa: BLE001 - any failure of a worker fails the test below
-            errors.append(error)
-        finally:
-            connection.close()
+        for n in range(per_worker):
+            with transaction.atomic():
+                sequence_number, number = invoice_number_allocate(series)
+                Invoice.objects.create(
+                    tenant_id=tenant_id, series=series, sequence_number=sequence_number, number=number,
+                    status="open", idempotency_key=f"{series}:{name}:{n}",
+                )  # fmt: skip
+            results[name].append(sequence_number)
 
-    def cleanup() -> None:
-        try:
-            Invoice.history.filter(series=series).delete()
-            Invoice.objects.filter(series=series).delete()
-            InvoiceSequence.objects.filter(series=series).delete()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(name,)) for name in ("a", "b")]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-    finally:
-        cleaner = threading.Thread(target=cleanup)
-        cleaner.start()
-        cleaner.join(60)
-    assert not errors
+    run_on_own_connections(lambda: worker("a"), lambda: worker("b"), cleanup=lambda: _series_remove(series))
     allocated = results["a"] + results["b"]
     assert len(set(allocated)) == len(allocated) == 2 * per_worker
     assert sorted(allocated) == list(range(1, 2 * per_worker + 1))
     assert results["a"] == sorted(results["a"]) and results["b"] == sorted(results["b"])
+
+
+def _series_remove(series: str) -> None:
+    Invoice.history.filter(series=series).delete()
+    Invoice.objects.filter(series=series).delete()
+    NumberSeries.objects.filter(key=series).delete()
 
 
 @pytest.mark.django_db
@@ -140,7 +121,7 @@ def test_batch_number_blocks_and_single_numbers_interleave_without_duplicate_or_
 
     series = f"B{uuid.uuid4().hex[:8]}"
     tenant_id = Tenant.objects.get(slug="acme").pk
-    barrier, results, errors = threading.Barrier(2), {"a": [], "b": []}, []
+    results: dict[str, list[int]] = {"a": [], "b": []}
 
     def issue(name: str, numbers: list[int], prefix: str, fail: bool = False) -> None:
         with transaction.atomic():
@@ -154,54 +135,24 @@ def test_batch_number_blocks_and_single_numbers_interleave_without_duplicate_or_
                 raise RuntimeError("batch rolled back")
 
     def blocks() -> None:
-        try:
-            barrier.wait()
-            for round_ in range(6):
-                try:
-                    with transaction.atomic():
-                        first, prefix = number_block_allocate(5, series)
-                        numbers = list(range(first, first + 5))
-                        issue("a", numbers, prefix, fail=round_ == 2)
-                    results["a"] += numbers
-                except RuntimeError:
-                    pass
-        except Exception as error:  # noqa: BLE001 - any failure of a worker fails the test below
-            errors.append(error)
-        finally:
-            connection.close()
+        for round_ in range(6):
+            try:
+                with transaction.atomic():
+                    first, prefix = number_block_allocate(5, series)
+                    numbers = list(range(first, first + 5))
+                    issue("a", numbers, prefix, fail=round_ == 2)
+                results["a"] += numbers
+            except RuntimeError:
+                pass
 
     def singles() -> None:
-        try:
-            barrier.wait()
-            for _ in range(12):
-                with transaction.atomic():
-                    sequence_number, number = invoice_number_allocate(series)
-                    issue("b", [sequence_number], number.split("-")[0])
-                results["b"].append(sequence_number)
-        except Exception as error:  # noqa: BLE001
-            errors.append(error)
-        finally:
-            connection.close()
+        for _ in range(12):
+            with transaction.atomic():
+                sequence_number, number = invoice_number_allocate(series)
+                issue("b", [sequence_number], number.split("-")[0])
+            results["b"].append(sequence_number)
 
-    def cleanup() -> None:
-        try:
-            Invoice.history.filter(series=series).delete()
-            Invoice.objects.filter(series=series).delete()
-            InvoiceSequence.objects.filter(series=series).delete()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=blocks), threading.Thread(target=singles)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-    finally:
-        cleaner = threading.Thread(target=cleanup)
-        cleaner.start()
-        cleaner.join(60)
-    assert not errors
+    run_on_own_connections(blocks, singles, cleanup=lambda: _series_remove(series))
     allocated = results["a"] + results["b"]
     assert len(results["a"]) == 25 and len(results["b"]) == 12  # one block of 5 was rolled back
     assert sorted(allocated) == list(range(1, 25 + 12 + 1))  # no duplicate, no gap

@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.audit.models import AuditEvent
 from apps.billing import batch, run, tasks
-from apps.billing.models import AlertKind, BillingAlert, Invoice, InvoiceSequence, Payment, Subscription
+from apps.billing.models import AlertKind, BillingAlert, Invoice, Payment, Subscription
+from apps.core.models import NumberSeries
 from apps.tenancy.models import PlanStatus
 
 from .test_payments import T0, billed, card_add, subscription_make
@@ -84,7 +85,7 @@ def test_a_crash_after_the_invoice_is_issued_loses_nothing(acme, monkeypatch):
     crashed = run.billing_run(now=DUE)
     subscription.refresh_from_db()
     assert crashed["errors"] == 1 and Invoice.objects.count() == 0 and subscription.current_period_end == APRIL
-    assert InvoiceSequence.objects.filter(series="INV", next_number__gt=1).count() == 0  # the block was given back
+    assert NumberSeries.objects.filter(key="INV", next_number__gt=1).count() == 0  # the block was given back
 
     monkeypatch.undo()
     rerun = run.billing_run(now=DUE)
@@ -117,7 +118,7 @@ def test_batch_renewal_numbers_without_gaps_and_audits_each_tenant(acme, globex)
     result = run.billing_run(now=DUE)
     assert result["issued"] == 2 and result["payments_succeeded"] == 2
     numbers = sorted(Invoice.objects.values_list("sequence_number", flat=True))
-    assert numbers == [1, 2] and InvoiceSequence.objects.get(series="INV").next_number == 3
+    assert numbers == [1, 2] and NumberSeries.objects.get(key="INV").next_number == 3
     for tenant in (acme, globex):
         invoice = Invoice.objects.get(tenant=tenant)
         assert invoice.lines.count() == 1 and invoice.history.count() == 2  # issued, then paid
