@@ -27,6 +27,7 @@ SHARED_APPS = [
     "django.contrib.sessions",  # public only: a session is not split per schema
     "django.contrib.messages",  # no tables; needed by admin and portal
     "django.contrib.staticfiles",  # no tables
+    "django.contrib.humanize",  # no tables; allauth's security-key (WebAuthn) pages load its template tags
     "django.contrib.admin",  # in both schemas: each keeps its own admin log
     "simple_history",  # no tables of its own; history tables live beside their model
     "allauth",  # public only: logins and MFA must not split per schema
