@@ -250,6 +250,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Platform-wide API for NIDIA Flow staff and operators.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The error answers (401/403/404/400/429) every operation can give, where a view does not describe them.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.api.schema_errors.error_responses",
+    ],
     # Several models have a "status"; name each enum after its model so clients get stable names.
     "ENUM_NAME_OVERRIDES": {
         "UserStatusEnum": "apps.accounts.models.UserStatus",
