@@ -6,6 +6,9 @@ then never names an object acme happens to have under the same number, and "acme
 globex's id" can only be answered with a refusal.
 """
 
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -224,6 +227,26 @@ def _clients(world: World) -> None:
     with tenant_context(world.acme):
         _, raw = api_key_create(name="Matrix acme key", scopes=list(ALL_SCOPES), acting_user=None)
     world.clients["acme_api_key"] = client(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+
+
+@contextmanager
+def api_quota_kept(*tenants: Tenant) -> Iterator[None]:
+    """Put each tenant's API-call counter of today (Redis, outside any transaction) back as it was:
+    thousands of calls here must not make later tests hit the daily quota."""
+    from apps.tenancy import usage
+
+    today = timezone.now().astimezone(dt.UTC).date()
+    keys = [usage.api_calls_key(tenant_id=tenant.pk, day=today) for tenant in tenants]
+    redis = usage._redis()
+    before = [redis.get(key) for key in keys]
+    try:
+        yield
+    finally:
+        for key, value in zip(keys, before, strict=True):
+            if value is None:
+                redis.delete(key)
+            else:
+                redis.set(key, value, ex=usage.API_CALLS_KEY_TTL)
 
 
 def world_build() -> World:

@@ -41,6 +41,7 @@ from apps.sysconfig.testing import setting_override
 from apps.tenancy.models import Tenant
 from apps.tokens.services import token_pair_issue
 from tests.factories import MembershipFactory, UserFactory
+from tests.isolation_world import api_quota_kept
 from tests.matrix_report import report
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +75,7 @@ def fuzzing(settings: Any) -> Iterator[None]:
     logins by the dozen, and those counters live in Redis, outside the rolled-back transaction)."""
     settings.ACCOUNT_RATE_LIMITS = False
     Tenant.objects.filter(slug="acme").update(api_calls_per_day=10_000_000)
-    with setting_override("ratelimit.api_per_minute", 10_000_000):
+    with setting_override("ratelimit.api_per_minute", 10_000_000), api_quota_kept(*Tenant.objects.filter(slug="acme")):
         yield
 
 

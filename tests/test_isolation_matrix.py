@@ -28,7 +28,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, path, resolve
 from django.views import View
 from django_tenants.utils import schema_context, schema_exists, tenant_context
 
-from tests.isolation_world import CANARY, SEQUENCE_FLOOR, UNKNOWN_SLUG, World, world_build
+from apps.tenancy.models import Tenant
+from tests.isolation_world import CANARY, SEQUENCE_FLOOR, UNKNOWN_SLUG, World, api_quota_kept, world_build
 from tests.matrix_report import report
 
 pytestmark = pytest.mark.django_db
@@ -338,7 +339,8 @@ def world(django_db_setup, django_db_blocker) -> Iterator[World]:
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            yield world_build()
+            with api_quota_kept(*Tenant.objects.filter(slug__in=["acme", "globex"])):
+                yield world_build()
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
