@@ -361,6 +361,32 @@ def test_every_tenant_route_refuses_outsiders_and_never_leaks(world, request):
     assert outcome.attempts >= 2000
 
 
+# Each actor signed in as claimed (a refusal of a caller who is silently anonymous would prove nothing):
+# host, path, expected status and, for a refusal, the `code` that names who the caller is.
+ACTOR_IDENTITY = {
+    "anonymous": ("acme.localhost", "/api/v1/tenant/", 403, None),
+    "outsider_session": ("globex.localhost", "/api/v1/me/", 200, None),
+    "outsider_token": ("globex.localhost", "/api/v1/me/", 200, None),
+    "outsider_token_for_acme": ("acme.localhost", "/api/v1/tenant/", 403, "not_member"),
+    "globex_api_key": ("globex.localhost", "/api/v1/tenant/", 200, None),
+    "platform_staff": ("acme.localhost", "/api/v1/tenant/", 403, "not_member"),
+    "acme_suspended": ("acme.localhost", "/api/v1/tenant/", 403, "membership_suspended"),
+    "acme_member": ("acme.localhost", "/api/v1/me/", 200, None),
+    "acme_admin": ("acme.localhost", "/api/v1/billing/plans/", 200, None),
+    "acme_api_key": ("acme.localhost", "/api/v1/tenant/", 200, None),
+}
+
+
+def test_the_matrix_actors_are_who_they_claim(world):
+    assert set(ACTOR_IDENTITY) == set(world.clients)
+    for actor, (host, url, status, code) in ACTOR_IDENTITY.items():
+        response = world.clients[actor].get(url, HTTP_HOST=host, HTTP_ACCEPT="application/json")
+        connection.set_schema_to_public()
+        assert response.status_code == status, (actor, response.content[:300])
+        if code:
+            assert response.json()["code"] == code, (actor, response.json())
+
+
 # --- The matrix catches what it is for ------------------------------------------------------------
 
 
