@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.http import HttpResponse
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, path, resolve
+from django.utils import timezone
 from django.views import View
 from django_tenants.utils import schema_context, schema_exists, tenant_context
 
@@ -149,6 +150,7 @@ class Outcome:
     server_errors: list[str] = field(default_factory=list)
     unbuildable: list[str] = field(default_factory=list)
     by_access: dict[str, int] = field(default_factory=dict)
+    statuses: dict[int, int] = field(default_factory=dict)
 
     @property
     def failures(self) -> list[str]:
@@ -321,6 +323,7 @@ def matrix_run(world: World, urlconf: Any = TENANT_URLCONF, only: Any = None) ->
             for actor in actors or _actors_for(access, method, owned):
                 response = _request(world, actor, method, url)
                 outcome.attempts += 1
+                outcome.statuses[response.status_code] = outcome.statuses.get(response.status_code, 0) + 1
                 label = f"{method.upper()} {url} as {actor} [{access}] → {response.status_code}"
                 if response.status_code >= 500:
                     outcome.server_errors.append(f"SERVER ERROR {label}")
@@ -353,7 +356,8 @@ def test_every_tenant_route_refuses_outsiders_and_never_leaks(world, request):
         request.config,
         f"isolation matrix: {outcome.attempts} attempts, {outcome.routes} routes "
         f"({', '.join(f'{k} {v}' for k, v in sorted(outcome.by_access.items()))}), "
-        f"{len(outcome.missing_refusals)} missing refusals, {len(outcome.leaks)} leaks",
+        f"{len(outcome.missing_refusals)} missing refusals, {len(outcome.leaks)} leaks; "
+        f"answers {', '.join(f'{code}: {n}' for code, n in sorted(outcome.statuses.items()))}",
     )
     if outcome.failures:
         pytest.fail("\n".join(outcome.failures), pytrace=False)
@@ -502,3 +506,30 @@ def test_tasks_given_globex_ids_in_acme_leave_globex_alone(world, request):
     if failures:
         pytest.fail("\n".join(failures), pytrace=False)
     assert attempts >= 4
+
+
+def test_tasks_sent_from_a_tenant_still_act_on_its_own_objects(world):
+    """The refusal above is about the other tenant only: acme's own delivery and request still run."""
+    from apps.gdpr.models import GdprRequest
+    from apps.gdpr.services import gdpr_request_create
+    from apps.gdpr.tasks import run_request
+    from apps.webhooks.models import WebhookDelivery, WebhookEvent
+    from apps.webhooks.services import webhook_endpoint_create
+    from apps.webhooks.tasks import deliver
+
+    acme, member = world.acme, world.users["acme_member"]
+    endpoint, _ = webhook_endpoint_create(tenant=acme, url="http://127.0.0.1:9/own", acting_user=None,
+                                          enabled_events=["invoice.issued"])  # fmt: skip
+    event = WebhookEvent.objects.create(tenant=acme, type="invoice.issued", payload={})
+    delivery = WebhookDelivery.objects.create(
+        tenant=acme, endpoint=endpoint, event=event, next_attempt_at=timezone.now()
+    )
+    request = gdpr_request_create(subject=member, kind="access", acting_user=None, enqueue=False)
+    with tenant_context(acme):
+        delivered = deliver.apply(kwargs={"delivery_id": delivery.pk}).get()
+        ran = run_request.apply(kwargs={"request_id": request.pk}).get()
+    connection.set_schema_to_public()
+    assert delivered != "not_yours"
+    assert WebhookDelivery.objects.get(pk=delivery.pk).attempt_count == 1
+    assert ran.get("reason") != "not_yours"
+    assert GdprRequest.objects.get(pk=request.pk).status != GdprRequest.Status.RECEIVED
