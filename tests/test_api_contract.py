@@ -238,7 +238,7 @@ def _finish(request: Any, surface: str, runs: list[Run], started: float) -> None
     answered = sum(r.answered for r in runs)
     failures = [f for r in runs for f in r.failures]
     report(
-        request.config,
+        request,
         f"api contract ({surface}): {operations} operation runs, {examples} examples ({answered} answered 2xx), "
         f"{len(failures)} failing operations, {time.monotonic() - started:.1f} s",
     )

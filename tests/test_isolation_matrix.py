@@ -354,7 +354,7 @@ def world(django_db_setup, django_db_blocker) -> Iterator[World]:
 def test_every_tenant_route_refuses_outsiders_and_never_leaks(world, request):
     outcome = matrix_run(world)
     report(
-        request.config,
+        request,
         f"isolation matrix: {outcome.attempts} attempts, {outcome.routes} routes "
         f"({', '.join(f'{k} {v}' for k, v in sorted(outcome.by_access.items()))}), "
         f"{len(outcome.missing_refusals)} missing refusals, {len(outcome.leaks)} leaks; "
@@ -503,7 +503,7 @@ def test_tasks_given_globex_ids_in_acme_leave_globex_alone(world, request):
         if changed:
             failures.append(f"{task.name}({kwargs}) sent from acme changed globex's {changed}")
     line = f"isolation matrix: {attempts} task attempts with globex ids ({len(sweeps)} sweeps not called)"
-    report(request.config, line)
+    report(request, line)
     if failures:
         pytest.fail("\n".join(failures), pytrace=False)
     assert attempts >= 4
