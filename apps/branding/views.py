@@ -23,6 +23,12 @@ class BrandedSwaggerView(TenantAPIMixin, SpectacularSwaggerView):
 
     template_name = "branding/swagger_ui.html"
 
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # Authenticate before content negotiation: a 406 is rendered through this HTML page, whose
+        # context processors read request.user, so bad credentials there were a 500 instead of a 401.
+        self.perform_authentication(request)
+        super().initial(request, *args, **kwargs)
+
     @extend_schema(exclude=True)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().get(request, *args, **kwargs)

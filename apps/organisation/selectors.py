@@ -3,6 +3,7 @@
 import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -47,7 +48,7 @@ def entity_get(*, uuid: Any, queryset: QuerySet[Entity] | None = None) -> Entity
     queryset = queryset if queryset is not None else Entity.objects.select_related("entity_type", "manager__user")
     try:
         entity = queryset.filter(uuid=uuid).first()
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, ValidationError):  # a malformed uuid is as missing as an unknown one
         entity = None
     if entity is None:
         raise Http404("No such entity in this organisation.")
@@ -93,7 +94,7 @@ def profile_get(*, uuid: Any, queryset: QuerySet[MemberProfile] | None = None) -
     queryset = queryset if queryset is not None else profiles_list()
     try:
         profile = queryset.filter(uuid=uuid).first()
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, ValidationError):  # a malformed uuid is as missing as an unknown one
         profile = None
     if profile is None:
         raise Http404("No such person in this organisation.")

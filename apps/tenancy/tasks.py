@@ -5,6 +5,8 @@ import logging
 from celery import shared_task
 from django_tenants.utils import schema_context
 
+from apps.core.tasks import sender_may_touch
+
 from .models import ProvisioningJob, Tenant
 from .provisioning import JobLocked, provisioning_job_run
 from .schemas import schema_drop
@@ -17,10 +19,10 @@ def provision_tenant(job_id: int) -> str:
     """Run (or finish) a provisioning job. Safe to receive twice (acks_late redelivery after a
     worker died): finished steps are skipped, and a second worker running the same job at the same
     moment finds the job's advisory lock taken and leaves it to the first."""
+    job = ProvisioningJob.objects.filter(pk=job_id).first()  # a public table, read from any schema
+    if job is None or not sender_may_touch(job.tenant_id):
+        return "missing"
     with schema_context("public"):
-        job = ProvisioningJob.objects.filter(pk=job_id).first()
-        if job is None:
-            return "missing"
         try:
             return provisioning_job_run(job=job).status
         except JobLocked:
@@ -31,6 +33,8 @@ def provision_tenant(job_id: int) -> str:
 @shared_task(name="tenancy.drop_tenant_schema")
 def drop_tenant_schema(tenant_id: str) -> bool:
     """Drop a deleted tenant's schema (idempotent); the tenant row and its audit trail stay."""
+    if not sender_may_touch(tenant_id):
+        return False
     with schema_context("public"):
         tenant = Tenant.objects.filter(pk=tenant_id, status=Tenant.Status.DELETED).first()
         if tenant is None or tenant.is_template or tenant.is_public:

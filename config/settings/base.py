@@ -27,6 +27,7 @@ SHARED_APPS = [
     "django.contrib.sessions",  # public only: a session is not split per schema
     "django.contrib.messages",  # no tables; needed by admin and portal
     "django.contrib.staticfiles",  # no tables
+    "django.contrib.humanize",  # no tables; allauth's security-key (WebAuthn) pages load its template tags
     "django.contrib.admin",  # in both schemas: each keeps its own admin log
     "simple_history",  # no tables of its own; history tables live beside their model
     "allauth",  # public only: logins and MFA must not split per schema
@@ -256,6 +257,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Platform-wide API for NIDIA Flow staff and operators.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The error answers (401/403/404/400/429) every operation can give, where a view does not describe them.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.api.schema_errors.error_responses",
+    ],
     # Several models have a "status"; name each enum after its model so clients get stable names.
     "ENUM_NAME_OVERRIDES": {
         "UserStatusEnum": "apps.accounts.models.UserStatus",

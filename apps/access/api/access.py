@@ -37,8 +37,17 @@ def is_key(principal: Any) -> bool:
 # --- Roles --------------------------------------------------------------------------------------
 
 
+def _uuid_or_none(value: Any) -> Any:
+    """A malformed uuid is as missing as an unknown one (the same 404, not a 400)."""
+    try:
+        return Role._meta.get_field("uuid").to_python(value)
+    except ValidationError:
+        return None
+
+
 def role_get(*, uuid: Any) -> Role:
-    role = Role.objects.select_related("parent").filter(uuid=uuid).first()
+    uuid = _uuid_or_none(uuid)
+    role = Role.objects.select_related("parent").filter(uuid=uuid).first() if uuid else None
     if role is None:
         raise Http404("No such role in this organisation.")
     return role
@@ -118,7 +127,8 @@ def assignments_visible_to(principal: Any, *, is_admin: bool) -> QuerySet[RoleAs
 
 def assignment_get_for(principal: Any, *, is_admin: bool, uuid: Any) -> RoleAssignment:
     """One assignment the principal may see; the same 404 for "not yours" and "missing"."""
-    assignment = assignments_visible_to(principal, is_admin=is_admin).filter(uuid=uuid).first()
+    uuid = _uuid_or_none(uuid)
+    assignment = assignments_visible_to(principal, is_admin=is_admin).filter(uuid=uuid).first() if uuid else None
     if assignment is None:
         raise Http404("No such assignment in this organisation.")
     return assignment

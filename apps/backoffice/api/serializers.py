@@ -17,7 +17,11 @@ class PlanSerializer(serializers.ModelSerializer):
 
 
 class PlatformTenantSerializer(serializers.ModelSerializer):
-    plan = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    plan = serializers.SlugRelatedField(
+        slug_field="name", read_only=True, allow_null=True
+    )  # none before a plan is chosen
+    # A plain string in the document: an email address, or "" when none is set ("" is no valid `email`).
+    billing_email = serializers.CharField(read_only=True, help_text="The billing email address; empty when not set.")
     primary_domain = serializers.SerializerMethodField(help_text="The tenant's primary hostname.")
 
     class Meta:

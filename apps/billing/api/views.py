@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -30,6 +30,9 @@ from .serializers import (
 )
 
 WHO = "Tenant admins only; API keys are refused (`api_key_not_allowed`)."
+
+
+NO_SUBSCRIPTION = {404: OpenApiResponse(description="This organisation has no subscription.")}
 
 
 class BillingAPIView(TenantAPIView):
@@ -60,7 +63,7 @@ class SubscriptionView(BillingAPIView):
         summary="Get the subscription",
         description=f"The organisation's live subscription: plan, cycle, seats, status, current period and the "
         f"renewal amount (before tax). 404 when there is none. {WHO}",
-        responses={200: SubscriptionSerializer},
+        responses={200: SubscriptionSerializer, **NO_SUBSCRIPTION},
     )
     def get(self, request: Request) -> Response:
         return Response(SubscriptionSerializer(self.subscription(request)).data)
@@ -79,7 +82,7 @@ class SubscriptionPreviewView(BillingAPIView):
         "the totals, when it takes effect and the renewal charge after it. Nothing changes. Errors: 400 "
         f"`plan_inactive`, `quantity_below_members`, `no_change`, `currency_mismatch`. {WHO}",
         request=ChangeRequestSerializer,
-        responses={200: ChangePreviewSerializer},
+        responses={200: ChangePreviewSerializer, **NO_SUBSCRIPTION},
     )
     def post(self, request: Request) -> Response:
         from apps.billing import services
@@ -95,7 +98,7 @@ class SubscriptionChangeView(BillingAPIView):
         "applies now (an open invoice is issued when it costs something) or is scheduled for the renewal "
         f"(`status` scheduled). Same errors as the preview. {WHO}",
         request=ChangeRequestSerializer,
-        responses={200: SubscriptionChangeSerializer},
+        responses={200: SubscriptionChangeSerializer, **NO_SUBSCRIPTION},
     )
     def post(self, request: Request) -> Response:
         from apps.billing import services

@@ -119,8 +119,9 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
     )  # fmt: skip
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: Any = None) -> Response:
+        invitation = self.get_object()  # another tenant's invitation is missing (404) before the body is read
         reason = _valid(CancelSerializer, request)["reason"]
-        invitation = invitation_cancel(invitation=self.get_object(), acting_user=request.user, reason=reason)
+        invitation = invitation_cancel(invitation=invitation, acting_user=request.user, reason=reason)
         return Response(InvitationSerializer(invitation).data)
 
 

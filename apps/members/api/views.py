@@ -60,9 +60,9 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGene
         request=MemberRoleSerializer, responses={200: MemberSerializer, **REFUSED},
     )  # fmt: skip
     def partial_update(self, request: Request, pk: Any = None) -> Response:
+        membership = self.get_object()  # another tenant's member is missing (404) before the body is read
         data = _valid(MemberRoleSerializer, request)
-        membership = membership_change_role(membership=self.get_object(), role=data["role"], acting_user=request.user)
-        return self._answer(membership)
+        return self._answer(membership_change_role(membership=membership, role=data["role"], acting_user=request.user))
 
     @extend_schema(
         summary="Suspend a member",
@@ -72,8 +72,9 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGene
     )  # fmt: skip
     @action(detail=True, methods=["post"])
     def suspend(self, request: Request, pk: Any = None) -> Response:
+        membership = self.get_object()
         reason = _valid(ReasonSerializer, request)["reason"]
-        return self._answer(membership_suspend(membership=self.get_object(), acting_user=request.user, reason=reason))
+        return self._answer(membership_suspend(membership=membership, acting_user=request.user, reason=reason))
 
     @extend_schema(
         summary="Reactivate a member",
@@ -92,8 +93,9 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGene
     )  # fmt: skip
     @action(detail=True, methods=["post"])
     def remove(self, request: Request, pk: Any = None) -> Response:
+        membership = self.get_object()
         reason = _valid(ReasonSerializer, request)["reason"]
-        return self._answer(membership_remove(membership=self.get_object(), acting_user=request.user, reason=reason))
+        return self._answer(membership_remove(membership=membership, acting_user=request.user, reason=reason))
 
 
 def _valid(serializer_class: Any, request: Request) -> dict[str, Any]:

@@ -53,3 +53,10 @@ class SolutionAccessGrantSerializer(serializers.Serializer):
         if (attrs.get("user") is None) == (attrs.get("role") is None):
             raise serializers.ValidationError("Give exactly one of `user` or `role`.", code="one_grantee")
         return attrs
+
+
+class RevokeQuerySerializer(serializers.Serializer):
+    """The optional `reason` of a revoke, from the query string: refused (400) when it holds a NUL
+    character, which PostgreSQL cannot store (a 500 before schemathesis found it)."""
+
+    reason = serializers.CharField(required=False, default="", allow_blank=True, trim_whitespace=False)

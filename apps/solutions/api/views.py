@@ -15,7 +15,12 @@ from apps.solutions.services import solution_access_grant, solution_access_revok
 from apps.surfaces.api import TenantAPIView, TenantGenericViewSet
 
 from .filters import SolutionAccessFilter
-from .serializers import SolutionAccessGrantSerializer, SolutionAccessSerializer, SolutionSerializer
+from .serializers import (
+    RevokeQuerySerializer,
+    SolutionAccessGrantSerializer,
+    SolutionAccessSerializer,
+    SolutionSerializer,
+)
 
 REFUSED = {
     400: OpenApiResponse(description="Refused by a rule; `detail` says why and `code` names the rule."),
@@ -109,6 +114,8 @@ class SolutionAccessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Te
         responses={204: None, **REFUSED, 404: OpenApiResponse(description="No such grant.")},
     )
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        reason = request.query_params.get("reason", "")[:255]
-        solution_access_revoke(access=self.get_object(), acting_user=request.user, reason=reason)
+        access = self.get_object()
+        query = RevokeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        solution_access_revoke(access=access, acting_user=request.user, reason=query.validated_data["reason"][:255])
         return Response(status=status.HTTP_204_NO_CONTENT)

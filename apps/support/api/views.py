@@ -84,9 +84,10 @@ class TicketMessageListView(TenantListCreateAPIView):
         f"open; a closed ticket is refused with 400 `ticket_closed`. {WHO}",
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        ticket = self.ticket()  # another tenant's ticket is missing (404) before the body is read
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         message = services.ticket_reply(
-            ticket=self.ticket(), body=serializer.validated_data["body"], acting_user=request.user, from_staff=False
+            ticket=ticket, body=serializer.validated_data["body"], acting_user=request.user, from_staff=False
         )
         return Response(TicketMessageSerializer(message).data, status=status.HTTP_201_CREATED)
