@@ -12,9 +12,7 @@ class AccessConfig(AppConfig):
         from apps.organisation import signals
         from apps.organisation.models import Entity, MemberProfile
 
-        from . import organisation_hooks, receivers
-
-        organisation_hooks.register()  # the organisation asks access through apps.core.hooks
+        from . import receivers
 
         signals.entity_created.connect(receivers.on_entity_created, dispatch_uid="access.entity_created")
         signals.entity_moved.connect(receivers.on_entity_moved, dispatch_uid="access.entity_moved")

@@ -1,6 +1,8 @@
-"""What access adds: role and assignment pages, API, scope, history, and the assignment sweep."""
+"""What access adds: role and assignment pages, API, scope, history, the assignment sweep, and its
+answers to the hooks the organisation asks (implemented in apps/access/organisation_hooks.py)."""
 
 from apps.core.contributions import (
+    Hook,
     MenuEntry,
     PeriodicTask,
     PortalUrls,
@@ -24,4 +26,6 @@ contribute(
         "access.sweep_assignments", "access.sweep_assignments", interval=(1, "minutes"),
         description="Start role assignments that are due and expire those past valid_until, in every tenant.",
     ),
+    Hook("organisation.permission_resolver", "apps.access.organisation_hooks.permission_resolver"),
+    Hook("organisation.import_assignments", "apps.access.organisation_hooks.import_assignments"),
 )  # fmt: skip

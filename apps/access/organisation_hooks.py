@@ -2,12 +2,10 @@
 
 access is built on the organisation's entity tree (it imports organisation), so organisation never
 imports access: its permission checks and the role-assignment rows of the directory import reach the
-access app through these hooks, registered by AccessConfig.ready().
+access app through these hooks, declared as `Hook` contributions in apps/access/contributions.py.
 """
 
 from typing import Any
-
-from apps.core import hooks
 
 from . import resolver
 from .models import Role, RoleAssignment
@@ -42,8 +40,3 @@ class DirectoryImportAssignments:
 
 def import_assignments() -> type[DirectoryImportAssignments]:
     return DirectoryImportAssignments
-
-
-def register() -> None:
-    hooks.register("organisation.permission_resolver", permission_resolver)
-    hooks.register("organisation.import_assignments", import_assignments)

@@ -16,6 +16,10 @@ adding an app touches no other app. A contributions module holds declarations on
 and callables are named by dotted path (`resolve()` imports them when they are used), so discovery
 imports no view and no model.
 
+Hooks are contributions too: a lower app asks a question by name (`hook(name)`, `hooks(name)`) and the
+higher app that answers declares `Hook(name, "apps.x.y.fn")` in its contributions.py, so a lower layer
+reaches a higher one without importing it (see `Hook`).
+
 `Registry` is the generic part (lazy, thread-safe autodiscovery, reset for tests); tenancy's
 provisioning steps are another registry of the same kind (module name "provisioning").
 """
@@ -213,6 +217,18 @@ class PeriodicTask:
             raise ValueError(f"Periodic task {self.name}: give exactly one of interval or crontab.")
 
 
+@dataclass(frozen=True)
+class Hook:
+    """An answer to the hook `name` that a lower app asks (`hook(name)` or `hooks(name)`); the asking
+    app documents the signature where it asks. `implementation` is a callable or its dotted path.
+    Where one answer is taken (`hook`), the last by `order` wins (ties: the app listed last in
+    INSTALLED_APPS)."""
+
+    name: str
+    implementation: Callable[..., Any] | str
+    order: int = 1000
+
+
 REGISTRY = Registry("contributions")
 
 
@@ -230,3 +246,26 @@ def contributions(kind: type[T]) -> list[T]:
 def contributions_reset() -> None:
     """Tests: forget the registry (and whatever a test added); the next read discovers it again."""
     REGISTRY.reset()
+
+
+def hooks(name: str) -> list[Callable[..., Any]]:
+    """Every implementation of the hook `name`, in order (each callable once), for checks that several
+    apps may add (e.g. "may this person sign in", each returning a refusal or None)."""
+    found: list[Callable[..., Any]] = []
+    for declared in contributions(Hook):
+        if declared.name == name:
+            implementation = resolve(declared.implementation)
+            if implementation not in found:
+                found.append(implementation)
+    return found
+
+
+def hook(name: str, default: Callable[..., Any] | None = None) -> Callable[..., Any]:
+    """The implementation of the hook `name` (the last by order), or `default` when no app answers;
+    LookupError without either."""
+    found = hooks(name)
+    if found:
+        return found[-1]
+    if default is None:
+        raise LookupError(f"No app declares an implementation of the hook {name!r} (Hook in its contributions.py).")
+    return default

@@ -220,7 +220,7 @@ def _auth_events_rewrite(user: Any, emails: list[str]) -> int:
 
 def _anonymise_tenant(user: Any) -> None:
     """Inside one tenant schema: every domain app's personal columns. Hook "gdpr.tenant_erase":
-    `fn(user)`, registered by each app that keeps such data (apps.organisation: person profiles)."""
+    `fn(user)`, declared by each app that keeps such data (apps.organisation: person profiles)."""
     for erase in hooks.all("gdpr.tenant_erase"):
         erase(user)
 

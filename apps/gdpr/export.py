@@ -112,7 +112,7 @@ def _collect(user: Any, schema: str) -> dict[str, list[dict[str, Any]]]:
     profile_ids: list[Any] = []
     if schema != get_public_schema_name():
         # Hook "gdpr.person_profile_ids": `fn(user) -> ids` of the person's profiles in this schema, so
-        # rows pointing at them (a `profile` foreign key) are exported too (apps.organisation registers it).
+        # rows pointing at them (a `profile` foreign key) are exported too (apps.organisation declares it).
         for ids in hooks.all("gdpr.person_profile_ids"):
             profile_ids.extend(ids(user))
     out: dict[str, list[dict[str, Any]]] = {}

@@ -1,6 +1,15 @@
-"""What organisation adds: entity and people pages (and the directory import), API, scope, history."""
+"""What organisation adds: entity and people pages (and the directory import), API, scope, history, and
+the person profiles GDPR exports and erases."""
 
-from apps.core.contributions import MenuEntry, PortalUrls, ScopeFamily, TenantApiUrls, TimelineSource, contribute
+from apps.core.contributions import (
+    Hook,
+    MenuEntry,
+    PortalUrls,
+    ScopeFamily,
+    TenantApiUrls,
+    TimelineSource,
+    contribute,
+)
 from apps.timeline.sources import tenant_schema_history
 
 contribute(
@@ -16,4 +25,6 @@ contribute(
     ScopeFamily("organisation", "Entities and people", ("read", "write"), order=50),
     TimelineSource(tenant_schema_history("organisation.HistoricalEntity"), order=120),
     TimelineSource(tenant_schema_history("organisation.HistoricalMemberProfile"), order=121),
+    Hook("gdpr.person_profile_ids", "apps.organisation.personal_data.profile_ids"),  # apps.gdpr.export
+    Hook("gdpr.tenant_erase", "apps.organisation.personal_data.profile_anonymise"),  # apps.gdpr.erasure
 )

@@ -7,6 +7,4 @@ class PolicyConfig(AppConfig):
     verbose_name = "Security policy"
 
     def ready(self) -> None:
-        from . import hooks, signals  # noqa: F401  (signals connects the receivers)
-
-        hooks.register()  # security and tokens ask the policy through apps.core.hooks
+        from . import signals  # noqa: F401  (connects the receivers)

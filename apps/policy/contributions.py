@@ -1,10 +1,16 @@
-"""What policy adds: the security policy pages and their history."""
+"""What policy adds: the security policy pages and their history, and its answers to the hooks that
+security and tokens ask (implemented in apps/policy/hooks.py)."""
 
-from apps.core.contributions import MenuEntry, PortalUrls, TimelineSource, contribute
+from apps.core.contributions import Hook, MenuEntry, PortalUrls, TimelineSource, contribute
 from apps.timeline.sources import tenant_schema_history
 
 contribute(
     PortalUrls("manage/security-policy/", "apps.policy.portal.urls", order=120),
     MenuEntry("Security policy", "policy:overview", order=130),
     TimelineSource(tenant_schema_history("policy.HistoricalSecurityPolicy"), order=150),
+    Hook("security.web_login_refused", "apps.policy.hooks.web_login_check"),  # apps.security.adapters
+    Hook("security.mfa_required_anywhere", "apps.policy.hooks.mfa_required_anywhere"),  # apps.security.selectors
+    Hook("security.mfa_required_in_tenant", "apps.policy.hooks.mfa_required_in_tenant"),  # apps.security.selectors
+    Hook("tokens.login_refusal", "apps.policy.hooks.token_login_refusal"),  # apps.tokens.services
+    Hook("tokens.bearer_request_check", "apps.policy.hooks.bearer_request_check"),  # apps.tokens.authentication
 )

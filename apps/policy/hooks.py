@@ -1,15 +1,14 @@
 """The security policy's answers to the hooks that security and tokens ask (apps.core.hooks).
 
 security and tokens are platform services and never import a domain app; the policy (a domain app)
-registers these from PolicyConfig.ready(). Each hook is documented where it is asked.
+declares these as `Hook` contributions in apps/policy/contributions.py. Each hook is documented where
+it is asked.
 """
 
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from rest_framework.request import Request
-
-from apps.core import hooks
 
 from .authentication import access_token_policy_check
 from .enforcement import Refusal, login_refusal, web_login_refused
@@ -35,11 +34,3 @@ def mfa_required_anywhere(user: Any) -> bool:
 
 def mfa_required_in_tenant(user: Any, tenant: Any) -> bool:
     return bool(policy_effective_for_user(user, tenant=tenant).mfa_required.value)
-
-
-def register() -> None:
-    hooks.register("security.web_login_refused", web_login_check)
-    hooks.register("security.mfa_required_anywhere", mfa_required_anywhere)
-    hooks.register("security.mfa_required_in_tenant", mfa_required_in_tenant)
-    hooks.register("tokens.login_refusal", token_login_refusal)
-    hooks.register("tokens.bearer_request_check", bearer_request_check)

@@ -47,7 +47,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def pre_login(self, request: HttpRequest, user: AbstractBaseUser, **kwargs: Any) -> HttpResponse | None:
         # After the password, before any second factor: the tenant's security policy may refuse this
         # sign-in method or the address it comes from. Hook "security.web_login_refused":
-        # `fn(request, user) -> HttpResponse | None` (apps.policy registers it).
+        # `fn(request, user) -> HttpResponse | None` (apps.policy declares it in its contributions.py).
         refused = super().pre_login(request, user, **kwargs)
         for check in hooks.all("security.web_login_refused"):
             refused = refused or check(request, user)

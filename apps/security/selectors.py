@@ -65,7 +65,7 @@ def mfa_required_for(*, user: Any) -> bool:
     if user.is_staff:
         return True
     # Hook "security.mfa_required_anywhere": `fn(user) -> bool`, the tenant flag or an entity's policy
-    # (apps.policy registers it).
+    # (apps.policy declares it in its contributions.py).
     return any(check(user) for check in hooks.all("security.mfa_required_anywhere"))
 
 
@@ -84,7 +84,7 @@ def tenant_mfa_enrolment_required(*, user: Any, tenant: Any) -> bool:
     if tenant is None or not user.is_authenticated:
         return False
     # Hook "security.mfa_required_in_tenant": `fn(user, tenant) -> bool`, the flag or an entity's policy
-    # (apps.policy registers it).
+    # (apps.policy declares it in its contributions.py).
     if not any(check(user, tenant) for check in hooks.all("security.mfa_required_in_tenant")):
         return False
     return active_membership_for(user=user, tenant=tenant) is not None and not strong_factors_for(user=user).exists()

@@ -157,7 +157,7 @@ def _no_emails(tenant_ids: list[Any], day: dt.date) -> dict[Any, int]:
 
 def _emails_sent_by_tenant(tenant_ids: list[Any], day: dt.date) -> dict[Any, int]:
     """Emails sent per tenant on that UTC day. The emails app (a platform service, above tenancy)
-    answers through the hook "usage.emails_sent_by_tenant" (apps/emails/apps.py)."""
+    answers through the hook "usage.emails_sent_by_tenant" (apps/emails/contributions.py)."""
     return hooks.one("usage.emails_sent_by_tenant", default=_no_emails)(tenant_ids, day)
 
 

@@ -1,45 +1,70 @@
-"""apps.core.hooks: a lower app asks, a higher app answers (registered from its AppConfig.ready())."""
+"""apps.core.hooks: a lower app asks, a higher app answers with a `Hook` in its contributions.py."""
+
+from dataclasses import FrozenInstanceError
 
 import pytest
 
 from apps.core import hooks
+from apps.core.contributions import Hook, contribute, contributions, contributions_reset
 
 
-def test_one_all_default_and_unregister():
-    def first(x):
-        return f"first {x}"
+def first(x):
+    return f"first {x}"
 
-    def second(x):
-        return f"second {x}"
 
+def second(x):
+    return f"second {x}"
+
+
+@pytest.fixture
+def registry_restored():
+    yield
+    contributions_reset()
+
+
+def test_one_all_and_default(registry_restored):
     with pytest.raises(LookupError):
         hooks.one("test.answer")
     assert hooks.one("test.answer", default=lambda x: "none")(1) == "none"
-    hooks.register("test.answer", first)
-    hooks.register("test.answer", second)
-    hooks.register("test.answer", first)  # registered once
-    try:
-        assert [fn(1) for fn in hooks.all("test.answer")] == ["first 1", "second 1"]
-        assert hooks.one("test.answer")(2) == "second 2"  # the last registered answers
-    finally:
-        hooks.unregister("test.answer", first)
-        hooks.unregister("test.answer", second)
     assert hooks.all("test.answer") == []
+    contribute(
+        Hook("test.answer", first),
+        Hook("test.answer", "apps.core.tests.test_hooks.second"),  # a dotted path is imported when read
+        Hook("test.answer", "apps.core.tests.test_hooks.first"),  # the same implementation counts once
+    )
+    assert [fn(1) for fn in hooks.all("test.answer")] == ["first 1", "second 1"]
+    assert hooks.one("test.answer")(2) == "second 2"  # the last answers
+    assert hooks.all("test.other") == []
+
+
+def test_the_last_by_order_answers_whatever_the_declaration_order(registry_restored):
+    contribute(Hook("test.ordered", second, order=20), Hook("test.ordered", first, order=10))
+    assert [fn(1) for fn in hooks.all("test.ordered")] == ["first 1", "second 1"]
+    assert hooks.one("test.ordered")(1) == "second 1"
+
+
+def test_hooks_are_frozen():
+    with pytest.raises(FrozenInstanceError):
+        Hook("a", first).name = "b"  # type: ignore[misc]
 
 
 def test_the_installed_apps_answer_the_hooks_they_are_asked():
-    """Each hook a lower app asks has its implementation registered at startup."""
-    for name in [
-        "usage.emails_sent_by_tenant",
-        "emails.branding_for_tenant",
-        "security.web_login_refused",
-        "security.mfa_required_anywhere",
-        "security.mfa_required_in_tenant",
-        "tokens.login_refusal",
-        "tokens.bearer_request_check",
-        "gdpr.tenant_erase",
-        "gdpr.person_profile_ids",
-        "organisation.permission_resolver",
-        "organisation.import_assignments",
-    ]:
-        assert len(hooks.all(name)) == 1, name
+    """Each hook a lower app asks is answered by exactly one declaration, whose path imports."""
+    answered = {
+        "usage.emails_sent_by_tenant": "apps.emails",
+        "emails.branding_for_tenant": "apps.branding",
+        "security.web_login_refused": "apps.policy",
+        "security.mfa_required_anywhere": "apps.policy",
+        "security.mfa_required_in_tenant": "apps.policy",
+        "tokens.login_refusal": "apps.policy",
+        "tokens.bearer_request_check": "apps.policy",
+        "gdpr.tenant_erase": "apps.organisation",
+        "gdpr.person_profile_ids": "apps.organisation",
+        "organisation.permission_resolver": "apps.access",
+        "organisation.import_assignments": "apps.access",
+    }
+    for name, app in answered.items():
+        implementations = hooks.all(name)
+        assert len(implementations) == 1, name
+        assert implementations[0].__module__.startswith(f"{app}."), name
+    assert {declared.name for declared in contributions(Hook)} == set(answered)
