@@ -34,8 +34,8 @@ def email_render(*, template: str, context: dict[str, Any]) -> tuple[str, str, s
 def email_branding(*, tenant: Any, context: dict[str, Any]) -> tuple[str, list[str], dict[str, Any]]:
     """The sender, reply-to and context of an email sent for `tenant`, branded by the hook
     "emails.branding_for_tenant" (`fn(*, tenant) -> branding` with `email_sender_name`, `support_email`
-    and `product_name`; apps.branding registers it: emails is a platform service and never imports a
-    domain app).
+    and `product_name`; apps.branding declares it in its contributions.py: emails is a platform service
+    and never imports a domain app).
 
     The sender keeps the platform's address with the organisation's display name ("Acme HR
     <no-reply@...>"); replies go to the organisation's support email when it has one. Templates get

@@ -138,7 +138,7 @@ def token_obtain(*, email: str, password: str, otp: str = "", tenant: Any, devic
         raise
     # The tenant's security policy (allowed login methods, IP allow-list) applies to API sign-in too.
     # Hook "tokens.login_refusal": `fn(*, user, tenant, ip_address) -> refusal | None`, a refusal having
-    # `code` and `message` (apps.policy registers it).
+    # `code` and `message` (apps.policy declares it in its contributions.py).
     refusal = None
     for check in hooks.all("tokens.login_refusal"):
         refusal = refusal or check(user=user, tenant=tenant, ip_address=get_client()[0])
