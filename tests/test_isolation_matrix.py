@@ -5,8 +5,8 @@ Nothing here lists URLs by hand. The routes come from walking the resolver of th
 so a route added tomorrow is tried tomorrow; its URL is built from its kwargs (by kwarg name and the
 path segment before it, then by converter), so a new kwarg still gets a value — and a route whose URL
 cannot be built fails the test. Who may call a view is read from the view itself (`tenant_access`,
-see apps/surfaces; until every view has it, inferred from its permission classes and mixins). A view
-that declares nothing is expected to refuse everyone here: deny by default.
+see apps/surfaces). A view that declares nothing is expected to refuse everyone here: deny by
+default.
 
 Expected: 401/403/404/405, or for a portal page a redirect to sign-in (/accounts/...). Globex's
 objects carry a canary string (tests/isolation_world.py); no response body may ever contain it.
@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.views import View
 from django_tenants.utils import schema_context, schema_exists, tenant_context
 
+from apps.surfaces.checks import is_exempt
 from apps.tenancy.models import Tenant
 from tests.isolation_world import CANARY, SEQUENCE_FLOOR, UNKNOWN_SLUG, World, api_quota_kept, world_build
 from tests.matrix_report import report
@@ -52,38 +53,6 @@ OUTSIDERS = (
 )
 # Asked with globex's object ids: the object must be "missing", never served.
 WRONG_IDS = ("acme_admin", "acme_api_key")
-
-# --- Until apps.surfaces lands: who may call a view, inferred from what it inherits ---------------
-# Views that do their own authentication on purpose (the sign-in and invitation pages, token
-# endpoints, the API root and documents, health). With `tenant_access` everywhere this list goes.
-KNOWN_PUBLIC = {
-    "django.views.generic.base.RedirectView",
-    "apps.core.views.healthz",
-    "apps.core.api.views.TenantApiRootView",
-    "apps.invitations.portal.views.InvitationAcceptView",
-    "apps.invitations.portal.views.InvitationDeclineView",
-    "apps.invitations.api.views.InvitationAnswerViewSet",
-    "apps.tokens.api.views.TokenObtainView",
-    "apps.tokens.api.views.TokenRefreshView",
-    "apps.tokens.api.views.TokenRevokeView",
-    "apps.branding.views.BrandedSchemaView",
-    "apps.branding.views.BrandedSwaggerView",
-    # Serves the organisation default's logo to the sign-in page; overrides need a membership.
-    "apps.branding.portal.views.BrandingAssetView",
-}
-ADMIN_MARKERS = {"TenantAdminRequiredMixin", "IsTenantAdmin", "IsTenantAdminOrApiKeyScope"}
-READ_WRITE_MARKERS = {
-    "IsTenantMemberReadAdminWrite",
-    "IsTenantMemberReadAdminWriteOrApiKeyScope",
-    "IsMemberReadAdminWriteOrApiKeyScope",
-}
-MEMBER_MARKERS = {
-    "TenantMemberRequiredMixin",
-    "IsTenantMember",
-    "IsTenantMemberOrApiKeyScope",
-    "SolutionRequiredMixin",
-    "BrandingAccessMixin",
-}
 
 # --- URL values: by (path segment before the kwarg, kwarg), then by kwarg, then by converter -------
 BY_SEGMENT = {
@@ -178,23 +147,14 @@ def qualified(view: Any) -> str:
 
 
 def declared_access(route: Route) -> str:
-    """The view's `tenant_access`; inferred from its bases until every view declares it."""
+    """The view's `tenant_access` (apps/surfaces); views with no tenant surface at all (allauth's
+    sign-in pages, the bare-domain redirect, the health probe: `apps.surfaces.checks.EXEMPT`) are
+    public here, so only the canary is checked on them."""
     access = getattr(route.view, "tenant_access", None)
     if access:
         return str(access)
-    if route.route.startswith("/accounts/") and qualified(route.view).startswith("allauth."):
-        return "public"  # the sign-in pages
-    if qualified(route.view) in KNOWN_PUBLIC:
+    if is_exempt(qualified(route.view)):
         return "public"
-    markers = {cls.__name__ for cls in inspect.getmro(route.view)} if inspect.isclass(route.view) else set()
-    for permission in getattr(route.view, "permission_classes", ()) or ():
-        markers |= {cls.__name__ for cls in inspect.getmro(permission)}
-    if markers & ADMIN_MARKERS:
-        return "admin"
-    if markers & READ_WRITE_MARKERS:
-        return "member_read_admin_write"
-    if markers & MEMBER_MARKERS:
-        return "member"
     return "undeclared"  # deny by default: expected to refuse everyone the matrix tries
 
 

@@ -44,7 +44,7 @@ def _qualname(target: Any) -> str:
     return f"{getattr(target, '__module__', '')}.{getattr(target, '__qualname__', repr(target))}"
 
 
-def _exempt(name: str) -> bool:
+def is_exempt(name: str) -> bool:
     return any(name == prefix or (prefix.endswith(".") and name.startswith(prefix)) for prefix in EXEMPT)
 
 
@@ -54,7 +54,7 @@ def surface_errors(patterns: Iterable[Any]) -> list[CheckMessage]:
     for route, callback in tenant_view_entries(patterns):
         target = view_target(callback)
         name = _qualname(target)
-        if target in seen or _exempt(name):
+        if target in seen or is_exempt(name):
             continue
         seen.add(target)
         on_base = (isinstance(target, type) and issubclass(target, (TenantAPIMixin, TenantPortalMixin))) or bool(
