@@ -64,7 +64,7 @@ from apps.tenancy.models import Plan, Tenant, schema_name_for_slug  # noqa: E402
 
 BILLING_TABLES = [
     "billing_subscriptionchange", "billing_couponredemption", "billing_creditnote", "billing_payment",
-    "billing_invoiceline", "billing_invoice", "billing_invoicesequence", "billing_paymentmethod",
+    "billing_invoiceline", "billing_invoice", "billing_paymentmethod",
     "billing_billingalert", "billing_subscription",
 ]  # fmt: skip
 
@@ -80,6 +80,8 @@ def platform_ensure() -> None:
 def previous_run_remove() -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(BILLING_TABLES)}")
+        # Invoice and credit-note numbers start again at 1 (apps.core.numbering's series rows).
+        cursor.execute("DELETE FROM core_numberseries WHERE key IN ('INV', 'CN')")
         cursor.execute("DELETE FROM tenancy_tenant WHERE slug LIKE %s", [f"{SLUG_PREFIX}%"])
 
 
