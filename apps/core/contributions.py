@@ -16,9 +16,9 @@ adding an app touches no other app. A contributions module holds declarations on
 and callables are named by dotted path (`resolve()` imports them when they are used), so discovery
 imports no view and no model.
 
-Hooks are contributions too: a lower app asks a question by name (`hook(name)`, `hooks(name)`) and the
-higher app that answers declares `Hook(name, "apps.x.y.fn")` in its contributions.py, so a lower layer
-reaches a higher one without importing it (see `Hook`).
+Hooks are contributions too: a lower app asks a question by name (`apps.core.hooks.one(name)` or
+`all(name)`) and the higher app that answers declares `Hook(name, "apps.x.y.fn")` in its
+contributions.py, so a lower layer reaches a higher one without importing it (see `Hook`).
 
 `Registry` is the generic part (lazy, thread-safe autodiscovery, reset for tests); tenancy's
 provisioning steps are another registry of the same kind (module name "provisioning").
@@ -48,6 +48,7 @@ class Registry:
     def __init__(self, module_name: str) -> None:
         self.module_name = module_name
         self._items: list[Any] = []
+        self._memo: dict[Any, Any] = {}  # what readers derived from the items (see `memo`)
         self._discovered = False
         self._was_reset = False
         self._lock = threading.RLock()
@@ -55,6 +56,7 @@ class Registry:
     def add(self, *items: Any) -> None:
         with self._lock:
             self._items.extend(items)
+            self._memo.clear()
 
     def discover(self) -> None:
         if self._discovered:
@@ -85,10 +87,20 @@ class Registry:
         with self._lock:
             return list(self._items)
 
+    def memo(self, key: Any, compute: Callable[[], T]) -> T:
+        """`compute()` once per `key` until the items change: readers on hot paths (the menu on every
+        portal page, hooks on every bearer request) do not filter and sort the items each time."""
+        self.discover()
+        with self._lock:
+            if key not in self._memo:
+                self._memo[key] = compute()
+            return self._memo[key]  # type: ignore[no-any-return]
+
     def reset(self) -> None:
         """Forget everything (tests): the next read discovers every module again."""
         with self._lock:
             self._items.clear()
+            self._memo.clear()
             self._discovered = False
             self._was_reset = True
 
@@ -219,9 +231,9 @@ class PeriodicTask:
 
 @dataclass(frozen=True)
 class Hook:
-    """An answer to the hook `name` that a lower app asks (`hook(name)` or `hooks(name)`); the asking
+    """An answer to the hook `name` that a lower app asks (`apps.core.hooks.one(name)` or `all(name)`); the asking
     app documents the signature where it asks. `implementation` is a callable or its dotted path.
-    Where one answer is taken (`hook`), the last by `order` wins (ties: the app listed last in
+    Where one answer is taken (`one`), the last by `order` wins (ties: the app listed last in
     INSTALLED_APPS)."""
 
     name: str
@@ -239,33 +251,14 @@ def contribute(*items: Any) -> None:
 
 def contributions(kind: type[T]) -> list[T]:
     """Every contribution of this kind, sorted by `order` (then discovery order)."""
-    found = [item for item in REGISTRY.items() if isinstance(item, kind)]
-    return sorted(found, key=lambda item: getattr(item, "order", 0))
+
+    def of_kind() -> list[T]:
+        found = [item for item in REGISTRY.items() if isinstance(item, kind)]
+        return sorted(found, key=lambda item: getattr(item, "order", 0))
+
+    return list(REGISTRY.memo(kind, of_kind))
 
 
 def contributions_reset() -> None:
     """Tests: forget the registry (and whatever a test added); the next read discovers it again."""
     REGISTRY.reset()
-
-
-def hooks(name: str) -> list[Callable[..., Any]]:
-    """Every implementation of the hook `name`, in order (each callable once), for checks that several
-    apps may add (e.g. "may this person sign in", each returning a refusal or None)."""
-    found: list[Callable[..., Any]] = []
-    for declared in contributions(Hook):
-        if declared.name == name:
-            implementation = resolve(declared.implementation)
-            if implementation not in found:
-                found.append(implementation)
-    return found
-
-
-def hook(name: str, default: Callable[..., Any] | None = None) -> Callable[..., Any]:
-    """The implementation of the hook `name` (the last by order), or `default` when no app answers;
-    LookupError without either."""
-    found = hooks(name)
-    if found:
-        return found[-1]
-    if default is None:
-        raise LookupError(f"No app declares an implementation of the hook {name!r} (Hook in its contributions.py).")
-    return default

@@ -22,13 +22,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .contributions import hook, hooks
+from .contributions import REGISTRY, Hook, contributions, resolve
+
+
+def _implementations(name: str) -> list[Callable[..., Any]]:
+    found: list[Callable[..., Any]] = []
+    for declared in contributions(Hook):
+        if declared.name == name:
+            implementation = resolve(declared.implementation)
+            if implementation not in found:
+                found.append(implementation)
+    return found
 
 
 def all(name: str) -> list[Callable[..., Any]]:
-    return hooks(name)
+    """Every implementation of `name` in order (each callable once); remembered until the
+    contributions change, since security and tokens ask on every sign-in and bearer request."""
+    return list(REGISTRY.memo(("hook", name), lambda: _implementations(name)))
 
 
 def one(name: str, default: Callable[..., Any] | None = None) -> Callable[..., Any]:
     """The implementation of `name` (the last by order), or `default`; LookupError without either."""
-    return hook(name, default)
+    found = all(name)
+    if found:
+        return found[-1]
+    if default is None:
+        raise LookupError(f"No app declares an implementation of the hook {name!r} (Hook in its contributions.py).")
+    return default
