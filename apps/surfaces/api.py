@@ -36,6 +36,13 @@ from .pagination import TenantCursorPagination
 from .scopes import view_declares_scopes, view_required_scopes
 
 
+def validated(serializer_class: Any, request: Any, **kwargs: Any) -> Any:
+    """The request body through `serializer_class`: its validated data, or a 400 with field errors."""
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 def declared_access(view: Any) -> str | None:
     """The view's valid `tenant_access`, or None when it declares none (or an unknown value)."""
     access = getattr(view, "tenant_access", None)

@@ -17,7 +17,7 @@ from apps.invitations.services import (
     invitation_resend,
 )
 from apps.members.api.serializers import MemberSerializer
-from apps.surfaces.api import TenantGenericViewSet, TenantViewSet
+from apps.surfaces.api import TenantGenericViewSet, TenantViewSet, validated
 
 from .serializers import (
     CancelSerializer,
@@ -38,12 +38,6 @@ ANSWER_REFUSED = {
         "`sign_in_required`, `wrong_user`, `invalid_password`, `already_member` or `max_users_reached`."
     )
 }
-
-
-def _valid(serializer_class: Any, request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _site_url(request: Request) -> str:
@@ -92,7 +86,7 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
         request=InvitationCreateSerializer, responses={201: InvitationSerializer, **REFUSED},
     )  # fmt: skip
     def create(self, request: Request) -> Response:
-        data = _valid(InvitationCreateSerializer, request)
+        data = validated(InvitationCreateSerializer, request)
         invitation = invitation_create(
             tenant=request.tenant, email=data["email"], role=data["role"],  # type: ignore[attr-defined]
             acting_user=request.user, site_url=_site_url(request),
@@ -120,7 +114,7 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: Any = None) -> Response:
         invitation = self.get_object()  # another tenant's invitation is missing (404) before the body is read
-        reason = _valid(CancelSerializer, request)["reason"]
+        reason = validated(CancelSerializer, request)["reason"]
         invitation = invitation_cancel(invitation=invitation, acting_user=request.user, reason=reason)
         return Response(InvitationSerializer(invitation).data)
 
@@ -139,7 +133,7 @@ class InvitationAnswerViewSet(TenantViewSet):
     )  # fmt: skip
     @action(detail=False, methods=["post"])
     def accept(self, request: Request) -> Response:
-        data = _valid(InvitationAcceptSerializer, request)
+        data = validated(InvitationAcceptSerializer, request)
         membership = invitation_accept(
             token=data["token"], tenant=request.tenant, user=request.user,  # type: ignore[attr-defined]
             password=data["password"], full_name=data["full_name"],
@@ -153,7 +147,7 @@ class InvitationAnswerViewSet(TenantViewSet):
     )  # fmt: skip
     @action(detail=False, methods=["post"])
     def decline(self, request: Request) -> Response:
-        data = _valid(InvitationDeclineSerializer, request)
+        data = validated(InvitationDeclineSerializer, request)
         invitation = invitation_decline(
             token=data["token"], tenant=request.tenant, acting_user=request.user,  # type: ignore[attr-defined]
             reason=data["reason"],

@@ -15,7 +15,7 @@ from apps.accounts.services import (
     membership_remove,
     membership_suspend,
 )
-from apps.surfaces.api import TenantAPIView, TenantGenericViewSet
+from apps.surfaces.api import TenantAPIView, TenantGenericViewSet, validated
 
 from .filters import MembershipFilter, tenant_members
 from .serializers import MemberRoleSerializer, MemberSerializer, MeSerializer, ReasonSerializer
@@ -61,7 +61,7 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGene
     )  # fmt: skip
     def partial_update(self, request: Request, pk: Any = None) -> Response:
         membership = self.get_object()  # another tenant's member is missing (404) before the body is read
-        data = _valid(MemberRoleSerializer, request)
+        data = validated(MemberRoleSerializer, request)
         return self._answer(membership_change_role(membership=membership, role=data["role"], acting_user=request.user))
 
     @extend_schema(
@@ -73,7 +73,7 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGene
     @action(detail=True, methods=["post"])
     def suspend(self, request: Request, pk: Any = None) -> Response:
         membership = self.get_object()
-        reason = _valid(ReasonSerializer, request)["reason"]
+        reason = validated(ReasonSerializer, request)["reason"]
         return self._answer(membership_suspend(membership=membership, acting_user=request.user, reason=reason))
 
     @extend_schema(
@@ -94,14 +94,8 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGene
     @action(detail=True, methods=["post"])
     def remove(self, request: Request, pk: Any = None) -> Response:
         membership = self.get_object()
-        reason = _valid(ReasonSerializer, request)["reason"]
+        reason = validated(ReasonSerializer, request)["reason"]
         return self._answer(membership_remove(membership=membership, acting_user=request.user, reason=reason))
-
-
-def _valid(serializer_class: Any, request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class MeView(TenantAPIView):

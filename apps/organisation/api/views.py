@@ -38,7 +38,7 @@ from apps.organisation.services import (
     profile_update,
 )
 from apps.organisation.timeline import person_timeline
-from apps.surfaces.api import TenantGenericViewSet
+from apps.surfaces.api import TenantGenericViewSet, validated
 
 from .serializers import (
     EntityAncestorSerializer,
@@ -75,12 +75,6 @@ def _require(request: Request, permission: str, entity: Entity) -> None:
         raise _refuse(access.refusal(permission, entity))
 
 
-def _valid(serializer_class: Any, request: Request, **kwargs: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 class OrganisationViewMixin:
     tenant_access = "member"
     resource_family = "organisation"
@@ -113,7 +107,7 @@ class EntityTypeViewSet(OrganisationViewMixin, mixins.ListModelMixin, TenantGene
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not access.is_admin(request):
             raise _refuse("Only a tenant admin may add entity types.", "tenant_admin_required")
-        data = _valid(EntityTypeSerializer, request)
+        data = validated(EntityTypeSerializer, request)
         entity_type = entity_type_create(**data, acting_user=request.user)
         entity_type.entity_count = 0  # type: ignore[attr-defined]
         return Response(EntityTypeSerializer(entity_type).data, status=status.HTTP_201_CREATED)
@@ -158,7 +152,7 @@ class EntityViewSet(OrganisationViewMixin, mixins.ListModelMixin, mixins.Retriev
         request=EntityWriteSerializer, responses={201: EntitySerializer, **REFUSED},
     )  # fmt: skip
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = _valid(EntityWriteSerializer, request)
+        data = validated(EntityWriteSerializer, request)
         if data["parent"] is not None:  # without one the service refuses (`orphan`): nothing to check
             _require(request, access.ADD_ENTITY, data["parent"])
         entity = entity_create(
@@ -179,7 +173,7 @@ class EntityViewSet(OrganisationViewMixin, mixins.ListModelMixin, mixins.Retriev
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         entity = self.get_object()
         _require(request, access.CHANGE_ENTITY, entity)
-        data = dict(_valid(EntityUpdateSerializer, request))
+        data = dict(validated(EntityUpdateSerializer, request))
         reason = data.pop("reason", "")
         if "type" in data:
             data["entity_type"] = data.pop("type")
@@ -216,7 +210,7 @@ class EntityViewSet(OrganisationViewMixin, mixins.ListModelMixin, mixins.Retriev
     @action(detail=True, methods=["post"])
     def move(self, request: Request, uuid: Any = None) -> Response:
         entity = self.get_object()
-        data = _valid(EntityMoveSerializer, request)
+        data = validated(EntityMoveSerializer, request)
         _require(request, access.CHANGE_ENTITY, entity)
         _require(request, access.ADD_ENTITY, data["parent"])
         entity = entity_move(entity=entity, new_parent=data["parent"], reason=data["reason"], acting_user=request.user)
@@ -295,7 +289,7 @@ class PersonViewSet(OrganisationViewMixin, mixins.ListModelMixin, mixins.Retriev
         request=PersonCreateSerializer, responses={201: PersonSerializer, **REFUSED},
     )  # fmt: skip
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = dict(_valid(PersonCreateSerializer, request))
+        data = dict(validated(PersonCreateSerializer, request))
         entity = data.pop("entity")
         if entity is None and not access.is_admin(request):
             raise _refuse("Choose the entity to place the person in (one where you may manage people).")
@@ -317,7 +311,7 @@ class PersonViewSet(OrganisationViewMixin, mixins.ListModelMixin, mixins.Retriev
         profile = self.get_object()
         if not access.may_manage_person(request, profile):
             raise _refuse(access.refusal(access.MANAGE_PEOPLE, None))
-        data = dict(_valid(PersonUpdateSerializer, request))
+        data = dict(validated(PersonUpdateSerializer, request))
         with transaction.atomic():
             _person_apply(request, profile, data)
         return self._answer(profile)
