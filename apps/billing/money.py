@@ -6,6 +6,7 @@ Amounts never pass through floats. Helpers here round; callers sum rounded lines
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel.numbers import get_currency_precision, is_currency
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 
@@ -45,3 +46,30 @@ def plan_price(plan: Plan, cycle: str) -> Decimal:
 def period_end_for(start: datetime, cycle: str) -> datetime:
     """The end of the period of `cycle` that starts at `start` (calendar months; 31 Jan + 1 month = 28/29 Feb)."""
     return start + relativedelta(months=CYCLE_MONTHS[BillingCycle(cycle)])
+
+
+# --- Currencies (ISO 4217 precision from babel/CLDR): JPY has 0 decimals, KWD 3, most 2 ---------------
+
+
+def currency_exists(currency: str) -> bool:
+    return bool(currency) and currency.isalpha() and len(currency) == 3 and is_currency(currency.upper())
+
+
+def currency_exponent(currency: str) -> int:
+    """Digits after the decimal point for `currency` (ISO 4217 minor unit): JPY 0, AUD 2, KWD 3."""
+    if not currency_exists(currency):
+        raise ValidationError({"currency": ValidationError(f"Unknown currency {currency!r}.", code="currency_unknown")})
+    return int(get_currency_precision(currency.upper()))
+
+
+def minor_units(amount: Decimal | int | str, currency: str) -> int:
+    """The amount in minor units, as providers take it: AUD 12.34 → 1234, JPY 1234 → 1234, KWD 1.234 → 1234."""
+    exponent = currency_exponent(currency)
+    scaled = (Decimal(amount) * (Decimal(10) ** exponent)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return int(scaled)
+
+
+def from_minor_units(units: int, currency: str) -> Decimal:
+    """The inverse of `minor_units`: 1234 JPY → Decimal('1234'), 1234 AUD → Decimal('12.34')."""
+    exponent = currency_exponent(currency)
+    return (Decimal(units) / (Decimal(10) ** exponent)).quantize(Decimal(1).scaleb(-exponent))
