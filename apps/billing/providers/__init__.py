@@ -53,3 +53,10 @@ def gateway_for(provider: str) -> Gateway:
     if provider not in _gateways:
         raise UnknownProvider(f"No payment gateway for provider {provider!r}.")
     return _gateways[provider]
+
+
+def default_provider_name() -> str:
+    """The provider new subscriptions use: settings.BILLING_PROVIDER ("manual" unless Stripe is configured)."""
+    from django.conf import settings
+
+    return str(getattr(settings, "BILLING_PROVIDER", "manual") or "manual")
