@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.accounts.models import Membership
 from apps.emails.services import email_send
 from apps.tenancy.models import Tenant
 
@@ -27,11 +28,21 @@ USAGE_THRESHOLD = Decimal("0.9")
 CARD_EXPIRY_WARNING_DAYS = 30
 
 
+def tenant_admin_emails(tenant: Tenant) -> list[str]:
+    """The active tenant admins' addresses (one query), for mail that must reach someone when the
+    tenant has no billing email yet (a new tenant's trial notice)."""
+    admins = Membership.objects.filter(
+        tenant=tenant, role=Membership.Role.TENANT_ADMIN, status=Membership.Status.ACTIVE
+    )
+    return sorted(admins.values_list("user__email", flat=True))
+
+
 def alert_raise(
     *, tenant: Tenant, kind: str, dedup_key: str, message: str, detail: dict[str, Any] | None = None,
-    template: str = "billing_alert", context: dict[str, Any] | None = None,
+    template: str = "billing_alert", context: dict[str, Any] | None = None, admins_without_billing_email: bool = False,
 ) -> BillingAlert | None:  # fmt: skip
-    """Record the alert unless its key exists; email the billing address after commit. None: a duplicate."""
+    """Record the alert unless its key exists; email the billing address after commit (or, with
+    `admins_without_billing_email`, the tenant admins when there is none). None: a duplicate."""
     try:
         with transaction.atomic():
             alert = BillingAlert.objects.create(
@@ -40,12 +51,17 @@ def alert_raise(
     except IntegrityError:
         logger.debug("Billing alert %s already raised", dedup_key)
         return None
-    if tenant.billing_email:
-        email_context = {"tenant_name": tenant.name, "message": alert.message, "kind": kind, **(context or {})}
-        to = tenant.billing_email
-        transaction.on_commit(lambda: email_send(template=template, to=to, context=email_context, tenant=tenant))
-    else:
+    recipients = [tenant.billing_email] if tenant.billing_email else []
+    if not recipients and admins_without_billing_email:
+        recipients = tenant_admin_emails(tenant)
+    if not recipients:
         logger.info("Billing alert for %s not emailed: no billing email", tenant)
+        return alert
+    email_context = {"tenant_name": tenant.name, "message": alert.message, "kind": kind, **(context or {})}
+    for to in recipients:
+        transaction.on_commit(
+            lambda to=to: email_send(template=template, to=to, context=email_context, tenant=tenant)  # type: ignore[misc]
+        )
     return alert
 
 

@@ -179,7 +179,8 @@ def _renew_plain(subscriptions: list[Subscription], now: datetime) -> int:
         invoice = invoice_build(subscription=subscription, key=key, reason="period", tax=tax, period_start=start,
                                 period_end=end)  # fmt: skip
         lines = [
-            taxed_line(line, tax) for line in period_lines(subscription, start, end, redemptions.get(subscription.pk))
+            taxed_line(line, tax, subscription.currency)
+            for line in period_lines(subscription, start, end, redemptions.get(subscription.pk))
         ]
         invoice_totals_set(invoice, lines)
         invoice.status, invoice.issued_at, invoice.due_at = InvoiceStatus.OPEN, now, due_at

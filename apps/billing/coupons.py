@@ -17,7 +17,7 @@ from apps.audit import writes
 from apps.audit.services import audit_record
 
 from .models import Coupon, CouponDuration, CouponRedemption, DiscountType, Subscription
-from .money import money_round
+from .money import money_round, money_zero
 
 
 def _refuse(message: str, code: str) -> ValidationError:
@@ -81,13 +81,14 @@ def coupon_redemption_active(subscription: Subscription) -> CouponRedemption | N
     return subscription.coupon_redemptions.filter(is_active=True).select_related("coupon").first()
 
 
-def coupon_discount(coupon: Coupon, base: Decimal) -> Decimal:
-    """The discount (positive) on a price `base`: percent rounded once, fixed capped at the base."""
+def coupon_discount(coupon: Coupon, base: Decimal, currency: str) -> Decimal:
+    """The discount (positive) on a price `base` in `currency`: percent rounded once to the currency's
+    precision, fixed capped at the base."""
     if base <= 0:
-        return Decimal("0.00")
+        return money_zero(currency)
     if coupon.discount_type == DiscountType.PERCENT:
-        return money_round(base * (coupon.percent_off or 0) / 100)
-    return min(money_round(coupon.amount_off or 0), money_round(base))
+        return money_round(base * (coupon.percent_off or 0) / 100, currency)
+    return min(money_round(coupon.amount_off or 0, currency), money_round(base, currency))
 
 
 def coupon_redemption_consume(redemption: CouponRedemption) -> None:

@@ -21,6 +21,7 @@ from apps.tenancy.models import Tenant
 
 from . import alerts, services
 from .models import AlertKind, Invoice, InvoiceStatus, Payment, Subscription, SubscriptionStatus
+from .money import money_format
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def payment_failed(*, invoice: Invoice, payment: Payment, now: datetime, acting_
         message=f"Payment of invoice {invoice.number} failed: {payment.failure_reason or payment.failure_code}",
         detail={"invoice": invoice.number, "attempt": payment.attempt, "code": payment.failure_code},
         template="billing_payment_failed",
-        context={"invoice_number": invoice.number, "amount": f"{invoice.currency} {invoice.amount_due}",
+        context={"invoice_number": invoice.number, "amount": money_format(invoice.amount_due, invoice.currency),
                  "reason": payment.failure_reason or payment.failure_code, "attempt": payment.attempt,
                  "next_attempt_at": invoice.next_payment_attempt_at, "final": final},
     )  # fmt: skip

@@ -35,7 +35,7 @@ from .models import (
     Subscription,
     SubscriptionChange,
 )
-from .money import ZERO, money_round, plan_price
+from .money import ZERO, money_format, money_round, plan_price
 from .payloads import invoice_payload
 from .proration import PreviewLine
 from .tax import TaxRule, line_amounts, tax_rule_for_country
@@ -107,8 +107,8 @@ def _lines_save(invoice: Invoice, lines: list[InvoiceLine]) -> None:
     InvoiceLine.objects.bulk_create(lines)
 
 
-def taxed_line(line: TaxedLine, tax: TaxRule) -> InvoiceLine:
-    amounts = line_amounts(line.price, tax)
+def taxed_line(line: TaxedLine, tax: TaxRule, currency: str) -> InvoiceLine:
+    amounts = line_amounts(line.price, tax, currency)
     return InvoiceLine(kind=line.kind, description=line.description, quantity=line.quantity,
                        unit_amount=line.unit_amount, amount=amounts.amount, tax_amount=amounts.tax_amount,
                        total=amounts.total, period_start=line.period_start, period_end=line.period_end)  # fmt: skip
@@ -146,7 +146,7 @@ def period_lines(
     """The plan line and the coupon's discount line of one period (the redemption is consumed);
     a batch passes the redemption it loaded (or None) instead of one query per subscription."""
     unit = plan_price(subscription.plan, subscription.billing_cycle)
-    price = money_round(unit * subscription.quantity)
+    price = money_round(unit * subscription.quantity, subscription.currency)
     lines = [TaxedLine(kind=LineKind.PLAN, price=price, quantity=Decimal(subscription.quantity), unit_amount=unit,
                        description=f"{subscription.plan} ({subscription.get_billing_cycle_display().lower()}), "
                        f"{subscription.quantity} seat(s), {period_start:%d %b %Y} to {period_end:%d %b %Y}",
@@ -154,7 +154,7 @@ def period_lines(
     if redemption is _ACTIVE_REDEMPTION:
         redemption = coupon_redemption_active(subscription)
     if redemption is not None:
-        discount = coupon_discount(redemption.coupon, price)
+        discount = coupon_discount(redemption.coupon, price, subscription.currency)
         if discount > 0:
             description = f"Discount {redemption.coupon.code} ({redemption.coupon.name})"
             lines.append(TaxedLine(kind=LineKind.DISCOUNT, price=-discount, description=description))
@@ -171,7 +171,7 @@ def _credit_lines(
     credits, used = [], []
     pending = subscription.changes.filter(status=ChangeStatus.APPLIED, proration_amount__lt=0, invoice__isnull=True)
     for change in pending.order_by("pk"):
-        price = max(money_round(change.proration_amount * gross), -available)
+        price = max(money_round(change.proration_amount * gross, subscription.currency), -available)
         if price == 0:
             break
         available += price
@@ -201,7 +201,7 @@ def invoice_issue_for_period(
                            period_start=period_start, period_end=period_end)  # fmt: skip
     lines = period_lines(subscription, period_start, period_end)
     credits, credited_changes = _credit_lines(subscription, lines, tax)
-    _lines_save(invoice, [taxed_line(line, tax) for line in lines + credits])
+    _lines_save(invoice, [taxed_line(line, tax, subscription.currency) for line in lines + credits])
     SubscriptionChange.objects.filter(pk__in=credited_changes).update(invoice=invoice)
     return invoice_finalise(invoice, now=now), True
 
@@ -246,7 +246,7 @@ def invoice_mark_paid(*, invoice: Invoice, payment: Payment, now: datetime | Non
 def _credit_note(
     *, invoice: Invoice, gross: Decimal, reason: str, acting_user: Any, payment: Payment | None
 ) -> CreditNote:
-    tax = money_round(gross * invoice.tax_total / invoice.total) if invoice.total else ZERO
+    tax = money_round(gross * invoice.tax_total / invoice.total, invoice.currency) if invoice.total else ZERO
     sequence_number, number = invoice_number_allocate(CREDIT_NOTE_SERIES)
     note = CreditNote(invoice=invoice, series=CREDIT_NOTE_SERIES, sequence_number=sequence_number, number=number,
                       reason=reason, amount=gross - tax, tax_amount=tax, currency=invoice.currency,
@@ -295,9 +295,11 @@ def invoice_refund(*, invoice: Invoice, amount: Decimal, acting_user: Any, reaso
     amount = Decimal(amount)
     if amount < 0:
         raise _error("amount", "The refund amount cannot be negative.", "amount_negative")
-    if amount == 0 or amount != money_round(amount):
-        raise _error("amount", "Give a positive amount in cents, e.g. 10.00.", "amount_invalid")
     locked = writes.locked(invoice, "tenant")
+    if amount == 0 or amount != money_round(amount, locked.currency):
+        example = money_format(Decimal(10), locked.currency)
+        raise _error("amount", f"Give a positive amount in {locked.currency}'s smallest unit, e.g. {example}.",
+                     "amount_invalid")  # fmt: skip
     if locked.status != InvoiceStatus.PAID:
         raise _error("invoice", f"Invoice {locked} is not paid; void it instead.", "invoice_not_paid")
     refundable = invoice_refundable(locked)

@@ -1,12 +1,14 @@
 """Platform billing (public schema): subscriptions and their changes, coupons, invoices with numbered
 series, credit notes, provider customers, payment methods, payments and billing alerts.
 
-Money is `Decimal` with 2 places and a currency on every row that holds an amount; amounts are
-rounded once, per invoice line (ROUND_HALF_UP), and totals are sums of rounded lines (docs/billing.md).
+Money is `Decimal` and a currency on every row that holds an amount, rounded to that currency's ISO 4217
+precision (JPY 0 places, AUD 2, KWD 3); amounts are rounded once, per invoice line (ROUND_HALF_UP), and
+totals are sums of rounded lines (docs/billing.md).
 """
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -14,8 +16,12 @@ from django.db.models import F, Q
 
 from apps.audit.history import history_records
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+# Amounts hold up to 3 decimals (ISO 4217's largest minor unit: KWD, BHD, OMR…); each amount is rounded to
+# its currency's precision (apps.billing.money.money_round), so JPY rows carry 0 decimals, AUD 2, KWD 3.
+MONEY: dict[str, Any] = {"max_digits": 15, "decimal_places": 3}
 CURRENCY_CHECK = r"^[A-Z]{3}$"
+# Seats of one subscription: beyond this a request is refused at the edge (form, serializer, service).
+MAX_SEATS = 100_000
 
 
 class BillingCycle(models.TextChoices):
@@ -62,6 +68,8 @@ class Subscription(models.Model):
     currency = models.CharField(max_length=3, default="AUD")
     status = models.CharField(max_length=20, choices=SubscriptionStatus.choices, default=SubscriptionStatus.TRIALING)
     trial_end = models.DateTimeField(null=True, blank=True)
+    # When the "your trial ends soon" email went out (once per trial end; the daily task skips it after).
+    trial_end_notified_at = models.DateTimeField(null=True, blank=True)
     current_period_start = models.DateTimeField()
     current_period_end = models.DateTimeField()
     cancel_at_period_end = models.BooleanField(default=False)
@@ -89,6 +97,7 @@ class Subscription(models.Model):
                 name="billing_subscription_provider_id_unique",
             ),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="billing_subscription_quantity_positive"),
+            models.CheckConstraint(condition=Q(quantity__lte=MAX_SEATS), name="billing_subscription_quantity_bounded"),
             models.CheckConstraint(
                 condition=Q(status__in=SubscriptionStatus.values), name="billing_subscription_status_valid"
             ),
@@ -149,9 +158,7 @@ class SubscriptionChange(models.Model):
     to_status = models.CharField(max_length=20, blank=True, default="")
     effective_at = models.DateTimeField()
     applied_at = models.DateTimeField(null=True, blank=True)
-    proration_amount = models.DecimalField(
-        max_digits=14, decimal_places=2, default=Decimal("0"), help_text="Net, before tax; may be negative."
-    )
+    proration_amount = models.DecimalField(**MONEY, default=Decimal("0"), help_text="Net, before tax; may be negative.")
     currency = models.CharField(max_length=3, default="AUD")
     invoice = models.ForeignKey("billing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     acting_user = models.ForeignKey(
@@ -189,7 +196,7 @@ class Coupon(models.Model):
     name = models.CharField(max_length=100)
     discount_type = models.CharField(max_length=20, choices=DiscountType.choices)
     percent_off = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
-    amount_off = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    amount_off = models.DecimalField(**MONEY, null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True, default="", help_text="Required for a fixed amount.")
     duration = models.CharField(max_length=20, choices=CouponDuration.choices, default=CouponDuration.ONCE)
     duration_periods = models.PositiveIntegerField(null=True, blank=True, help_text="For repeating coupons.")
@@ -308,13 +315,11 @@ class Invoice(models.Model):
     tax_rate = models.DecimalField(max_digits=6, decimal_places=4, default=Decimal("0"))
     tax_inclusive = models.BooleanField(default=False)
     tax_number_label = models.CharField(max_length=30, blank=True, default="")
-    subtotal = models.DecimalField(
-        max_digits=14, decimal_places=2, default=Decimal("0"), help_text="Net of lines before discounts."
-    )
-    discount_total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
-    tax_total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
-    total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
-    amount_paid = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    subtotal = models.DecimalField(**MONEY, default=Decimal("0"), help_text="Net of lines before discounts.")
+    discount_total = models.DecimalField(**MONEY, default=Decimal("0"))
+    tax_total = models.DecimalField(**MONEY, default=Decimal("0"))
+    total = models.DecimalField(**MONEY, default=Decimal("0"))
+    amount_paid = models.DecimalField(**MONEY, default=Decimal("0"))
     billing_email = models.EmailField(blank=True, default="")
     billing_name = models.CharField(max_length=200, blank=True, default="")
     billing_country = models.CharField(max_length=2, blank=True, default="")
@@ -381,9 +386,9 @@ class InvoiceLine(models.Model):
     description = models.CharField(max_length=255)
     quantity = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("1"))
     unit_amount = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal("0"))
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
-    tax_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
-    total = models.DecimalField(max_digits=14, decimal_places=2)
+    amount = models.DecimalField(**MONEY)
+    tax_amount = models.DecimalField(**MONEY, default=Decimal("0"))
+    total = models.DecimalField(**MONEY)
     period_start = models.DateTimeField(null=True, blank=True)
     period_end = models.DateTimeField(null=True, blank=True)
 
@@ -406,8 +411,8 @@ class CreditNote(models.Model):
     sequence_number = models.PositiveBigIntegerField()
     number = models.CharField(max_length=40)
     reason = models.CharField(max_length=255)
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
-    tax_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    amount = models.DecimalField(**MONEY)
+    tax_amount = models.DecimalField(**MONEY, default=Decimal("0"))
     currency = models.CharField(max_length=3)
     refund_payment = models.ForeignKey(
         "billing.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
@@ -510,7 +515,7 @@ class Payment(models.Model):
     payment_method = models.ForeignKey(
         PaymentMethod, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
     )
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
     attempt = models.PositiveIntegerField(default=1)

@@ -1,27 +1,46 @@
-"""Money arithmetic for billing: `Decimal` with 2 places, rounded ROUND_HALF_UP, once per line.
+"""Money arithmetic for billing: `Decimal` rounded to the currency's ISO 4217 precision (JPY 0 places,
+AUD 2, KWD 3), ROUND_HALF_UP, once per line.
 
 Amounts never pass through floats. Helpers here round; callers sum rounded lines (docs/billing.md).
+Every helper takes the currency: there is no default precision.
 """
 
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from babel.numbers import get_currency_precision, is_currency
+from babel.numbers import format_currency
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 
+from apps.core.currencies import currency_exists, currency_exponent, currency_unknown_error
 from apps.tenancy.models import Plan
 
 from .models import BillingCycle
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
+__all__ = ["currency_exists", "currency_exponent", "currency_unknown_error", "from_minor_units", "minor_units",
+           "money_format", "money_round", "money_zero", "period_end_for", "plan_price"]  # fmt: skip
+
+ZERO = Decimal("0")
 CYCLE_MONTHS = {BillingCycle.MONTHLY: 1, BillingCycle.QUARTERLY: 3, BillingCycle.ANNUAL: 12}
 
 
-def money_round(value: Decimal | int | str) -> Decimal:
-    """Round to cents, halves away from zero (ROUND_HALF_UP): 0.125 → 0.13, -0.125 → -0.13."""
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+def money_quantum(currency: str) -> Decimal:
+    """The currency's smallest unit: 1 for JPY, 0.01 for AUD, 0.001 for KWD."""
+    return Decimal(1).scaleb(-currency_exponent(currency))
+
+
+def money_zero(currency: str) -> Decimal:
+    return ZERO.quantize(money_quantum(currency))
+
+
+def money_round(value: Decimal | int | str, currency: str) -> Decimal:
+    """Round to the currency's precision, halves away from zero (ROUND_HALF_UP): AUD 0.125 → 0.13,
+    -0.125 → -0.13; JPY 1234.5 → 1235; KWD 1.2345 → 1.235. An amount too large to represent is refused
+    with a ValidationError ("amount"), never a decimal.InvalidOperation."""
+    try:
+        return Decimal(value).quantize(money_quantum(currency), rounding=ROUND_HALF_UP)
+    except InvalidOperation as exc:
+        raise ValidationError({"amount": ValidationError("The amount is too large.", code="amount_too_large")}) from exc
 
 
 def money_require_not_negative(value: Decimal, *, field: str) -> Decimal:
@@ -30,8 +49,9 @@ def money_require_not_negative(value: Decimal, *, field: str) -> Decimal:
     return value
 
 
-def money_format(value: Decimal, currency: str) -> str:
-    return f"{currency} {money_round(value):,.2f}"
+def money_format(value: Decimal, currency: str, locale: str = "en") -> str:
+    """The amount for people, by babel with the currency's own precision: "A$1,234.50", "¥1,235", "KWD1.235"."""
+    return format_currency(money_round(value, currency), currency, locale=locale, currency_digits=True)
 
 
 def plan_price(plan: Plan, cycle: str) -> Decimal:
@@ -48,18 +68,7 @@ def period_end_for(start: datetime, cycle: str) -> datetime:
     return start + relativedelta(months=CYCLE_MONTHS[BillingCycle(cycle)])
 
 
-# --- Currencies (ISO 4217 precision from babel/CLDR): JPY has 0 decimals, KWD 3, most 2 ---------------
-
-
-def currency_exists(currency: str) -> bool:
-    return bool(currency) and currency.isalpha() and len(currency) == 3 and is_currency(currency.upper())
-
-
-def currency_exponent(currency: str) -> int:
-    """Digits after the decimal point for `currency` (ISO 4217 minor unit): JPY 0, AUD 2, KWD 3."""
-    if not currency_exists(currency):
-        raise ValidationError({"currency": ValidationError(f"Unknown currency {currency!r}.", code="currency_unknown")})
-    return int(get_currency_precision(currency.upper()))
+# --- Minor units (what providers take): currency_exists / currency_exponent live in apps.core.currencies -----
 
 
 def minor_units(amount: Decimal | int | str, currency: str) -> int:

@@ -47,3 +47,19 @@ def subscription_changed_payload(subscription: Any, change: Any) -> dict[str, An
         "effective_at": change.effective_at.isoformat() if change.effective_at else None,
         "status": subscription.status,
     }
+
+
+def subscription_payload(subscription: Any) -> dict[str, Any]:
+    """subscription.created: a tenant's subscription started (provisioning, the ensure command, staff)."""
+    return {
+        "id": str(subscription.uuid),
+        "plan": subscription.plan.name,
+        "billing_cycle": subscription.billing_cycle,
+        "quantity": subscription.quantity,
+        "currency": subscription.currency,
+        "status": subscription.status,
+        "provider": subscription.provider,
+        "trial_end": subscription.trial_end.isoformat() if subscription.trial_end else None,
+        "current_period_start": subscription.current_period_start.isoformat(),
+        "current_period_end": subscription.current_period_end.isoformat(),
+    }

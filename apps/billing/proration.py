@@ -5,7 +5,8 @@ after: dearer is an upgrade, cheaper a downgrade. The target plan's rule for tha
 immediate_prorated (credit the unused part of the old price, charge the remaining part of the new
 one, each its own rounded line; a cycle change instead starts a new period now and charges it in
 full), immediate_no_proration (switch now, new price from the next renewal) or at_renewal.
-The fraction is remaining seconds / period seconds, a Decimal that is never rounded.
+The fraction is remaining seconds / period seconds, a Decimal that is never rounded; each line is rounded
+once, to the subscription currency's precision (JPY to the yen).
 """
 
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from decimal import Decimal
 from apps.tenancy.models import Plan, ProrationRule
 
 from .models import BillingCycle, LineKind, Subscription, SubscriptionStatus
-from .money import ZERO, money_round, period_end_for, plan_price
+from .money import ZERO, period_end_for, plan_price
 from .tax import TaxRule, line_amounts
 
 UPGRADE, DOWNGRADE, NONE = "upgrade", "downgrade", "none"
@@ -79,8 +80,8 @@ def _label(plan: Plan, cycle: str, quantity: int) -> str:
     return f"{quantity} x {plan} ({BillingCycle(cycle).label.lower()})"
 
 
-def _line(description: str, price: Decimal, tax: TaxRule, **extra: object) -> PreviewLine:
-    amounts = line_amounts(price, tax)
+def _line(description: str, price: Decimal, tax: TaxRule, currency: str, **extra: object) -> PreviewLine:
+    amounts = line_amounts(price, tax, currency)
     return PreviewLine(description=description, amount=amounts.amount, tax_amount=amounts.tax_amount,
                        total=amounts.total, **extra)  # type: ignore[arg-type]  # fmt: skip
 
@@ -96,15 +97,16 @@ def proration_lines(
     old_label = _label(subscription.plan, subscription.billing_cycle, subscription.quantity)
     new_label = _label(plan, cycle, quantity)
     lines = []
+    currency = subscription.currency
     if fraction > 0 and old_price > 0:
-        lines.append(_line(f"Unused time on {old_label} from {now:%d %b %Y}", -old_price * fraction, tax,
+        lines.append(_line(f"Unused time on {old_label} from {now:%d %b %Y}", -old_price * fraction, tax, currency,
                            period_start=now, period_end=end))  # fmt: skip
     if cycle != subscription.billing_cycle:  # a new period of the new cycle starts now, charged in full
         new_end = period_end_for(now, cycle)
-        lines.append(_line(f"{new_label} from {now:%d %b %Y} to {new_end:%d %b %Y}", new_price, tax,
+        lines.append(_line(f"{new_label} from {now:%d %b %Y} to {new_end:%d %b %Y}", new_price, tax, currency,
                            period_start=now, period_end=new_end))  # fmt: skip
     elif fraction > 0 and new_price > 0:
-        lines.append(_line(f"Remaining time on {new_label} until {end:%d %b %Y}", new_price * fraction, tax,
+        lines.append(_line(f"Remaining time on {new_label} until {end:%d %b %Y}", new_price * fraction, tax, currency,
                            period_start=now, period_end=end))  # fmt: skip
     return lines
 
@@ -127,6 +129,6 @@ def change_preview_build(
         rule=rule, direction=direction, effective_at=now if immediate else subscription.current_period_end,
         immediate=immediate, lines=lines, subtotal=sum((line.amount for line in lines), ZERO),
         tax_total=sum((line.tax_amount for line in lines), ZERO), total=sum((line.total for line in lines), ZERO),
-        currency=subscription.currency, next_period_amount=line_amounts(money_round(new_amount), tax).total,
+        currency=subscription.currency, next_period_amount=line_amounts(new_amount, tax, subscription.currency).total,
         plan=plan, billing_cycle=cycle, quantity=quantity, period_start=period_start, period_end=period_end,
     )  # fmt: skip

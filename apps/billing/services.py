@@ -21,9 +21,17 @@ from apps.tenancy.models import Plan, PlanStatus, Tenant
 
 from .coupons import coupon_redeem
 from .invoices import invoice_issue_for_change
-from .models import LIVE_STATUSES, ChangeKind, ChangeStatus, Subscription, SubscriptionChange, SubscriptionStatus
+from .models import (
+    LIVE_STATUSES,
+    MAX_SEATS,
+    ChangeKind,
+    ChangeStatus,
+    Subscription,
+    SubscriptionChange,
+    SubscriptionStatus,
+)
 from .money import period_end_for
-from .payloads import subscription_changed_payload
+from .payloads import subscription_changed_payload, subscription_payload
 from .proration import ChangePreview, PreviewLine, change_preview_build
 from .tax import tax_rule_for_country
 
@@ -75,8 +83,13 @@ def _plan_check(plan: Plan, *, currency: str) -> None:
 
 
 def _quantity_check(tenant: Tenant, quantity: int) -> None:
+    if not isinstance(quantity, int) or isinstance(quantity, bool):
+        raise _error("quantity", "Give the number of seats as a whole number.", "quantity_invalid")
     if quantity < 1:
         raise _error("quantity", "A subscription needs at least one seat.", "quantity_invalid")
+    if quantity > MAX_SEATS:
+        raise _error("quantity", f"A subscription has at most {MAX_SEATS} seats; contact us for more.",
+                     "quantity_too_large")  # fmt: skip
     members = Membership.objects.filter(tenant=tenant, status=Membership.Status.ACTIVE).count()
     if quantity < members:
         raise _error("quantity", f"{tenant.name} has {members} active members; choose at least {members} seats.",
@@ -110,6 +123,8 @@ def subscription_create(
     _tenant_sync(sub, acting_user)
     if coupon_code:
         coupon_redeem(subscription=sub, code=coupon_code, acting_user=acting_user, now=now)
+    # After commit: the Stripe path pushes the new subscription, webhooks and the timeline hear of it.
+    publish("subscription.created", subscription_payload(sub), tenant=tenant)
     return sub
 
 

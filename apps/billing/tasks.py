@@ -10,6 +10,7 @@ from django_tenants.utils import schema_context
 from .alerts import alerts_run
 from .dunning import dunning_run
 from .run import billing_run
+from .trials import trial_notices_send
 
 
 def _when(now: str | None) -> datetime | None:
@@ -38,3 +39,10 @@ def alerts(now: str | None = None) -> dict[str, int]:
     """Daily (02:00 UTC): usage near plan limits and cards expiring, emailed once each."""
     with schema_context("public"):
         return alerts_run(now=_when(now))
+
+
+@shared_task(name="billing.trial_notices")
+def trial_notices(now: str | None = None) -> dict[str, int]:
+    """Daily (09:00 UTC): email each trial that ends within three days, once per trial end."""
+    with schema_context("public"):
+        return trial_notices_send(now=_when(now))

@@ -1,4 +1,5 @@
-"""Tax of an invoice from the tenant's country (apps.reference.Country), rounded once per line.
+"""Tax of an invoice from the tenant's country (apps.reference.Country), rounded once per line to the
+invoice currency's precision (apps.billing.money.money_round).
 
 Exclusive tax (AU GST 10 %): net = round(price), tax = round(net x rate), total = net + tax.
 Inclusive tax (GB VAT 20 %): gross = round(price), tax = round(gross x rate / (1 + rate)), net = gross - tax.
@@ -9,7 +10,7 @@ from decimal import Decimal
 
 from apps.reference.models import Country
 
-from .money import ZERO, money_round
+from .money import money_round, money_zero
 
 
 @dataclass(frozen=True)
@@ -43,15 +44,16 @@ def tax_rule_for_country(code: str) -> TaxRule:
     )
 
 
-def line_amounts(price: Decimal, rule: TaxRule) -> LineAmounts:
-    """Split one line's price (net when the tax is exclusive, gross when inclusive) into net, tax, total."""
+def line_amounts(price: Decimal, rule: TaxRule, currency: str) -> LineAmounts:
+    """Split one line's price (net when the tax is exclusive, gross when inclusive) into net, tax, total,
+    each rounded to `currency`'s precision."""
     if rule.rate == 0:
-        net = money_round(price)
-        return LineAmounts(amount=net, tax_amount=ZERO, total=net)
+        net = money_round(price, currency)
+        return LineAmounts(amount=net, tax_amount=money_zero(currency), total=net)
     if rule.inclusive:
-        gross = money_round(price)
-        tax = money_round(gross * rule.rate / (1 + rule.rate))
+        gross = money_round(price, currency)
+        tax = money_round(gross * rule.rate / (1 + rule.rate), currency)
         return LineAmounts(amount=gross - tax, tax_amount=tax, total=gross)
-    net = money_round(price)
-    tax = money_round(net * rule.rate)
+    net = money_round(price, currency)
+    tax = money_round(net * rule.rate, currency)
     return LineAmounts(amount=net, tax_amount=tax, total=net + tax)

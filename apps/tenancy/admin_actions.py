@@ -19,6 +19,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from apps.core import hooks
+
 from .lifecycle import (
     provisioning_job_retry,
     tenant_archive,
@@ -131,12 +133,21 @@ def retry_provisioning(modeladmin: Any, request: HttpRequest, queryset: QuerySet
                     form_class=ConfirmForm, apply=_retry)  # fmt: skip
 
 
+def plan_change(*, tenant: Tenant, plan: Plan, acting_user: Any) -> Any:
+    """The one plan-change path. Hook `tenancy.plan_change(*, tenant, plan, acting_user)`: billing answers
+    with the subscription change of the portal and API (proration, history, audit; the tenant's plan and
+    limits follow the subscription); with no answer, a plain plan change."""
+    change = hooks.one("tenancy.plan_change", default=tenant_plan_change)
+    return change(tenant=tenant, plan=plan, acting_user=acting_user)
+
+
 @admin.action(description="Change the plan of selected tenants", permissions=["change"])
 def change_plan(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Tenant]) -> HttpResponse | None:
     def apply(tenant: Tenant, data: dict[str, Any], user: Any) -> Any:
-        return tenant_plan_change(tenant=tenant, plan=data["plan"], acting_user=user)
+        return plan_change(tenant=tenant, plan=data["plan"], acting_user=user)
 
-    warning = "Their limits (users, storage, API calls per day) are replaced by the plan's."
+    warning = ("Their subscriptions change as in the billing portal: by the plan's proration rule now (a "
+               "prorated invoice when it costs more) or at the renewal; their limits follow the plan.")  # fmt: skip
     return _confirm(modeladmin, request, queryset, action="change_plan", verb="Changed the plan of",
                     form_class=PlanForm, apply=apply, warning=warning)  # fmt: skip
 

@@ -11,6 +11,7 @@ from django_tenants.models import DomainMixin, TenantMixin
 
 from apps.audit.history import history_records
 from apps.core.crypto import secret_decrypt, secret_encrypt
+from apps.core.currencies import currency_exists, currency_exponent, currency_unknown_error
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,48}[a-z0-9]$")
 # Slugs that would collide with platform hostnames, schemas or routes.
@@ -56,10 +57,11 @@ class Plan(models.Model):
     name = models.CharField(max_length=50, unique=True, help_text="Identifier, e.g. “starter”.")
     display_name = models.CharField(max_length=100)
     description = models.TextField(blank=True, default="")
-    currency = models.CharField(max_length=3, default="AUD", help_text="ISO 4217 code.")
-    price_monthly = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
-    price_quarterly = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
-    price_annual = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    currency = models.CharField(max_length=3, default="AUD", help_text="ISO 4217 code, e.g. AUD, JPY, KWD.")
+    # Up to 3 decimals (KWD); each price must fit its currency's precision (Plan.clean: no yen cents).
+    price_monthly = models.DecimalField(max_digits=13, decimal_places=3, default=Decimal("0"))
+    price_quarterly = models.DecimalField(max_digits=13, decimal_places=3, default=Decimal("0"))
+    price_annual = models.DecimalField(max_digits=13, decimal_places=3, default=Decimal("0"))
     max_users = models.PositiveIntegerField(default=5)
     max_storage_gb = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("1"))
     api_calls_per_day = models.PositiveIntegerField(default=1000)
@@ -102,6 +104,22 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return self.display_name or self.name
+
+    def clean(self) -> None:
+        """An unknown currency is refused (naming the field); prices must fit the currency's precision."""
+        super().clean()
+        if not currency_exists(self.currency or ""):
+            raise currency_unknown_error(self.currency or "")
+        exponent = currency_exponent(self.currency)
+        errors = {}
+        for field in ("price_monthly", "price_quarterly", "price_annual"):
+            price = getattr(self, field)
+            if price is not None and Decimal(price) != Decimal(price).quantize(Decimal(1).scaleb(-exponent)):
+                errors[field] = ValidationError(
+                    f"{self.currency} has {exponent} decimal place(s); {price} does not fit.", code="price_precision"
+                )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def solutions(self) -> list[str]:

@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from apps.billing.models import (
+    MAX_SEATS,
     BillingCycle,
     Invoice,
     InvoiceLine,
@@ -13,13 +14,30 @@ from apps.billing.models import (
     SubscriptionChange,
     SubscriptionStatus,
 )
+from apps.billing.money import money_round
 from apps.billing.portal.selectors import renewal_amount
 from apps.tenancy.models import Plan
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "read_only": True}
+
+class MoneyField(serializers.DecimalField):
+    """A read-only amount as a decimal string at its currency's precision (ISO 4217): "53.90" AUD, "4900"
+    JPY, "1.235" KWD. The currency is the row's own (`currency`, or its invoice's for an invoice line);
+    amounts computed for a preview are already rounded to it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_digits=None, decimal_places=None, read_only=True, **kwargs)
+
+    def get_attribute(self, instance: Any) -> Any:
+        value = super().get_attribute(instance)
+        currency = getattr(instance, "currency", None) or getattr(getattr(instance, "invoice", None), "currency", None)
+        return money_round(value, currency) if value is not None and currency else value
 
 
 class PlanSerializer(serializers.ModelSerializer):
+    price_monthly = MoneyField(help_text="Price of one seat for a month, in the plan's currency.")
+    price_quarterly = MoneyField()
+    price_annual = MoneyField()
+
     class Meta:
         model = Plan
         fields = ["name", "display_name", "description", "currency", "price_monthly", "price_quarterly",
@@ -41,7 +59,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_renewal_amount(self, subscription: Subscription) -> str:
-        return f"{renewal_amount(subscription):.2f}"
+        return str(renewal_amount(subscription))
 
 
 class ChangeRequestSerializer(serializers.Serializer):
@@ -49,14 +67,15 @@ class ChangeRequestSerializer(serializers.Serializer):
                                         help_text="Plan name; omitted: keep the current plan.")  # fmt: skip
     billing_cycle = serializers.ChoiceField(choices=BillingCycle.choices, required=False,
                                             help_text="Omitted: keep the current cycle.")  # fmt: skip
-    quantity = serializers.IntegerField(min_value=1, required=False, help_text="Seats; omitted: keep them.")
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_SEATS, required=False,
+                                        help_text=f"Seats, 1 to {MAX_SEATS}; omitted: keep them.")  # fmt: skip
 
 
 class PreviewLineSerializer(serializers.Serializer):
     description = serializers.CharField(read_only=True)
-    amount = serializers.DecimalField(**MONEY, help_text="Net, before tax; negative for a credit.")
-    tax_amount = serializers.DecimalField(**MONEY)
-    total = serializers.DecimalField(**MONEY)
+    amount = MoneyField(help_text="Net, before tax; negative for a credit.")
+    tax_amount = MoneyField()
+    total = MoneyField()
 
 
 class ChangePreviewSerializer(serializers.Serializer):
@@ -65,14 +84,15 @@ class ChangePreviewSerializer(serializers.Serializer):
     effective_at = serializers.DateTimeField(read_only=True)
     immediate = serializers.BooleanField(read_only=True)
     lines = PreviewLineSerializer(many=True, read_only=True)
-    subtotal = serializers.DecimalField(**MONEY)
-    tax_total = serializers.DecimalField(**MONEY)
-    total = serializers.DecimalField(**MONEY, help_text="Charged now (an invoice is issued when positive).")
+    subtotal = MoneyField()
+    tax_total = MoneyField()
+    total = MoneyField(help_text="Charged now (an invoice is issued when positive).")
     currency = serializers.CharField(read_only=True)
-    next_period_amount = serializers.DecimalField(**MONEY, help_text="The renewal charge after the change.")
+    next_period_amount = MoneyField(help_text="The renewal charge after the change.")
 
 
 class SubscriptionChangeSerializer(serializers.ModelSerializer):
+    proration_amount = MoneyField(help_text="Net, before tax; negative for a credit.")
     status = serializers.CharField(read_only=True, help_text="scheduled (at renewal) or applied.")
     kind = serializers.CharField(read_only=True, help_text="plan, cycle or quantity.")
     invoice = serializers.SerializerMethodField(help_text="The proration invoice's id, when one was issued.")
@@ -92,6 +112,10 @@ class SubscriptionChangeSerializer(serializers.ModelSerializer):
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
+    amount = MoneyField(help_text="Net, before tax.")
+    tax_amount = MoneyField()
+    total = MoneyField()
+
     class Meta:
         model = InvoiceLine
         fields = ["kind", "description", "quantity", "unit_amount", "amount", "tax_amount", "total", "period_start",
@@ -102,7 +126,12 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
 class InvoiceSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     status = serializers.ChoiceField(choices=InvoiceStatus.choices, read_only=True)
-    amount_due = serializers.DecimalField(**MONEY)
+    subtotal = MoneyField(help_text="Net of lines before discounts.")
+    discount_total = MoneyField()
+    tax_total = MoneyField()
+    total = MoneyField()
+    amount_paid = MoneyField()
+    amount_due = MoneyField()
 
     class Meta:
         model = Invoice

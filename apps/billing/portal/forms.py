@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from apps.billing.models import BillingCycle, Subscription
+from apps.billing.models import MAX_SEATS, BillingCycle, Subscription
 from apps.tenancy.models import Plan
 
 
@@ -15,7 +15,7 @@ class ChangeForm(forms.Form):
 
     plan = forms.ModelChoiceField(queryset=Plan.objects.none(), empty_label=None)
     billing_cycle = forms.ChoiceField(choices=BillingCycle.choices, label="Billing cycle")
-    quantity = forms.IntegerField(min_value=1, max_value=100000, label="Seats")
+    quantity = forms.IntegerField(min_value=1, max_value=MAX_SEATS, label="Seats")
 
     def __init__(self, *args: Any, subscription: Subscription | None = None, **kwargs: Any) -> None:
         if subscription is not None and "initial" not in kwargs:

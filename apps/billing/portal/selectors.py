@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from apps.billing.models import LIVE_STATUSES, Invoice, InvoiceStatus, Subscription
+from apps.billing.money import money_round
 
 CYCLE_PRICE = {"monthly": "price_monthly", "quarterly": "price_quarterly", "annual": "price_annual"}
 
@@ -19,7 +20,7 @@ def live_subscription(tenant: Any) -> Subscription | None:
 def renewal_amount(subscription: Subscription) -> Decimal:
     """The plan charge of the next period before tax and discounts (price of the cycle x seats)."""
     price: Decimal = getattr(subscription.plan, CYCLE_PRICE[subscription.billing_cycle])
-    return price * subscription.quantity
+    return money_round(price * subscription.quantity, subscription.currency)
 
 
 def tenant_invoices(tenant: Any) -> QuerySet[Invoice]:

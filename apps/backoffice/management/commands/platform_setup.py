@@ -44,5 +44,7 @@ class Command(BaseCommand):
         if not options["no_demo"]:
             self.step("Seeding demo data")
             call_command("seed_demo")
+        self.step("Starting a subscription for every tenant that never had one")
+        call_command("billing_subscriptions_ensure", **quiet)
         self.step("Recording today's usage so far (the nightly task does this every day)")
         usage_aggregate(day=timezone.now().date())
