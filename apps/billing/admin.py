@@ -7,6 +7,7 @@ note), marked uncollectible or retried. Coupons are edited here. Writes need the
 permissions (staff role billing_admin, or a super admin); support staff have none on billing.
 """
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -38,7 +39,19 @@ from .models import (
     Subscription,
     SubscriptionChange,
 )
+from .money import money_round
 from .portal.forms import ChangeForm
+
+
+def money_column(field: str, description: str) -> Any:
+    """A list column showing `field` at the row currency's precision ("53.90" AUD, "4900" JPY, "1.235" KWD)
+    instead of the column's 3 decimals."""
+
+    @admin.display(description=description, ordering=field)
+    def show(self: Any, obj: Any) -> Decimal:
+        return money_round(getattr(obj, field), obj.currency)
+
+    return show
 
 
 def _all_fields(model: Any) -> list[str]:
@@ -231,8 +244,10 @@ def retry_payment(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Invo
 
 @admin.register(Invoice)
 class InvoiceAdmin(SimpleHistoryAdmin):
-    list_display = ["__str__", "tenant", "status", "total", "amount_paid", "currency", "issued_at", "due_at",
+    list_display = ["__str__", "tenant", "status", "total_shown", "paid_shown", "currency", "issued_at", "due_at",
                     "billing_reason"]  # fmt: skip
+    total_shown = money_column("total", "Total")
+    paid_shown = money_column("amount_paid", "Amount paid")
     list_filter = ["status", "currency", "billing_reason"]
     search_fields = ["=number", "tenant__name", "tenant__slug"]
     search_help_text = "Exact invoice number, or a tenant's name or slug."
@@ -274,8 +289,9 @@ class InvoiceAdmin(SimpleHistoryAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
-    list_display = ["created_at", "tenant", "invoice", "amount", "currency", "status", "attempt", "provider",
+    list_display = ["created_at", "tenant", "invoice", "amount_shown", "currency", "status", "attempt", "provider",
                     "failure_code"]  # fmt: skip
+    amount_shown = money_column("amount", "Amount")
     list_filter = ["status", "provider", "currency"]
     search_fields = ["tenant__name", "tenant__slug", "=provider_payment_id"]
     list_select_related = ["tenant", "invoice"]
@@ -322,7 +338,10 @@ class CouponAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(CreditNote)
 class CreditNoteAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
-    list_display = ["number", "invoice", "amount", "tax_amount", "currency", "reason", "created_at", "acting_user"]
+    list_display = ["number", "invoice", "amount_shown", "tax_shown", "currency", "reason", "created_at",
+                    "acting_user"]  # fmt: skip
+    amount_shown = money_column("amount", "Amount")
+    tax_shown = money_column("tax_amount", "Tax")
     search_fields = ["=number", "=invoice__number"]
     list_select_related = ["invoice", "acting_user"]
     show_full_result_count = False

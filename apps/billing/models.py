@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from apps.audit.history import history_records
+from apps.core.currencies import CurrencyAmountsMixin
 
 # Amounts hold up to 3 decimals (ISO 4217's largest minor unit: KWD, BHD, OMR…); each amount is rounded to
 # its currency's precision (apps.billing.money.money_round), so JPY rows carry 0 decimals, AUD 2, KWD 3.
@@ -139,8 +140,10 @@ class ChangeStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class SubscriptionChange(models.Model):
+class SubscriptionChange(CurrencyAmountsMixin, models.Model):
     """A change to a subscription: who, when, from, to, effective when, and what it charged."""
+
+    currency_amount_fields = ("proration_amount",)
 
     Kind = ChangeKind
 
@@ -190,7 +193,9 @@ class CouponDuration(models.TextChoices):
     FOREVER = "forever", "Forever"
 
 
-class Coupon(models.Model):
+class Coupon(CurrencyAmountsMixin, models.Model):
+    currency_amount_fields = ("amount_off",)
+
     id = models.BigAutoField(primary_key=True)
     code = models.CharField(max_length=50, unique=True, help_text="What customers type, e.g. LAUNCH20.")
     name = models.CharField(max_length=100)
@@ -287,7 +292,9 @@ class InvoiceStatus(models.TextChoices):
     VOID = "void", "Void"
 
 
-class Invoice(models.Model):
+class Invoice(CurrencyAmountsMixin, models.Model):
+    currency_amount_fields = ("subtotal", "discount_total", "tax_total", "total", "amount_paid")
+
     Status = InvoiceStatus
 
     id = models.BigAutoField(primary_key=True)
@@ -403,7 +410,9 @@ class InvoiceLine(models.Model):
         return self.description
 
 
-class CreditNote(models.Model):
+class CreditNote(CurrencyAmountsMixin, models.Model):
+    currency_amount_fields = ("amount", "tax_amount")
+
     id = models.BigAutoField(primary_key=True)
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
@@ -505,7 +514,9 @@ class PaymentStatus(models.TextChoices):
     REFUNDED = "refunded", "Refunded"
 
 
-class Payment(models.Model):
+class Payment(CurrencyAmountsMixin, models.Model):
+    currency_amount_fields = ("amount",)
+
     Status = PaymentStatus
 
     id = models.BigAutoField(primary_key=True)

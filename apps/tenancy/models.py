@@ -11,7 +11,7 @@ from django_tenants.models import DomainMixin, TenantMixin
 
 from apps.audit.history import history_records
 from apps.core.crypto import secret_decrypt, secret_encrypt
-from apps.core.currencies import currency_exists, currency_exponent, currency_unknown_error
+from apps.core.currencies import CurrencyAmountsMixin, currency_exists, currency_exponent, currency_unknown_error
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,48}[a-z0-9]$")
 # Slugs that would collide with platform hostnames, schemas or routes.
@@ -50,8 +50,10 @@ class ProrationRule(models.TextChoices):
     AT_RENEWAL = "at_renewal", "At the next renewal"
 
 
-class Plan(models.Model):
+class Plan(CurrencyAmountsMixin, models.Model):
     """The plan catalogue: prices per billing cycle, limits and the features a plan unlocks."""
+
+    currency_amount_fields = ("price_monthly", "price_quarterly", "price_annual")
 
     id = models.BigAutoField(primary_key=True)
     name = models.CharField(max_length=50, unique=True, help_text="Identifier, e.g. “starter”.")
@@ -111,13 +113,17 @@ class Plan(models.Model):
         if not currency_exists(self.currency or ""):
             raise currency_unknown_error(self.currency or "")
         exponent = currency_exponent(self.currency)
-        errors = {}
-        for field in ("price_monthly", "price_quarterly", "price_annual"):
+        quantum, errors = Decimal(1).scaleb(-exponent), {}
+        for field in self.currency_amount_fields:
             price = getattr(self, field)
-            if price is not None and Decimal(price) != Decimal(price).quantize(Decimal(1).scaleb(-exponent)):
+            if price is None:
+                continue
+            if Decimal(price) != Decimal(price).quantize(quantum):
                 errors[field] = ValidationError(
                     f"{self.currency} has {exponent} decimal place(s); {price} does not fit.", code="price_precision"
                 )
+            else:
+                setattr(self, field, Decimal(price).quantize(quantum))  # held at the currency's precision
         if errors:
             raise ValidationError(errors)
 

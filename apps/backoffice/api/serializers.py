@@ -2,10 +2,14 @@
 
 from rest_framework import serializers
 
+from apps.billing.api.serializers import MoneyField
 from apps.tenancy.models import IsolationLevel, Plan, ProvisioningJob, ProvisioningStep, Tenant
 
 
 class PlanSerializer(serializers.ModelSerializer):
+    # At the currency's precision ("49.00" AUD, "4900" JPY, "12.345" KWD), not the column's 3 decimals.
+    price_monthly, price_quarterly, price_annual = MoneyField(), MoneyField(), MoneyField()
+
     class Meta:
         model = Plan
         fields = [
