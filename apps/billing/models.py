@@ -381,8 +381,9 @@ class LineKind(models.TextChoices):
 
 
 class InvoiceLine(models.Model):
-    """One line: `amount` is net (excluding tax) and rounded to cents; `tax_amount` is this line's tax,
-    rounded once; `total` = amount + tax_amount. Discount lines carry a negative amount."""
+    """One line: `amount` is net (excluding tax) and rounded to the invoice currency's precision;
+    `tax_amount` is this line's tax, rounded once; `total` = amount + tax_amount. Discount lines carry a
+    negative amount."""
 
     Kind = LineKind
 

@@ -2,7 +2,7 @@
 
 Tenant admins only, signed in (session or access token). Members get 403 `tenant_admin_required`;
 integrator API keys get 403 `api_key_not_allowed` (there is no billing scope: billing is a person's
-decision). Amounts are decimal strings with 2 places, in the subscription's currency.
+decision). Amounts are decimal strings at the currency's precision ("53.90" AUD, "4900" JPY, "1.235" KWD).
 """
 
 from typing import Any
