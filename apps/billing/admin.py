@@ -82,7 +82,7 @@ def preview_plan_change(modeladmin: Any, request: HttpRequest, queryset: QuerySe
 
 @admin.register(Subscription)
 class SubscriptionAdmin(SimpleHistoryAdmin):
-    list_display = ["tenant", "plan", "billing_cycle", "quantity", "status", "current_period_end",
+    list_display = ["tenant", "plan", "billing_cycle", "quantity", "status", "trial_end", "current_period_end",
                     "cancel_at_period_end", "provider"]  # fmt: skip
     list_filter = ["status", "plan", "billing_cycle", "provider"]
     search_fields = ["tenant__name", "tenant__slug"]
