@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from apps.audit.history import history_records
+from apps.core.correlation import correlation_id_field
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 CURRENCY_CHECK = r"^[A-Z]{3}$"
@@ -71,6 +72,7 @@ class Subscription(models.Model):
     provider_subscription_id = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    correlation_id = correlation_id_field()
 
     history = history_records()
 
@@ -159,6 +161,7 @@ class SubscriptionChange(models.Model):
     )
     reason = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    correlation_id = correlation_id_field()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -324,6 +327,7 @@ class Invoice(models.Model):
     provider_invoice_id = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    correlation_id = correlation_id_field()  # the run or request that issued it
 
     history = history_records()
 
@@ -521,6 +525,7 @@ class Payment(models.Model):
     idempotency_key = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    correlation_id = correlation_id_field()
 
     history = history_records()
 
