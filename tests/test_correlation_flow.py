@@ -252,3 +252,30 @@ def test_history_rows_keep_the_id_of_their_change_not_the_rows_creation(acme, pa
     assert [h.correlation_id for h in sub.history.order_by("history_date", "history_id")] == [
         "req-create", "req-change",
     ]  # fmt: skip
+
+
+def test_a_retried_provisioning_job_shows_its_rerun_steps_under_the_retrys_id(monkeypatch):
+    from apps.tenancy.lifecycle import provisioning_job_retry, tenant_request
+
+    def broken(*, job: ProvisioningJob, tenant: Tenant) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("apps.tenancy.lifecycle._enqueue_provisioning", lambda job_id: None)
+    with correlation_scope("req-first"):
+        job = tenant_request(name="Initech", slug="initech", acting_user=None)
+        with monkeypatch.context() as patch:
+            patch.setitem(provisioning._REGISTRY, "mark_active", provisioning.Step("mark_active", 1000, broken))
+            provision_tenant(job.pk)  # called directly: runs under the current id
+    with correlation_scope("req-retry"):
+        provisioning_job_retry(job=job, acting_user=None)
+        provision_tenant(job.pk)
+    steps = dict(job.steps.values_list("name", "correlation_id"))
+    assert steps["mark_active"] == "req-retry" and steps["clone_schema"] == "req-first"
+    assert ProvisioningJob.objects.get(pk=job.pk).correlation_id == "req-first"
+    tenant = Tenant.objects.get(pk=job.tenant_id)
+    retried = {
+        e.summary
+        for e in timeline_page(tenant=tenant, correlation_id="req-retry").entries
+        if e.source == "provisioning"
+    }
+    assert retried == {"Provisioning step “mark_active” succeeded"}
