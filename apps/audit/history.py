@@ -21,10 +21,22 @@ class CorrelatedHistoricalModel(models.Model):
         abstract = True
 
 
+class CorrelatedHistoricalRecords(HistoricalRecords):
+    """A model's own `correlation_id` (the request that created the row) is not copied into its
+    history: a historical row's `correlation_id` is the one of the change it records."""
+
+    def create_history_model(self, model: Any, inherited: bool) -> Any:
+        names = {field.name for field in model._meta.concrete_fields}
+        excluded: list[str] = list(self.excluded_fields)  # type: ignore[has-type]
+        if "correlation_id" in names and "correlation_id" not in excluded:
+            self.excluded_fields = [*excluded, "correlation_id"]
+        return super().create_history_model(model, inherited)
+
+
 def history_records(**kwargs: Any) -> HistoricalRecords:
     """The project's one way to add history to a model."""
     kwargs.setdefault("bases", [CorrelatedHistoricalModel])
-    return HistoricalRecords(**kwargs)
+    return CorrelatedHistoricalRecords(**kwargs)
 
 
 @receiver(pre_create_historical_record)

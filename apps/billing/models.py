@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from apps.audit.history import history_records
+from apps.core.correlation import correlation_id_field
 from apps.core.currencies import CurrencyAmountsMixin
 
 # Amounts hold up to 3 decimals (ISO 4217's largest minor unit: KWD, BHD, OMR…); each amount is rounded to
@@ -80,6 +81,7 @@ class Subscription(models.Model):
     provider_subscription_id = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    correlation_id = correlation_id_field()
 
     history = history_records()
 
@@ -169,6 +171,7 @@ class SubscriptionChange(CurrencyAmountsMixin, models.Model):
     )
     reason = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    correlation_id = correlation_id_field()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -336,6 +339,7 @@ class Invoice(CurrencyAmountsMixin, models.Model):
     provider_invoice_id = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    correlation_id = correlation_id_field()  # the run or request that issued it
 
     history = history_records()
 
@@ -538,6 +542,7 @@ class Payment(CurrencyAmountsMixin, models.Model):
     idempotency_key = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    correlation_id = correlation_id_field()
 
     history = history_records()
 

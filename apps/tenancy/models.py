@@ -10,6 +10,7 @@ from django.db.models import Q
 from django_tenants.models import DomainMixin, TenantMixin
 
 from apps.audit.history import history_records
+from apps.core.correlation import correlation_id_field
 from apps.core.crypto import secret_decrypt, secret_encrypt
 from apps.core.currencies import CurrencyAmountsMixin, currency_exists, currency_exponent, currency_unknown_error
 
@@ -333,6 +334,7 @@ class ProvisioningJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True, default="")
+    correlation_id = correlation_id_field()  # the request that asked for it (staff admin, platform API, signup)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -366,6 +368,8 @@ class ProvisioningStep(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True, default="")
+    # The task run that last ran it: the request's id through the task header, a retry's own id.
+    correlation_id = correlation_id_field()
 
     class Meta:
         ordering = ["job", "position"]

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core.contributions import Registry
+from apps.core.correlation import get_correlation_id
 
 from .models import Domain, ProvisioningJob, ProvisioningStep, Tenant
 from .schemas import schema_clone, schema_drop
@@ -108,7 +109,8 @@ def _job_start(job_id: int) -> ProvisioningJob | None:
 
 def _step_run(job: ProvisioningJob, row: ProvisioningStep, step: Step) -> None:
     row.status, row.started_at, row.finished_at, row.error = ProvisioningStep.Status.RUNNING, timezone.now(), None, ""
-    row.save(update_fields=["status", "started_at", "finished_at", "error"])  # visible progress
+    row.correlation_id = get_correlation_id() or row.correlation_id  # a retry's steps show under the retry
+    row.save(update_fields=["status", "started_at", "finished_at", "error", "correlation_id"])  # visible progress
     with transaction.atomic():
         step.run(job=job, tenant=job.tenant)
         connection.set_schema_to_public()  # type: ignore[attr-defined]

@@ -38,6 +38,7 @@ class Kind:
     PROVISIONING = "provisioning"
     BILLING = "billing"
     SUPPORT = "support"
+    EMAIL = "email"
     HISTORY = "history"
 
     choices: ClassVar[list[tuple[str, str]]] = [
@@ -46,6 +47,7 @@ class Kind:
         ("provisioning", "Provisioning"),
         ("billing", "Billing"),
         ("support", "Support tickets"),
+        ("email", "Emails sent"),
         ("history", "Record changes"),
     ]
     values: ClassVar[list[str]] = [value for value, _ in choices]
@@ -105,6 +107,9 @@ class Source:
     id_field: ClassVar[str] = "id"
     actor_field: ClassVar[str | None] = None  # the *_id column of the acting user
     actor_relation: ClassVar[str | None] = None  # select_related path for the actor label
+    # The column with the id of the request or task that wrote the row (apps.core.correlation). Every
+    # source has one (apps/timeline/tests/test_correlation.py); None would drop the source
+    # from a correlation-filtered page.
     correlation_field: ClassVar[str | None] = "correlation_id"
     tenant_visible: ClassVar[bool] = True
     tenant_schema: ClassVar[bool] = False
@@ -260,12 +265,14 @@ class AuthSource(Source):
 
 
 class ProvisioningSource(Source):
+    """Each step of a provisioning job; its correlation id is the run that last ran it (the request
+    that asked for the tenant, through the task header; a retry's own id for the steps it re-ran)."""
+
     name = "provisioning"
     kind = Kind.PROVISIONING
     model_label = "tenancy.ProvisioningStep"
     actor_field = "job__requested_by_id"
     actor_relation = "job__requested_by"
-    correlation_field = None
 
     def scope(self, queryset: QuerySet[Any], tenant: Any) -> QuerySet[Any]:
         return queryset.filter(job__tenant_id=tenant.pk)
@@ -287,7 +294,6 @@ class InvoiceIssuedSource(Source):
     kind = Kind.BILLING
     model_label = "billing.Invoice"
     ts_field = "issued_at"
-    correlation_field = None
 
     def to_entry(self, row: Any, audience: str) -> TimelineEntry:
         summary = f"Invoice {row.number or row.pk} issued: {row.total} {row.currency}"
@@ -295,6 +301,9 @@ class InvoiceIssuedSource(Source):
 
 
 class InvoicePaidSource(InvoiceIssuedSource):
+    """The invoice row again, at paid_at: it keeps the id of the run or request that issued the invoice
+    (the payment entry carries the id of the request or run that paid it)."""
+
     name = "invoice_paid"
     ts_field = "paid_at"
 
@@ -307,7 +316,6 @@ class PaymentSource(Source):
     name = "payment"
     kind = Kind.BILLING
     model_label = "billing.Payment"
-    correlation_field = None
 
     def to_entry(self, row: Any, audience: str) -> TimelineEntry:
         summary = f"Payment of {row.amount} {row.currency} {row.get_status_display().lower()}"
@@ -321,7 +329,6 @@ class SubscriptionChangeSource(Source):
     model_label = "billing.SubscriptionChange"
     actor_field = "acting_user_id"
     actor_relation = "acting_user"
-    correlation_field = None
 
     def scope(self, queryset: QuerySet[Any], tenant: Any) -> QuerySet[Any]:
         return queryset.filter(subscription__tenant_id=tenant.pk).select_related("from_plan", "to_plan")
@@ -331,6 +338,19 @@ class SubscriptionChangeSource(Source):
         if row.to_plan_id:
             summary += f" → {row.to_plan.display_name or row.to_plan.name}"
         return self.entry(row, audience, summary, admin_url("billing.subscription", row.subscription_id))
+
+
+class EmailSource(Source):
+    """Emails sent about the tenant (invitations, billing notices, support replies, webhook alerts)."""
+
+    name = "email"
+    kind = Kind.EMAIL
+    model_label = "emails.EmailDelivery"
+
+    def to_entry(self, row: Any, audience: str) -> TimelineEntry:
+        summary = f"Email “{row.subject or row.template}” to {row.recipient}: {row.get_status_display().lower()}"
+        detail = row.error[:200] if audience == STAFF and row.error else row.template
+        return self.entry(row, audience, summary, admin_url(row, row.pk), detail)
 
 
 class TicketSource(Source):

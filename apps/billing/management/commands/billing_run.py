@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_tenants.utils import schema_context
 
 from apps.billing.run import billing_run
+from apps.core.correlation import correlation_scope
 
 
 class Command(BaseCommand):
@@ -28,6 +29,7 @@ class Command(BaseCommand):
                 now = now.replace(tzinfo=UTC)
         if options["workers"] < 1:
             raise CommandError("--workers must be at least 1.")
-        with schema_context("public"):
+        # One correlation id per run (as the beat task gets one): its invoices, payments and emails share it.
+        with schema_context("public"), correlation_scope():
             result = billing_run(now=now, workers=options["workers"])
         self.stdout.write(json.dumps(result, default=str))
