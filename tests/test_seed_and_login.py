@@ -164,7 +164,7 @@ def test_the_api_way_of_making_a_twin_is_no_problem_either(seeded, acme, acme_cl
 def test_renamed_and_deleted_demo_rows_are_no_problem(seeded, acme, acme_admin):
     from apps.organisation.models import Entity
     from apps.organisation.services import entity_delete, entity_update
-    from apps.support.demo import DEMO_SUBJECT
+    from apps.support.demo import DEMO_KEY, DEMO_SUBJECT
     from apps.support.models import Ticket
     from apps.webhooks.models import WebhookEndpoint
 
@@ -181,6 +181,8 @@ def test_renamed_and_deleted_demo_rows_are_no_problem(seeded, acme, acme_admin):
     assert _acme_entities(name="Support") == []
     assert _acme_entities(external_id="demo:sales-south") == [("Sales South", "demo:sales-south")]  # re-made
     assert WebhookEndpoint.objects.filter(tenant=acme).count() == 1
+    assert Ticket.objects.filter(tenant=acme, subject=DEMO_SUBJECT).count() == 0  # the renamed one is still it
+    assert Ticket.objects.get(tenant=acme, correlation_id=DEMO_KEY).subject == "Renamed by staff"
 
 
 def test_a_failing_step_is_reported_and_the_others_still_run(plans, monkeypatch, capsys, caplog):
