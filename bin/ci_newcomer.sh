@@ -16,13 +16,13 @@
 # are ignored, so nothing but the embedded fallback is used) and PORT=$NEWCOMER_PORT (default 18000).
 #
 # Usage: bin/ci_newcomer.sh          (root, or CAP_SYS_ADMIN + CAP_NET_ADMIN, for `ip netns`)
-# Env:   NEWCOMER_TIMEOUT (seconds to wait for /healthz, default 600), NEWCOMER_KEEP=1,
+# Env:   NEWCOMER_TIMEOUT (seconds to wait for /healthz, default 900), NEWCOMER_KEEP=1,
 #        NEWCOMER_LOG (where the `make run` output goes; default inside the copy, printed on failure),
 #        NEWCOMER_PORT (web port of the fallback without a namespace)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-TIMEOUT=${NEWCOMER_TIMEOUT:-600}
+TIMEOUT=${NEWCOMER_TIMEOUT:-900}
 NS="nidia-newcomer-$$"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nidia-newcomer.XXXXXX")
 COPY="$WORK/checkout"
@@ -205,4 +205,6 @@ admin=$(in_ns curl -s -b "$JAR" -H "Host: localhost" -o /dev/null -w '%{http_cod
 say "staff TOTP: $code, then /admin/: $admin"
 [ "$admin" = 200 ] || { echo "ci_newcomer: the staff admin answered $admin after password and TOTP" >&2; exit 1; }
 
+say "what the setup said about the demo data and billing:"
+grep -E "Demo data ready|subscription: |billing run: " "$LOG" | sed 's/^/    /'
 say "OK: make run came up on the embedded fallback with no server reachable, and the demo sign-ins work"
