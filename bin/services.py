@@ -13,7 +13,8 @@ Order of preference (PRODUCT.md section 4 item 9):
   data in ``<data-dir>/pg``, reachable only through a Unix socket.
 * Redis: ``REDIS_URL`` from the environment; else a server at 127.0.0.1:6379 that answers PING; else
   no server at all: Celery uses kombu's filesystem transport and a file result backend under
-  ``<data-dir>``, and the Django cache is in-process (locmem).
+  ``<data-dir>``, the Django cache is in-process (locmem), and ``REDIS_URL`` is written empty, which
+  tells the apps there is no Redis (API calls are counted and API requests logged in the database).
 
 ``--force-embedded`` (or ``NIDIA_FORCE_EMBEDDED=1``) skips the local servers, never an explicit URL.
 Only the variables that need a value other than the settings' defaults are written, and a variable
@@ -45,6 +46,7 @@ LOCAL_DATABASE_URL = f"postgres://postgres@{PG_HOST}:{PG_PORT}/{DB_NAME}"
 LOCAL_REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
 # Variables the Redis fallback writes; any of them set in the environment wins over the fallback.
 BROKER_VARS = ("CELERY_BROKER_URL", "CELERY_BROKER_TRANSPORT_OPTIONS", "CELERY_RESULT_BACKEND", "CACHE_URL")
+NO_REDIS = ""  # REDIS_URL of the fallback: empty means "no Redis" to the apps (usage counter, API request log)
 
 HINTS = f"""\
 What to do:
@@ -267,10 +269,12 @@ def choose_redis(args, env: dict[str, str], previous: dict[str, str]) -> None:
     }
     kept = [name for name in BROKER_VARS if set_by_user(name, previous)]
     env.update({name: value for name, value in wanted.items() if name not in kept})
+    env["REDIS_URL"] = NO_REDIS
     print(
         f"Redis:      {reason} — no Redis needed: Celery uses kombu's filesystem transport in "
         f"{rel(broker)}\n            and stores results in {rel(data_dir / 'celery-results')}; "
-        "the Django cache is in-process (locmem, one per process)"
+        "the Django cache is in-process (locmem, one per process);\n            "
+        "API calls are counted and API requests logged in the database"
     )
     if kept:
         print(f"            kept from the environment: {', '.join(kept)}")

@@ -4,6 +4,10 @@ bin/services.py runs with --force-embedded into a temporary data directory, so t
 never touched: the test starts its own pgserver PostgreSQL on a Unix socket, connects to it the way
 Django would, and sends a Celery task through kombu's filesystem transport with a file result backend,
 configured from the project's settings. The embedded server is stopped at the end.
+
+The cache fallback (locmem, no Redis at all) is covered by the tests after it, under override_settings:
+the API call counter and quota, the daily roll-up, the API request log and the demo seed. The whole
+`make run` on the fallback, with no server reachable, is bin/ci_newcomer.sh (run by .ci/run).
 """
 
 import os
@@ -17,6 +21,15 @@ from pathlib import Path
 import environ
 import psycopg
 import pytest
+from django.core.management import call_command
+from django.test import override_settings
+from django.utils import timezone
+
+from apps.logs import buffer
+from apps.logs.buffer import buffer_flush
+from apps.logs.models import ApiRequestLog
+from apps.tenancy import usage
+from apps.tenancy.models import TenantUsageDaily
 
 REPO = Path(__file__).resolve().parent.parent
 SERVICES = REPO / "bin" / "services.py"
@@ -102,8 +115,10 @@ def test_services_fall_back_to_embedded_postgres_and_filesystem_broker(tmp_path)
         assert "embedded PostgreSQL" in chosen.stdout
         assert "filesystem transport" in chosen.stdout
         values = read_env_file(env_file)
+        assert values["REDIS_URL"] == "" and values["CACHE_URL"] == "locmemcache://"  # "no Redis" for the apps
         assert set(values) == {
             "DATABASE_URL",
+            "REDIS_URL",
             "CELERY_BROKER_URL",
             "CELERY_BROKER_TRANSPORT_OPTIONS",
             "CELERY_RESULT_BACKEND",
@@ -136,3 +151,72 @@ def test_services_fall_back_to_embedded_postgres_and_filesystem_broker(tmp_path)
         stopped = subprocess.run(stop, env=clean_env, capture_output=True, text=True, timeout=60, check=False)
     assert stopped.returncode == 0, stopped.stdout + stopped.stderr
     assert not (data_dir / "pg" / "postmaster.pid").exists(), "the embedded PostgreSQL is still running"
+
+
+# --- The cache fallback: locmem instead of Redis ------------------------------------------------
+
+LOCMEM = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "embedded-fallback-test",
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+    }
+}
+
+
+@pytest.fixture
+def no_redis():
+    """What bin/services.py writes when no Redis answers: a locmem cache and an empty REDIS_URL."""
+    with override_settings(CACHES=LOCMEM, REDIS_URL=""):
+        buffer._client.cache_clear()
+        yield
+    buffer._client.cache_clear()
+
+
+@pytest.mark.django_db
+def test_api_calls_are_counted_in_the_database_without_redis(no_redis, acme, globex, acme_client, acme_member):
+    assert usage._redis() is None
+    assert usage.api_call_count(tenant=acme) == 1
+    assert usage.api_call_count(tenant=acme) == 2
+    acme_client.force_login(acme_member)
+    assert acme_client.get("/api/v1/tenant/").status_code == 200
+    assert usage.api_calls_today(tenant=acme) == 3 and usage.api_calls_today(tenant=globex) == 0
+    today = timezone.now().date()
+    assert TenantUsageDaily.objects.get(tenant=acme, date=today).api_calls == 3
+
+
+@pytest.mark.django_db
+def test_the_daily_quota_holds_without_redis(no_redis, acme, acme_client, acme_member):
+    acme.api_calls_per_day = 2
+    acme.save(update_fields=["api_calls_per_day"])
+    acme_client.force_login(acme_member)
+    assert [acme_client.get("/api/v1/tenant/").status_code for _ in range(3)] == [200, 200, 429]
+
+
+@pytest.mark.django_db
+def test_the_roll_up_keeps_the_calls_counted_in_the_database(no_redis, acme):
+    for _ in range(4):
+        usage.api_call_count(tenant=acme)
+    today = timezone.now().date()
+    usage.usage_aggregate(day=today)
+    row = TenantUsageDaily.objects.get(tenant=acme, date=today)
+    assert row.api_calls == 4 and row.active_users >= 0
+    assert usage.usage_series(tenant=acme, days=1)[0].api_calls == 4
+
+
+@pytest.mark.django_db
+def test_api_requests_are_logged_straight_to_the_table_without_redis(no_redis, acme_client, acme_admin):
+    acme_client.force_login(acme_admin)
+    assert acme_client.get("/api/v1/tenant/", HTTP_X_REQUEST_ID="no-redis-log").status_code == 200
+    assert ApiRequestLog.objects.filter(correlation_id="no-redis-log", path="/api/v1/tenant/").count() == 1
+    assert buffer_flush() == 0  # nothing buffered, nothing to connect to
+
+
+@pytest.mark.django_db
+def test_seed_demo_runs_on_the_locmem_cache(no_redis, monkeypatch, capsys):
+    """The crash of `make run` without Redis: seed_demo's usage step asked locmem for a Redis client."""
+    monkeypatch.setenv("DEMO_ADMIN_PASSWORD", "no-redis-demo-pass-1")
+    call_command("seed_demo")
+    usage.usage_aggregate(day=timezone.now().date())  # what platform_setup does next
+    assert "Demo data ready." in capsys.readouterr().out

@@ -4,6 +4,10 @@ Appending costs one pipelined round trip (RPUSH + LTRIM) and no database work. T
 at API_REQUEST_LOG_BUFFER_MAX entries so a stopped flusher cannot fill Redis. Draining is
 at-most-once: a batch is taken off the list before it is inserted, so a crash between the two
 loses that batch of technical log rows rather than duplicating it.
+
+Without Redis (`REDIS_URL` empty: the embedded fallback of bin/services.py) there is no buffer: each
+entry is inserted at once (one INSERT per logged request, fine for a development machine) and the
+flush task has nothing to do.
 """
 
 import ipaddress
@@ -26,8 +30,9 @@ def _client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
 
 
-def buffer_client() -> redis.Redis:
-    return _client(settings.REDIS_URL)
+def buffer_client() -> redis.Redis | None:
+    """The Redis holding the buffer, or None when no Redis is configured (entries go straight to the table)."""
+    return _client(settings.REDIS_URL) if settings.REDIS_URL else None
 
 
 def buffer_key() -> str:
@@ -37,7 +42,11 @@ def buffer_key() -> str:
 def buffer_push(entry: dict[str, Any]) -> None:
     """Append one entry; never raises (logging must not break the request)."""
     try:
-        pipe = buffer_client().pipeline(transaction=False)
+        client = buffer_client()
+        if client is None:
+            _row(json.dumps(entry)).save(force_insert=True)
+            return
+        pipe = client.pipeline(transaction=False)
         pipe.rpush(buffer_key(), json.dumps(entry, separators=(",", ":")))
         pipe.ltrim(buffer_key(), -int(settings.API_REQUEST_LOG_BUFFER_MAX), -1)
         pipe.execute()
@@ -46,14 +55,17 @@ def buffer_push(entry: dict[str, Any]) -> None:
 
 
 def _take(batch_size: int) -> list[bytes]:
-    pipe = buffer_client().pipeline(transaction=True)
+    client = buffer_client()
+    if client is None:  # no buffer: buffer_push wrote every entry already
+        return []
+    pipe = client.pipeline(transaction=True)
     pipe.lrange(buffer_key(), 0, batch_size - 1)
     pipe.ltrim(buffer_key(), batch_size, -1)
     items, _ = pipe.execute()
     return list(items)
 
 
-def _row(raw: bytes) -> ApiRequestLog:
+def _row(raw: bytes | str) -> ApiRequestLog:
     data = json.loads(raw)
     data["created_at"] = datetime.fromisoformat(data["created_at"])
     try:

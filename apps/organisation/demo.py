@@ -1,7 +1,11 @@
 """Demo organisation for the current tenant (called by seed_demo in the tenant's schema).
 
-Idempotent: entities are found by name under their parent (case-insensitively) before being
-created, and profiles are only created for members who have none.
+Idempotent whatever people did with the demo data: every demo entity carries its own stable key in
+`external_id` (`demo:<name>`), and is found by it, wherever it was moved and whatever it was renamed
+to. A demo entity that was deleted is created again; one seeded before the keys existed (same name,
+no external id, under the same parent) is adopted and given its key; when another entity already
+holds the name under that parent, it is used as is. Profiles are only created for members who have
+none.
 """
 
 from typing import Any
@@ -13,24 +17,35 @@ from apps.tenancy.context import connection_tenant
 
 from .models import Entity, EntityType, MemberProfile
 from .selectors import entity_root
-from .services import entity_create, profile_ensure
+from .services import entity_create, entity_update, profile_ensure
 
-# (name, type code, parent name or None for the root)
-DEMO_ENTITIES: list[tuple[str, str, str | None]] = [
-    ("Operations", "group", None),
-    ("Sales", "department", "Operations"),
-    ("Support", "department", "Operations"),
-    ("Sales North", "team", "Sales"),
-    ("Sales South", "team", "Sales"),
+DEMO_KEY_PREFIX = "demo:"
+# (demo key, name, type code, parent's demo key or None for the root)
+DEMO_ENTITIES: list[tuple[str, str, str, str | None]] = [
+    ("demo:operations", "Operations", "group", None),
+    ("demo:sales", "Sales", "department", "demo:operations"),
+    ("demo:support", "Support", "department", "demo:operations"),
+    ("demo:sales-north", "Sales North", "team", "demo:sales"),
+    ("demo:sales-south", "Sales South", "team", "demo:sales"),
 ]
 
 
-def _child(*, parent: Entity, name: str, type_code: str, acting_user: Any) -> tuple[Entity, bool]:
-    existing = Entity.objects.filter(parent=parent, name__iexact=name).first()
-    if existing is not None:
-        return existing, False
+def demo_entity(key: str) -> Entity | None:
+    """The demo entity of that key in the current tenant (None when it does not exist)."""
+    return Entity.objects.filter(external_id=key).first()
+
+
+def _demo_child(*, key: str, parent: Entity, name: str, type_code: str, acting_user: Any) -> tuple[Entity, bool]:
+    if (keyed := demo_entity(key)) is not None:
+        return keyed, False
+    same_name = Entity.objects.filter(parent=parent, name__iexact=name).order_by("pk")
+    if (legacy := same_name.filter(external_id="").first()) is not None:
+        return entity_update(entity=legacy, external_id=key, acting_user=acting_user), False
+    if (taken := same_name.first()) is not None:  # someone's own entity holds the name: use it, keep its id
+        return taken, False
     entity_type = EntityType.objects.get(code=type_code)
-    return entity_create(name=name, entity_type=entity_type, parent=parent, acting_user=acting_user), True
+    entity = entity_create(name=name, entity_type=entity_type, parent=parent, acting_user=acting_user, external_id=key)
+    return entity, True
 
 
 @transaction.atomic
@@ -41,10 +56,12 @@ def organisation_demo_seed(*, acting_user: Any = None) -> dict[str, int]:
     if root is None:
         raise RuntimeError("The tenant has no root entity yet; provision it first.")
     made = {"entities": 0, "profiles": 0}
-    by_name: dict[str | None, Entity] = {None: root}
-    for name, type_code, parent_name in DEMO_ENTITIES:
-        entity, created = _child(parent=by_name[parent_name], name=name, type_code=type_code, acting_user=acting_user)
-        by_name[name] = entity
+    by_key: dict[str | None, Entity] = {None: root}
+    for key, name, type_code, parent_key in DEMO_ENTITIES:
+        entity, created = _demo_child(
+            key=key, parent=by_key[parent_key], name=name, type_code=type_code, acting_user=acting_user
+        )
+        by_key[key] = entity
         made["entities"] += created
     members = Membership.objects.filter(tenant=connection_tenant(), status=Membership.Status.ACTIVE)
     with_profile = set(MemberProfile.objects.values_list("user_id", flat=True))

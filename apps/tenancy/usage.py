@@ -4,14 +4,21 @@ API calls are counted with one Redis INCR per request on `usage:api:<tenant id>:
 The key is built here and written with the raw Redis client of the default cache, on purpose: the
 cache's key function (django_tenants.cache.make_key) prefixes the current schema, and a counter
 must be the same key whichever schema the connection happens to be on (request, task, shell).
+
+Without Redis (the embedded fallback of bin/services.py: the default cache is locmem, one per
+process, so a counter kept there would never reach the worker's roll-up) the calls are counted in
+the database instead: one upsert per call on today's TenantUsageDaily row, which the roll-up keeps.
+Slower, but the quota and the usage chart still work; a log line says so once per process.
 """
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -32,10 +39,44 @@ AGGREGATED_STATUSES = (TenantStatus.ACTIVE, TenantStatus.SUSPENDED)
 SEAT_STATUSES = (Membership.Status.ACTIVE, Membership.Status.SUSPENDED)
 BYTES_PER_GB = Decimal(1024**3)
 
+logger = logging.getLogger(__name__)
+_fallback_announced = False
 
-def _redis() -> Any:
-    # The redis-py client behind Django's RedisCache (same server and database as the cache).
-    return caches["default"]._cache.get_client(write=True)  # type: ignore[attr-defined]
+
+def _redis() -> Any | None:
+    """The redis-py client behind Django's RedisCache (same server and database as the cache), or None
+    when the default cache is not Redis (the embedded fallback's locmem): then calls are counted in
+    the database."""
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        return cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    global _fallback_announced
+    if not _fallback_announced:
+        _fallback_announced = True
+        logger.info(
+            "The default cache is %s, not Redis: API calls are counted in the database (tenancy_tenantusagedaily).",
+            type(cache).__name__,
+        )
+    return None
+
+
+# One statement per call: creates today's row (zeros) or adds one to it, and answers the new count.
+_DB_COUNT_SQL = f"""
+    INSERT INTO {TenantUsageDaily._meta.db_table}
+        (tenant_id, date, active_users, storage_used_gb, emails_sent, whatsapp_messages_sent, api_calls,
+         created_at, updated_at)
+    VALUES (%s, %s, 0, 0, 0, 0, 1, %s, %s)
+    ON CONFLICT (tenant_id, date) DO UPDATE
+        SET api_calls = {TenantUsageDaily._meta.db_table}.api_calls + 1, updated_at = EXCLUDED.updated_at
+    RETURNING api_calls
+"""
+
+
+def _db_count(tenant_id: Any, day: dt.date) -> int:
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(_DB_COUNT_SQL, [tenant_id, day, now, now])
+        return int(cursor.fetchone()[0])
 
 
 def _utc_today() -> dt.date:
@@ -48,8 +89,11 @@ def api_calls_key(*, tenant_id: Any, day: dt.date) -> str:
 
 def api_call_count(*, tenant: Tenant) -> int:
     """Count one API call of the tenant today (UTC); returns today's count including this call."""
+    client = _redis()
+    if client is None:
+        return _db_count(tenant.pk, _utc_today())
     key = api_calls_key(tenant_id=tenant.pk, day=_utc_today())
-    pipe = _redis().pipeline(transaction=False)
+    pipe = client.pipeline(transaction=False)
     pipe.incr(key)
     pipe.expire(key, API_CALLS_KEY_TTL)  # one round trip with the INCR; renewing a dated key is harmless
     count, _ = pipe.execute()
@@ -57,7 +101,11 @@ def api_call_count(*, tenant: Tenant) -> int:
 
 
 def api_calls_today(*, tenant: Tenant) -> int:
-    return int(_redis().get(api_calls_key(tenant_id=tenant.pk, day=_utc_today())) or 0)
+    client = _redis()
+    if client is None:
+        row = TenantUsageDaily.objects.filter(tenant=tenant, date=_utc_today()).values_list("api_calls", flat=True)
+        return int(row.first() or 0)
+    return int(client.get(api_calls_key(tenant_id=tenant.pk, day=_utc_today())) or 0)
 
 
 def quota_resets_at() -> dt.datetime:
@@ -164,10 +212,13 @@ def _emails_sent_by_tenant(tenant_ids: list[Any], day: dt.date) -> dict[Any, int
 def _api_calls_by_tenant(tenant_ids: list[Any], day: dt.date) -> dict[Any, int]:
     if not tenant_ids:
         return {}
-    values = _redis().mget([api_calls_key(tenant_id=tenant_id, day=day) for tenant_id in tenant_ids])
+    recorded = TenantUsageDaily.objects.filter(date=day, tenant_id__in=tenant_ids).values_list("tenant_id", "api_calls")
+    client = _redis()
+    if client is None:  # counted in the database as they happened (no Redis)
+        return dict(recorded)
+    values = client.mget([api_calls_key(tenant_id=tenant_id, day=day) for tenant_id in tenant_ids])
     counted = {tenant_id: int(value) for tenant_id, value in zip(tenant_ids, values, strict=True) if value is not None}
     # Counters expire after API_CALLS_KEY_TTL: re-running an old day keeps the calls it recorded then.
-    recorded = TenantUsageDaily.objects.filter(date=day, tenant_id__in=tenant_ids).values_list("tenant_id", "api_calls")
     return {**dict(recorded), **counted}
 
 

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _buffered(settings) -> int:
-    return buffer_client().llen(settings.API_REQUEST_LOG_BUFFER_KEY)
+    client = buffer_client()
+    assert client is not None  # REDIS_URL is set under test settings
+    return client.llen(settings.API_REQUEST_LOG_BUFFER_KEY)
 
 
 def test_tenant_api_request_is_logged_after_flush_with_tenant_user_and_correlation_id(

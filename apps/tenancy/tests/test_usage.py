@@ -33,7 +33,11 @@ TODAY = timezone.now().astimezone(dt.UTC).date()
 
 def clear_counter(tenant: Tenant, day: dt.date = TODAY) -> None:
     # Redis is not rolled back with the test transaction, and tenant ids survive --reuse-db.
-    _redis().delete(api_calls_key(tenant_id=tenant.pk, day=day))
+    client = _redis()
+    assert client is not None, (
+        "these tests run on the Redis cache (the locmem fallback: tests/test_embedded_fallback.py)"
+    )
+    client.delete(api_calls_key(tenant_id=tenant.pk, day=day))
 
 
 @pytest.fixture(autouse=True)
