@@ -156,7 +156,7 @@ def onboarding_submit(*, onboarding: Onboarding) -> Onboarding:
     display = {"legal": values.get("legal_name"), "business": (business_names or [""])[0], "custom": custom_name}
     job = tenant_request(
         name=(display.get(source) or values.get("legal_name") or slug)[:200], slug=slug, plan=plan,
-        billing_email=details.get("billing_email", ""), country=row.country, acting_user=row.user,
+        billing_email=details.get("billing_email", "").strip().lower(), country=row.country, acting_user=row.user,
     )  # fmt: skip
     company_record_update(
         tenant=job.tenant, acting_user=row.user, tax_id=row.tax_id, tax_id_verification=row.tax_id_verification,

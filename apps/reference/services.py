@@ -81,6 +81,7 @@ def company_record_update(*, tenant: Any, acting_user: Any, **values: Any) -> Te
         cleaned["tax_id_verification"] = TaxIdVerification.UNVERIFIED
     for name, value in cleaned.items():
         setattr(record, name, value)
+    company_display_name(record)  # the chosen source has a name (said per field, before the database would)
     record.updated_by = writes.history_user(acting_user)
     return writes.save_audited(record, action="company_record.changed", before=before, fields=AUDITED_FIELDS,
                                acting_user=acting_user, tenant=record.tenant)  # fmt: skip
