@@ -25,7 +25,9 @@ PASSWORD = "orange-Kettle-93-harbour"
 def _verified_client(email: str) -> tuple[Client, User]:
     client = Client(HTTP_HOST="localhost", REMOTE_ADDR=fresh_ip())
     client.post("/signup/", {"email": email, "password1": PASSWORD, "password2": PASSWORD})
-    link = re.search(r"http://localhost(/accounts/confirm-email/[^/\s]+/)", mail.outbox[-1].body).group(1)
+    found = re.search(r"http://localhost(/accounts/confirm-email/[^/\s]+/)", str(mail.outbox[-1].body))
+    assert found is not None
+    link = found.group(1)
     response = client.post(link, follow=True)
     assert response.redirect_chain[-1][0] == "/onboarding/company/"
     return client, User.objects.get(email=email)
