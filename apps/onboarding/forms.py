@@ -54,7 +54,7 @@ class BusinessForm(forms.Form):
 class DetailsForm(forms.Form):
     display_name_source = forms.ChoiceField(label="Show the organisation as", choices=DisplayNameSource.choices,
                                             widget=forms.RadioSelect, initial=DisplayNameSource.LEGAL)  # fmt: skip
-    business_name = forms.ChoiceField(label="Business name", required=False)
+    business_name = forms.ChoiceField(label="Which business name", required=False)
     custom_display_name = forms.CharField(label="Custom name", max_length=200, required=False)
     industry = forms.ModelChoiceField(queryset=Industry.objects.none(), required=False)
     company_size = forms.ChoiceField(label="Company size", choices=[("", "—"), *CompanySize.choices], required=False)
