@@ -29,7 +29,8 @@ def signup_world(settings):
     return plan
 
 
-def test_visitor_signs_up_and_lands_in_the_new_portal(page, live, mailbox, wait_for, artifacts, abr_stub, signup_world):
+@pytest.mark.usefixtures("abr_stub", "signup_world")
+def test_visitor_signs_up_and_lands_in_the_new_portal(page, live, mailbox, wait_for, artifacts):
     email, slug = f"{unique('founder')}@example.test", unique("rosters")
 
     page.goto(live.url("/signup/"))
