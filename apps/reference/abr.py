@@ -29,6 +29,15 @@ class AbrError(Exception):
     """The register could not answer (network, unknown GUID, no such number)."""
 
 
+class AbrUnavailable(AbrError):
+    """The register could not be asked (network, timeout, refused GUID, garbled answer): the number
+    itself may be fine, so a caller may accept it unverified."""
+
+
+class AbrNotFound(AbrError):
+    """The register answered: it has no business with this number."""
+
+
 def abr_lookup_abn(abn: str, *, now: datetime | None = None) -> dict[str, Any]:
     """ABN details (EntityName, BusinessName, AbnStatus, EntityTypeName, Gst ...)."""
     if not stdnum_abn.is_valid(abn or ""):
@@ -57,7 +66,7 @@ def abr_search_name(name: str, *, max_results: int = 10, now: datetime | None = 
 def _details(path: str, params: dict[str, str]) -> dict[str, Any]:
     data = _request(path, params)
     if not data.get("Abn"):
-        raise AbrError("The register has no business with this number.")
+        raise AbrNotFound("The register has no business with this number.")
     return data
 
 
@@ -82,10 +91,13 @@ def _request(path: str, params: dict[str, str]) -> dict[str, Any]:
         response = requests.get(url, params=query, timeout=settings.ABR_TIMEOUT_SECONDS)
         response.raise_for_status()
     except requests.RequestException as exc:
-        raise AbrError(f"The Australian Business Register did not answer: {exc}") from exc
+        raise AbrUnavailable(f"The Australian Business Register did not answer: {exc}") from exc
     data = _parse(response.text)
     if data.get("Message"):
-        raise AbrError(f"The Australian Business Register refused the lookup: {data['Message']}")
+        message = str(data["Message"])
+        # "No records found" is an answer about the number; anything else (an unknown GUID) is ours.
+        kind = AbrNotFound if "no record" in message.lower() else AbrUnavailable
+        raise kind(f"The Australian Business Register refused the lookup: {message}")
     return data
 
 
@@ -94,9 +106,9 @@ def _parse(text: str) -> dict[str, Any]:
     try:
         data = json.loads(match.group(1) if match else text)
     except ValueError as exc:
-        raise AbrError("The Australian Business Register sent an answer that is not JSON.") from exc
+        raise AbrUnavailable("The Australian Business Register sent an answer that is not JSON.") from exc
     if not isinstance(data, dict):
-        raise AbrError("The Australian Business Register sent an unexpected answer.")
+        raise AbrUnavailable("The Australian Business Register sent an unexpected answer.")
     return data
 
 

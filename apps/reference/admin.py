@@ -20,7 +20,7 @@ from apps.core.admin_mixins import ReadOnlyAdminMixin
 
 from .abr import AbrError
 from .models import AbrLookupCache, Country, CustomerTier, Industry, Language, TenantCompanyRecord
-from .services import company_record_abr_refresh, company_record_clean, company_record_update
+from .services import company_parent_check, company_profile_update, company_record_abr_refresh, company_record_clean
 
 
 @admin.register(Country)
@@ -79,7 +79,8 @@ class AbrLookupCacheAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 COMPANY_FIELDS = ["tenant", "tax_id", "company_number", "phone", "address_line", "city", "region", "postal_code",
-                  "industry", "customer_tier", "custom_display_name", "display_name_source"]  # fmt: skip
+                  "industry", "company_size", "website", "customer_tier", "custom_display_name", "display_name_source",
+                  "parent"]  # fmt: skip
 
 
 class CompanyRecordForm(forms.ModelForm):
@@ -96,6 +97,10 @@ class CompanyRecordForm(forms.ModelForm):
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     self.add_error(field, errors)
+            try:
+                company_parent_check(tenant=tenant, parent=cleaned.get("parent"))
+            except ValidationError as exc:
+                self.add_error("parent", exc.message_dict["parent"])
         return cleaned
 
 
@@ -115,14 +120,16 @@ def look_up_abn(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Tenant
 class TenantCompanyRecordAdmin(SimpleHistoryAdmin):
     form = CompanyRecordForm
     actions = [look_up_abn]
-    list_display = ["tenant", "tax_id", "legal_name", "abn_status", "entity_type", "gst_registered", "abr_checked_at"]
-    list_filter = ["abn_status", "gst_registered", "display_name_source", "customer_tier", "industry"]
+    list_display = ["tenant", "tax_id", "tax_id_verification", "legal_name", "abn_status", "entity_type",
+                    "gst_registered", "parent", "abr_checked_at"]  # fmt: skip
+    list_filter = ["abn_status", "tax_id_verification", "gst_registered", "display_name_source", "company_size",
+                   "customer_tier", "industry"]  # fmt: skip
     search_fields = ["tenant__name", "tenant__slug", "tax_id", "legal_name"]
     list_select_related = ["tenant"]
-    autocomplete_fields = ["tenant"]
+    autocomplete_fields = ["tenant", "parent"]
     readonly_fields = [
-        "legal_name", "business_names", "abn_status", "abn_status_from", "entity_type", "gst_registered",
-        "gst_registered_from", "abr_checked_at", "updated_at", "updated_by",
+        "tax_id_verification", "legal_name", "business_names", "abn_status", "abn_status_from", "entity_type",
+        "gst_registered", "gst_registered_from", "abr_checked_at", "updated_at", "updated_by",
     ]  # fmt: skip
     show_full_result_count = False
 
@@ -134,5 +141,6 @@ class TenantCompanyRecordAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: TenantCompanyRecord, form: Any, change: bool) -> None:
         values = {name: getattr(obj, name) for name in COMPANY_FIELDS if name != "tenant"}
-        saved = company_record_update(tenant=obj.tenant, acting_user=request.user, **values)
+        # The tenant's name follows the display name (company_profile_update), as in the portal.
+        saved = company_profile_update(tenant=obj.tenant, acting_user=request.user, **values)
         obj.pk = saved.pk

@@ -157,9 +157,30 @@ class DisplayNameSource(models.TextChoices):
     CUSTOM = "custom", "Custom name"
 
 
+class CompanySize(models.TextChoices):
+    """Head-count bands asked at signup (seed 004's company profile)."""
+
+    MICRO = "1-9", "1-9 people"
+    SMALL = "10-49", "10-49 people"
+    MEDIUM = "50-199", "50-199 people"
+    LARGE = "200-999", "200-999 people"
+    ENTERPRISE = "1000+", "1,000 people or more"
+
+
+class TaxIdVerification(models.TextChoices):
+    """How far the business number was checked: by the register, by its checksum only, or not at all."""
+
+    ABR = "abr", "Verified by the Australian Business Register"
+    CHECKSUM = "checksum", "Format and checksum valid (not checked with a register)"
+    UNVERIFIED = "unverified", "Unverified (entered by hand)"
+
+
 class TenantCompanyRecord(models.Model):
-    """The company behind a tenant: registration numbers, contact details and what the business
-    register says about it (legal name, business names, ABN status, entity type, GST)."""
+    """The company profile of a tenant (seed 004's Company, CompanyBillingDetails and
+    CompanyCustomerDetails): registration numbers, billing address, what the business register says
+    about it (legal name, business names, ABN status, entity type, GST), how its display name is
+    chosen and its parent company in a group. The billing email stays on the Tenant (billing reads
+    it there)."""
 
     tenant = models.OneToOneField("tenancy.Tenant", on_delete=models.CASCADE, related_name="company_record")
     tax_id = models.CharField(max_length=30, blank=True, default="", help_text="ABN, VAT number ... (normalised).")
@@ -183,6 +204,14 @@ class TenantCompanyRecord(models.Model):
     gst_registered = models.BooleanField(null=True, blank=True, help_text="Unknown until looked up.")
     gst_registered_from = models.DateField(null=True, blank=True)
     abr_checked_at = models.DateTimeField(null=True, blank=True)
+    tax_id_verification = models.CharField(max_length=12, choices=TaxIdVerification.choices,
+                                           default=TaxIdVerification.UNVERIFIED)  # fmt: skip
+    company_size = models.CharField(max_length=10, choices=CompanySize.choices, blank=True, default="")
+    website = models.URLField(max_length=200, blank=True, default="")
+    # Groups: the parent company is another tenant. Not itself (check constraint) and never a cycle
+    # (trigger reference_company_parent_acyclic, migration 0003; the service says so first).
+    parent = models.ForeignKey("tenancy.Tenant", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="subsidiary_records", verbose_name="parent company")  # fmt: skip
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")  # fmt: skip
@@ -194,6 +223,13 @@ class TenantCompanyRecord(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(display_name_source__in=DisplayNameSource.values),
                                    name="reference_company_display_source_valid"),
+            models.CheckConstraint(condition=Q(tax_id_verification__in=TaxIdVerification.values),
+                                   name="reference_company_tax_id_verification_valid"),
+            models.CheckConstraint(condition=Q(company_size="") | Q(company_size__in=CompanySize.values),
+                                   name="reference_company_size_valid"),
+            models.CheckConstraint(condition=~Q(parent=models.F("tenant")), name="reference_company_parent_not_self"),
+            models.CheckConstraint(condition=Q(display_name_source="legal") | Q(display_name_source="business")
+                                   | ~Q(custom_display_name=""), name="reference_company_custom_name_given"),
         ]  # fmt: skip
 
     def __str__(self) -> str:

@@ -28,8 +28,10 @@ class AccountAdapter(DefaultAccountAdapter):
     """
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
-        # People join a tenant by invitation (apps.invitations); there is no open self-signup.
-        return False
+        # People join a tenant by invitation (apps.invitations). Self-service signup of a new organisation
+        # is another app's to open: hook "security.signup_open", `fn(request) -> bool` (apps.onboarding
+        # answers it: the platform domain, while the `signup.open` system setting allows it). Closed otherwise.
+        return bool(hooks.one("security.signup_open", default=lambda request: False)(request))
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         email = _login_email(credentials)

@@ -38,6 +38,7 @@ SHARED_APPS = [
     "django_filters",  # no tables
     "djstripe",  # billing provider mirror: platform billing lives in public
     "django_celery_beat",  # platform-wide schedules, edited in the staff admin
+    "django_htmx",  # no tables: request.htmx and htmx served from the wheel (live checks, progress polling)
     "apps.core",  # health check, correlation id, shared helpers
     "apps.portal",  # no tables: the tenant admin pages (layout, dashboard)
     "apps.audit",  # the platform audit log (hash-chained per tenant)
@@ -57,6 +58,8 @@ SHARED_APPS = [
     "apps.logs",  # technical logs (API requests, errors): one retention job for the platform
     "apps.gdpr",  # GDPR requests span the public schema and every tenant schema of the person
     "apps.timeline",  # no tables of its own: a merged read of the tables above
+    # Issue 13: self-service signup. Public: a person's onboarding exists before any tenant schema does.
+    "apps.onboarding",
     # Issue 12: the top layer, assembling what the apps contribute (staff dashboard, demo data,
     # platform setup, URL configs, schedules); nothing imports it.
     "apps.backoffice",
@@ -100,6 +103,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "apps.accounts.middleware.StaffMfaRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",  # request.htmx
     # Tracked sessions' last seen (at most once a minute), and the tenant MFA policy (needs messages).
     "apps.security.middleware.UserSessionActivityMiddleware",
     "apps.policy.middleware.SecurityPolicyMiddleware",  # session timeouts, IP allow-list, password expiry
@@ -172,7 +176,14 @@ ACCOUNT_SESSION_REMEMBER = None
 # allauth's per-email budget is set above LOCKOUT_MAX_FAILED_ATTEMPTS so that its "too many attempts"
 # never pre-empts the lockout message nor blocks a user just unlocked by staff.
 ACCOUNT_ADAPTER = "apps.security.adapters.AccountAdapter"
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,10/5m/key"}
+# Self-service signup (apps.onboarding): per IP, a burst limit and an hourly one.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,10/5m/key", "signup": env("SIGNUP_RATE", default="5/m/ip,20/h/ip")}
+# The signup form says when an email already has an account (see apps/onboarding/forms.py).
+ACCOUNT_FORMS = {"signup": "apps.onboarding.forms.SignupForm"}
+# Confirming the email in the browser that signed up signs the person in, on to their onboarding.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# Open self-service signup until staff switch the system setting signup.open off (this seeds it).
+SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 

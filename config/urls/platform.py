@@ -2,14 +2,14 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.backoffice.urls import platform_patterns
 from apps.core.views import healthz
+from apps.onboarding.views import platform_home
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", platform_home, name="platform-home"),  # staff to the admin, a new customer to their onboarding
     *platform_patterns(),  # staff pages and provider callbacks the apps contribute (PlatformUrls)
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

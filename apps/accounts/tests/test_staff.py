@@ -125,13 +125,21 @@ def test_demo_totp_prints_the_current_code(capsys):
     assert re.fullmatch(r"\d{6}", totp_code_now(secret))
 
 
-def test_self_signup_is_closed(acme_client, platform_client):
-    # People join by invitation; allauth's signup page says it is closed and creates nobody.
-    for client in (acme_client, platform_client):
-        response = client.post(
-            "/accounts/signup/", {"email": "walk-in@example.test", "password1": "x" * 14, "password2": "x" * 14}
-        )
-        assert b"closed" in response.content.lower()
+def test_self_signup_is_closed_on_tenant_domains_and_when_staff_close_it(acme_client, platform_client):
+    # People join a tenant by invitation; on the platform domain self-service signup (apps.onboarding)
+    # is open until staff switch the system setting off. Closed, allauth's page says so and creates nobody.
+    from apps.sysconfig.testing import setting_override
+
+    with setting_override("signup.open", False):
+        for client in (acme_client, platform_client):
+            response = client.post(
+                "/accounts/signup/", {"email": "walk-in@example.test", "password1": "x" * 14, "password2": "x" * 14}
+            )
+            assert b"closed" in response.content.lower()
+    response = acme_client.post(
+        "/accounts/signup/", {"email": "walk-in@example.test", "password1": "x" * 14, "password2": "x" * 14}
+    )
+    assert b"closed" in response.content.lower()
     from apps.accounts.models import User
 
     assert not User.objects.filter(email="walk-in@example.test").exists()

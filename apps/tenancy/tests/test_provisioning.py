@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 STEPS = [
     "clone_schema", "primary_domain", "security_policy", "create_root_entity", "default_roles",
-    "default_security_policy", "invite_first_admin", "activate_integrations", "start_subscription", "mark_active",
+    "default_security_policy", "signup_admin", "invite_first_admin", "activate_integrations", "start_subscription",
+    "mark_active",
 ]  # fmt: skip
 
 
