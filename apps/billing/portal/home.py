@@ -43,6 +43,9 @@ def home_context(request: HttpRequest) -> dict[str, Any]:
     return {
         "subscription": subscription,
         "trial_days_left": trial_days_left,
+        "trial_over": bool(
+            trial_days_left == 0 and subscription and subscription.trial_end and subscription.trial_end <= now
+        ),
         "open_invoices": invoices["open"],
         "overdue_invoices": invoices["overdue"],
         "failed_payments": failed,
