@@ -57,3 +57,17 @@ def test_form_errors_show_a_summary_and_mark_the_field_invalid(acme_client, acme
     assert response.status_code == 400  # the support form answers a refused form with 400
     assert 'class="alert alert-danger form-errors"' in html and "Please correct the fields marked below." in html
     assert 'aria-invalid="true"' in html
+
+
+def test_invitation_actions_work_inline_with_htmx(acme_client, acme_admin, acme):
+    from apps.invitations.services import invitation_create
+
+    invitation = invitation_create(tenant=acme, email="inline@acme.test", role="member", acting_user=acme_admin)
+    acme_client.force_login(acme_admin)
+    html = acme_client.get("/manage/invitations/").content.decode()
+    resend = f'action="/manage/invitations/{invitation.pk}/resend/" hx-boost="true" hx-target="#content"'
+    assert resend in html and 'hx-select="#content"' in html
+    # A boosted POST is answered like a plain one: the redirect back to the list, whose #content swaps in.
+    response = acme_client.post(f"/manage/invitations/{invitation.pk}/resend/", HTTP_HX_REQUEST="true",
+                                HTTP_HX_BOOSTED="true")  # fmt: skip
+    assert response.status_code == 302
