@@ -15,9 +15,9 @@ from apps.timeline.sources import tenant_schema_history
 
 contribute(
     PortalUrls("manage/access/", "apps.access.portal.urls", order=90),
-    MenuEntry("Roles", "access:role_list", order=50),
-    MenuEntry("Assignments", "access:assignment_list", order=60),
-    MenuEntry("My access", "access:my_access", order=70),
+    MenuEntry("Roles", "access:role_list", order=50, group="Access"),
+    MenuEntry("Assignments", "access:assignment_list", order=60, group="Access"),
+    MenuEntry("My access", "access:my_access", order=70, group="Access"),
     TenantApiUrls("apps.access.api.urls", order=60),
     ScopeFamily("access", "Roles and assignments", ("read", "write"), order=60),
     TimelineSource(tenant_schema_history("access.HistoricalRole"), order=130),

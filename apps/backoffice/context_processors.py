@@ -10,9 +10,11 @@ def portal_navigation(request: HttpRequest) -> dict[str, object]:
     """The portal menu (tenant domains only; lazily built, so other pages pay nothing)."""
     from django.utils.functional import SimpleLazyObject
 
+    from apps.portal.navigation import portal_menu
     from apps.portal.navigation import portal_navigation as build
 
-    return {"portal_nav": SimpleLazyObject(lambda: build(request))}
+    nav = SimpleLazyObject(lambda: build(request))
+    return {"portal_nav": nav, "portal_menu": SimpleLazyObject(lambda: portal_menu(list(nav)))}
 
 
 def branding(request: HttpRequest) -> dict[str, object]:

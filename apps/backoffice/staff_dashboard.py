@@ -10,6 +10,10 @@ Two layers:
   numbers, each linked to the admin changelist filtered to exactly the rows it counts, when the
   user may view that changelist (the permission cache the admin index already loaded: no query).
 
+The page opens with a row of key figures (`key_figures`: MRR, active tenants, trials, churn, open
+tickets, SLA breaches, failed jobs) above the blocks; time series that belong together share one
+chart with a series each (`svg_multi_line_chart`: MRR per plan, new and churned tenants).
+
 The ticket, webhook and GDPR blocks read those apps' models and status enums directly. Which blocks
 are shown, in which order, are the `DashboardBlock` contributions (apps/<app>/contributions.py): the
 built-in ones are declared in apps/backoffice/contributions.py, other apps add theirs.
@@ -30,18 +34,19 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from apps.billing.dashboard import mrr_by_plan, tenants_new_and_churned
+from apps.billing.models import Subscription, SubscriptionStatus
 from apps.core.contributions import DashboardBlock, contributions, resolve
 from apps.gdpr.models import OPEN_STATUSES as GDPR_OPEN_STATUSES
 from apps.gdpr.models import GdprRequest
 from apps.support.models import Ticket, TicketPriority, TicketStatus
-from apps.tenancy.admin import svg_line_chart
 from apps.tenancy.models import ProvisioningJob, ProvisioningJobStatus, Tenant, TenantStatus
 from apps.webhooks.models import WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 60
-CACHE_VERSION = 2  # 2: the ticket, webhook and GDPR blocks are always present
+CACHE_VERSION = 3  # 3: trials, churn and churned per month for the key figures
 WEEKS = 12
 MONTHS = 12
 FAILED_DAYS = 30
@@ -199,6 +204,23 @@ def open_tickets() -> list[dict[str, Any]]:
     ]
 
 
+def subscriptions_summary(now: dt.datetime) -> dict[str, Any]:
+    """Subscriptions in trial now, and tenants whose subscription ended in the last 30 days (churn); one
+    aggregate query (the status index; ended subscriptions are a small share)."""
+    since_30 = now - dt.timedelta(days=30)
+    counts = Subscription.objects.aggregate(
+        trials=Count("pk", filter=Q(status=SubscriptionStatus.TRIALING)),
+        churned_30=Count("tenant", distinct=True, filter=Q(ended_at__gte=since_30, ended_at__lte=now)),
+    )
+    return {**counts, "since_30": since_30.isoformat()}
+
+
+def churned_per_month(now: dt.datetime) -> Series:
+    """Tenants whose subscription ended, per month (billing's own query, the months of `signups`)."""
+    _, churned = tenants_new_and_churned(now=now)
+    return Series(label=churned.label, days=churned.days, values=[int(v) for v in churned.values])
+
+
 def overdue_gdpr_requests(now: dt.datetime) -> int:
     """Open GDPR requests past their due date; one query."""
     return GdprRequest.objects.filter(due_at__lt=now, status__in=GDPR_OPEN_STATUSES).count()
@@ -206,8 +228,6 @@ def overdue_gdpr_requests(now: dt.datetime) -> int:
 
 def mrr(now: dt.datetime) -> list[Any]:
     """MRR per plan over the last 12 months: billing's own query (apps/billing/dashboard.py), not duplicated."""
-    from apps.billing.dashboard import mrr_by_plan
-
     return mrr_by_plan(now=now)
 
 
@@ -236,6 +256,8 @@ def dashboard_data(*, revenue: bool, now: dt.datetime | None = None, use_cache: 
         "webhooks": webhook_deliveries(moment),
         "tickets": open_tickets(),
         "gdpr_overdue": overdue_gdpr_requests(moment),
+        "subscriptions": subscriptions_summary(moment),
+        "churned_monthly": churned_per_month(moment),
         "mrr": mrr(moment) if revenue else None,
     }
     if use_cache and now is None:
@@ -284,17 +306,64 @@ def svg_bar_chart(*, title: str, bars: Sequence[tuple[str, float, str]]) -> Safe
     )  # fmt: skip
 
 
+# Series colours of the combined charts (colour-blind safe, Okabe-Ito), repeated past eight series.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+LINE_WIDTH, LINE_HEIGHT, LINE_PAD = 640, 200, 32
+
+
+def svg_multi_line_chart(
+    *, title: str, days: Sequence[dt.date], series: Sequence[tuple[str, Sequence[float]]]
+) -> SafeString:
+    """One chart with a line per series on a shared scale (e.g. MRR per plan), a legend with the latest
+    value of each; no JavaScript. The SVG scales to its column (viewBox, width 100%)."""
+    values = [v for _, points in series for v in points]
+    top = max(values, default=0) or 1
+    step = (LINE_WIDTH - 2 * LINE_PAD) / max(len(days) - 1, 1)
+    span = LINE_HEIGHT - 2 * LINE_PAD
+    bottom, right = LINE_HEIGHT - LINE_PAD, LINE_WIDTH - LINE_PAD
+    lines, legend = [], []
+    for i, (label, points) in enumerate(series):
+        colour = PALETTE[i % len(PALETTE)]
+        coords = " ".join(f"{LINE_PAD + j * step:.1f},{bottom - v / top * span:.1f}" for j, v in enumerate(points))
+        lines.append(format_html(
+            '<polyline fill="none" stroke="{}" stroke-width="2" points="{}"><title>{}</title></polyline>',
+            colour, coords, label,
+        ))  # fmt: skip
+        latest = _number(points[-1]) if points else "0"
+        legend.append(format_html(
+            '<li><span class="swatch" style="background:{}"></span>{} <strong>{}</strong></li>', colour, label, latest
+        ))  # fmt: skip
+    first, last = (days[0], days[-1]) if days else ("", "")
+    return format_html(
+        '<figure class="dashboard-chart combined-chart"><figcaption><strong>{title}</strong></figcaption>'
+        '<svg role="img" viewBox="0 0 {w} {h}" width="100%" aria-label="{title}, {first} to {last}">'
+        "<title>{title}</title>"
+        '<line x1="{pad}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#999"/>'
+        '<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{bottom}" stroke="#999"/>{lines}'
+        '<text x="{pad}" y="{h}" font-size="11" dy="-8">{first}</text>'
+        '<text x="{right}" y="{h}" font-size="11" dy="-8" text-anchor="end">{last}</text>'
+        '<text x="{pad}" y="{pad}" font-size="11" dx="4" dy="-8">{peak}</text>'
+        '</svg><ul class="chart-legend">{legend}</ul></figure>',
+        title=title, w=LINE_WIDTH, h=LINE_HEIGHT, pad=LINE_PAD, bottom=bottom, right=right, first=first, last=last,
+        peak=_number(max(values, default=0)), lines=format_html_join("", "{}", ((line,) for line in lines)),
+        legend=format_html_join("", "{}", ((item,) for item in legend)),
+    )  # fmt: skip
+
+
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
 
 
 @dataclass(frozen=True)
 class Figure:
-    """A number of the dashboard and the filtered changelist that lists what it counts ("" = no link)."""
+    """A number of the dashboard and the filtered changelist that lists what it counts ("" = no link);
+    `hint` is a short explanation under a key figure, `alert` marks a figure that needs looking at."""
 
     label: str
     value: Any
     href: str
+    hint: str = ""
+    alert: bool = False
 
 
 class _Links:
@@ -345,7 +414,14 @@ def dashboard_for(user: Any, *, now: dt.datetime | None = None) -> dict[str, Any
             Figure(f"New tenants {period}", int(series.values[-1]), link("tenancy", "tenant", created_at__gte=start))
         )
     context["signups"] = signup_figures
-    context["signup_charts"] = _line_charts(list(data["signups"].values()))
+    weekly, monthly = data["signups"]["weekly"], data["signups"]["monthly"]
+    churned = data["churned_monthly"]
+    context["signup_charts"] = format_html(
+        "{}{}",
+        svg_multi_line_chart(title=weekly.label, days=weekly.days, series=[("New tenants", weekly.values)]),
+        svg_multi_line_chart(title="New and churned tenants per month", days=monthly.days,
+                             series=[("New", monthly.values), ("Churned", churned.values)]),
+    )  # fmt: skip
 
     jobs = data["failed_jobs"]
     failures = [
@@ -367,7 +443,10 @@ def dashboard_for(user: Any, *, now: dt.datetime | None = None) -> dict[str, Any
         link("webhooks", "webhookdelivery", created_at__gte=hooks["since_7"]),
     )
     context["failures"] = failures
-    context["failed_chart"] = _line_charts([jobs["per_day"]])
+    per_day = jobs["per_day"]
+    context["failed_chart"] = svg_multi_line_chart(
+        title=per_day.label, days=per_day.days, series=[("Failed provisioning jobs", per_day.values)]
+    )
 
     tickets = data["tickets"]
     open_in = ",".join(OPEN_TICKET_STATUSES)
@@ -401,12 +480,66 @@ def dashboard_for(user: Any, *, now: dt.datetime | None = None) -> dict[str, Any
         context["mrr"] = [
             Figure(series.label, f"{series.values[-1]:.2f}", subscriptions) for series in data["mrr"] if series.values
         ]
-        context["mrr_charts"] = _line_charts(data["mrr"])
+        context["mrr_charts"] = _mrr_charts(data["mrr"])
         try:
             context["revenue_dashboard"] = reverse("admin:billing_dashboard")
         except NoReverseMatch:
             context["revenue_dashboard"] = ""
+    context["key_figures"] = key_figures(data, link, revenue=context["revenue"])
     return context
+
+
+def key_figures(data: dict[str, Any], link: "_Links", *, revenue: bool) -> list[Figure]:
+    """The row of cards on top: MRR (revenue staff only), active tenants, trials, churn, open tickets,
+    SLA breaches, failed jobs; numbers already in `data` (no further query)."""
+    figures = []
+    if revenue and data["mrr"]:
+        totals: dict[str, float] = {}
+        for series in data["mrr"]:
+            currency = series.label.rsplit("(", 1)[-1].rstrip(")") if "(" in series.label else ""
+            totals[currency] = totals.get(currency, 0.0) + (series.values[-1] if series.values else 0.0)
+        value = " · ".join(f"{amount:,.2f} {currency}".strip() for currency, amount in sorted(totals.items()))
+        figures.append(Figure("MRR", value, link("billing", "subscription", status__exact="active"),
+                              hint="active subscriptions, this month"))  # fmt: skip
+    tenants = data["tenants_by_status"]
+    subs = data["subscriptions"]
+    tickets = data["tickets"]
+    open_in = ",".join(OPEN_TICKET_STATUSES)
+    breached = sum(row["breached"] for row in tickets)
+    jobs = data["failed_jobs"]
+    figures += [
+        Figure("Active tenants", tenants.get(TenantStatus.ACTIVE, 0),
+               link("tenancy", "tenant", status__exact=TenantStatus.ACTIVE),
+               hint=f"{tenants.get(TenantStatus.SUSPENDED, 0)} suspended"),
+        Figure("Trials", subs["trials"], link("billing", "subscription", status__exact=SubscriptionStatus.TRIALING),
+               hint="subscriptions in trial"),
+        Figure("Churn", subs["churned_30"], link("billing", "subscription", ended_at__gte=subs["since_30"]),
+               hint="tenants whose subscription ended, last 30 days", alert=bool(subs["churned_30"])),
+        Figure("Open tickets", sum(row["total"] for row in tickets), link("support", "ticket", status__in=open_in),
+               hint="open, in progress or waiting"),
+        Figure("SLA breaches", breached, link("support", "ticket", status__in=open_in, sla="breached"),
+               hint="open tickets past a deadline", alert=bool(breached)),
+        Figure("Failed jobs", jobs["last_7"],
+               link("tenancy", "provisioningjob", status__exact="failed", finished_at__gte=jobs["since_7"]),
+               hint="provisioning, last 7 days", alert=bool(jobs["last_7"])),
+    ]  # fmt: skip
+    return figures
+
+
+def _mrr_charts(series: Sequence[Any]) -> SafeString:
+    """MRR: one chart per currency, with a line per plan (a shared scale only makes sense in one currency)."""
+    by_currency: dict[str, list[Any]] = {}
+    for s in series:
+        currency = s.label.rsplit("(", 1)[-1].rstrip(")") if "(" in s.label else ""
+        by_currency.setdefault(currency, []).append(s)
+    charts = []
+    for currency, plans in by_currency.items():
+        labels = [p.label.removeprefix("MRR · ").removesuffix(f" ({currency})") for p in plans]
+        charts.append(svg_multi_line_chart(
+            title=f"MRR per plan ({currency})" if currency else "MRR per plan", days=plans[0].days,
+            series=[(label, p.values) for label, p in zip(labels, plans, strict=True)],
+        ))  # fmt: skip
+    return format_html_join("", "{}", ((chart,) for chart in charts))
 
 
 def dashboard_blocks(user: Any, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
@@ -423,7 +556,3 @@ def dashboard_blocks(user: Any, *, now: dt.datetime | None = None) -> list[dict[
         if extra is not None:
             blocks.append({"name": block.name, "template": block.template, "context": extra})
     return blocks
-
-
-def _line_charts(series: Sequence[Any]) -> SafeString:
-    return format_html_join("", "{}", ((svg_line_chart(title=s.label, days=s.days, values=s.values),) for s in series))

@@ -6,6 +6,7 @@ from apps.core.contributions import (
     MenuEntry,
     PeriodicTask,
     PlatformUrls,
+    PortalHomeBlock,
     PortalUrls,
     TenantApiUrls,
     TimelineSource,
@@ -16,7 +17,8 @@ from apps.core.contributions import (
 contribute(
     Hook("tenancy.plan_change", "apps.billing.hooks.plan_change"),  # apps.tenancy.admin_actions.change_plan
     PortalUrls("manage/billing/", "apps.billing.portal.urls", order=140),
-    MenuEntry("Billing", "billing:overview", admin_only=True, order=150),
+    MenuEntry("Billing", "billing:overview", admin_only=True, order=150, group="Billing and account"),
+    PortalHomeBlock("billing", "portal/home/billing.html", "apps.billing.portal.home.home_context", order=10),
     TenantApiUrls("apps.billing.api.urls", order=80),
     PlatformUrls("billing/webhooks/", "apps.billing.webhook_urls", order=20),
     WebhookEventType("invoice.issued", "An invoice was issued (numbered, open or paid at once).", order=30),

@@ -4,6 +4,6 @@ from apps.core.contributions import Hook, MenuEntry, PortalUrls, contribute
 
 contribute(
     PortalUrls("manage/branding/", "apps.branding.portal.urls", order=130),
-    MenuEntry("Branding", "branding:edit", admin_only=True, order=140),
+    MenuEntry("Branding", "branding:edit", admin_only=True, order=140, group="Organisation"),
     Hook("emails.branding_for_tenant", "apps.branding.selectors.branding_for"),  # apps.emails.services
 )

@@ -3,7 +3,7 @@
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -37,6 +37,29 @@ class BrandedSwaggerView(TenantAPIMixin, SpectacularSwaggerView):
         response.data["title"] = f"{branding.product_name} API · {tenant.name}" if tenant else self.title
         if branding.favicon_url:
             response.data["favicon_href"] = branding.favicon_url
+        response.data["branding"] = branding
+        response.data["tenant_name"] = getattr(tenant, "name", "")
+        return response
+
+
+class BrandedRedocView(TenantAPIMixin, SpectacularRedocView):
+    """/api/v1/redoc/: the same document read in ReDoc, with the organisation's bar, title and favicon."""
+
+    tenant_access = "public"  # the documentation is public, like /api/v1/docs/
+
+    template_name = "branding/redoc.html"
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        self.perform_authentication(request)  # as BrandedSwaggerView: a 406 page reads request.user
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().get(request, *args, **kwargs)
+        branding = _branding(request)
+        tenant = getattr(request, "tenant", None)
+        response.data["title"] = f"{branding.product_name} API · {tenant.name}" if tenant else self.title
+        response.data["favicon_href"] = branding.favicon_url or ""
         response.data["branding"] = branding
         response.data["tenant_name"] = getattr(tenant, "name", "")
         return response

@@ -6,7 +6,7 @@ An app lists its contributions in `apps/<app>/contributions.py`:
 
     contribute(
         PortalUrls("manage/webhooks/", "apps.webhooks.portal.urls", order=150),
-        MenuEntry("Webhooks", "webhooks:list", admin_only=True, order=160),
+        MenuEntry("Webhooks", "webhooks:list", admin_only=True, order=160, group="Developers"),
     )
 
 Those modules are imported once, on the first read (`contributions(Kind)`), with Django's
@@ -124,14 +124,41 @@ class PortalUrls:
     order: int = 1000
 
 
+# The portal menu's groups, in the order they are shown ("" is the top, ungrouped: Overview).
+MENU_GROUPS = ("", "Organisation", "Access", "Workforce", "Billing and account", "Developers")
+
+
 @dataclass(frozen=True)
 class MenuEntry:
-    """An entry of the portal menu; `admin_only` entries are offered to tenant admins only."""
+    """An entry of the portal menu; `admin_only` entries are offered to tenant admins only. `group` is
+    one of `MENU_GROUPS` (what the entry is for); `order` sorts within the group."""
 
     label: str
     url_name: str
     admin_only: bool = False
     order: int = 1000
+    group: str = "Organisation"
+
+    def __post_init__(self) -> None:
+        if self.group not in MENU_GROUPS:
+            raise ValueError(f"Menu entry {self.label}: group {self.group!r} is not one of {MENU_GROUPS}.")
+
+
+@dataclass(frozen=True)
+class PortalHomeBlock:
+    """A block of the portal home page (/manage/): what needs the person's attention in one app.
+
+    `context` (callable or dotted path, `(request) -> dict | None`) runs a few cheap queries for the
+    current tenant (no query per row, no exact count over a big table); None hides the block. The
+    dict may say `attention` (a short count or phrase: the block is highlighted) and `empty` (True:
+    nothing to do, the block shows its calm state). `template` is rendered with `block_context`.
+    `admin_only` blocks are computed and shown for tenant admins only."""
+
+    name: str
+    template: str
+    context: Callable[..., dict[str, Any] | None] | str
+    order: int = 1000
+    admin_only: bool = True
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from apps.core.contributions import MenuEntry, PortalUrls, ScopeFamily, TenantAp
 
 contribute(
     PortalUrls("manage/domains/", "apps.domains.portal.urls", order=60),
-    MenuEntry("Domains", "tenant-domains:list", admin_only=True, order=200),
+    MenuEntry("Domains", "tenant-domains:list", admin_only=True, order=200, group="Organisation"),
     TenantApiUrls("apps.domains.api.urls", order=5),
     ScopeFamily("tenant", "Organisation details", ("read",), order=10),
 )

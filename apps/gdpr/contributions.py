@@ -4,7 +4,7 @@ from apps.core.contributions import DemoStep, MenuEntry, PeriodicTask, PortalUrl
 
 contribute(
     PortalUrls("manage/privacy/", "apps.gdpr.portal.urls", order=190),
-    MenuEntry("Privacy", "privacy:overview", order=210),
+    MenuEntry("Privacy", "privacy:overview", order=210, group="Billing and account"),
     TenantApiUrls("apps.gdpr.api.urls", order=130),
     PeriodicTask(
         "gdpr.flag_overdue", "gdpr.flag_overdue", crontab={"minute": "0", "hour": "6"},

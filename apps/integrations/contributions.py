@@ -14,8 +14,8 @@ from apps.timeline.sources import tenant_schema_history
 contribute(
     PortalUrls("manage/api-keys/", "apps.integrations.portal.urls", order=50),
     PortalUrls("manage/integrations/", "apps.integrations.portal.activation_urls", order=110),
-    MenuEntry("Integrations", "integration-activations:list", admin_only=True, order=110),
-    MenuEntry("API keys", "api-keys:list", admin_only=True, order=120),
+    MenuEntry("Integrations", "integration-activations:list", admin_only=True, order=110, group="Developers"),
+    MenuEntry("API keys", "api-keys:list", admin_only=True, order=120, group="Developers"),
     TenantApiUrls("apps.integrations.api.urls", order=40),
     # Keys may list keys; only a tenant admin (a person) may create or revoke them.
     ScopeFamily("api_keys", "API keys", ("read",), order=40),

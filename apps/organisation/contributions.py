@@ -16,9 +16,9 @@ contribute(
     # The import pages come first: "manage/organisation/import/" must win over "manage/organisation/".
     PortalUrls("manage/organisation/import/", "apps.organisation.importing.urls", order=70),
     PortalUrls("manage/organisation/", "apps.organisation.portal.urls", order=80),
-    MenuEntry("Organisation", "organisation:entity_list", order=20),
-    MenuEntry("People", "organisation:people_list", order=30),
-    MenuEntry("Import directory", "directory-import:upload", admin_only=True, order=40),
+    MenuEntry("Organisation", "organisation:entity_list", order=20, group="Organisation"),
+    MenuEntry("People", "organisation:people_list", order=30, group="Organisation"),
+    MenuEntry("Import directory", "directory-import:upload", admin_only=True, order=40, group="Organisation"),
     TenantApiUrls("apps.organisation.api.urls", order=50),
     # Which endpoints a key may call; which objects it then sees is decided by the role
     # assignments given to the key (apps.access): a key with no assignment sees no entity or person.

@@ -6,7 +6,7 @@ from apps.timeline.sources import tenant_schema_history
 
 contribute(
     PortalUrls("manage/security-policy/", "apps.policy.portal.urls", order=120),
-    MenuEntry("Security policy", "policy:overview", order=130),
+    MenuEntry("Security policy", "policy:overview", order=130, group="Access"),
     TimelineSource(tenant_schema_history("policy.HistoricalSecurityPolicy"), order=150),
     Hook("security.web_login_refused", "apps.policy.hooks.web_login_check"),  # apps.security.adapters
     Hook("security.mfa_required_anywhere", "apps.policy.hooks.mfa_required_anywhere"),  # apps.security.selectors

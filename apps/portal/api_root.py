@@ -22,6 +22,7 @@ _RootSerializer = inline_serializer(
             "token",
             "schema",
             "docs",
+            "redoc",
         )
     },
 )
@@ -43,5 +44,6 @@ class TenantApiRootView(TenantAPIView):
             "token": "tenant-api:tokens-api:obtain",
             "schema": "tenant-api:schema",
             "docs": "tenant-api:docs",
+            "redoc": "tenant-api:redoc",
         }
         return Response({name: reverse(view, request=request) for name, view in links.items()})

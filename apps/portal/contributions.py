@@ -4,5 +4,5 @@ from apps.core.contributions import MenuEntry, PortalUrls, contribute
 
 contribute(
     PortalUrls("manage/", "apps.portal.urls", order=10),
-    MenuEntry("Overview", "portal:dashboard", order=10),
+    MenuEntry("Overview", "portal:dashboard", order=10, group=""),
 )

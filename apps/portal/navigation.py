@@ -2,15 +2,23 @@
 
 Entries whose URL is not (yet) installed are skipped; `admin_only` entries are shown to tenant
 admins only (the pages themselves still check, the menu just does not offer what would be refused).
-The workforce solutions the user may use are added by apps.solutions.navigation.
+The workforce solutions the user may use are added by apps.solutions.navigation, under "Workforce".
+
+`portal_navigation` is the flat list (label, url, current, group) and `portal_menu` the same items in
+their groups (`MENU_GROUPS` order, empty groups left out), which the layout renders.
 """
 
+import contextlib
 from typing import Any
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from apps.core.contributions import MenuEntry, contributions
+from apps.core.contributions import MENU_GROUPS, MenuEntry, contributions
+from apps.solutions.navigation import solution_navigation
+
+WORKFORCE = "Workforce"
+DEVELOPERS = "Developers"
 
 
 def navigation_entries() -> list[MenuEntry]:
@@ -33,7 +41,7 @@ def portal_navigation(request: HttpRequest) -> list[dict[str, Any]]:
             url = reverse(entry.url_name)
         except NoReverseMatch:
             continue
-        items.append({"label": entry.label, "url": url, "current": False})
+        items.append({"label": entry.label, "url": url, "current": False, "group": entry.group})
     # The current page is the entry with the longest URL prefix of the path (People, not Organisation,
     # on /manage/organisation/people/; Overview only on /manage/ itself).
     matches = [
@@ -43,8 +51,19 @@ def portal_navigation(request: HttpRequest) -> list[dict[str, Any]]:
     ]
     if matches:
         max(matches, key=lambda item: len(item["url"]))["current"] = True
-    try:
-        from apps.solutions.navigation import solution_navigation
-    except ImportError:
-        return items
-    return items + solution_navigation(request)
+    return items + [{**item, "group": WORKFORCE} for item in solution_navigation(request)]
+
+
+def portal_menu(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items grouped by purpose: [{"name", "items", "current"}] in `MENU_GROUPS` order; the tenant
+    API's documentation closes the Developers group. "current" opens the group on a phone."""
+    grouped: dict[str, list[dict[str, Any]]] = {name: [] for name in MENU_GROUPS}
+    for item in items:
+        grouped.setdefault(item.get("group", ""), []).append(item)
+    with contextlib.suppress(NoReverseMatch):
+        grouped[DEVELOPERS].append({"label": "API documentation", "url": reverse("tenant-api:docs"), "current": False})
+    return [
+        {"name": name, "items": entries, "current": any(entry["current"] for entry in entries)}
+        for name, entries in grouped.items()
+        if entries
+    ]

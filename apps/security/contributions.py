@@ -4,7 +4,7 @@ from apps.core.contributions import MenuEntry, PeriodicTask, PortalUrls, contrib
 
 contribute(
     PortalUrls("manage/account/", "apps.security.portal.urls", order=40),
-    MenuEntry("My account", "account:index", order=220),
+    MenuEntry("My account", "account:index", order=220, group="Billing and account"),
     PeriodicTask(
         "security.cleanup_expired_sessions", "security.cleanup_expired_sessions", interval=(1, "hours"),
         description="Delete expired Django sessions and close tracked sessions past their expiry.",

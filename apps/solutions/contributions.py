@@ -6,7 +6,7 @@ from apps.timeline.sources import tenant_schema_history
 
 contribute(
     PortalUrls("manage/solutions/", "apps.solutions.portal.urls", order=100),
-    MenuEntry("Solution access", "solutions:access_list", admin_only=True, order=80),
+    MenuEntry("Solution access", "solutions:access_list", admin_only=True, order=80, group="Workforce"),
     TenantApiUrls("apps.solutions.api.urls", order=70),
     ScopeFamily("solutions", "Solution access", ("read", "write"), order=70),
     TimelineSource(tenant_schema_history("solutions.HistoricalSolutionAccess"), order=170),

@@ -4,6 +4,7 @@ from apps.core.contributions import (
     DemoStep,
     MenuEntry,
     PeriodicTask,
+    PortalHomeBlock,
     PortalUrls,
     TenantApiUrls,
     TimelineSource,
@@ -13,7 +14,8 @@ from apps.core.contributions import (
 
 contribute(
     PortalUrls("manage/support/", "apps.support.portal.urls", order=170),
-    MenuEntry("Support", "support:list", admin_only=True, order=180),
+    MenuEntry("Support", "support:list", admin_only=True, order=180, group="Billing and account"),
+    PortalHomeBlock("support", "portal/home/support.html", "apps.support.portal.home.home_context", order=40),
     TenantApiUrls("apps.support.api.urls", order=110),
     WebhookEventType("ticket.created", "A support ticket was opened.", order=70),
     WebhookEventType("ticket.replied", "A support ticket got a reply.", order=80),

@@ -6,7 +6,7 @@ from apps.core.contributions import MenuEntry, PlatformUrls, PortalUrls, TenantA
 
 contribute(
     PortalUrls("manage/activity/", "apps.timeline.portal_urls", order=160),
-    MenuEntry("Activity", "timeline:activity", admin_only=True, order=170),
+    MenuEntry("Activity", "timeline:activity", admin_only=True, order=170, group="Organisation"),
     TenantApiUrls("apps.timeline.api.urls", order=100),
     PlatformUrls("admin/timeline/", "apps.timeline.admin_urls", order=10),  # before admin/ (platform.py)
     TimelineSource("apps.timeline.sources.AuditSource", order=10),

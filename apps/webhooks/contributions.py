@@ -5,6 +5,7 @@ from apps.core.contributions import (
     DemoStep,
     MenuEntry,
     PeriodicTask,
+    PortalHomeBlock,
     PortalUrls,
     ScopeFamily,
     TenantApiUrls,
@@ -14,7 +15,8 @@ from apps.core.contributions import (
 
 contribute(
     PortalUrls("manage/webhooks/", "apps.webhooks.portal.urls", order=150),
-    MenuEntry("Webhooks", "webhooks:list", admin_only=True, order=160),
+    MenuEntry("Webhooks", "webhooks:list", admin_only=True, order=160, group="Developers"),
+    PortalHomeBlock("webhooks", "portal/home/webhooks.html", "apps.webhooks.portal.home.home_context", order=50),
     TenantApiUrls("apps.webhooks.api.urls", order=90),
     # The tenant's outbound webhook endpoints (create, rotate, test) and their delivery log (replay).
     ScopeFamily("webhooks", "Webhook endpoints and deliveries", ("read", "write"), order=80),

@@ -36,9 +36,11 @@ SHARED_APPS = [
     "rest_framework",  # no tables
     "drf_spectacular",  # no tables
     "django_filters",  # no tables
+    "drf_spectacular_sidecar",  # no tables: Swagger UI and ReDoc served from static files (no CDN)
+    "bootstrap",  # no tables: Bootstrap 5.3 css/js from the django-bootstrap-static wheel (no CDN)
+    "django_htmx",  # no tables: request.htmx and htmx served from the package's static files
     "djstripe",  # billing provider mirror: platform billing lives in public
     "django_celery_beat",  # platform-wide schedules, edited in the staff admin
-    "django_htmx",  # no tables: request.htmx and htmx served from the wheel (live checks, progress polling)
     "apps.core",  # health check, correlation id, shared helpers
     "apps.portal",  # no tables: the tenant admin pages (layout, dashboard)
     "apps.audit",  # the platform audit log (hash-chained per tenant)
@@ -103,7 +105,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "apps.accounts.middleware.StaffMfaRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",  # request.htmx
+    "django_htmx.middleware.HtmxMiddleware",  # request.htmx: list filters answer their partial
     # Tracked sessions' last seen (at most once a minute), and the tenant MFA policy (needs messages).
     "apps.security.middleware.UserSessionActivityMiddleware",
     "apps.policy.middleware.SecurityPolicyMiddleware",  # session timeouts, IP allow-list, password expiry
@@ -268,6 +270,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Platform-wide API for NIDIA Flow staff and operators.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's static files: the docs render offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # The error answers (401/403/404/400/429) every operation can give, where a view does not describe them.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

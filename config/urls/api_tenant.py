@@ -3,7 +3,7 @@
 from django.urls import path
 
 from apps.backoffice.urls import tenant_api_patterns
-from apps.branding.views import BrandedSchemaView, BrandedSwaggerView
+from apps.branding.views import BrandedRedocView, BrandedSchemaView, BrandedSwaggerView
 from apps.portal.api_root import TenantApiRootView
 
 app_name = "tenant-api"
@@ -23,4 +23,5 @@ urlpatterns = [
         name="schema",
     ),
     path("docs/", BrandedSwaggerView.as_view(url_name="tenant-api:schema"), name="docs"),
+    path("redoc/", BrandedRedocView.as_view(url_name="tenant-api:schema"), name="redoc"),
 ]

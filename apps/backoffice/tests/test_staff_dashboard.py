@@ -308,3 +308,61 @@ def test_mrr_figure_is_billings_number(platform_client, billing_staff):
     page = platform_client.get(INDEX).content.decode()
     assert re.search(r"MRR · Dash \(AUD\): <a[^>]*><strong>20\.00</strong>", page)
     assert "/admin/billing/subscription/?status__exact=active" in links(page)
+
+
+# --- Key figures and combined charts (issue 13) ------------------------------------------------------
+
+
+def _key_figures(page: str) -> dict[str, str]:
+    block = page[
+        page.index('id="dashboard-key-figures"') : page.index("</ul>", page.index('id="dashboard-key-figures"'))
+    ]
+    found = re.findall(
+        r'<span class="label">([^<]+)</span>\s*<span class="value">(?:<a[^>]*>)?<strong>([^<]*)</strong>', block
+    )
+    return dict(found)
+
+
+def test_key_figures_sit_above_the_blocks_and_link_to_what_they_count(platform_client, platform_superuser, acme):
+    from apps.billing.models import Subscription
+
+    plans = []
+    for name, price in (("kf-small", "10.00"), ("kf-big", "30.00")):
+        fields = {"display_name": name.title(), "currency": "AUD", "price_monthly": Decimal(price), "is_active": True}
+        plan, _ = Plan.objects.update_or_create(name=name, defaults=fields)
+        plans.append(plan)
+    now = datetime.now(UTC)
+    trial, active, ended = make_tenants(3, "kf")
+    period = {"current_period_start": now - timedelta(days=5), "current_period_end": now + timedelta(days=25)}
+    Subscription.objects.create(tenant=trial, plan=plans[0], status="trialing", currency="AUD",
+                                trial_end=now + timedelta(days=9), **period)  # fmt: skip
+    paying = Subscription.objects.create(tenant=active, plan=plans[1], status="active", currency="AUD", **period)
+    Subscription.objects.filter(pk=paying.pk).update(created_at=now - timedelta(days=60))
+    Subscription.objects.create(tenant=ended, plan=plans[0], status="ended", currency="AUD",
+                                ended_at=now - timedelta(days=3), **period)  # fmt: skip
+    failed_job(acme, now - timedelta(days=1))
+    _ticket(acme, 900, "urgent", first_response_breached=True)
+
+    platform_client.force_login(platform_superuser)
+    page = platform_client.get(INDEX).content.decode()
+    assert page.index('id="dashboard-key-figures"') < page.index('id="dashboard-tenants"')
+    figures = _key_figures(page)
+    assert list(figures) == ["MRR", "Active tenants", "Trials", "Churn", "Open tickets", "SLA breaches", "Failed jobs"]
+    assert figures["Trials"] == "1" and figures["Churn"] == "1" and figures["Failed jobs"] == "1"
+    assert figures["Open tickets"] == "1" and figures["SLA breaches"] == "1"
+    assert "30.00 AUD" in figures["MRR"]
+    # One MRR chart with a line per plan, not one chart per plan.
+    assert page.count("<figcaption><strong>MRR per plan (AUD)</strong>") == 1
+    chart = page[page.index("MRR per plan (AUD)") :]
+    chart = chart[: chart.index("</figure>")]
+    assert chart.count("<polyline") >= 2 and "Kf-Big" in chart and "Kf-Small" in chart
+    assert "New and churned tenants per month" in page
+    for href in links(page):  # the key figures' links are valid changelist filters too
+        response = platform_client.get(href)
+        assert response.status_code == 200 and "?e=1" not in response.get("Location", ""), href
+
+
+def test_support_staff_see_key_figures_without_mrr(platform_client, support_staff):
+    platform_client.force_login(support_staff)
+    figures = _key_figures(platform_client.get(INDEX).content.decode())
+    assert "MRR" not in figures and "Active tenants" in figures and "SLA breaches" in figures

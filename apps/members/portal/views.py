@@ -37,6 +37,11 @@ class MemberListView(TenantPortalMixin, ListView):
             members = members.exclude(status=Membership.Status.REMOVED)
         return members.order_by("user__email")
 
+    def get_template_names(self) -> list[str]:
+        # The filter form asks with htmx for the results only (the whole page on a plain request).
+        htmx = getattr(self.request, "htmx", None)
+        return ["members/_results.html"] if htmx and not htmx.boosted else [self.template_name]
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["filter_form"] = MemberFilterForm(self.request.GET or None)

@@ -134,7 +134,7 @@ def test_access_through_a_role_comes_and_goes_with_the_assignment(
     acme_client.force_login(acme_member)
     assert acme_client.get(home("attendance")).status_code == 200
     nav = acme_client.get("/manage/").context["portal_nav"]
-    assert {"label": "Attendance", "url": home("attendance"), "current": False} in list(nav)
+    assert {"label": "Attendance", "url": home("attendance"), "current": False, "group": "Workforce"} in list(nav)
     with tenant_context(acme_pro):
         assignment_revoke(assignment=assignment, acting_user=acme_admin, reason="Left the team")
     assert acme_client.get(home("attendance")).status_code == 403

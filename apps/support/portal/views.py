@@ -42,9 +42,10 @@ class TicketListView(TenantPortalView):
         if status in Ticket.Status.values:
             tickets = tickets.filter(status=status)
         page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+        htmx = getattr(request, "htmx", None)  # the filter asks with htmx for the results only
         return render(
             request,
-            "support/ticket_list.html",
+            "support/_ticket_results.html" if htmx and not htmx.boosted else "support/ticket_list.html",
             {"page_obj": page, "tickets": page, "statuses": Ticket.Status.choices, "status": status},
         )
 
