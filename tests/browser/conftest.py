@@ -22,6 +22,7 @@ builders give every tenant and person a unique name.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,11 @@ BROWSER_DIR = Path(__file__).parent
 # Playwright's sync API runs an event loop in the test's thread, so Django would take every ORM call
 # of the test for one made from async code; the test's calls are plain synchronous ones.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Artifacts are of this run only (CI prints the folder when a journey fails)."""
+    shutil.rmtree(harness.ARTIFACTS_ROOT, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
