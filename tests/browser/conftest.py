@@ -15,8 +15,9 @@ The fixtures (documented in README.md, keep them stable; other journeys build on
     artifacts artifacts.screenshot(page, "last"): full-page PNG + HTML in .artifacts/browser/<test>/
 
 Data is committed (the server and the worker run on their own connections) and never rolled back:
-the browser database is its own (`<TEST_DATABASE_NAME>_browser`), created afresh by CI, and the
-builders give every tenant and person a unique name.
+the browser database is its own (`<TEST_DATABASE_NAME>_browser`), created afresh by each run of
+bin/browser.sh, and the builders give every tenant and person a unique name. Run this folder in a
+pytest invocation of its own, without -n (the fixtures below replace pytest-django's database ones).
 """
 
 from __future__ import annotations
