@@ -72,6 +72,16 @@ def _browser_db(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]
     and the worker's threads must see what the test writes, and the test what they write."""
     with django_db_blocker.unblock():
         yield
+        # Connections the worker and server threads left open would keep the test database from
+        # being dropped at the end of the run.
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        connection.close()
 
 
 @pytest.fixture(autouse=True)
