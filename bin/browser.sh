@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The browser journeys (tests/browser): make sure Chromium is there, then run them on their own
 # test database (<TEST_DATABASE_NAME>_browser). Extra arguments go to pytest, e.g.
-#   bin/browser.sh -k j3 --create-db
+#   bin/browser.sh -k j3 --reuse-db
 # Environment: NF_CHROMIUM (default /usr/bin/chromium), NF_BROWSER_INSTALL=0 (never apt-get),
 # NF_BROWSER_PORT (live server port; default a free one), NF_BROWSER_ARTIFACTS (default .artifacts/browser).
 set -euo pipefail
@@ -28,5 +28,7 @@ fi
 export NF_CHROMIUM="$CHROMIUM"
 base=${TEST_DATABASE_NAME:-test_nidia_flow}
 export TEST_DATABASE_NAME="${base%_browser}_browser"
-if [ -n "${CI:-}" ]; then default_args=(--create-db); else default_args=(--reuse-db); fi
+# A fresh database each run (about 25 s): journeys commit data, and every tenant they leave would be
+# migrated again by the next --reuse-db run. Pass --reuse-db to iterate quickly on one journey.
+case " $* " in *" --reuse-db "*) default_args=() ;; *) default_args=(--create-db) ;; esac
 exec .venv/bin/python -m pytest tests/browser "${default_args[@]}" "$@"

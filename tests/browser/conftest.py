@@ -15,13 +15,15 @@ The fixtures (documented in README.md, keep them stable; other journeys build on
     artifacts artifacts.screenshot(page, "last"): full-page PNG + HTML in .artifacts/browser/<test>/
 
 Data is committed (the server and the worker run on their own connections) and never rolled back:
-the browser database is its own (`<TEST_DATABASE_NAME>_browser`), created afresh by CI, and the
-builders give every tenant and person a unique name.
+the browser database is its own (`<TEST_DATABASE_NAME>_browser`), created afresh by each run of
+bin/browser.sh, and the builders give every tenant and person a unique name. Run this folder in a
+pytest invocation of its own, without -n (the fixtures below replace pytest-django's database ones).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,11 @@ BROWSER_DIR = Path(__file__).parent
 # Playwright's sync API runs an event loop in the test's thread, so Django would take every ORM call
 # of the test for one made from async code; the test's calls are plain synchronous ones.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Artifacts are of this run only (CI prints the folder when a journey fails)."""
+    shutil.rmtree(harness.ARTIFACTS_ROOT, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -65,6 +72,16 @@ def _browser_db(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]
     and the worker's threads must see what the test writes, and the test what they write."""
     with django_db_blocker.unblock():
         yield
+        # Connections the worker and server threads left open would keep the test database from
+        # being dropped at the end of the run.
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        connection.close()
 
 
 @pytest.fixture(autouse=True)
@@ -119,7 +136,7 @@ def live(_browser_db: None, celery_worker: Any) -> Iterator[Live]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Debian's Chromium (bin/browser.sh installs it); Playwright gives it a fresh profile directory."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     if not os.access(harness.CHROMIUM, os.X_OK):
         pytest.exit(
@@ -127,6 +144,7 @@ def browser() -> Iterator[Any]:
             "`apt-get install chromium`) or point NF_CHROMIUM at it; bin/browser.sh does this for you.",
             returncode=3,
         )
+    expect.set_options(timeout=float(os.environ.get("NF_BROWSER_TIMEOUT_MS", "15000")))
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=harness.CHROMIUM, args=harness.CHROMIUM_ARGS, headless=True
@@ -136,16 +154,19 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def new_page(browser: Any, live: Live) -> Iterator[Any]:
+def new_page(request: pytest.FixtureRequest, browser: Any, live: Live, artifacts: Artifacts) -> Iterator[Any]:
     """new_page() -> a page in a new browser context (no cookies, no storage), 1280x900: one per
-    person when a journey has several. All are closed after the test."""
+    person when a journey has several. All are closed after the test (and saved when it fails)."""
     contexts: list[Any] = []
+    request.node._browser_pages = pages = []
 
     def make(**options: Any) -> Any:
         context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, "locale": "en-AU", **options})
         context.set_default_timeout(float(os.environ.get("NF_BROWSER_TIMEOUT_MS", "15000")))
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        pages.append(page)
+        return page
 
     yield make
     for context in contexts:
@@ -154,7 +175,7 @@ def new_page(browser: Any, live: Live) -> Iterator[Any]:
 
 @pytest.fixture
 def page(new_page: Any, artifacts: Artifacts) -> Any:
-    """The journey's page (its screenshot is saved when the test fails)."""
+    """The journey's page (the first person's)."""
     return new_page()
 
 
@@ -168,16 +189,20 @@ def artifacts(request: pytest.FixtureRequest) -> Artifacts:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """On a failure, the page as the person saw it: full-page screenshot and HTML, path in the output."""
+    """On a failure, each page as its person saw it: full-page screenshot and HTML, paths in the output."""
     report = yield
     folder: Artifacts | None = getattr(item, "_browser_artifacts", None)
-    page = getattr(item, "funcargs", {}).get("page")
-    if report.failed and report.when == "call" and folder is not None and page is not None:
-        try:
-            png = folder.screenshot(page, "failure")
-            report.sections.append(("browser artifacts", f"{png}\n{png.with_suffix('.html')}\n(page: {page.url})"))
-        except Exception as error:  # noqa: BLE001 - a closed page must not hide the test's own failure
-            report.sections.append(("browser artifacts", f"could not save the page: {error}"))
+    pages = getattr(item, "_browser_pages", [])
+    if report.failed and report.when == "call" and folder is not None and pages:
+        lines = []
+        for number, page in enumerate(pages, start=1):
+            name = "failure" if number == 1 else f"failure-{number}"
+            try:
+                png = folder.screenshot(page, name)
+                lines.append(f"{png} (+ .html) of {page.url}")
+            except Exception as error:  # noqa: BLE001 - a closed page must not hide the test's own failure
+                lines.append(f"could not save page {number}: {error}")
+        report.sections.append(("browser artifacts", "\n".join(lines)))
         item.config._browser_failures = [*getattr(item.config, "_browser_failures", []), folder.dir]
     return report
 

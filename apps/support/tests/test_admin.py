@@ -1,5 +1,6 @@
 """Staff support console: support and super admins work tickets; billing_admin has no access."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -68,6 +69,17 @@ def test_ticket_page_shows_plan_billing_and_marked_notes(support_client, acme_ti
     assert 'id="tenant-billing"' in page and "Past due" in page and "Subscription" in page
     assert "INTERNAL NOTE" in page and "Watch the invoice" in page
     assert 'id="reply-form"' in page
+
+
+def test_the_desk_forms_are_not_nested_in_the_admin_form(support_client, acme_ticket):
+    """A browser drops a <form> nested in another, and the reply then posts to the change view
+    (found by the J5 browser journey): the reply, assign, status and priority forms stand alone."""
+    page = ok(support_client.get(change_url(acme_ticket)))
+    depth = deepest = 0
+    for closing in re.findall(r"<(/?)form\b", page):
+        depth += -1 if closing else 1
+        deepest = max(deepest, depth)
+    assert deepest == 1 and depth == 0
 
 
 def test_support_replies_with_canned_response_adds_note_assigns_and_sets_status(
