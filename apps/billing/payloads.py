@@ -47,3 +47,18 @@ def subscription_changed_payload(subscription: Any, change: Any) -> dict[str, An
         "effective_at": change.effective_at.isoformat() if change.effective_at else None,
         "status": subscription.status,
     }
+
+
+def subscription_payload(subscription: Any) -> dict[str, Any]:
+    """subscription.created / subscription.cancelled: the subscription as it is now."""
+    return {
+        "id": str(subscription.uuid),
+        "plan": str(subscription.plan),
+        "billing_cycle": subscription.billing_cycle,
+        "quantity": subscription.quantity,
+        "status": subscription.status,
+        "provider": subscription.provider,
+        "trial_end": subscription.trial_end.isoformat() if subscription.trial_end else None,
+        "current_period_end": subscription.current_period_end.isoformat(),
+        "cancel_at_period_end": subscription.cancel_at_period_end,
+    }

@@ -23,7 +23,7 @@ from .coupons import coupon_redeem
 from .invoices import invoice_issue_for_change
 from .models import LIVE_STATUSES, ChangeKind, ChangeStatus, Subscription, SubscriptionChange, SubscriptionStatus
 from .money import period_end_for
-from .payloads import subscription_changed_payload
+from .payloads import subscription_changed_payload, subscription_payload
 from .proration import ChangePreview, PreviewLine, change_preview_build
 from .tax import tax_rule_for_country
 
@@ -110,6 +110,7 @@ def subscription_create(
     _tenant_sync(sub, acting_user)
     if coupon_code:
         coupon_redeem(subscription=sub, code=coupon_code, acting_user=acting_user, now=now)
+    publish("subscription.created", subscription_payload(sub), tenant=tenant)  # after commit (Stripe push)
     return sub
 
 
@@ -249,6 +250,7 @@ def subscription_cancel(
     audit_record(action="billing.subscription_cancelled", acting_user=acting_user, tenant=sub.tenant, target=sub,
                  before=before, after=writes.snapshot(sub, SUBSCRIPTION_AUDITED)
                  | {"at_period_end": at_period_end, "reason": reason})  # fmt: skip
+    publish("subscription.cancelled", subscription_payload(sub), tenant=sub.tenant)  # after commit (Stripe push)
     subscription.refresh_from_db()
     return sub
 
@@ -265,6 +267,7 @@ def subscription_resume(*, subscription: Subscription, acting_user: Any) -> Subs
     _status_change(sub, kind=ChangeKind.RESUME, from_status=sub.status, acting_user=acting_user)
     audit_record(action="billing.subscription_resumed", acting_user=acting_user, tenant=sub.tenant, target=sub,
                  before=before, after=writes.snapshot(sub, SUBSCRIPTION_AUDITED))  # fmt: skip
+    publish("subscription.resumed", subscription_payload(sub), tenant=sub.tenant)  # after commit (Stripe push)
     subscription.refresh_from_db()
     return sub
 

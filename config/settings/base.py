@@ -36,6 +36,7 @@ SHARED_APPS = [
     "rest_framework",  # no tables
     "drf_spectacular",  # no tables
     "django_filters",  # no tables
+    "django_htmx",  # no tables; htmx served from the package's static files (portal polling, filters)
     "djstripe",  # billing provider mirror: platform billing lives in public
     "django_celery_beat",  # platform-wide schedules, edited in the staff admin
     "apps.core",  # health check, correlation id, shared helpers
@@ -100,6 +101,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "apps.accounts.middleware.StaffMfaRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",  # request.htmx: partial answers to htmx requests
     # Tracked sessions' last seen (at most once a minute), and the tenant MFA policy (needs messages).
     "apps.security.middleware.UserSessionActivityMiddleware",
     "apps.policy.middleware.SecurityPolicyMiddleware",  # session timeouts, IP allow-list, password expiry
@@ -320,6 +322,13 @@ if env("STRIPE_API_HOST", default=""):
     STRIPE_API_HOST = env("STRIPE_API_HOST")
 # The signing secret of our webhook endpoint /billing/webhooks/stripe/ (else DJSTRIPE_WEBHOOK_SECRET).
 BILLING_STRIPE_WEBHOOK_SECRET = env("BILLING_STRIPE_WEBHOOK_SECRET", default="")
+# The provider of new subscriptions (apps.billing.providers.default_provider_name): "stripe" when the
+# secret key of the current mode is configured and Stripe is reachable for it (STRIPE_API_HOST, e.g.
+# the local stub that `STRIPE_STUB=1 make run` starts, or live mode); "manual" otherwise (invoices paid
+# by bank transfer, staff marks them paid). BILLING_PROVIDER in the environment decides outright.
+_STRIPE_KEY = STRIPE_LIVE_SECRET_KEY if STRIPE_LIVE_MODE else STRIPE_TEST_SECRET_KEY
+_STRIPE_REACHABLE = bool(env("STRIPE_API_HOST", default="")) or STRIPE_LIVE_MODE
+BILLING_PROVIDER = env("BILLING_PROVIDER", default="stripe" if _STRIPE_KEY and _STRIPE_REACHABLE else "manual")
 # Dunning: days after each failed payment attempt before the next; the tenant is suspended after the last.
 BILLING_DUNNING_RETRY_DAYS = [1, 3, 5, 7]
 BILLING_INVOICE_DUE_DAYS = env.int("BILLING_INVOICE_DUE_DAYS", default=7)
