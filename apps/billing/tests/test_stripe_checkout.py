@@ -18,7 +18,7 @@ from apps.billing.models import (
     Provider,
     ProviderCustomer,
 )
-from tests.stripe_stub import STUB_WEBHOOK_SECRET, event_payload, signature_header, stripe_stub  # noqa: F401
+from tests.stripe_stub import STUB_WEBHOOK_SECRET, event_payload, signature_header
 
 from .stripe_helpers import plan_make, subscription_make
 
@@ -58,7 +58,7 @@ def deliver(client, stub) -> list[str]:
 
 
 @pytest.fixture
-def stripe_acme(acme, stripe_stub, settings):  # noqa: F811
+def stripe_acme(acme, stripe_stub, settings):
     """Acme on a Stripe subscription, Stripe the default provider, the stub answering."""
     settings.BILLING_PROVIDER = "stripe"
     subscription_make(acme, plan_make())
@@ -84,7 +84,7 @@ def save_card(url: str, number: str = "4242 4242 4242 4242") -> str:
 # --- starting a checkout --------------------------------------------------------------------------
 
 
-def test_admin_starts_a_setup_mode_session_and_is_sent_to_stripe(acme_client, acme_admin, stripe_acme, stripe_stub):  # noqa: F811
+def test_admin_starts_a_setup_mode_session_and_is_sent_to_stripe(acme_client, acme_admin, stripe_acme, stripe_stub):
     session, location = start_checkout(acme_client, acme_admin)
 
     remote = stripe_stub.objects["checkout_sessions"][session.provider_session_id]
@@ -110,13 +110,13 @@ def test_overview_offers_stripe_checkout_and_add_page_has_no_simulated_form(acme
 
 
 @pytest.mark.parametrize("who", ["acme_member", "globex_member"])
-def test_checkout_start_refused_to_members_and_other_tenants(acme_client, stripe_acme, stripe_stub, who, request):  # noqa: F811
+def test_checkout_start_refused_to_members_and_other_tenants(acme_client, stripe_acme, stripe_stub, who, request):
     acme_client.force_login(request.getfixturevalue(who))
     assert acme_client.post(START).status_code == 403
     assert not CheckoutSession.objects.exists() and not stripe_stub.objects["checkout_sessions"]
 
 
-def test_checkout_start_anonymous_is_sent_to_sign_in(acme_client, stripe_acme, stripe_stub):  # noqa: F811
+def test_checkout_start_anonymous_is_sent_to_sign_in(acme_client, stripe_acme, stripe_stub):
     response = acme_client.post(START)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert not CheckoutSession.objects.exists()
@@ -134,7 +134,7 @@ def test_another_tenants_checkout_is_not_found(acme_client, globex_client, acme_
     assert session.status == CheckoutStatus.OPEN
 
 
-def test_manual_provider_keeps_the_simulated_card_form(acme_client, acme_admin, acme, stripe_stub):  # noqa: F811
+def test_manual_provider_keeps_the_simulated_card_form(acme_client, acme_admin, acme, stripe_stub):
     subscription_make(acme, plan_make(), provider=Provider.MANUAL)
     acme_client.force_login(acme_admin)
     assert "Last four digits" in acme_client.get(CARD_NEW).content.decode()
@@ -159,7 +159,7 @@ def test_saved_card_is_recorded_by_the_webhook_and_becomes_the_default(
     platform_client,
     acme_admin,
     stripe_acme,
-    stripe_stub,  # noqa: F811
+    stripe_stub,
 ):
     session, url = start_checkout(acme_client, acme_admin)
     manual = PaymentMethod.objects.create(tenant=stripe_acme, provider=Provider.MANUAL, last4="1111", is_default=True)
@@ -193,7 +193,7 @@ def test_replayed_and_repeated_completion_events_record_one_card(
     platform_client,
     acme_admin,
     stripe_acme,
-    stripe_stub,  # noqa: F811
+    stripe_stub,
 ):
     _session, url = start_checkout(acme_client, acme_admin)
     save_card(url)
@@ -209,7 +209,7 @@ def test_replayed_and_repeated_completion_events_record_one_card(
 
 
 def test_completion_with_a_bad_signature_records_nothing(acme_client, platform_client, acme_admin, stripe_acme,
-                                                        stripe_stub):  # noqa: F811  # fmt: skip
+                                                        stripe_stub):  # fmt: skip
     _session, url = start_checkout(acme_client, acme_admin)
     save_card(url)
     payload = stripe_stub.events.pop()
@@ -225,7 +225,7 @@ def test_payment_method_attached_and_completion_in_any_order_keep_one_row(
     platform_client,
     acme_admin,
     stripe_acme,
-    stripe_stub,  # noqa: F811
+    stripe_stub,
 ):
     _session, url = start_checkout(acme_client, acme_admin)
     save_card(url)
@@ -236,7 +236,7 @@ def test_payment_method_attached_and_completion_in_any_order_keep_one_row(
     assert PaymentMethod.objects.filter(provider_payment_method_id=method["id"]).count() == 1
 
 
-def test_unknown_session_is_recorded_and_ignored(platform_client, stripe_acme, stripe_stub):  # noqa: F811
+def test_unknown_session_is_recorded_and_ignored(platform_client, stripe_acme, stripe_stub):
     obj = {"id": "cs_test_not_ours", "object": "checkout.session", "mode": "setup", "status": "complete",
            "setup_intent": "seti_not_ours", "customer": "cus_other", "metadata": {}}  # fmt: skip
     stripe_stub.events.append(event_payload("checkout.session.completed", obj))
@@ -249,7 +249,7 @@ def test_unknown_session_is_recorded_and_ignored(platform_client, stripe_acme, s
 # --- cancelled, expired, failed ---------------------------------------------------------------------
 
 
-def test_cancel_records_no_card_and_says_why(acme_client, platform_client, acme_admin, stripe_acme, stripe_stub):  # noqa: F811
+def test_cancel_records_no_card_and_says_why(acme_client, platform_client, acme_admin, stripe_acme, stripe_stub):
     session, url = start_checkout(acme_client, acme_admin)
     status, _, location = browse(f"{url}/cancel")
     assert status == 303 and location.endswith(f"/checkout/{session.uuid}/cancelled/")
@@ -267,7 +267,7 @@ def test_cancel_records_no_card_and_says_why(acme_client, platform_client, acme_
 
 
 def test_expired_session_says_so_on_the_return_page(acme_client, platform_client, acme_admin, stripe_acme,
-                                                    stripe_stub):  # noqa: F811  # fmt: skip
+                                                    stripe_stub):  # fmt: skip
     session, _ = start_checkout(acme_client, acme_admin)
     remote = stripe_stub.objects["checkout_sessions"][session.provider_session_id]
     stripe_stub.events.append(event_payload("checkout.session.expired", {**remote, "status": "expired"}))
@@ -279,7 +279,7 @@ def test_expired_session_says_so_on_the_return_page(acme_client, platform_client
 
 
 def test_failed_setup_records_no_card_and_shows_the_reason(acme_client, platform_client, acme_admin, stripe_acme,
-                                                           stripe_stub):  # noqa: F811  # fmt: skip
+                                                           stripe_stub):  # fmt: skip
     session, url = start_checkout(acme_client, acme_admin)
     save_card(url)
     intent = next(iter(stripe_stub.objects["setup_intents"].values()))
@@ -293,14 +293,14 @@ def test_failed_setup_records_no_card_and_shows_the_reason(acme_client, platform
     assert "Your card was declined. No card was recorded." in page
 
 
-def test_hosted_page_refuses_an_invalid_card_number(acme_client, acme_admin, stripe_acme, stripe_stub):  # noqa: F811
+def test_hosted_page_refuses_an_invalid_card_number(acme_client, acme_admin, stripe_acme, stripe_stub):
     _session, url = start_checkout(acme_client, acme_admin)
     status, page, _ = browse(url, {"card_number": "4242 4242 4242 4241", "expiry": "12 / 34"})
     assert status == 400 and "card number is invalid" in page
     assert not stripe_stub.events
 
 
-def test_removing_a_stripe_card_detaches_it(acme_client, platform_client, acme_admin, stripe_acme, stripe_stub):  # noqa: F811
+def test_removing_a_stripe_card_detaches_it(acme_client, platform_client, acme_admin, stripe_acme, stripe_stub):
     _session, url = start_checkout(acme_client, acme_admin)
     save_card(url)
     deliver(platform_client, stripe_stub)
