@@ -22,6 +22,7 @@ from celery import shared_task
 from django_tenants.utils import schema_context
 
 from apps.core.events import subscribe
+from apps.core.tasks import sender_may_touch
 
 from .models import Provider, Subscription
 from .stripe_sync import subscription_push
@@ -60,7 +61,11 @@ def stripe_subscriptions_follow(event: str, items: list[tuple[Any, dict[str, Any
     max_retries=8,
 )
 def stripe_subscription_push(subscription_uuid: str) -> str:
-    """Push one subscription (and its customer) to Stripe; returns its Stripe id ("" when skipped)."""
+    """Push one subscription (and its customer) to Stripe; returns its Stripe id ("" when skipped).
+    Sent from a tenant's schema (a portal request), it acts on that tenant's subscription only."""
+    tenant_pk = Subscription.objects.filter(uuid=subscription_uuid).values_list("tenant_id", flat=True).first()
+    if not sender_may_touch(tenant_pk):
+        return "not_yours"
     with schema_context("public"):
         subscription = Subscription.objects.filter(uuid=subscription_uuid, provider=Provider.STRIPE).first()
         if subscription is None:
