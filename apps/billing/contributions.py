@@ -2,6 +2,7 @@
 sources and the billing schedules."""
 
 from apps.core.contributions import (
+    Hook,
     MenuEntry,
     PeriodicTask,
     PlatformUrls,
@@ -17,6 +18,7 @@ contribute(
     MenuEntry("Billing", "billing:overview", admin_only=True, order=150),
     TenantApiUrls("apps.billing.api.urls", order=80),
     PlatformUrls("billing/webhooks/", "apps.billing.webhook_urls", order=20),
+    Hook("tenancy.suspension_exits", "apps.billing.suspension.suspension_exits"),  # apps.tenancy.status_middleware
     WebhookEventType("invoice.issued", "An invoice was issued (numbered, open or paid at once).", order=30),
     WebhookEventType("invoice.paid", "An invoice was paid in full.", order=40),
     WebhookEventType("payment.failed", "A payment attempt failed.", order=50),

@@ -15,7 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
-from apps.billing.models import CheckoutStatus, PaymentMethod, Provider, Subscription
+from apps.billing import payments
+from apps.billing.models import CheckoutStatus, InvoiceStatus, PaymentMethod, PaymentStatus, Provider, Subscription
 from apps.surfaces.portal import TenantPortalView
 
 from . import services as portal_services
@@ -47,6 +48,7 @@ class OverviewView(TenantPortalView):
             "renewal_amount": renewal_amount(subscription) if subscription else None,
             "scheduled_changes": scheduled,
             "invoices": list(tenant_invoices(tenant)[:RECENT_INVOICES]),
+            "unpaid_invoices": list(tenant_invoices(tenant).filter(status=InvoiceStatus.OPEN, payment_attempts__gt=0)),
             "payment_methods": portal_services.payment_methods_list(tenant=tenant),
             "card_provider": portal_services.payment_provider_for(tenant),
             "email_form": extra.pop("email_form", None)
@@ -124,6 +126,29 @@ class InvoiceView(TenantPortalView):
 
         invoice = tenant_invoice_get(tenant=request.tenant, uuid=uuid)  # type: ignore[attr-defined]
         return HttpResponse(invoices.invoice_render_html(invoice))
+
+
+class InvoicePayView(TenantPortalView):
+    """POST: pay an open invoice now with the default card (one attempt, counted like any other).
+    Paying the overdue invoice of a suspended organisation reactivates it at once."""
+
+    tenant_access = "admin"
+
+    def post(self, request: HttpRequest, uuid: Any) -> HttpResponse:
+        invoice = tenant_invoice_get(tenant=request.tenant, uuid=uuid)  # type: ignore[attr-defined]
+        try:
+            payment = payments.invoice_pay_now(invoice, request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except stripe.StripeError as exc:  # nothing was recorded: the attempt rolled back
+            logger.warning("Stripe unreachable paying %s: %s", invoice.number, exc)
+            messages.error(request, "Stripe could not be reached; nothing was charged. Try again later.")
+        else:
+            if payment.status == PaymentStatus.SUCCEEDED:
+                messages.success(request, f"Invoice {invoice.number} is paid. Thank you.")
+            else:
+                messages.error(request, f"The payment of invoice {invoice.number} failed: {payment.failure_reason}")
+        return HttpResponseRedirect(reverse(OVERVIEW))
 
 
 class BillingEmailView(TenantPortalView):

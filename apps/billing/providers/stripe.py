@@ -9,6 +9,8 @@ The charge is off-session and confirmed at once with the tenant's default paymen
 idempotency key is the payment attempt's (`inv:<id>:attempt:<n>`), so a retried attempt never
 charges twice. A declined card is a failed charge carrying Stripe's error code (`card_declined`) and
 its decline code (`generic_decline`, `insufficient_funds`, …): the payment fails and dunning runs.
+A request Stripe refuses (a card detached or missing there) is a failed attempt too; only network
+and Stripe server errors raise, so the attempt is repeated later with the same key.
 """
 
 from __future__ import annotations
@@ -62,6 +64,9 @@ class StripeGateway:
             )
         except stripe.CardError as exc:
             return _declined(exc)
+        except stripe.InvalidRequestError as exc:  # e.g. the card was detached at Stripe: a failed attempt
+            return ChargeResult(False, failure_code=exc.code or "invalid_request",
+                                failure_reason=exc.user_message or "Stripe refused the payment request.")  # fmt: skip
         if intent.status != "succeeded":
             return ChargeResult(False, intent.id, failure_code=intent.status, failure_reason="Payment not completed.")
         return ChargeResult(True, provider_payment_id=intent.id)

@@ -234,3 +234,16 @@ def test_jpy_amount_goes_to_stripe_in_minor_units(acme, stripe_stub):
     (params,) = [r[2] for r in stripe_stub.requests if r[1] == "/v1/payment_intents"]
     assert (params["amount"], params["currency"]) == ("1234", "jpy")  # yen have no minor unit: not 123400
     assert Payment.objects.get(pk=payment.pk).amount == Decimal("1234")
+
+
+@pytest.mark.django_db
+def test_a_card_stripe_no_longer_knows_is_a_failed_attempt_not_an_error(acme, stripe_stub):
+    card = _stripe_card(acme, stripe_stub)
+    PaymentMethod.objects.filter(pk=card.pk).update(provider_payment_method_id="pm_detached_elsewhere")
+    subscription = subscription_make(acme, plan_make())
+
+    payment = payment_attempt(invoice=invoice_make(acme, subscription=subscription))
+
+    assert (payment.status, payment.failure_code) == (PaymentStatus.FAILED, "resource_missing")
+    subscription.refresh_from_db()
+    assert subscription.status == SubscriptionStatus.PAST_DUE
