@@ -79,5 +79,5 @@ class TenantStatusMiddleware:
             return JsonResponse({"detail": detail, "code": code}, status=status)
         template = "tenancy/suspended.html" if code == "tenant_suspended" else "tenancy/unavailable.html"
         context = {"tenant": tenant, "headline": headline, "message": detail, "code": code,
-                   "exits": suspension_exits(tenant) if code == "tenant_suspended" else []}  # fmt: skip
+                   "exits": suspension_exits(tenant) if tenant and code == "tenant_suspended" else []}  # fmt: skip
         return HttpResponse(render_to_string(template, context, request=request), status=status)
