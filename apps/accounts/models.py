@@ -216,3 +216,36 @@ class Membership(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+
+class SignInHandoff(models.Model):
+    """A one-time, short-lived link that signs a person in on a tenant's domain (public schema).
+
+    Sessions are per host: someone signed in on the platform domain (a new customer at the end of
+    signup, a staff member starting an impersonation) is handed to the tenant's domain with one of
+    these. Only the SHA-256 of the token is stored; `used_at` is set once, atomically.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=30)
+    payload = models.JSONField(default=dict, blank=True)
+    next_path = models.CharField(max_length=300, default="/manage/")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")), name="accounts_handoff_expiry"),
+            models.CheckConstraint(condition=Q(next_path__startswith="/"), name="accounts_handoff_next_local"),
+        ]
+        indexes = [models.Index(fields=["expires_at"], name="accounts_handoff_expires")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} hand-off of {self.user_id} to {self.tenant_id}"
