@@ -1,6 +1,11 @@
 #!/usr/bin/env python
 """Run web, worker and beat together in the foreground; `make run` calls this after setup.
 
+With STRIPE_STUB=1 (environment or .data/services.env) it also starts the local Stripe stub
+(bin/stripe_stub.py, port STRIPE_STUB_PORT, default 12111) and exports STRIPE_API_HOST, a test key
+and the webhook signing secret to web and worker, so new subscriptions use the Stripe provider and
+cards are entered on the stub's hosted checkout page, all offline.
+
 The environment is already loaded (the Makefile sources .data/services.env). Each child runs in its
 own process group with its output prefixed by its name. Ctrl-C or SIGTERM stops all three (SIGTERM,
 then SIGKILL after 10 s) and exits 0; a child that exits on its own stops the others and exits 1.
@@ -21,7 +26,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 STOP_TIMEOUT = 10.0
-COLOURS = {"web": "\033[32m", "worker": "\033[36m", "beat": "\033[35m", "run": "\033[1m"}
+COLOURS = {"web": "\033[32m", "worker": "\033[36m", "beat": "\033[35m", "stripe": "\033[33m", "run": "\033[1m"}
+STRIPE_STUB_SECRET = "whsec_localstub_" + "0" * 32  # the stub signs, the web checks: both get it from here
+STRIPE_STUB_KEY = "sk_test_" + "0" * 24 + "localstub"
 RESET = "\033[0m"
 
 _print_lock = threading.Lock()
@@ -37,9 +44,30 @@ def say(name: str, text: str) -> None:
         sys.stdout.flush()
 
 
+def stripe_stub_enabled() -> bool:
+    return os.environ.get("STRIPE_STUB", "").lower() in ("1", "true", "yes", "on")
+
+
+def stripe_stub_command(port: str) -> list[str]:
+    """The stub's command line; exports what web and worker need to talk to it (they inherit os.environ)."""
+    stub_port = os.environ.get("STRIPE_STUB_PORT") or "12111"
+    secret = os.environ.get("BILLING_STRIPE_WEBHOOK_SECRET") or STRIPE_STUB_SECRET
+    os.environ.update(
+        STRIPE_API_HOST=f"http://127.0.0.1:{stub_port}",
+        STRIPE_TEST_SECRET_KEY=os.environ.get("STRIPE_TEST_SECRET_KEY") or STRIPE_STUB_KEY,
+        STRIPE_LIVE_MODE="false",
+        BILLING_STRIPE_WEBHOOK_SECRET=secret,
+    )
+    webhook_url = f"http://localhost:{port}/billing/webhooks/stripe/"
+    return [str(REPO / ".venv" / "bin" / "python"), "bin/stripe_stub.py", "--port", stub_port,
+            "--webhook-url", webhook_url, "--webhook-secret", secret]  # fmt: skip
+
+
 def commands(port: str) -> dict[str, list[str]]:
     venv = REPO / ".venv" / "bin"
+    stub = {"stripe": stripe_stub_command(port)} if stripe_stub_enabled() else {}
     return {
+        **stub,  # first: web and worker inherit its address
         "web": [str(venv / "python"), "manage.py", "runserver", f"0.0.0.0:{port}"],
         "worker": [str(venv / "celery"), "-A", "config", "worker", "-l", "info", "--concurrency", "2"],
         "beat": [
@@ -80,8 +108,9 @@ class Supervisor:
             self.signal_all(signal.SIGKILL)
 
     def start(self) -> None:
+        children = commands(self.port)  # may export the Stripe stub's settings into os.environ
         env = dict(os.environ, PYTHONUNBUFFERED="1")
-        for name, argv in commands(self.port).items():
+        for name, argv in children.items():
             if not Path(argv[0]).exists():
                 raise FileNotFoundError(f"{argv[0]} is missing — run `make venv` first")
             child = subprocess.Popen(
@@ -151,6 +180,8 @@ def print_urls(port: str) -> None:
         ("API docs", f"{base}/api/docs/"),
         ("Health", f"{base}/healthz"),
     ]
+    if stripe_stub_enabled():
+        urls.append(("Stripe stub (checkout)", os.environ.get("STRIPE_API_HOST", "")))
     say("run", "NIDIA Flow Back Office is starting:")
     for label, url in urls:
         say("run", f"  {label:<24}{url}")

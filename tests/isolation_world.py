@@ -85,7 +85,7 @@ def _actors(world: World) -> None:
 
 
 def _public_objects(world: World) -> None:
-    from apps.billing.models import Invoice, PaymentMethod
+    from apps.billing.models import CheckoutSession, Invoice, PaymentMethod, Subscription
     from apps.gdpr.models import GdprRequest
     from apps.gdpr.services import gdpr_request_create
     from apps.gdpr.views import export_link_token
@@ -93,7 +93,7 @@ def _public_objects(world: World) -> None:
     from apps.security.models import UserSession
     from apps.support.models import TicketAttachment
     from apps.support.services import ticket_open
-    from apps.tenancy.models import Domain, ProvisioningJob
+    from apps.tenancy.models import Domain, Plan, ProvisioningJob
     from apps.webhooks.models import WebhookDelivery, WebhookEvent
     from apps.webhooks.services import webhook_endpoint_create
 
@@ -117,6 +117,15 @@ def _public_objects(world: World) -> None:
     values["invoice_uuid"] = (invoice.uuid, True)
     method = keep("public", PaymentMethod.objects.create(tenant=globex, last4="4242", brand=CANARY))
     values["payment_method_uuid"] = (method.uuid, True)
+    checkout = keep("public", CheckoutSession.objects.create(tenant=globex, provider_session_id=f"cs_{CANARY}"))
+    values["checkout_uuid"] = (checkout.uuid, True)
+    plan = Plan.objects.get_or_create(name=f"matrix-{CANARY}".lower(), defaults={"currency": "AUD"})[0]
+    subscription = keep("public", Subscription.objects.create(
+        tenant=globex, plan=plan, currency="AUD", status="active", provider="stripe",
+        provider_subscription_id=f"sub_{CANARY}", current_period_start=timezone.now(),
+        current_period_end=timezone.now() + timedelta(days=30),
+    ))  # fmt: skip
+    values["subscription_uuid"] = (subscription.uuid, True)
     endpoint, _ = webhook_endpoint_create(tenant=globex, url="http://127.0.0.1:9/matrix", acting_user=None,
                                           enabled_events=["invoice.issued"], description=f"Hook {CANARY}")  # fmt: skip
     keep("public", endpoint)

@@ -79,6 +79,7 @@ BY_SEGMENT = {
     ("asset", "pk"): "branding",
     ("invoices", "uuid"): "invoice_uuid",
     ("payment-methods", "uuid"): "payment_method_uuid",
+    ("checkout", "uuid"): "checkout_uuid",
     ("webhooks", "uuid"): "endpoint_uuid",
     ("endpoints", "uuid"): "endpoint_uuid",
     ("deliveries", "uuid"): "delivery_uuid",
@@ -415,6 +416,7 @@ TASK_ARGUMENTS = {
     "job_id": "provisioning_job_id",
     "tenant_id": "tenant_id",
     "delivery_id": "delivery_id",
+    "subscription_uuid": "subscription_uuid",
 }
 
 

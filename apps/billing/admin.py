@@ -180,10 +180,15 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(max_length=255, help_text="Kept on the credit note and in the audit log.")
 
 
-def _invoice_action(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Invoice], *, action: str,
-                    verb: str, apply: Any, warning: str = "") -> HttpResponse | None:  # fmt: skip
+class BankReferenceForm(forms.Form):
+    reason = forms.CharField(max_length=255, label="Bank reference",
+                             help_text="The reference of the transfer received; kept in the audit log.")  # fmt: skip
+
+
+def _invoice_action(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Invoice], *, action: str, verb: str,
+                    apply: Any, warning: str = "", form_class: Any = ReasonForm) -> HttpResponse | None:  # fmt: skip
     """Confirm (with a reason) then call the service once per invoice; errors are reported per invoice."""
-    form = ReasonForm(request.POST if request.POST.get("confirm") else None)
+    form = form_class(request.POST if request.POST.get("confirm") else None)
     if request.POST.get("confirm") and form.is_valid():
         done = 0
         for invoice in queryset.select_related("tenant"):
@@ -224,6 +229,19 @@ def mark_uncollectible(modeladmin: Any, request: HttpRequest, queryset: QuerySet
                            verb="Marked uncollectible", apply=apply)  # fmt: skip
 
 
+@admin.action(description="Mark paid (bank transfer received)", permissions=["change"])
+def mark_paid_offline(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Invoice]) -> HttpResponse | None:
+    from . import payments
+
+    def apply(invoice: Invoice, reference: str, user: Any) -> Any:
+        return payments.invoice_pay_offline(invoice=invoice, reference=reference, acting_user=user)
+
+    return _invoice_action(modeladmin, request, queryset, action="mark_paid_offline", verb="Marked paid",
+                           apply=apply, form_class=BankReferenceForm,
+                           warning="Only for money already received: the amount due of each invoice is recorded as "
+                                   "paid by bank transfer.")  # fmt: skip
+
+
 @admin.action(description="Retry payment now", permissions=["change"])
 def retry_payment(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
     from . import payments
@@ -254,7 +272,7 @@ class InvoiceAdmin(SimpleHistoryAdmin):
     list_select_related = ["tenant"]
     show_full_result_count = False
     list_per_page = 50
-    actions = [void_invoices, mark_uncollectible, retry_payment]
+    actions = [void_invoices, mark_uncollectible, retry_payment, mark_paid_offline]
     inlines = [InvoiceLineInline, PaymentInline, CreditNoteInline]
     readonly_fields = ["printable", *_all_fields(Invoice)]
 

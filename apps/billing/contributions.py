@@ -21,6 +21,7 @@ contribute(
     PortalHomeBlock("billing", "portal/home/billing.html", "apps.billing.portal.home.home_context", order=10),
     TenantApiUrls("apps.billing.api.urls", order=80),
     PlatformUrls("billing/webhooks/", "apps.billing.webhook_urls", order=20),
+    Hook("tenancy.suspension_exits", "apps.billing.suspension.suspension_exits"),  # apps.tenancy.status_middleware
     WebhookEventType("invoice.issued", "An invoice was issued (numbered, open or paid at once).", order=30),
     WebhookEventType("invoice.paid", "An invoice was paid in full.", order=40),
     WebhookEventType("payment.failed", "A payment attempt failed.", order=50),

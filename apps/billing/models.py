@@ -502,6 +502,12 @@ class PaymentMethod(models.Model):
                 name="billing_paymentmethod_one_default",
             ),
             models.CheckConstraint(condition=Q(last4__regex=r"^[0-9]{4}$"), name="billing_paymentmethod_last4"),
+            # One row per provider payment method (a Checkout webhook and payment_method.attached both upsert it).
+            models.UniqueConstraint(
+                fields=["provider", "provider_payment_method_id"],
+                condition=~Q(provider_payment_method_id=""),
+                name="billing_paymentmethod_provider_id_unique",
+            ),
             models.CheckConstraint(
                 condition=Q(exp_month__isnull=True) | Q(exp_month__gte=1, exp_month__lte=12),
                 name="billing_paymentmethod_exp_month",
@@ -619,3 +625,55 @@ class ProcessedWebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"
+
+
+class CheckoutStatus(models.TextChoices):
+    OPEN = "open", "Waiting for the card"
+    COMPLETED = "completed", "Card saved"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired"
+    FAILED = "failed", "Failed"
+
+
+class CheckoutSession(models.Model):
+    """A provider-hosted card capture (Stripe Checkout in setup mode) a tenant admin started.
+
+    Open until the provider's webhook says it completed (the card becomes the tenant's default
+    payment method), or until the admin cancels, it expires or the card setup fails. A webhook for a
+    session not in this table is someone else's and is ignored."""
+
+    Status = CheckoutStatus
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.PROTECT, related_name="checkout_sessions")
+    provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.STRIPE)
+    provider_session_id = models.CharField(max_length=255, blank=True, default="")
+    status = models.CharField(max_length=20, choices=CheckoutStatus.choices, default=CheckoutStatus.OPEN)
+    payment_method = models.ForeignKey(
+        PaymentMethod, null=True, blank=True, on_delete=models.PROTECT, related_name="checkout_sessions"
+    )
+    failure_reason = models.CharField(max_length=255, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_session_id"],
+                condition=~Q(provider_session_id=""),
+                name="billing_checkout_provider_id_unique",
+            ),
+            models.CheckConstraint(condition=Q(status__in=CheckoutStatus.values), name="billing_checkout_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status=CheckoutStatus.COMPLETED) | Q(payment_method__isnull=False),
+                name="billing_checkout_completed_has_method",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_session_id or self.uuid} ({self.status})"

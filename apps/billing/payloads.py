@@ -50,7 +50,7 @@ def subscription_changed_payload(subscription: Any, change: Any) -> dict[str, An
 
 
 def subscription_payload(subscription: Any) -> dict[str, Any]:
-    """subscription.created: a tenant's subscription started (provisioning, the ensure command, staff)."""
+    """subscription.created / subscription.cancelled / subscription.resumed: a tenant's subscription started (provisioning, the ensure command, staff)."""
     return {
         "id": str(subscription.uuid),
         "plan": subscription.plan.name,
@@ -62,4 +62,5 @@ def subscription_payload(subscription: Any) -> dict[str, Any]:
         "trial_end": subscription.trial_end.isoformat() if subscription.trial_end else None,
         "current_period_start": subscription.current_period_start.isoformat(),
         "current_period_end": subscription.current_period_end.isoformat(),
+        "cancel_at_period_end": subscription.cancel_at_period_end,
     }

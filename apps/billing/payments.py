@@ -21,7 +21,7 @@ from apps.audit.services import audit_record
 from apps.core.events import publish
 
 from . import dunning, invoices
-from .models import Invoice, InvoiceStatus, Payment, PaymentMethod, PaymentStatus, SubscriptionStatus
+from .models import Invoice, InvoiceStatus, Payment, PaymentMethod, PaymentStatus, Provider, SubscriptionStatus
 from .payloads import payment_failed_payload
 from .providers import gateway_for
 
@@ -128,3 +128,34 @@ def _failed(*, invoice: Invoice, payment: Payment, now: datetime, acting_user: A
 def invoice_pay_now(invoice: Invoice, acting_user: Any, *, now: datetime | None = None) -> Payment:
     """Retry an open invoice at once (staff console, tenant portal): one attempt, counted like any other."""
     return payment_attempt(invoice=invoice, now=now, acting_user=acting_user)
+
+
+@transaction.atomic
+def invoice_pay_offline(*, invoice: Invoice, reference: str, acting_user: Any, now: datetime | None = None) -> Payment:
+    """Staff record money received outside any gateway (a bank transfer) for the invoice's amount due:
+    a succeeded manual payment, the invoice paid, the subscription out of dunning (a billing
+    suspension lifted). Once per invoice (idempotency key `inv:<id>:offline`)."""
+    now = now or timezone.now()
+    locked = invoice_lock(invoice.pk)
+    assert locked is not None
+    if locked.status != InvoiceStatus.UNCOLLECTIBLE:  # money for a written-off invoice is still welcome
+        _refuse_unpayable(locked)
+    reference = reference.strip()
+    if not reference:
+        raise ValidationError({"reference": ValidationError("Give the bank reference of the transfer.",
+                                                            code="reference_required")})  # fmt: skip
+    payment = Payment(
+        tenant=locked.tenant, invoice=locked, amount=locked.amount_due, currency=locked.currency,
+        status=PaymentStatus.SUCCEEDED, attempt=locked.payment_attempts + 1, provider=Provider.MANUAL,
+        idempotency_key=f"inv:{locked.pk}:offline",
+    )  # fmt: skip
+    payment._history_user = acting_user if getattr(acting_user, "pk", None) else None  # type: ignore[attr-defined]
+    payment.full_clean(validate_unique=False, validate_constraints=False)  # the database enforces both
+    payment.save()
+    audit_record(action="billing.invoice_paid_offline", acting_user=acting_user, tenant=locked.tenant, target=payment,
+                 after={"invoice": locked.number, "amount": payment.amount, "currency": payment.currency,
+                        "reference": reference[:255]})  # fmt: skip
+    invoices.invoice_mark_paid(invoice=locked, payment=payment, now=now)
+    dunning.subscription_settle(invoice=locked, now=now, acting_user=acting_user)
+    invoice.refresh_from_db()
+    return payment

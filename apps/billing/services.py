@@ -264,6 +264,7 @@ def subscription_cancel(
     audit_record(action="billing.subscription_cancelled", acting_user=acting_user, tenant=sub.tenant, target=sub,
                  before=before, after=writes.snapshot(sub, SUBSCRIPTION_AUDITED)
                  | {"at_period_end": at_period_end, "reason": reason})  # fmt: skip
+    publish("subscription.cancelled", subscription_payload(sub), tenant=sub.tenant)  # after commit (Stripe push)
     subscription.refresh_from_db()
     return sub
 
@@ -280,6 +281,7 @@ def subscription_resume(*, subscription: Subscription, acting_user: Any) -> Subs
     _status_change(sub, kind=ChangeKind.RESUME, from_status=sub.status, acting_user=acting_user)
     audit_record(action="billing.subscription_resumed", acting_user=acting_user, tenant=sub.tenant, target=sub,
                  before=before, after=writes.snapshot(sub, SUBSCRIPTION_AUDITED))  # fmt: skip
+    publish("subscription.resumed", subscription_payload(sub), tenant=sub.tenant)  # after commit (Stripe push)
     subscription.refresh_from_db()
     return sub
 

@@ -1,5 +1,7 @@
 """Pushing our billing objects to Stripe: the tenant as a customer (mirrored into dj-stripe's
-Customer), a plan as a product with one recurring price per billing cycle, and a subscription.
+Customer), a plan as a product with one recurring price per billing cycle, and a subscription; and
+the calls of card capture through Stripe Checkout in setup mode (session, SetupIntent, the
+customer's default payment method).
 
 Every create carries an idempotency key derived from our own ids, so a retried call after a
 timeout or a rolled-back transaction finds the object Stripe already made instead of a second one.
@@ -14,9 +16,17 @@ from django.db import IntegrityError, transaction
 from djstripe.models import Customer as DjstripeCustomer
 from stripe.params import CustomerCreateParams, ProductCreateParams, SubscriptionCreateParams
 
-from apps.billing.models import BillingCycle, Provider, ProviderCustomer, Subscription, SubscriptionStatus
-from apps.billing.money import plan_price
-from apps.billing.providers.stripe import client_configure, to_minor_units
+from apps.billing.models import (
+    LIVE_STATUSES,
+    BillingCycle,
+    CheckoutSession,
+    Provider,
+    ProviderCustomer,
+    Subscription,
+    SubscriptionStatus,
+)
+from apps.billing.money import minor_units, plan_price
+from apps.billing.providers.stripe import client_configure
 from apps.tenancy.models import Plan, Tenant
 
 logger = logging.getLogger(__name__)
@@ -103,10 +113,10 @@ def _price_sync(plan: Plan, cycle: BillingCycle) -> None:
         return
     if current_id:
         current = stripe.Price.retrieve(current_id)
-        if current.unit_amount == to_minor_units(amount, plan.currency) and current.currency == plan.currency.lower():
+        if current.unit_amount == minor_units(amount, plan.currency) and current.currency == plan.currency.lower():
             return
     interval, count = CYCLE_INTERVALS[cycle]
-    unit_amount = to_minor_units(amount, plan.currency)
+    unit_amount = minor_units(amount, plan.currency)
     price = stripe.Price.create(
         product=plan.stripe_product_id,
         currency=plan.currency.lower(),
@@ -124,6 +134,8 @@ def subscription_push(subscription: Subscription) -> Subscription:
     """Create the Stripe subscription (or bring its price, seats and cancellation up to date) and
     store its id. Our billing computes proration itself, so Stripe is told not to prorate."""
     subscription = Subscription.objects.select_for_update().select_related("plan", "tenant").get(pk=subscription.pk)
+    if not subscription.provider_subscription_id and subscription.status not in LIVE_STATUSES:
+        return subscription  # ended before it reached Stripe: nothing to create
     customer = customer_ensure(subscription.tenant)
     price_id = getattr(subscription.plan, price_field(subscription.billing_cycle))
     if not price_id:
@@ -158,6 +170,10 @@ def _subscription_create(subscription: Subscription, customer_id: str, price_id:
 
 def _subscription_update(subscription: Subscription, price_id: str) -> stripe.Subscription:
     remote = stripe.Subscription.retrieve(subscription.provider_subscription_id)
+    if remote.status == "canceled":  # final in Stripe
+        return remote
+    if subscription.status in (SubscriptionStatus.CANCELLED, SubscriptionStatus.ENDED):
+        return stripe.Subscription.cancel(remote.id)  # ended here at once: ended there too
     item = remote["items"].data[0]
     return stripe.Subscription.modify(
         remote.id,
@@ -165,3 +181,59 @@ def _subscription_update(subscription: Subscription, price_id: str) -> stripe.Su
         cancel_at_period_end=subscription.cancel_at_period_end,
         proration_behavior="none",
     )
+
+
+# --- card capture: Stripe Checkout in setup mode ------------------------------------------------
+
+
+def checkout_session_create(session: CheckoutSession, *, success_url: str, cancel_url: str) -> stripe.checkout.Session:
+    """A hosted Checkout session that saves a card for the tenant's customer (no charge now); the
+    card is recorded when `checkout.session.completed` arrives (apps.billing.webhooks)."""
+    customer = customer_ensure(session.tenant)
+    client_configure()
+    reference = {"tenant_id": str(session.tenant_id), "checkout_uuid": str(session.uuid)}
+    return stripe.checkout.Session.create(
+        mode="setup",
+        customer=customer.provider_customer_id,
+        payment_method_types=["card"],
+        success_url=success_url,
+        cancel_url=cancel_url,
+        client_reference_id=str(session.tenant_id),
+        metadata=reference,
+        setup_intent_data={"metadata": reference},
+        idempotency_key=f"nidia-checkout-{session.uuid}",
+    )
+
+
+def checkout_session_expire(provider_session_id: str) -> None:
+    """Close a session the admin left (cancel): it can no longer complete. Best effort: a session that
+    already completed or expired is left as Stripe has it."""
+    client_configure()
+    try:
+        stripe.checkout.Session.expire(provider_session_id)
+    except stripe.InvalidRequestError as exc:
+        logger.info("Checkout session %s not expired: %s", provider_session_id, exc.user_message)
+
+
+def setup_intent_retrieve(setup_intent_id: str) -> stripe.SetupIntent:
+    """The SetupIntent of a completed session, with its payment method expanded."""
+    client_configure()
+    return stripe.SetupIntent.retrieve(setup_intent_id, expand=["payment_method"])
+
+
+def customer_default_payment_method_set(tenant: Tenant, provider_payment_method_id: str) -> None:
+    """Stripe's default (invoice_settings) follows ours, so both sides name the same card."""
+    customer = customer_ensure(tenant)
+    client_configure()
+    stripe.Customer.modify(
+        customer.provider_customer_id, invoice_settings={"default_payment_method": provider_payment_method_id}
+    )
+
+
+def payment_method_detach(provider_payment_method_id: str) -> None:
+    """A card removed in the portal is detached from the customer: Stripe can no longer charge it."""
+    client_configure()
+    try:
+        stripe.PaymentMethod.detach(provider_payment_method_id)
+    except stripe.InvalidRequestError as exc:  # already detached
+        logger.info("Payment method %s not detached: %s", provider_payment_method_id, exc.user_message)

@@ -9,6 +9,9 @@
   lock; an event older than one already applied to the same object is recorded "stale" and skipped.
 - Unknown types are recorded "ignored". Events are handled here, not through dj-stripe's Event
   processing, which would fetch every object again from Stripe.
+- Card capture: `checkout.session.completed` of a session we started (CheckoutSession) retrieves its
+  SetupIntent, records the card and makes it the default; a session we do not know is recorded and
+  ignored. `checkout.session.expired` closes an open session with the reason.
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from apps.billing import dunning, invoices, services
+from apps.billing import dunning, invoices, services, stripe_sync
 from apps.billing.models import (
+    CheckoutSession,
+    CheckoutStatus,
     Invoice,
     InvoiceStatus,
     Payment,
@@ -41,7 +46,8 @@ from apps.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
-from apps.billing.providers.stripe import from_minor_units
+from apps.billing.money import from_minor_units
+from apps.billing.portal.services import CHECKOUT_EXPIRED, checkout_finish, payment_method_add
 
 logger = logging.getLogger(__name__)
 
@@ -300,6 +306,54 @@ def customer_updated(obj: dict[str, Any], now: datetime) -> str:
     return "processed"
 
 
+# --- card capture (Checkout in setup mode) --------------------------------------------------------
+
+
+def _checkout_session(obj: dict[str, Any]) -> CheckoutSession | None:
+    return (
+        CheckoutSession.objects.select_for_update(of=("self",))
+        .select_related("tenant", "created_by")
+        .filter(provider=Provider.STRIPE, provider_session_id=obj["id"])
+        .first()
+    )
+
+
+def _id(value: Any) -> str:
+    return value if isinstance(value, str) else (value or {}).get("id", "")
+
+
+def checkout_session_completed(obj: dict[str, Any], now: datetime) -> str:
+    """The admin saved a card on Stripe's page: the SetupIntent names it; it becomes the default."""
+    session = _checkout_session(obj)
+    if session is None or obj.get("mode") != "setup":
+        return "ignored"  # not a card capture we started (another integration on the account)
+    if session.status == CheckoutStatus.COMPLETED:
+        return "processed"
+    intent: dict[str, Any] = stripe_sync.setup_intent_retrieve(_id(obj.get("setup_intent"))).to_dict()
+    card = (intent.get("payment_method") or {}).get("card") if intent.get("status") == "succeeded" else None
+    if not card:
+        reason = (intent.get("last_setup_error") or {}).get("message") or "Stripe could not set up the card."
+        checkout_finish(session=session, status=CheckoutStatus.FAILED, reason=f"{reason} No card was recorded.")
+        return "processed"
+    method = payment_method_add(
+        tenant=session.tenant, brand=card.get("brand") or "", last4=card["last4"], exp_month=card.get("exp_month"),
+        exp_year=card.get("exp_year"), make_default=True, acting_user=session.created_by,
+        provider=Provider.STRIPE, provider_payment_method_id=_id(intent["payment_method"]),
+    )  # fmt: skip
+    stripe_sync.customer_default_payment_method_set(session.tenant, method.provider_payment_method_id)
+    checkout_finish(session=session, status=CheckoutStatus.COMPLETED, payment_method=method)
+    return "processed"
+
+
+def checkout_session_expired(obj: dict[str, Any], now: datetime) -> str:
+    session = _checkout_session(obj)
+    if session is None:
+        return "ignored"
+    if session.status == CheckoutStatus.OPEN:
+        checkout_finish(session=session, status=CheckoutStatus.EXPIRED, reason=CHECKOUT_EXPIRED)
+    return "processed"
+
+
 HANDLERS: dict[str, Callable[[dict[str, Any], datetime], str]] = {
     "invoice.paid": invoice_paid,
     "invoice.payment_succeeded": invoice_paid,
@@ -308,4 +362,6 @@ HANDLERS: dict[str, Callable[[dict[str, Any], datetime], str]] = {
     "customer.subscription.deleted": subscription_deleted,
     "payment_method.attached": payment_method_attached,
     "customer.updated": customer_updated,
+    "checkout.session.completed": checkout_session_completed,
+    "checkout.session.expired": checkout_session_expired,
 }

@@ -1,6 +1,9 @@
 """What a tenant's own domain serves while the tenant is not active.
 
-Suspended: nothing (403 page, or 403 JSON `tenant_suspended`). Archived: read-only (safe methods
+Suspended: nothing (403 page, or 403 JSON `tenant_suspended`), except the pages a higher app opens
+for its own kind of suspension through the `tenancy.suspension_exits` hook (`fn(tenant) -> [(path
+prefix, label)]`; billing opens its pages while dunning has suspended the tenant, so an admin can
+pay), plus sign-in to reach them; the suspended page links to them. Archived: read-only (safe methods
 pass; others get 403 `tenant_archived`). Requested, provisioning, failed: 503 `tenant_not_ready`.
 Deleted: 404 `tenant_deleted`. The platform domain (public schema, staff admin) is never affected.
 """
@@ -9,6 +12,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+
+from apps.core import hooks
 
 from .models import Tenant
 
@@ -36,10 +41,23 @@ REFUSALS: dict[str, tuple[int, str, str, str]] = {
 }  # fmt: skip
 
 
+def suspension_exits(tenant: Tenant) -> list[tuple[str, str]]:
+    """(path prefix, label) pairs a suspended tenant's domain still serves (asked only when suspended)."""
+    return [exit for answer in hooks.all("tenancy.suspension_exits") for exit in answer(tenant)]
+
+
+def _suspended_open(tenant: Tenant) -> tuple[str, ...]:
+    """The exits, and sign-in to reach them; nothing when no app opened an exit."""
+    exits = tuple(prefix for prefix, _ in suspension_exits(tenant))
+    return (*_ARCHIVED_OPEN, *exits) if exits else ()
+
+
 def refusal_for(tenant: Tenant | None, request: HttpRequest) -> tuple[int, str, str, str] | None:
     if tenant is None or tenant.is_public or tenant.status == S.ACTIVE or tenant.status not in REFUSALS:
         return None
     if request.path.startswith(_ALWAYS_OPEN):
+        return None
+    if tenant.status == S.SUSPENDED and request.path.startswith(_suspended_open(tenant)):
         return None
     if tenant.status == S.ARCHIVED and (request.method in SAFE_METHODS or request.path.startswith(_ARCHIVED_OPEN)):
         return None
@@ -60,5 +78,6 @@ class TenantStatusMiddleware:
         if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
             return JsonResponse({"detail": detail, "code": code}, status=status)
         template = "tenancy/suspended.html" if code == "tenant_suspended" else "tenancy/unavailable.html"
-        context = {"tenant": tenant, "headline": headline, "message": detail, "code": code}
+        context = {"tenant": tenant, "headline": headline, "message": detail, "code": code,
+                   "exits": suspension_exits(tenant) if tenant and code == "tenant_suspended" else []}  # fmt: skip
         return HttpResponse(render_to_string(template, context, request=request), status=status)

@@ -337,6 +337,24 @@ if env("STRIPE_API_HOST", default=""):
     STRIPE_API_HOST = env("STRIPE_API_HOST")
 # The signing secret of our webhook endpoint /billing/webhooks/stripe/ (else DJSTRIPE_WEBHOOK_SECRET).
 BILLING_STRIPE_WEBHOOK_SECRET = env("BILLING_STRIPE_WEBHOOK_SECRET", default="")
+# The provider of new subscriptions (apps.billing.providers.default_provider_name): "stripe" when the
+# secret key of the current mode is configured and Stripe is reachable for it (STRIPE_API_HOST, e.g.
+# the local stub that `STRIPE_STUB=1 make run` starts, or live mode); "manual" otherwise (invoices paid
+# by bank transfer, staff marks them paid). BILLING_PROVIDER in the environment decides outright.
+
+
+def billing_provider_default(*, live_mode: bool, live_key: str, test_key: str) -> str:
+    """settings.BILLING_PROVIDER unless the environment names one (production.py asks again)."""
+    key = live_key if live_mode else test_key
+    return "stripe" if key and (live_mode or env("STRIPE_API_HOST", default="")) else "manual"
+
+
+BILLING_PROVIDER = env(
+    "BILLING_PROVIDER",
+    default=billing_provider_default(
+        live_mode=STRIPE_LIVE_MODE, live_key=STRIPE_LIVE_SECRET_KEY, test_key=STRIPE_TEST_SECRET_KEY
+    ),
+)
 # Dunning: days after each failed payment attempt before the next; the tenant is suspended after the last.
 BILLING_DUNNING_RETRY_DAYS = [1, 3, 5, 7]
 BILLING_INVOICE_DUE_DAYS = env.int("BILLING_INVOICE_DUE_DAYS", default=7)

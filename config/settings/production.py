@@ -1,7 +1,7 @@
 """Production settings: every secret must come from the environment; nothing has a default."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import STRIPE_TEST_SECRET_KEY, billing_provider_default, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -21,6 +21,12 @@ vars().update(EMAIL_CONFIG)
 STRIPE_LIVE_SECRET_KEY = env("STRIPE_LIVE_SECRET_KEY")
 STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=True)
 DJSTRIPE_WEBHOOK_SECRET = env("DJSTRIPE_WEBHOOK_SECRET")
+BILLING_PROVIDER = env(
+    "BILLING_PROVIDER",
+    default=billing_provider_default(
+        live_mode=STRIPE_LIVE_MODE, live_key=STRIPE_LIVE_SECRET_KEY, test_key=STRIPE_TEST_SECRET_KEY
+    ),
+)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

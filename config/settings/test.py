@@ -28,6 +28,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 STRIPE_TEST_SECRET_KEY = "sk_test_" + "0" * 24 + "testsuitekey"
+# New subscriptions use the manual gateway whatever the developer's environment says; the Stripe tests
+# override it (with the `stripe_stub` fixture pointing STRIPE_API_HOST at a local stub).
+BILLING_PROVIDER = "manual"
 
 # dj-stripe's own migrations take ~90 s to apply (PRODUCT.md section 6). Under test settings only,
 # one regenerated migration creates the same tables; tests/test_djstripe_migration.py fails when a

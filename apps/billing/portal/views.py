@@ -4,20 +4,26 @@ A plan, cycle or seat change is always previewed first (change_preview: lines, t
 takes effect); nothing changes until the admin confirms (change_apply).
 """
 
+import logging
+import uuid
 from typing import Any
 
+import stripe
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
-from apps.billing.models import PaymentMethod, Subscription
+from apps.billing import payments
+from apps.billing.models import CheckoutStatus, InvoiceStatus, PaymentMethod, PaymentStatus, Provider, Subscription
 from apps.surfaces.portal import TenantPortalView
 
 from . import services as portal_services
 from .forms import BillingEmailForm, ChangeForm, PaymentMethodForm
 from .selectors import live_subscription, renewal_amount, tenant_invoice_get, tenant_invoices
+
+logger = logging.getLogger(__name__)
 
 OVERVIEW = "billing:overview"
 RECENT_INVOICES = 12
@@ -42,7 +48,9 @@ class OverviewView(TenantPortalView):
             "renewal_amount": renewal_amount(subscription) if subscription else None,
             "scheduled_changes": scheduled,
             "invoices": list(tenant_invoices(tenant)[:RECENT_INVOICES]),
+            "unpaid_invoices": list(tenant_invoices(tenant).filter(status=InvoiceStatus.OPEN, payment_attempts__gt=0)),
             "payment_methods": portal_services.payment_methods_list(tenant=tenant),
+            "card_provider": portal_services.payment_provider_for(tenant),
             "email_form": extra.pop("email_form", None)
             or BillingEmailForm(initial={"billing_email": tenant.billing_email}),
             **extra,
@@ -120,6 +128,29 @@ class InvoiceView(TenantPortalView):
         return HttpResponse(invoices.invoice_render_html(invoice))
 
 
+class InvoicePayView(TenantPortalView):
+    """POST: pay an open invoice now with the default card (one attempt, counted like any other).
+    Paying the overdue invoice of a suspended organisation reactivates it at once."""
+
+    tenant_access = "admin"
+
+    def post(self, request: HttpRequest, uuid: Any) -> HttpResponse:
+        invoice = tenant_invoice_get(tenant=request.tenant, uuid=uuid)  # type: ignore[attr-defined]
+        try:
+            payment = payments.invoice_pay_now(invoice, request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except stripe.StripeError as exc:  # nothing was recorded: the attempt rolled back
+            logger.warning("Stripe unreachable paying %s: %s", invoice.number, exc)
+            messages.error(request, "Stripe could not be reached; nothing was charged. Try again later.")
+        else:
+            if payment.status == PaymentStatus.SUCCEEDED:
+                messages.success(request, f"Invoice {invoice.number} is paid. Thank you.")
+            else:
+                messages.error(request, f"The payment of invoice {invoice.number} failed: {payment.failure_reason}")
+        return HttpResponseRedirect(reverse(OVERVIEW))
+
+
 class BillingEmailView(TenantPortalView):
     tenant_access = "admin"
 
@@ -136,15 +167,21 @@ class BillingEmailView(TenantPortalView):
 
 
 class PaymentMethodAddView(TenantPortalView):
+    """Manual provider: the simulated card form. Stripe: a page that sends the admin to Checkout."""
+
     tenant_access = "admin"
     template_name = "billing/payment_method_form.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
+        if portal_services.payment_provider_for(request.tenant) == Provider.STRIPE:  # type: ignore[attr-defined]
+            return render(request, "billing/payment_method_checkout.html", {})
         return render(request, self.template_name, {"form": PaymentMethodForm()})
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = PaymentMethodForm(request.POST)
-        if form.is_valid():
+        if portal_services.payment_provider_for(request.tenant) == Provider.STRIPE:  # type: ignore[attr-defined]
+            form.add_error(None, "Cards of this organisation are entered on Stripe's secure page.")
+        elif form.is_valid():
             try:
                 method = portal_services.payment_method_add(tenant=request.tenant, acting_user=request.user,  # type: ignore[attr-defined]
                                                             **form.cleaned_data)  # fmt: skip
@@ -154,6 +191,61 @@ class PaymentMethodAddView(TenantPortalView):
                 messages.success(request, f"{method} was added.")
                 return HttpResponseRedirect(reverse(OVERVIEW))
         return render(request, self.template_name, {"form": form}, status=400)
+
+
+class CheckoutStartView(TenantPortalView):
+    """POST: a Stripe Checkout session in setup mode, then off to Stripe's page to enter the card."""
+
+    tenant_access = "admin"
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        checkout_id = uuid.uuid4()
+        urls = {
+            name: request.build_absolute_uri(reverse(f"billing:checkout-{name}", args=[checkout_id]))
+            for name in ("return", "cancel")
+        }
+        try:
+            _session, url = portal_services.checkout_start(
+                tenant=request.tenant, acting_user=request.user, checkout_id=checkout_id,  # type: ignore[attr-defined]
+                success_url=urls["return"], cancel_url=urls["cancel"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return HttpResponseRedirect(reverse(OVERVIEW))
+        except stripe.StripeError as exc:
+            logger.warning("Stripe Checkout not started for %s: %s", request.tenant, exc)  # type: ignore[attr-defined]
+            messages.error(request, "Stripe could not be reached to add a card; nothing was changed. Try again later.")
+            return HttpResponseRedirect(reverse(OVERVIEW))
+        return HttpResponseRedirect(url)
+
+
+class CheckoutReturnView(TenantPortalView):
+    """success_url: "Card being confirmed…" until the webhook recorded the card (htmx polls this page,
+    which answers htmx with the status fragment alone)."""
+
+    tenant_access = "admin"
+
+    def get(self, request: HttpRequest, uuid: Any) -> HttpResponse:
+        session = portal_services.checkout_get(tenant=request.tenant, checkout_id=uuid)  # type: ignore[attr-defined]
+        context = {"checkout": session, "pending": session.status == CheckoutStatus.OPEN}
+        if getattr(request, "htmx", False):
+            return render(request, "billing/_payment_checkout_status.html", context)
+        return render(request, "billing/payment_checkout_return.html", context)
+
+
+class CheckoutCancelView(TenantPortalView):
+    """cancel_url: the admin left Stripe's page without saving a card."""
+
+    tenant_access = "admin"
+
+    def get(self, request: HttpRequest, uuid: Any) -> HttpResponse:
+        session = portal_services.checkout_get(tenant=request.tenant, checkout_id=uuid)  # type: ignore[attr-defined]
+        session = portal_services.checkout_cancel(session=session, acting_user=request.user)
+        if session.status == CheckoutStatus.COMPLETED:
+            messages.success(request, f"{session.payment_method} was saved.")
+        else:
+            messages.warning(request, session.failure_reason or portal_services.CHECKOUT_CANCELLED)
+        return HttpResponseRedirect(reverse(OVERVIEW))
 
 
 class PaymentMethodActionView(TenantPortalView):
@@ -168,10 +260,14 @@ class PaymentMethodActionView(TenantPortalView):
             method = portal_services.payment_method_get(tenant=request.tenant, uuid=uuid)  # type: ignore[attr-defined]
         except PaymentMethod.DoesNotExist:
             raise Http404("No such payment method.") from None
-        if self.action == "default":
-            portal_services.payment_method_set_default(method=method, acting_user=request.user)
-            messages.success(request, f"{method} is now used for payments.")
-        else:
-            portal_services.payment_method_remove(method=method, acting_user=request.user)
-            messages.success(request, f"{method} was removed.")
+        try:
+            if self.action == "default":
+                portal_services.payment_method_set_default(method=method, acting_user=request.user)
+                messages.success(request, f"{method} is now used for payments.")
+            else:
+                portal_services.payment_method_remove(method=method, acting_user=request.user)
+                messages.success(request, f"{method} was removed.")
+        except stripe.StripeError as exc:  # the change is rolled back with the transaction
+            logger.warning("Stripe refused a payment-method change for %s: %s", method.tenant_id, exc)
+            messages.error(request, "Stripe could not be reached; the card was not changed. Try again later.")
         return HttpResponseRedirect(reverse(OVERVIEW))

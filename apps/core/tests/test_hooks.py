@@ -63,6 +63,7 @@ def test_the_installed_apps_answer_the_hooks_they_are_asked():
         "organisation.permission_resolver": "apps.access",
         "organisation.import_assignments": "apps.access",
         "security.signup_open": "apps.onboarding",
+        "tenancy.suspension_exits": "apps.billing",
     }
     for name, app in answered.items():
         implementations = hooks.all(name)
