@@ -50,7 +50,7 @@ def subscription_changed_payload(subscription: Any, change: Any) -> dict[str, An
 
 
 def subscription_payload(subscription: Any) -> dict[str, Any]:
-    """subscription.created / subscription.cancelled / subscription.resumed: a tenant's subscription started (provisioning, the ensure command, staff)."""
+    """subscription.created / .cancelled / .resumed: a tenant's subscription as it is now."""
     return {
         "id": str(subscription.uuid),
         "plan": subscription.plan.name,
