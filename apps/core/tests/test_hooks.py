@@ -62,6 +62,7 @@ def test_the_installed_apps_answer_the_hooks_they_are_asked():
         "gdpr.person_profile_ids": "apps.organisation",
         "organisation.permission_resolver": "apps.access",
         "organisation.import_assignments": "apps.access",
+        "tenancy.plan_change": "apps.billing",
     }
     for name, app in answered.items():
         implementations = hooks.all(name)
