@@ -22,6 +22,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.billing.models import LIVE_STATUSES, Invoice, InvoiceStatus, Subscription
+from apps.billing.money import money_round
 from apps.core.admin_mixins import ServiceWritesAdminMixin
 
 from . import services
@@ -76,12 +77,13 @@ def billing_summary(tenant: Any) -> dict[str, Any]:
         total=Sum("total"), paid=Sum("amount_paid")
     )
     past_due = (overdue["total"] or Decimal("0")) - (overdue["paid"] or Decimal("0"))
+    currency = subscription.currency if subscription else ""
     return {
         "plan": subscription.plan if subscription else tenant.plan,
         "plan_status": tenant.get_plan_status_display(),
         "subscription": subscription,
-        "past_due": past_due,
-        "currency": subscription.currency if subscription else "",
+        "past_due": money_round(past_due, currency) if currency else past_due,  # a sum of 3-decimal columns
+        "currency": currency,
     }
 
 

@@ -4,6 +4,7 @@ subscription (a subscription from day one: provisioning's `start_subscription` s
 from datetime import timedelta
 from decimal import Decimal
 
+from allauth.account.models import EmailAddress
 from playwright.sync_api import expect
 
 from apps.billing.models import Subscription
@@ -15,6 +16,10 @@ def test_staff_create_a_tenant_and_see_its_trial_subscription(page, live, people
     plan = Plan.objects.create(name=unique("j2-growth"), display_name=unique("J2 Growth"), currency="AUD",
                                price_monthly=Decimal("79.00"), trial_days=14, max_users=50)  # fmt: skip
     staff = people.staff(superuser=True)
+    # Sign-in needs a verified address (ACCOUNT_EMAIL_VERIFICATION = "mandatory"); people.staff() gives none yet.
+    EmailAddress.objects.update_or_create(
+        user=staff.user, email=staff.email, defaults={"verified": True, "primary": True}
+    )
     slug = unique("j2co")
     name = f"Harbour Freight {slug}"
 

@@ -64,6 +64,7 @@ def test_the_installed_apps_answer_the_hooks_they_are_asked():
         "organisation.import_assignments": "apps.access",
         "security.signup_open": "apps.onboarding",
         "tenancy.suspension_exits": "apps.billing",
+        "tenancy.plan_change": "apps.billing",
     }
     for name, app in answered.items():
         implementations = hooks.all(name)
