@@ -87,30 +87,18 @@ def run_as_worker(django_capture_on_commit_callbacks, committed_under) -> Callab
 
 @pytest.fixture
 def first_subscription_step(monkeypatch) -> None:
-    """A provisioning step that starts the tenant's subscription (no trial), issues the first period's
-    invoice and charges it: what billing's provisioning step does (issue 13, point 2). Skips what an
-    installed billing step already did, so the test holds with or without it."""
+    """The tenant has a card before billing's `start_subscription` step (position 80) starts its
+    subscription (no trial), issues the first period's invoice and charges it."""
 
     def step(*, job: ProvisioningJob, tenant: Tenant) -> None:
-        sub = Subscription.objects.filter(tenant=tenant).first()
-        if sub is None:
-            assert tenant.plan is not None
-            sub = subscription_create(tenant=tenant, plan=tenant.plan, acting_user=job.requested_by)
         PaymentMethod.objects.get_or_create(
             tenant=tenant, provider="manual", last4="4242",
             defaults={"brand": "visa", "exp_month": 12, "exp_year": 2030, "is_default": True},
         )  # fmt: skip
-        from apps.billing.invoices import invoice_issue_for_period
-        from apps.billing.payments import payment_attempt
-
-        invoice, _ = invoice_issue_for_period(subscription=sub, period_start=sub.current_period_start,
-                                              period_end=sub.current_period_end)  # fmt: skip
-        if invoice.status == Invoice.Status.OPEN:
-            payment_attempt(invoice=invoice)
 
     provisioning.provisioning_steps()  # discover the apps' steps first
-    monkeypatch.setitem(provisioning._REGISTRY, "test_first_subscription",
-                        provisioning.Step("test_first_subscription", 900, step))  # fmt: skip
+    monkeypatch.setitem(provisioning._REGISTRY, "test_card_on_file",
+                        provisioning.Step("test_card_on_file", 75, step))  # fmt: skip
 
 
 @pytest.fixture
