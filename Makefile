@@ -6,12 +6,12 @@ SERVICES_ENV := .data/services.env
 # Load the service URLs chosen by bin/services.py (real servers or the embedded fallback).
 WITH_ENV = set -a; [ -f $(SERVICES_ENV) ] && source $(SERVICES_ENV); set +a;
 
-.PHONY: run test venv services setup lint typecheck format check-deploy migrations-check pytest bench djstripe-test-migration clean
+.PHONY: run test venv services setup lint typecheck format check-deploy migrations-check pytest browser bench djstripe-test-migration clean
 
 run: venv services setup  ## Set everything up and run web + worker + beat with demo data
 	@$(WITH_ENV) $(PY) bin/run.py
 
-test: venv services lint typecheck migrations-check check-deploy pytest  ## Set everything up and run the whole suite
+test: venv services lint typecheck migrations-check check-deploy pytest browser  ## Set everything up and run the whole suite
 
 venv:
 	@bash bin/bootstrap.sh
@@ -49,6 +49,11 @@ PYTEST_ARGS ?= $(if $(CI),--create-db,--reuse-db) -n $(PYTEST_WORKERS)
 
 pytest:
 	@$(WITH_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+# The browser journeys (tests/browser) in Chromium, after the rest: their own database and pytest run.
+# bin/browser.sh installs Chromium when missing (or says what to install). BROWSER_ARGS go to pytest.
+browser:
+	@$(WITH_ENV) bash bin/browser.sh $(BROWSER_ARGS)
 
 bench:
 	@$(WITH_ENV) $(PY) bench/provision.py
