@@ -180,16 +180,24 @@ def membership_remove_unchecked(*, membership: Membership, acting_user: Any, rea
 
 @transaction.atomic
 def user_email_mark_verified(*, user: User, acting_user: Any) -> User:
-    """Record that the user proved they own their email (allauth's EmailAddress and email_verified_at)."""
+    """Record that the user proved they own their email: the one place `email_verified_at` is set.
+
+    Every path that verifies an address ends here: allauth's confirmation link (`email_confirmed`) and
+    any other save of a verified allauth EmailAddress (apps/accounts/signals.py), accepting an
+    invitation, the demo seed. Idempotent; the allauth EmailAddress is marked verified too.
+    """
     from allauth.account.models import EmailAddress
 
+    verified_at = User.objects.select_for_update().filter(pk=user.pk).values_list("email_verified_at", flat=True)
+    user.email_verified_at = verified_at.first()
+    if user.email_verified_at is None:
+        # Before the EmailAddress save below: its post_save receiver finds the user already verified.
+        user.email_verified_at = timezone.now()
+        writes.save(user, acting_user=acting_user, update_fields=["email_verified_at", "updated_at"])
     address, _ = EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"primary": True})
     if not address.verified:
         address.verified = True
         address.save(update_fields=["verified"])
-    if user.email_verified_at is None:
-        user.email_verified_at = timezone.now()
-        writes.save(user, acting_user=acting_user, update_fields=["email_verified_at", "updated_at"])
     return user
 
 

@@ -11,6 +11,7 @@ contribute(
     Hook("security.web_login_refused", "apps.policy.hooks.web_login_check"),  # apps.security.adapters
     Hook("security.mfa_required_anywhere", "apps.policy.hooks.mfa_required_anywhere"),  # apps.security.selectors
     Hook("security.mfa_required_in_tenant", "apps.policy.hooks.mfa_required_in_tenant"),  # apps.security.selectors
+    Hook("security.impersonation_refusal", "apps.policy.hooks.impersonation_refusal"),  # apps.security.impersonation
     Hook("tokens.login_refusal", "apps.policy.hooks.token_login_refusal"),  # apps.tokens.services
     Hook("tokens.bearer_request_check", "apps.policy.hooks.bearer_request_check"),  # apps.tokens.authentication
 )

@@ -16,6 +16,7 @@ PRODUCT_DEFAULTS: dict[str, Any] = {
     "session_absolute_timeout_hours": 14 * 24,
     "ip_allowlist": [],  # any address
     "allowed_login_methods": list(LoginMethod.values),
+    "allow_staff_impersonation": True,
 }
 
 POLICY_FIELDS: tuple[str, ...] = tuple(PRODUCT_DEFAULTS)

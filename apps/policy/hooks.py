@@ -8,6 +8,7 @@ it is asked.
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django_tenants.utils import tenant_context
 from rest_framework.request import Request
 
 from .authentication import access_token_policy_check
@@ -34,3 +35,15 @@ def mfa_required_anywhere(user: Any) -> bool:
 
 def mfa_required_in_tenant(user: Any, tenant: Any) -> bool:
     return bool(policy_effective_for_user(user, tenant=tenant).mfa_required.value)
+
+
+def impersonation_refusal(*, user: Any, tenant: Any) -> str | None:
+    """Why staff may not sign in as `user` in `tenant` (None: they may). Asked from the public schema."""
+    with tenant_context(tenant):
+        value = policy_effective_for_user(user, tenant=tenant, use_cache=False).allow_staff_impersonation
+    if value.value:
+        return None
+    return (
+        f"{tenant.name}'s security policy does not allow platform staff to sign in as its members "
+        f"(set by {value.source_label}). The organisation's admins can allow it on their security policy page."
+    )

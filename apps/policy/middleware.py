@@ -93,7 +93,8 @@ class SecurityPolicyMiddleware:
             if _is_api(request):
                 return _refused(refusal, 403)
             raise PermissionDenied(refusal.message)
-        if password_expired(policy, user):
+        # Staff impersonating the person cannot change their password (apps/security/impersonation.py).
+        if password_expired(policy, user) and getattr(request, "impersonation", None) is None:
             return self._password_change(request)
         return None
 

@@ -96,6 +96,11 @@ class SecurityPolicy(models.Model):
         blank=True,
         help_text="The sign-in methods members may use.",
     )
+    allow_staff_impersonation = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="Platform support staff may sign in as a member (with a reason, at most 30 minutes) to help.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     # Users live in public; a tenant row may point at them (never the other way).
     updated_by = models.ForeignKey(

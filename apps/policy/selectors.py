@@ -4,8 +4,8 @@
   (one query: the policies of the ids in its path), else the product default (defaults.py).
 - A person's is the combination of the effective policies of every entity they belong to (the root
   when none), the strictest winning: MFA if any requires it, the longest minimum length, the
-  shortest non-zero expiry and timeouts, the login methods every entity allows, and each non-empty
-  IP allow-list must admit the address.
+  shortest non-zero expiry and timeouts, the login methods every entity allows, staff impersonation
+  only if no entity forbids it, and each non-empty IP allow-list must admit the address.
 - The tenant-wide `Tenant.mfa_required` flag (issue 3) is ORed in on top of both.
 
 Each value carries where it comes from (the entity that set it, the product default, or the tenant flag).
@@ -55,6 +55,7 @@ class EffectivePolicy:
     session_idle_timeout_minutes: EffectiveValue
     session_absolute_timeout_hours: EffectiveValue
     allowed_login_methods: EffectiveValue
+    allow_staff_impersonation: EffectiveValue
     # One allow-list per entity that applies (an entity's own policy has exactly one); an address must
     # be inside at least one network of every non-empty list.
     ip_allowlists: tuple[EffectiveValue, ...]
@@ -167,6 +168,11 @@ def policy_combine(policies: list[EffectivePolicy]) -> EffectivePolicy:
         session_idle_timeout_minutes=_strictest([p.session_idle_timeout_minutes for p in policies], smallest=True),
         session_absolute_timeout_hours=_strictest([p.session_absolute_timeout_hours for p in policies], smallest=True),
         allowed_login_methods=_methods_intersection([p.allowed_login_methods for p in policies]),
+        # Any entity of the person that forbids it forbids it.
+        allow_staff_impersonation=next(
+            (p.allow_staff_impersonation for p in policies if not p.allow_staff_impersonation.value),
+            policies[0].allow_staff_impersonation,
+        ),
         ip_allowlists=_distinct(chain.from_iterable(p.ip_allowlists for p in policies)),
     )
 

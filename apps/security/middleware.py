@@ -91,6 +91,8 @@ class TenantMfaPolicyMiddleware:
     def _must_enrol(request: HttpRequest, tenant: Any) -> bool:
         if tenant is None or tenant.schema_name == get_public_schema_name():
             return False
+        if getattr(request, "impersonation", None) is not None:
+            return False  # staff passed their own MFA on the platform; enrolling the member's is refused
         if not request.path.startswith(MFA_GUARDED_PREFIXES):
             return False
         return tenant_mfa_enrolment_required(user=request.user, tenant=tenant)

@@ -1,9 +1,12 @@
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
+
+from apps.audit.history import history_records
 
 
 class AuthEventKind(models.TextChoices):
@@ -84,6 +87,7 @@ class SessionEndReason(models.TextChoices):
     REVOKED = "revoked", "Revoked"
     LOGGED_OUT_EVERYWHERE = "logged_out_everywhere", "Logged out everywhere"
     EXPIRED = "expired", "Expired"  # closed by the security.cleanup_expired_sessions beat task
+    PASSWORD_CHANGED = "password_changed", "Password changed or reset"
 
 
 class UserSessionQuerySet(models.QuerySet["UserSession"]):
@@ -144,3 +148,66 @@ class UserSession(models.Model):
     @property
     def is_open(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+# --- Staff impersonation -------------------------------------------------------------------------
+IMPERSONATION_MAX_MINUTES = 30
+IMPERSONATION_DEFAULT_MINUTES = 15
+
+
+class ImpersonationEndReason(models.TextChoices):
+    ENDED_BY_STAFF = "ended_by_staff", "Ended by staff"
+    EXPIRED = "expired", "Time limit reached"
+    SIGNED_OUT = "signed_out", "Signed out"
+    REVOKED = "revoked", "Ended from the admin"
+
+
+class ImpersonationSession(models.Model):
+    """A staff member signed in to a tenant's portal as one of its members (public schema).
+
+    Started from the staff admin with a reason and a time limit (at most 30 minutes, enforced by the
+    database too); while it runs the portal shows a banner and refuses the person's security pages
+    (apps/security/impersonation.py). Every start and end is audited on the tenant's chain, so it
+    shows in that tenant's activity timeline.
+    """
+
+    EndReason = ImpersonationEndReason
+
+    id = models.BigAutoField(primary_key=True)
+    staff_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    impersonated_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(max_length=500)
+    started_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=20, choices=ImpersonationEndReason.choices, blank=True, default="")
+
+    history = history_records()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("started_at"))
+                & Q(expires_at__lte=F("started_at") + timedelta(minutes=IMPERSONATION_MAX_MINUTES)),
+                name="security_impersonation_at_most_30_minutes",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True, end_reason="")
+                | Q(ended_at__isnull=False, end_reason__in=ImpersonationEndReason.values),
+                name="security_impersonation_ended_has_reason",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="security_impersonation_reason_required"),
+            models.CheckConstraint(
+                condition=~Q(staff_user=F("impersonated_user")), name="security_impersonation_not_oneself"
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "-started_at"], name="security_impersonation_tenant")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_user} as {self.impersonated_user} ({self.started_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None and self.expires_at > timezone.now()

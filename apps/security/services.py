@@ -1,7 +1,7 @@
 import ipaddress
 from datetime import datetime, timedelta
 from importlib import import_module
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
@@ -13,6 +13,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.audit import writes
 from apps.audit.services import audit_record
+from apps.core import hooks
 from apps.core.correlation import get_client, get_correlation_id
 
 from .context import current_tenant
@@ -252,6 +253,54 @@ def user_logout_everywhere(*, user: User, acting_user: Any) -> int:
         after={"access_token_version": user.access_token_version,
                "refresh_token_version": user.refresh_token_version, "sessions_ended": len(sessions)},
     )  # fmt: skip
+    return len(sessions)
+
+
+class PasswordChange:
+    """How a person's password changed (the `how` of `user_password_changed`)."""
+
+    CHANGED = "changed"  # by the person, knowing the old one (allauth's password change)
+    SET = "set"  # a first password (allauth's password set)
+    RESET = "reset"  # through the emailed reset link
+    SET_BY_STAFF = "set_by_staff"  # the staff admin's "change password" form
+
+    KINDS: ClassVar[dict[str, str]] = {
+        CHANGED: AuthEvent.Kind.PASSWORD_CHANGED,
+        SET: AuthEvent.Kind.PASSWORD_CHANGED,
+        RESET: AuthEvent.Kind.PASSWORD_RESET,
+        SET_BY_STAFF: AuthEvent.Kind.PASSWORD_CHANGED,
+    }
+
+
+@transaction.atomic
+def user_password_changed(*, user: User, how: str, acting_user: Any) -> int:
+    """After a password change, reset or staff set: end every web session of the person (tracked
+    row revoked and Django's session deleted), every API access token and refresh family (hook
+    "security.user_credentials_changed": `fn(*, user, acting_user) -> int`, answered by apps.tokens,
+    which bumps both token versions and revokes the families), with an auth event and an audit event.
+
+    The browser that changed its own password is given a fresh tracked session by the caller
+    (signals.py), so it stays signed in. Returns how many web sessions were ended.
+    """
+    if how not in PasswordChange.KINDS:
+        raise ValueError(f"Unknown password change {how!r}.")
+    user = writes.locked(user)
+    sessions = list(UserSession.objects.select_for_update().filter(user=user, revoked_at__isnull=True).order_by("pk"))
+    for session in sessions:
+        _session_end(session, acting_user, UserSession.EndReason.PASSWORD_CHANGED)
+    revokers = hooks.all("security.user_credentials_changed")
+    families = sum(revoke(user=user, acting_user=acting_user) for revoke in revokers)
+    if not revokers:  # no token app installed: the versions alone still refuse every token
+        user.access_token_version += 1
+        user.refresh_token_version += 1
+        writes.save(user, acting_user=acting_user)
+    detail = {"how": how, "sessions_ended": len(sessions), "token_families_revoked": families}
+    if how == PasswordChange.SET_BY_STAFF:
+        detail["by"] = _actor_code(acting_user)
+    if how == PasswordChange.SET:
+        detail["first_password"] = True
+    auth_event_record(kind=PasswordChange.KINDS[how], user=user, tenant=current_tenant(), detail=detail)
+    audit_record(action=f"user.password_{how}", acting_user=acting_user, target=user, after=detail)
     return len(sessions)
 
 

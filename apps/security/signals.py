@@ -13,8 +13,16 @@ from django.contrib.auth import signals as auth_signals
 from django.dispatch import receiver
 
 from .context import current_tenant
-from .models import AuthEvent
-from .services import SESSION_TRACKING_KEY, auth_event_record, user_session_signed_out, user_session_start
+from .impersonation import impersonation_end, impersonation_id_in
+from .models import AuthEvent, ImpersonationSession
+from .services import (
+    SESSION_TRACKING_KEY,
+    PasswordChange,
+    auth_event_record,
+    user_password_changed,
+    user_session_signed_out,
+    user_session_start,
+)
 
 
 def _record(kind: str, request: Any, user: Any, **detail: Any) -> None:
@@ -42,6 +50,15 @@ def _signed_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None:
         session = getattr(request, "session", None)
         user_session_signed_out(user=user, session_key=getattr(session, "session_key", None))
+        # Signing out of an impersonation ends it (a no-op when it already ended).
+        running_id = impersonation_id_in(session)
+        running = (
+            ImpersonationSession.objects.filter(pk=running_id, ended_at__isnull=True).first() if running_id else None
+        )
+        if running is not None:
+            impersonation_end(
+                session=running, end_reason=ImpersonationSession.EndReason.SIGNED_OUT, acting_user=running.staff_user
+            )
 
 
 @receiver(mfa_signals.authenticator_added, dispatch_uid="security_mfa_added")
@@ -76,16 +93,26 @@ def _mfa_failed(sender: Any, request: Any, user: Any, authenticator: Authenticat
     )
 
 
+def password_changed_in_request(request: Any, user: Any, how: str) -> None:
+    """`user_password_changed` for a change made in this request (allauth's pages, the staff admin)."""
+    user_password_changed(user=user, how=how, acting_user=request.user if request is not None else user)
+    # The browser that changed its own password stays signed in, on a fresh tracked session (Django
+    # already gave it a new key: update_session_auth_hash); every other session has just ended.
+    if getattr(getattr(request, "user", None), "pk", None) == user.pk:
+        _track_session(sender=None, request=request, user=user)
+
+
 @receiver(account_signals.password_changed, dispatch_uid="security_password_changed")
 def _password_changed(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    _record(AuthEvent.Kind.PASSWORD_CHANGED, request, user)
+    password_changed_in_request(request, user, PasswordChange.CHANGED)
 
 
 @receiver(account_signals.password_set, dispatch_uid="security_password_set")
 def _password_set(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    _record(AuthEvent.Kind.PASSWORD_CHANGED, request, user, first_password=True)
+    password_changed_in_request(request, user, PasswordChange.SET)
 
 
 @receiver(account_signals.password_reset, dispatch_uid="security_password_reset")
 def _password_reset(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    _record(AuthEvent.Kind.PASSWORD_RESET, request, user)
+    # A reset signs the person out everywhere, this browser included (seed 004).
+    user_password_changed(user=user, how=PasswordChange.RESET, acting_user=user)

@@ -17,6 +17,7 @@ class FamilyRevokeReason(models.TextChoices):
     SIGNED_OUT = "signed_out", "Signed out on this device"
     REVOKED_ALL = "revoked_all", "Signed out everywhere"
     REUSE_DETECTED = "reuse_detected", "A rotated refresh token was reused"
+    PASSWORD_CHANGED = "password_changed", "Password changed or reset"
 
 
 class RefreshTokenFamily(models.Model):

@@ -275,9 +275,11 @@ def token_family_revoke(*, family: RefreshTokenFamily, reason: str, acting_user:
 
 
 @transaction.atomic
-def user_tokens_revoke_all(*, user: User, acting_user: Any) -> int:
+def user_tokens_revoke_all(
+    *, user: User, acting_user: Any, reason: str = RefreshTokenFamily.RevokeReason.REVOKED_ALL
+) -> int:
     """Sign the user out of the API everywhere: bump both token versions (every access token is
-    refused at once) and revoke every open family. Returns how many families were revoked."""
+    refused at once) and revoke every open family (with `reason`). Returns how many were revoked."""
     user = User.objects.select_for_update().get(pk=user.pk)
     user.access_token_version += 1
     user.refresh_token_version += 1
@@ -289,10 +291,9 @@ def user_tokens_revoke_all(*, user: User, acting_user: Any) -> int:
         RefreshTokenFamily.objects.select_for_update().filter(user=user, revoked_at__isnull=True).order_by("pk")
     )
     for family in families:
-        _family_revoke(
-            family=family, reason=RefreshTokenFamily.RevokeReason.REVOKED_ALL, acting_user=acting_user, now=now
-        )
-    auth_event_record(kind=AuthEvent.Kind.TOKEN_REVOKED, user=user, detail={"scope": "all", "families": len(families)})
+        _family_revoke(family=family, reason=reason, acting_user=acting_user, now=now)
+    detail = {"scope": "all", "families": len(families), "reason": reason}
+    auth_event_record(kind=AuthEvent.Kind.TOKEN_REVOKED, user=user, detail=detail)
     audit_record(
         action="user.api_tokens_revoked", acting_user=acting_user, target=user,
         after={"access_token_version": user.access_token_version, "families_revoked": len(families)},

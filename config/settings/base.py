@@ -106,6 +106,8 @@ MIDDLEWARE = [
     "apps.accounts.middleware.StaffMfaRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",  # request.htmx: list filters answer their partial
+    # Staff impersonation: ends it at its time limit, refuses security pages (before the two policies below).
+    "apps.security.impersonation.ImpersonationMiddleware",
     # Tracked sessions' last seen (at most once a minute), and the tenant MFA policy (needs messages).
     "apps.security.middleware.UserSessionActivityMiddleware",
     "apps.policy.middleware.SecurityPolicyMiddleware",  # session timeouts, IP allow-list, password expiry
@@ -132,6 +134,7 @@ TEMPLATES = [
                 "apps.backoffice.context_processors.product",
                 "apps.backoffice.context_processors.portal_navigation",
                 "apps.backoffice.context_processors.branding",
+                "apps.security.impersonation.impersonation_banner",  # the portal's impersonation banner
             ],
         },
     },

@@ -45,6 +45,12 @@ class SecurityPolicyForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    allow_staff_impersonation = forms.BooleanField(
+        required=False,
+        label="Allow platform support staff to sign in as a member",
+        help_text="With a reason and a time limit of at most 30 minutes; every start and end is in the activity log.",
+    )
+
     def __init__(self, *args: Any, policy: SecurityPolicy | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in POLICY_FIELDS:

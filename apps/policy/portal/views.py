@@ -41,6 +41,7 @@ FIELD_LABELS = {
     "session_absolute_timeout_hours": "Longest session",
     "ip_allowlist": "Allowed networks",
     "allowed_login_methods": "Sign-in methods",
+    "allow_staff_impersonation": "Staff impersonation",
 }
 
 
@@ -57,6 +58,8 @@ def value_display(field: str, value: Any) -> str:
         return f"{value} hours"
     if field == "ip_allowlist":
         return ", ".join(value) or "Any address"
+    if field == "allow_staff_impersonation":
+        return "Allowed" if value else "Forbidden"
     return ", ".join(LoginMethod(method).label for method in value) or "None: nobody can sign in"
 
 

@@ -20,7 +20,7 @@ def _form(**overrides):
     """A full edit form: every setting inherits unless given."""
     data = {f"{field}_inherit": "on" for field in (
         "mfa_required", "password_min_length", "password_expiry_days", "session_idle_timeout_minutes",
-        "session_absolute_timeout_hours", "ip_allowlist", "allowed_login_methods",
+        "session_absolute_timeout_hours", "ip_allowlist", "allowed_login_methods", "allow_staff_impersonation",
     )}  # fmt: skip
     for field, value in overrides.items():
         data.pop(f"{field}_inherit", None)

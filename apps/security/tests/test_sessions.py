@@ -75,7 +75,8 @@ def test_the_tracked_key_follows_a_password_change(acme_client, verified_member)
     assert response.status_code == 302
     new_key = acme_client.session.session_key
     assert new_key != old_key
-    assert UserSession.objects.get(user=verified_member).session_key == new_key
+    # The old tracked session ended with the password change; this browser got a fresh one.
+    assert UserSession.objects.get(user=verified_member, revoked_at__isnull=True).session_key == new_key
     assert acme_client.get("/manage/account/").status_code == 200
 
 
