@@ -10,6 +10,7 @@ from django.test import Client
 
 from apps.accounts.models import Membership, User
 from apps.audit.models import AuditEvent
+from apps.billing.models import LIVE_STATUSES, Subscription
 from apps.onboarding.models import Onboarding
 from apps.reference.models import TaxIdVerification, TenantCompanyRecord
 from apps.tenancy.models import ProvisioningJob, Tenant
@@ -73,7 +74,10 @@ def test_signup_to_the_new_portal(abr_stub, countries, industry, plan):
     assert provision_tenant(onboarding.job_id) == ProvisioningJob.Status.SUCCEEDED
     membership = Membership.objects.get(user=user, tenant=tenant)
     assert (membership.role, membership.joined_via) == (Membership.Role.TENANT_ADMIN, Membership.JoinedVia.SIGNUP)
-    # Subscription from day one is another part's provisioning step (billing); not on this branch.
+    # A subscription from day one (billing's start_subscription step), on the plan chosen at signup.
+    [subscription] = Subscription.objects.filter(tenant=tenant, status__in=LIVE_STATUSES)
+    assert subscription.plan == plan
+    assert subscription.status == ("trialing" if plan.trial_days else "past_due")  # no card yet: first charge fails
 
     done = client.get(f"/onboarding/{onboarding.pk}/progress/", HTTP_HX_REQUEST="true")
     assert done["HX-Redirect"] == f"/onboarding/{onboarding.pk}/enter/"
