@@ -88,8 +88,12 @@ chmod 755 "$WORK"  # the embedded PostgreSQL runs as its own user when we are ro
   case "$f" in .venv | .venv/* | .data | .data/*) continue ;; esac  # a linked .venv is not ignored by ".venv/"
   [ -e "$f" ] && printf '%s\0' "$f"
 done | tar --null -T - -cf -) | tar -xf - -C "$COPY"
-rm -f "$COPY/.venv"
-ln -s "$(readlink -f "$REPO/.venv")" "$COPY/.venv"
+# A virtualenv of the copy's own, inside $WORK: the embedded PostgreSQL's binaries live in the venv and
+# run as the `pgserver` user when we are root, so every folder above them must be traversable by it
+# (a clone inside `mktemp -d`, mode 700, is not). The pip cache makes this quick; still before the cut.
+rm -rf "$COPY/.venv"
+say "setting up the copy's own virtualenv (its binaries must be readable by the embedded PostgreSQL's user)"
+(cd "$COPY" && bash bin/bootstrap.sh)
 
 say "creating network namespace $NS: loopback only, no PostgreSQL, Redis or RabbitMQ, no route out"
 if ip netns add "$NS" 2>"$WORK/netns.err"; then
