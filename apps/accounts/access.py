@@ -77,8 +77,9 @@ def tenant_access_require(request: HttpRequest, access: str) -> Membership | Non
 
 
 def is_tenant_admin(request: HttpRequest) -> bool:
+    """The caller is an active admin of this tenant (the portal's menu, home blocks and pages ask this)."""
     membership = getattr(request, "membership", None)
-    return membership is not None and membership.role == Membership.Role.TENANT_ADMIN
+    return bool(membership is not None and membership.role == Membership.Role.TENANT_ADMIN and membership.is_active)
 
 
 def tenant_membership_get(*, tenant: Any, pk: Any) -> Membership:

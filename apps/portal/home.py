@@ -11,19 +11,15 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from apps.accounts.access import is_tenant_admin
 from apps.core.contributions import PortalHomeBlock, contributions, resolve
 
 logger = logging.getLogger(__name__)
 
 
-def _is_admin(request: HttpRequest) -> bool:
-    membership = getattr(request, "membership", None)
-    return bool(membership is not None and membership.role == "tenant_admin" and membership.is_active)
-
-
 def home_blocks(request: HttpRequest) -> list[dict[str, Any]]:
     """The blocks this person sees, in `order`: [{"name", "template", "context"}]."""
-    admin = _is_admin(request)
+    admin = is_tenant_admin(request)
     blocks = []
     for block in contributions(PortalHomeBlock):
         if block.admin_only and not admin:

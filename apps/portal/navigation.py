@@ -14,6 +14,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
+from apps.accounts.access import is_tenant_admin
 from apps.core.contributions import MENU_GROUPS, MenuEntry, contributions
 from apps.solutions.navigation import solution_navigation
 
@@ -26,14 +27,9 @@ def navigation_entries() -> list[MenuEntry]:
     return contributions(MenuEntry)
 
 
-def _is_admin(request: HttpRequest) -> bool:
-    membership = getattr(request, "membership", None)
-    return bool(membership is not None and membership.role == "tenant_admin" and membership.is_active)
-
-
 def portal_navigation(request: HttpRequest) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
-    admin = _is_admin(request)
+    admin = is_tenant_admin(request)
     for entry in navigation_entries():
         if entry.admin_only and not admin:
             continue
