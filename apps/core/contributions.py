@@ -268,6 +268,88 @@ class Hook:
     order: int = 1000
 
 
+NOTIFICATION_CHANNELS = ("in_app", "email", "sms", "whatsapp", "webhook")
+
+
+@dataclass(frozen=True)
+class NotificationCategory:
+    """A kind of message people set preferences for, per channel ("approvals", "billing", "security").
+
+    `critical` categories cannot be switched off and ignore quiet hours and digests (security alerts,
+    payment failure, approval escalations). `default_channels` are on for a person who chose nothing
+    and whose tenant set no default; each is one of NOTIFICATION_CHANNELS."""
+
+    key: str
+    label: str
+    critical: bool = False
+    default_channels: tuple[str, ...] = ("in_app", "email")
+    description: str = ""
+    order: int = 1000
+
+    def __post_init__(self) -> None:
+        unknown = set(self.default_channels) - set(NOTIFICATION_CHANNELS)
+        if unknown:
+            raise ValueError(f"Notification category {self.key}: unknown channels {sorted(unknown)}.")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What a domain event tells whom: the notifications app subscribes to `event` (apps/core/events.py)
+    and, for each published (tenant, payload), asks `recipients(tenant, payload)` for the people to tell:
+    an iterable of user ids (int) and/or email addresses (str, for someone without an account, e.g. an
+    invitee or a billing address; email only, no preferences). `title` and `body` are the platform's
+    default templates (Django template language, rendered with the payload as context, plus `tenant`
+    and `recipient`); staff may override them per channel and language, a tenant per its own schema.
+    `url(tenant, payload)` (optional) is the link the message opens. `channels` narrows the category's
+    channels (None: all the category allows); `critical` (None: the category's) forces delivery."""
+
+    event: str
+    category: str
+    recipients: Callable[..., Any] | str
+    title: str
+    body: str
+    url: Callable[..., Any] | str | None = None
+    channels: tuple[str, ...] | None = None
+    critical: bool | None = None
+    description: str = ""
+    order: int = 1000
+
+
+@dataclass(frozen=True)
+class ApprovalKind:
+    """A kind of request that goes through an approval workflow (apps/approvals), contributed by the
+    app that owns the subject (access requests, leave, overtime, timesheet corrections …).
+
+    `subject_model` is "app_label.ModelName" (a tenant-schema model). `fields` are the request fields
+    a workflow condition may test: {name: type} with type one of "int", "decimal", "str", "date",
+    "bool"; `subject_fields(subject)` returns their values for a request. `on_decision(request,
+    outcome)` is the callback told the final outcome ("approved", "rejected", "cancelled"), called
+    inside the deciding transaction. `describe(subject)` gives a one-line summary for inboxes;
+    `sample()` returns a dict of field values for the workflow editor's preview."""
+
+    name: str
+    label: str
+    subject_model: str
+    on_decision: Callable[..., Any] | str
+    subject_fields: Callable[..., Any] | str | None = None
+    fields: tuple[tuple[str, str], ...] = ()
+    describe: Callable[..., Any] | str | None = None
+    sample: Callable[..., Any] | str | None = None
+    url_name: str = ""  # portal URL name of the subject's page (reversed with the subject's pk), optional
+    order: int = 1000
+
+
+@dataclass(frozen=True)
+class AvailabilityProvider:
+    """Tells approvals who is away: `away(user_ids, day)` returns the set of those user ids that are
+    unavailable on `day` (a date), in the current tenant schema; one call per routing decision, never
+    one per person. The leave app will contribute one."""
+
+    name: str
+    away: Callable[..., Any] | str
+    order: int = 1000
+
+
 REGISTRY = Registry("contributions")
 
 
