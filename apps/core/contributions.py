@@ -296,10 +296,11 @@ class NotificationCategory:
 class Notice:
     """What a domain event tells whom: the notifications app subscribes to `event` (apps/core/events.py)
     and, for each published (tenant, payload), asks `recipients(tenant, payload)` for the people to tell:
-    an iterable of user ids (accounts.User pks: UUIDs, or their text) and/or email addresses (str, for someone without an account, e.g. an
-    invitee or a billing address; email only, no preferences). `title` and `body` are the platform's
-    default templates (Django template language, rendered with the payload as context, plus `tenant`
-    and `recipient`); staff may override them per channel and language, a tenant per its own schema.
+    an iterable of user ids (accounts.User pks: UUIDs, or their text) and/or email addresses (str, for
+    someone without an account, e.g. an invitee or a billing address; email only, no preferences).
+    `title` and `body` are the platform's default templates (Django template language, rendered with
+    the payload as context, plus `tenant` and `recipient`); staff may override them per channel and
+    language, a tenant per its own schema.
     `url(tenant, payload)` (optional) is the link the message opens. `channels` narrows the category's
     channels (None: all the category allows); `critical` (None: the category's) forces delivery."""
 
