@@ -13,3 +13,8 @@ def membership_for(*, user: Any, tenant: Any) -> Membership | None:
 def active_membership_for(*, user: Any, tenant: Any) -> Membership | None:
     membership = membership_for(user=user, tenant=tenant)
     return membership if membership is not None and membership.is_active else None
+
+
+def tenant_admins(tenant: Any) -> Any:
+    """The tenant's active admins' memberships (a queryset: callers pick the columns they need)."""
+    return Membership.objects.filter(tenant=tenant, role=Membership.Role.TENANT_ADMIN, status=Membership.Status.ACTIVE)

@@ -1,9 +1,12 @@
 """What billing adds: billing pages, API, the provider's webhook callback, billing events, timeline
-sources, the billing schedules and its answer to tenancy's plan-change hook."""
+sources, the billing schedules, its answer to tenancy's plan-change hook, and what the tenant is told
+(billing alerts, trial ending, payment failure and suspension: apps/billing/notices.py)."""
 
 from apps.core.contributions import (
     Hook,
     MenuEntry,
+    Notice,
+    NotificationCategory,
     PeriodicTask,
     PlatformUrls,
     PortalHomeBlock,
@@ -13,6 +16,9 @@ from apps.core.contributions import (
     WebhookEventType,
     contribute,
 )
+
+BILLING_CONTACTS = "apps.billing.notices.billing_contacts"
+BILLING_URL = "apps.billing.notices.billing_url"
 
 contribute(
     Hook("tenancy.plan_change", "apps.billing.hooks.plan_change"),  # apps.tenancy.admin_actions.change_plan
@@ -46,6 +52,28 @@ contribute(
     ),
     PeriodicTask(
         "billing.alerts", "billing.alerts", crontab={"minute": "0", "hour": "2"},
-        description="Raise billing alerts (usage near plan limits, cards expiring) and email them once.",
+        description="Raise billing alerts (usage near plan limits, cards expiring) and tell the tenant once.",
     ),
+    NotificationCategory(
+        "billing", "Billing and payments", order=50,
+        description="Trial ending, usage near the plan's limits, cards expiring; payment failures and suspension "
+                    "are always sent.",
+    ),
+    Notice("billing.usage_near_limit", "billing", BILLING_CONTACTS, url=BILLING_URL,
+           title='{% include "emails/billing_alert.subject.txt" %}', body='{% include "emails/billing_alert.txt" %}',
+           description="The organisation uses 90% of a plan limit (once a month per limit)."),
+    Notice("billing.card_expiring", "billing", BILLING_CONTACTS, url=BILLING_URL,
+           title='{% include "emails/billing_alert.subject.txt" %}', body='{% include "emails/billing_alert.txt" %}',
+           description="A card on file expires within 30 days."),
+    Notice("billing.trial_ending", "billing", BILLING_CONTACTS, url=BILLING_URL,
+           title='{% include "emails/billing_trial_ending.subject.txt" %}',
+           body='{% include "emails/billing_trial_ending.txt" %}', description="The trial ends in three days."),
+    Notice("billing.payment_failed", "billing", BILLING_CONTACTS, url=BILLING_URL, critical=True,
+           title='{% include "emails/billing_payment_failed.subject.txt" %}',
+           body='{% include "emails/billing_payment_failed.txt" %}',
+           description="A payment attempt failed (the last one suspends the organisation)."),
+    Notice("tenant.suspended", "billing", BILLING_CONTACTS, url=BILLING_URL, critical=True,
+           title='{% include "emails/tenant_suspended.subject.txt" %}',
+           body='{% include "emails/tenant_suspended.txt" %}',
+           description="The organisation was suspended (an unpaid invoice, or by the platform's staff)."),
 )  # fmt: skip

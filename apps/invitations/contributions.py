@@ -1,7 +1,10 @@
-"""What invitations adds: pages, API, scope and the expiry sweep."""
+"""What invitations adds: pages, API, scope, the expiry sweep, and what people are told (the invitee
+gets the invitation by email; tenant admins hear that someone joined)."""
 
 from apps.core.contributions import (
     MenuEntry,
+    Notice,
+    NotificationCategory,
     PeriodicTask,
     PortalHomeBlock,
     PortalUrls,
@@ -19,5 +22,21 @@ contribute(
     PeriodicTask(
         "invitations.expire_due", "invitations.expire_due", interval=(15, "minutes"),
         description="Mark pending invitations past their expiry as expired.",
+    ),
+    NotificationCategory(
+        "invitations", "Invitations and new members", order=30,
+        description="Invitations to join (to the invitee's address) and people joining the organisation.",
+    ),
+    # The invitee has no account yet: an address recipient, email only, so no preference can hold it back.
+    Notice(
+        "invitation.sent", "invitations", "apps.invitations.notices.invitee",
+        title='{% include "emails/invitation.subject.txt" %}', body='{% include "emails/invitation.txt" %}',
+        channels=("email",), description="The invitation, with its accept and decline links, to the invitee.",
+    ),
+    Notice(
+        "member.joined", "invitations", "apps.invitations.notices.admins_but_the_newcomer",
+        title="{{ email }} joined {{ tenant.name }}",
+        body="{{ email }} joined {{ tenant.name }} as {{ role }}.",
+        url="apps.invitations.notices.members_url", description="Tenant admins hear that someone joined.",
     ),
 )  # fmt: skip
