@@ -20,6 +20,31 @@ from apps.core.contributions import (
 BILLING_CONTACTS = "apps.billing.notices.billing_contacts"
 BILLING_URL = "apps.billing.notices.billing_url"
 
+# The platform's default texts (Django template language over the event's payload; staff and tenant
+# admins may override them per channel).
+ALERT_BODY = """{{ message }}
+
+You can review your plan, usage and payment methods in your billing settings."""
+
+TRIAL_ENDING_BODY = """The trial of {{ tenant_name }} on the {{ plan }} plan ends on {{ trial_end_display }} UTC. \
+The subscription then renews at {{ amount }} per period (before tax) and the first invoice is charged.
+
+{% if has_payment_method %}We will charge your default payment method; nothing else is needed.\
+{% else %}There is no payment method yet: add one in your billing settings before then, or the invoice stays unpaid \
+and the account goes past due.{% endif %}"""
+
+PAYMENT_FAILED_BODY = """We could not collect {{ amount }} for invoice {{ invoice_number }} of {{ tenant_name }} \
+(attempt {{ attempt }}): {{ reason }}.
+
+{% if final %}This was the last attempt: {{ tenant_name }} is suspended until the invoice is paid. Paying it \
+reactivates the account at once.{% else %}We will try again on {{ next_attempt_at_display }} UTC. To avoid an \
+interruption, check the payment method in your billing settings or pay the invoice now.{% endif %}"""
+
+SUSPENDED_BODY = """{{ name }} is suspended: its members cannot use the portal or the API until it is reactivated.
+
+If an invoice is overdue, an admin can still sign in and pay it under Billing: paying it reactivates the \
+organisation at once. Otherwise, contact support."""
+
 contribute(
     Hook("tenancy.plan_change", "apps.billing.hooks.plan_change"),  # apps.tenancy.admin_actions.change_plan
     PortalUrls("manage/billing/", "apps.billing.portal.urls", order=140),
@@ -60,20 +85,19 @@ contribute(
                     "are always sent.",
     ),
     Notice("billing.usage_near_limit", "billing", BILLING_CONTACTS, url=BILLING_URL,
-           title='{% include "emails/billing_alert.subject.txt" %}', body='{% include "emails/billing_alert.txt" %}',
+           title="Billing notice for {{ tenant_name }}", body=ALERT_BODY,
            description="The organisation uses 90% of a plan limit (once a month per limit)."),
     Notice("billing.card_expiring", "billing", BILLING_CONTACTS, url=BILLING_URL,
-           title='{% include "emails/billing_alert.subject.txt" %}', body='{% include "emails/billing_alert.txt" %}',
+           title="Billing notice for {{ tenant_name }}", body=ALERT_BODY,
            description="A card on file expires within 30 days."),
     Notice("billing.trial_ending", "billing", BILLING_CONTACTS, url=BILLING_URL,
-           title='{% include "emails/billing_trial_ending.subject.txt" %}',
-           body='{% include "emails/billing_trial_ending.txt" %}', description="The trial ends in three days."),
+           title="The trial of {{ tenant_name }} ends on {{ trial_end_date }}", body=TRIAL_ENDING_BODY,
+           description="The trial ends in three days."),
     Notice("billing.payment_failed", "billing", BILLING_CONTACTS, url=BILLING_URL, critical=True,
-           title='{% include "emails/billing_payment_failed.subject.txt" %}',
-           body='{% include "emails/billing_payment_failed.txt" %}',
-           description="A payment attempt failed (the last one suspends the organisation)."),
+           title="{% if final %}Account suspended: invoice {{ invoice_number }} is unpaid"
+                 "{% else %}Payment of invoice {{ invoice_number }} failed{% endif %}",
+           body=PAYMENT_FAILED_BODY, description="A payment attempt failed (the last one suspends the organisation)."),
     Notice("tenant.suspended", "billing", BILLING_CONTACTS, url=BILLING_URL, critical=True,
-           title='{% include "emails/tenant_suspended.subject.txt" %}',
-           body='{% include "emails/tenant_suspended.txt" %}',
+           title="{{ name }} is suspended", body=SUSPENDED_BODY,
            description="The organisation was suspended (an unpaid invoice, or by the platform's staff)."),
 )  # fmt: skip

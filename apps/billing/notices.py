@@ -4,11 +4,7 @@
 from typing import Any
 from uuid import UUID
 
-from django.urls import reverse
-
-from apps.accounts.selectors import tenant_admins
-
-TENANT_URLCONF = "config.urls.tenant"
+from apps.accounts.selectors import tenant_admins, tenant_url
 
 
 def billing_contacts(tenant: Any, payload: dict[str, Any]) -> list[UUID | str]:
@@ -24,5 +20,5 @@ def billing_contacts(tenant: Any, payload: dict[str, Any]) -> list[UUID | str]:
 
 
 def billing_url(tenant: Any, payload: dict[str, Any]) -> str:
-    """The portal's billing overview (a path on the tenant's domain)."""
-    return reverse("billing:overview", urlconf=TENANT_URLCONF)
+    """The portal's billing overview, on the tenant's domain."""
+    return tenant_url(tenant, "billing:overview")

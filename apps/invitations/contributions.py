@@ -13,6 +13,21 @@ from apps.core.contributions import (
     contribute,
 )
 
+INVITATION_BODY = """Hello,
+
+{% if inviter %}{{ inviter }} has invited you{% else %}You are invited{% endif %} to join \
+{{ tenant_name }} as {{ role }}.
+
+Accept the invitation:
+{{ accept_url }}
+
+The link works until {{ expires_at_display }} UTC and only once.
+
+Not interested? Decline it:
+{{ decline_url }}
+
+If you did not expect this email, you can ignore it."""
+
 contribute(
     PortalUrls("manage/invitations/", "apps.invitations.portal.urls", order=30),
     MenuEntry("Invitations", "invitations:list", admin_only=True, order=100, group="Access"),
@@ -30,7 +45,7 @@ contribute(
     # The invitee has no account yet: an address recipient, email only, so no preference can hold it back.
     Notice(
         "invitation.sent", "invitations", "apps.invitations.notices.invitee",
-        title='{% include "emails/invitation.subject.txt" %}', body='{% include "emails/invitation.txt" %}',
+        title="You are invited to join {{ tenant_name }}", body=INVITATION_BODY,
         channels=("email",), description="The invitation, with its accept and decline links, to the invitee.",
     ),
     Notice(

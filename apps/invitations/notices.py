@@ -4,11 +4,7 @@ apps.notifications calls them as `fn(tenant, payload)` and gets user ids and/or 
 from typing import Any
 from uuid import UUID
 
-from django.urls import reverse
-
-from apps.accounts.selectors import tenant_admins
-
-TENANT_URLCONF = "config.urls.tenant"
+from apps.accounts.selectors import tenant_admins, tenant_url
 
 
 def invitee(tenant: Any, payload: dict[str, Any]) -> list[str]:
@@ -23,5 +19,5 @@ def admins_but_the_newcomer(tenant: Any, payload: dict[str, Any]) -> list[UUID]:
 
 
 def members_url(tenant: Any, payload: dict[str, Any]) -> str:
-    """The portal's member list (a path on the tenant's own domain)."""
-    return reverse("members:list", urlconf=TENANT_URLCONF)
+    """The portal's member list, on the tenant's domain."""
+    return tenant_url(tenant, "members:list")

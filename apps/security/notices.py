@@ -4,9 +4,7 @@ as `fn(tenant, payload)`): the person concerned, always (the category is critica
 from typing import Any
 from uuid import UUID
 
-from django.urls import reverse
-
-TENANT_URLCONF = "config.urls.tenant"
+from apps.accounts.selectors import tenant_url
 
 
 def the_person(tenant: Any, payload: dict[str, Any]) -> list[UUID]:
@@ -14,5 +12,6 @@ def the_person(tenant: Any, payload: dict[str, Any]) -> list[UUID]:
 
 
 def account_url(tenant: Any, payload: dict[str, Any]) -> str:
-    """The person's own account page (sessions, password) in the portal."""
-    return reverse("account:index", urlconf=TENANT_URLCONF)
+    """The person's own account page (sessions, password) on the tenant's domain; none for a sign-in on
+    the platform domain (no tenant: no portal to point to)."""
+    return tenant_url(tenant, "account:index") if tenant is not None else ""

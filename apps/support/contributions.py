@@ -32,7 +32,8 @@ contribute(
     NotificationCategory("support", "Support tickets", order=40, description="Replies from support to your tickets."),
     Notice(
         "ticket.replied", "support", "apps.support.notices.requester_of_staff_reply",
-        title='{% include "emails/support_reply.subject.txt" %}', body='{% include "emails/support_reply.txt" %}',
+        title="[{{ number }}] New reply: {{ subject }}",
+        body="Support replied to your ticket {{ number }} ({{ subject }}):\n\n{{ message.body }}",
         url="apps.support.notices.ticket_url", description="A support reply, to the ticket's requester.",
     ),
 )  # fmt: skip

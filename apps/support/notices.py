@@ -4,11 +4,9 @@ them as `fn(tenant, payload)`)."""
 from typing import Any
 from uuid import UUID
 
-from django.urls import reverse
+from apps.accounts.selectors import tenant_url
 
 from .models import Ticket
-
-TENANT_URLCONF = "config.urls.tenant"
 
 
 def requester_of_staff_reply(tenant: Any, payload: dict[str, Any]) -> list[UUID]:
@@ -21,5 +19,5 @@ def requester_of_staff_reply(tenant: Any, payload: dict[str, Any]) -> list[UUID]
 
 
 def ticket_url(tenant: Any, payload: dict[str, Any]) -> str:
-    """The ticket's page in the portal (a path on the tenant's domain)."""
-    return reverse("support:detail", args=[payload["number"]], urlconf=TENANT_URLCONF)
+    """The ticket's page in the portal, on the tenant's domain."""
+    return tenant_url(tenant, "support:detail", payload["number"])
