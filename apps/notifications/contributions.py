@@ -30,3 +30,26 @@ contribute(
     ),
     Hook("usage.whatsapp_sent_by_tenant", "apps.notifications.usage.whatsapp_sent_by_tenant"),  # apps.tenancy.usage
 )  # fmt: skip
+
+# --- surfaces (portal, API) ---
+# Owned by the surfaces (apps/notifications/portal/, api/, templates/notifications/); the engine's
+# declarations stay above this block.
+from apps.core.contributions import (  # noqa: E402
+    MenuEntry,
+    PortalHomeBlock,
+    PortalUrls,
+    ScopeFamily,
+    TenantApiUrls,
+)
+
+contribute(
+    PortalUrls("manage/notifications/", "apps.notifications.portal.urls", order=45),
+    MenuEntry("Notifications", "notifications:inbox", order=200, group="Billing and account"),
+    MenuEntry("Notification preferences", "notifications:preferences", order=205, group="Billing and account"),
+    MenuEntry("Notification settings", "notifications:settings", admin_only=True, order=210,
+              group="Billing and account"),
+    PortalHomeBlock("notifications", "portal/home/notifications.html", "apps.notifications.portal.home.home_context",
+                    order=60, admin_only=False),
+    TenantApiUrls("apps.notifications.api.urls", order=130),
+    ScopeFamily("notifications", "Notifications (a person's own; API keys are refused)", ("read", "write"), order=130),
+)  # fmt: skip
