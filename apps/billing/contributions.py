@@ -91,7 +91,7 @@ contribute(
            title="Billing notice for {{ tenant_name }}", body=ALERT_BODY,
            description="A card on file expires within 30 days."),
     Notice("billing.trial_ending", "billing", BILLING_CONTACTS, url=BILLING_URL,
-           title="The trial of {{ tenant_name }} ends on {{ trial_end_date }}", body=TRIAL_ENDING_BODY,
+           title="Your {{ tenant_name }} trial ends on {{ trial_end_date }}", body=TRIAL_ENDING_BODY,
            description="The trial ends in three days."),
     Notice("billing.payment_failed", "billing", BILLING_CONTACTS, url=BILLING_URL, critical=True,
            title="{% if final %}Account suspended: invoice {{ invoice_number }} is unpaid"
