@@ -2,8 +2,8 @@
 change. Both are critical (never held back by preferences)."""
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
