@@ -214,11 +214,12 @@ class FanOut:
             recipient_id=person.user_id if person else None, address=address,
             recipient_key=person.recipient_key if person else f"e:{address}", event=self.notice.event,
             event_key=self.key, category=self.notice.category, critical=self.critical, title=title, body=body,
-            url=self.url, payload=self.payload, language=self.language, in_inbox=in_inbox,
+            url=self.url, payload=self.payload, language=self.language, in_inbox=in_inbox, created_at=self.now,
         )  # fmt: skip
 
     def _delivery(self, recipient_key: str, channel: str, status: str, **fields: Any) -> Delivery:
-        return Delivery(event_key=self.key, recipient_key=recipient_key, channel=channel, status=status, **fields)
+        return Delivery(event_key=self.key, recipient_key=recipient_key, channel=channel, status=status,
+                        created_at=self.now, **fields)  # fmt: skip
 
     def _plan_addresses(self, plan: Plan, addresses: list[str]) -> None:
         if Channel.EMAIL not in self.channels:

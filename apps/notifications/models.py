@@ -18,6 +18,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from apps.audit.history import history_records
 from apps.core.contributions import NOTIFICATION_CHANNELS
@@ -113,7 +114,7 @@ class Notification(models.Model):
     payload = models.JSONField(default=dict, blank=True)
     language = models.CharField(max_length=10, default="en")
     in_inbox = models.BooleanField(default=True, help_text="Shown in the person's in-app inbox.")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)  # the fan-out's clock (digest periods follow it)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -161,7 +162,7 @@ class Delivery(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="digest_items",
         help_text="The digest delivery that carried this one.",
     )  # fmt: skip
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

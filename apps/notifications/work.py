@@ -17,13 +17,13 @@ from django_tenants.utils import get_public_schema_name
 from .models import NotificationUsageDaily, TenantNotificationWork
 
 
-def _table(model: Any) -> str:
+def public_table(model: Any) -> str:
     return f'"{get_public_schema_name()}"."{model._meta.db_table}"'
 
 
 def mark_due(tenant: Any, due_at: dt.datetime) -> None:
     """Remember that `tenant` has work at `due_at` (keeps an earlier mark)."""
-    table = _table(TenantNotificationWork)
+    table = public_table(TenantNotificationWork)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (tenant_id, due_at) VALUES (%s, %s) "
@@ -34,7 +34,7 @@ def mark_due(tenant: Any, due_at: dt.datetime) -> None:
 
 def set_due(tenant: Any, due_at: dt.datetime | None) -> None:
     """After a sweep: the tenant's next work is at `due_at` (None: nothing waits)."""
-    table = _table(TenantNotificationWork)
+    table = public_table(TenantNotificationWork)
     with connection.cursor() as cursor:
         if due_at is None:
             cursor.execute(f"DELETE FROM {table} WHERE tenant_id = %s", [tenant.pk])
@@ -47,7 +47,7 @@ def set_due(tenant: Any, due_at: dt.datetime | None) -> None:
 
 
 def due_tenant_ids(now: dt.datetime) -> list[Any]:
-    table = _table(TenantNotificationWork)
+    table = public_table(TenantNotificationWork)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT tenant_id FROM {table} WHERE due_at <= %s ORDER BY due_at", [now])
         return [row[0] for row in cursor.fetchall()]
@@ -59,7 +59,7 @@ def count_sent(tenant: Any, sent: dict[str, int], *, day: dt.date | None = None)
     if tenant is None or not counts:
         return
     day = day or timezone.now().astimezone(dt.UTC).date()
-    table = _table(NotificationUsageDaily)
+    table = public_table(NotificationUsageDaily)
     values = ", ".join(["(%s, %s, %s, %s)"] * len(counts))
     params: list[Any] = []
     for channel, n in counts:
