@@ -5,6 +5,8 @@ under test settings); the template schema is migrated once and the demo-like ten
 globex are cloned from it once per session (or reused with --reuse-db).
 """
 
+from typing import Any
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -160,3 +162,23 @@ def globex_client(globex) -> Client:
 @pytest.fixture
 def in_schema():
     return schema_context
+
+
+@pytest.fixture
+def notifications_inline(monkeypatch):
+    """Notification deliveries are sent in this process when their chunk is handed to Celery (the test
+    run has no worker), so a test sees the email in `mail.outbox` as soon as the commit is played."""
+    from apps.notifications import tasks
+
+    def send_here(args: Any = None, **options: Any) -> Any:
+        return tasks.deliveries_send.apply(args=args)
+
+    monkeypatch.setattr(tasks.deliveries_send, "apply_async", send_here)
+
+
+@pytest.fixture(autouse=True)
+def _notifications_inline_outside_the_engine(request):
+    """Every app's tests get their notifications sent inline, as the email they replaced was; the engine's
+    own tests (apps/notifications/) decide for themselves (some check what is queued)."""
+    if "apps/notifications/" not in str(request.node.path):
+        request.getfixturevalue("notifications_inline")

@@ -144,7 +144,7 @@ def test_one_request_id_follows_a_new_tenant_into_every_timeline_source(
         REQUEST_ID, "paid", REQUEST_ID, "succeeded",
     )  # fmt: skip
     emails = EmailDelivery.objects.filter(tenant=tenant)
-    assert {(e.template, e.recipient) for e in emails} >= {("invitation", "boss@initech.test")}
+    assert {(e.template, e.recipient) for e in emails} >= {("notification", "boss@initech.test")}
     assert set(emails.values_list("correlation_id", flat=True)) == {REQUEST_ID}
     actions = set(AuditEvent.objects.filter(tenant=tenant, correlation_id=REQUEST_ID).values_list("action", flat=True))
     assert {"tenant.requested", "billing.subscription_created", "billing.invoice_issued",
@@ -211,7 +211,7 @@ def test_a_billing_run_from_beat_has_its_own_id_shared_by_what_it_produces(
         payments = Payment.objects.filter(tenant=acme, correlation_id=run_id)
         emails = EmailDelivery.objects.filter(tenant=acme, correlation_id=run_id)
         assert invoices.exists() and payments.exists()  # the period's invoice, its attempt (no card: failed)
-        assert {e.template for e in emails} == {"billing_payment_failed"}
+        assert {e.template for e in emails} == {"notification"}  # the payment failure, through notifications
         sources = {entry.source for entry in timeline_page(tenant=acme, correlation_id=run_id, limit=200).entries}
         assert {"invoice_issued", "payment", "email", "audit"} <= sources, sources
     changes = SubscriptionChange.objects.filter(subscription=sub)

@@ -1,6 +1,12 @@
 from typing import Any
 
+from django.urls import reverse
+
+from apps.core.links import site_base_url
+
 from .models import Membership
+
+TENANT_URLCONF = "config.urls.tenant"
 
 
 def membership_for(*, user: Any, tenant: Any) -> Membership | None:
@@ -13,3 +19,16 @@ def membership_for(*, user: Any, tenant: Any) -> Membership | None:
 def active_membership_for(*, user: Any, tenant: Any) -> Membership | None:
     membership = membership_for(user=user, tenant=tenant)
     return membership if membership is not None and membership.is_active else None
+
+
+def tenant_admins(tenant: Any) -> Any:
+    """The tenant's active admins' memberships (a queryset: callers pick the columns they need)."""
+    return Membership.objects.filter(tenant=tenant, role=Membership.Role.TENANT_ADMIN, status=Membership.Status.ACTIVE)
+
+
+def tenant_url(tenant: Any, url_name: str, *args: Any) -> str:
+    """An absolute link to a portal page on the tenant's primary domain (for messages sent outside a
+    request: emails, notifications); the bare path when the tenant has no domain yet."""
+    path = reverse(url_name, args=args, urlconf=TENANT_URLCONF)
+    domain = tenant.domains.filter(is_primary=True).values_list("domain", flat=True).first() if tenant else None
+    return site_base_url(domain) + path if domain else path

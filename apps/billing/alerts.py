@@ -1,7 +1,8 @@
 """Billing alerts: usage approaching plan limits, cards expiring, failed payments.
 
 Each alert has a `dedup_key` (unique in the database): raising it again is a no-op, so the daily task
-and repeated failures email the tenant's billing address once per key.
+and repeated failures tell the tenant once per key. The alert row stays the record; the message goes
+through apps.notifications (event `billing.<kind>`, see contributions.py and notices.py).
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from apps.accounts.models import Membership
-from apps.emails.services import email_send
+from apps.core.events import publish
 from apps.tenancy.models import Tenant
 
 from .models import AlertKind, BillingAlert, PaymentMethod, PaymentMethodKind
+from .payloads import billing_alert_payload
 
 logger = logging.getLogger(__name__)
 
@@ -28,21 +29,14 @@ USAGE_THRESHOLD = Decimal("0.9")
 CARD_EXPIRY_WARNING_DAYS = 30
 
 
-def tenant_admin_emails(tenant: Tenant) -> list[str]:
-    """The active tenant admins' addresses (one query), for mail that must reach someone when the
-    tenant has no billing email yet (a new tenant's trial notice)."""
-    admins = Membership.objects.filter(
-        tenant=tenant, role=Membership.Role.TENANT_ADMIN, status=Membership.Status.ACTIVE
-    )
-    return sorted(admins.values_list("user__email", flat=True))
-
-
 def alert_raise(
     *, tenant: Tenant, kind: str, dedup_key: str, message: str, detail: dict[str, Any] | None = None,
-    template: str = "billing_alert", context: dict[str, Any] | None = None, admins_without_billing_email: bool = False,
+    context: dict[str, Any] | None = None,
 ) -> BillingAlert | None:  # fmt: skip
-    """Record the alert unless its key exists; email the billing address after commit (or, with
-    `admins_without_billing_email`, the tenant admins when there is none). None: a duplicate."""
+    """Record the alert unless its key exists, and publish `billing.<kind>` (after commit) for
+    apps.notifications to tell the billing address and the tenant admins (the notices in
+    contributions.py; `context`, JSON values only, goes into the event's payload for the message).
+    None: a duplicate, which publishes nothing."""
     try:
         with transaction.atomic():
             alert = BillingAlert.objects.create(
@@ -51,17 +45,7 @@ def alert_raise(
     except IntegrityError:
         logger.debug("Billing alert %s already raised", dedup_key)
         return None
-    recipients = [tenant.billing_email] if tenant.billing_email else []
-    if not recipients and admins_without_billing_email:
-        recipients = tenant_admin_emails(tenant)
-    if not recipients:
-        logger.info("Billing alert for %s not emailed: no billing email", tenant)
-        return alert
-    email_context = {"tenant_name": tenant.name, "message": alert.message, "kind": kind, **(context or {})}
-    for to in recipients:
-        transaction.on_commit(
-            lambda to=to: email_send(template=template, to=to, context=email_context, tenant=tenant)  # type: ignore[misc]
-        )
+    publish(f"billing.{kind}", billing_alert_payload(alert, context or {}), tenant=tenant)
     return alert
 
 

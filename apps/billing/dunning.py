@@ -9,7 +9,7 @@ when billing suspended it). Retries follow BILLING_DUNNING_RETRY_DAYS (apps.bill
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
@@ -43,7 +43,7 @@ def _locked_subscription(invoice: Invoice) -> Subscription | None:
 
 
 def payment_failed(*, invoice: Invoice, payment: Payment, now: datetime, acting_user: Any = None) -> None:
-    """After a failed attempt: past_due (or suspended when no retry is left), alert and email."""
+    """After a failed attempt: past_due (or suspended when no retry is left), and the alert (which tells the tenant)."""
     subscription = _locked_subscription(invoice)
     final = invoice.next_payment_attempt_at is None
     if subscription is not None and subscription.status in (
@@ -55,15 +55,17 @@ def payment_failed(*, invoice: Invoice, payment: Payment, now: datetime, acting_
             reason = "Payment required" if payment.failure_code == "no_payment_method" else "Payment failed"
             subscription_status_set(subscription=subscription, to=SubscriptionStatus.PAST_DUE, now=now,
                                     acting_user=acting_user, reason=f"{reason}: invoice {invoice.number}")  # fmt: skip
+    next_attempt = invoice.next_payment_attempt_at
     alerts.alert_raise(
         tenant=invoice.tenant, kind=AlertKind.PAYMENT_FAILED,
         dedup_key=f"payment_failed:inv:{invoice.pk}:attempt:{payment.attempt}",
         message=f"Payment of invoice {invoice.number} failed: {payment.failure_reason or payment.failure_code}",
         detail={"invoice": invoice.number, "attempt": payment.attempt, "code": payment.failure_code},
-        template="billing_payment_failed",
         context={"invoice_number": invoice.number, "amount": money_format(invoice.amount_due, invoice.currency),
                  "reason": payment.failure_reason or payment.failure_code, "attempt": payment.attempt,
-                 "next_attempt_at": invoice.next_payment_attempt_at, "final": final},
+                 "next_attempt_at": next_attempt.isoformat() if next_attempt else None,
+                 "next_attempt_at_display": f"{next_attempt.astimezone(UTC):%Y-%m-%d %H:%M}" if next_attempt else "",
+                 "final": final},
     )  # fmt: skip
 
 

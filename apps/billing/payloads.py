@@ -64,3 +64,16 @@ def subscription_payload(subscription: Any) -> dict[str, Any]:
         "current_period_end": subscription.current_period_end.isoformat(),
         "cancel_at_period_end": subscription.cancel_at_period_end,
     }
+
+
+def billing_alert_payload(alert: Any, context: dict[str, Any]) -> dict[str, Any]:
+    """billing.<kind> (usage_near_limit, card_expiring, trial_ending, payment_failed): what the notice
+    tells; `event_id` is the alert's dedup key, so a message is sent once per alert whatever the retries."""
+    return {
+        "event_id": f"billing_alert:{alert.dedup_key}",
+        "id": alert.pk,
+        "kind": alert.kind,
+        "message": alert.message,
+        "tenant_name": alert.tenant.name,
+        **context,
+    }

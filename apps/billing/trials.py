@@ -2,7 +2,7 @@
 
 The daily task (`billing.trial_notices`, declared in contributions.py) finds, in one query, the trialing
 subscriptions whose trial ends within TRIAL_NOTICE_DAYS and that were not told yet; each is locked,
-marked `trial_end_notified_at` and emailed (a billing alert of kind `trial_ending`, keyed by the
+marked `trial_end_notified_at` and told (a billing alert of kind `trial_ending`, keyed by the
 subscription and its trial end, so a duplicate delivery or a rerun sends nothing). A trial that is
 extended (a new trial_end) is announced again. At the trial end the billing run renews the
 subscription like any other (apps.billing.run): the first invoice is issued and charged; without a
@@ -59,8 +59,9 @@ def _notify(subscription_id: int, now: datetime) -> bool:
             tenant=subscription.tenant, kind=AlertKind.TRIAL_ENDING,
             dedup_key=f"trial_ending:sub:{subscription.pk}:{trial_end.isoformat()}", message=message,
             detail={"subscription": str(subscription.uuid), "trial_end": trial_end.isoformat()},
-            template="billing_trial_ending", admins_without_billing_email=True,
-            context={"plan": str(subscription.plan), "trial_end": trial_end, "amount": amount,
+            context={"plan": str(subscription.plan), "trial_end": trial_end.isoformat(),
+                     "trial_end_date": f"{trial_end.day} {trial_end:%b %Y}",
+                     "trial_end_display": f"{trial_end:%Y-%m-%d %H:%M}", "amount": amount,
                      "has_payment_method": subscription.tenant.payment_methods.filter(
                          is_default=True, removed_at__isnull=True).exists()},
         )  # fmt: skip

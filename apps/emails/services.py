@@ -5,7 +5,7 @@ from email.utils import formataddr, parseaddr
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -78,3 +78,40 @@ def email_send(*, template: str, to: str, context: dict[str, Any], tenant: Any =
         delivery.status, delivery.sent_at = EmailDelivery.Status.SENT, timezone.now()
     delivery.save(update_fields=["subject", "status", "error", "sent_at"])
     return delivery
+
+
+def email_send_many(
+    *, template: str, messages: list[tuple[str, dict[str, Any]]], tenant: Any = None
+) -> list[EmailDelivery]:
+    """Send many emails of one template set (and one tenant's branding) over ONE backend connection,
+    and record them with one bulk insert. Returns the records, in the order of `messages`; like
+    `email_send`, a failure is recorded (`failed` with the error), never raised.
+
+    Bulk senders (notifications' fan-out) call it per chunk of a few hundred messages.
+    """
+    if not messages:
+        return []
+    sender: str = settings.DEFAULT_FROM_EMAIL
+    reply_to: list[str] = []
+    branded: dict[str, Any] = {}
+    if tenant is not None:
+        sender, reply_to, branded = email_branding(tenant=tenant, context={})
+    correlation_id = get_correlation_id()
+    records = []
+    with get_connection() as backend:
+        for to, context in messages:
+            record = EmailDelivery(recipient=to, template=template, tenant=tenant, correlation_id=correlation_id)
+            try:
+                subject, text, html = email_render(template=template, context={**branded, **context})
+                record.subject = subject[:255]
+                message = EmailMultiAlternatives(subject, text, sender, [to], reply_to=reply_to, connection=backend)
+                if html is not None:
+                    message.attach_alternative(html, "text/html")
+                message.send()
+            except Exception as exc:  # noqa: BLE001 - recorded per message, the others still go
+                logger.warning("Email %s to %s failed: %s", template, to, exc)
+                record.status, record.error = EmailDelivery.Status.FAILED, f"{type(exc).__name__}: {exc}"
+            else:
+                record.status, record.sent_at = EmailDelivery.Status.SENT, timezone.now()
+            records.append(record)
+    return EmailDelivery.objects.bulk_create(records)

@@ -1,8 +1,8 @@
 """Writes on invitations. Every change is validated, saved with history and audited in one transaction;
-the invitation email goes out after commit."""
+the invitation is published after commit (`invitation.sent`) and
+apps.notifications emails it (see contributions.py)."""
 
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -17,11 +17,12 @@ from apps.accounts.models import Membership, User
 from apps.accounts.services import membership_create, tenant_seats_check, user_email_mark_verified
 from apps.audit import writes
 from apps.audit.services import audit_record
+from apps.core.events import publish
 from apps.core.links import site_base_url
-from apps.emails.services import email_send
 from apps.tenancy.models import Tenant
 
 from .models import Invitation, invitation_token_hash, invitation_token_new
+from .payloads import invitation_sent_payload
 from .selectors import invitation_for_token
 
 TENANT_URLCONF = "config.urls.tenant"
@@ -82,20 +83,16 @@ def _site_url(tenant: Tenant, site_url: str | None) -> str:
     return site_base_url(domain)
 
 
-def _email_on_commit(invitation: Invitation, site_url: str | None) -> None:
+def _publish_sent(invitation: Invitation, site_url: str | None) -> None:
+    """`invitation.sent` (delivered after commit): apps.notifications emails the invitee through the
+    notice declared in contributions.py, in the tenant's branding."""
     token, tenant = invitation.token, invitation.tenant
     base = _site_url(tenant, site_url)
-    inviter = invitation.invited_by
-    context = {
-        "tenant_name": tenant.name,
-        "role": invitation.get_role_display(),
-        "inviter": inviter.get_full_name() if inviter else "",
+    links = {
         "accept_url": base + reverse("invitations:accept", args=[token], urlconf=TENANT_URLCONF),
         "decline_url": base + reverse("invitations:decline", args=[token], urlconf=TENANT_URLCONF),
-        "expires_at": invitation.expires_at,
     }
-    send = partial(email_send, template="invitation", to=invitation.email, context=context, tenant=tenant)
-    transaction.on_commit(send)
+    publish("invitation.sent", invitation_sent_payload(invitation, **links), tenant=tenant)
 
 
 def _new_token(invitation: Invitation) -> None:
@@ -150,7 +147,7 @@ def invitation_create(
     _new_token(invitation)
     writes.save(invitation, acting_user=acting_user)
     _audit("invitation.created", invitation, acting_user, None)
-    _email_on_commit(invitation, site_url)
+    _publish_sent(invitation, site_url)
     return invitation
 
 
@@ -184,7 +181,7 @@ def _resend(*, invitation: Invitation, acting_user: Any, site_url: str | None) -
     invitation.last_resent_at = now
     writes.save(invitation, acting_user=acting_user)
     _audit("invitation.resent", invitation, acting_user, before)
-    _email_on_commit(invitation, site_url)
+    _publish_sent(invitation, site_url)
     return invitation
 
 

@@ -8,6 +8,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -15,10 +16,12 @@ from apps.audit import writes
 from apps.audit.services import audit_record
 from apps.core import hooks
 from apps.core.correlation import get_client, get_correlation_id
+from apps.core.events import publish
 
 from .context import current_tenant
 from .devices import device_from_user_agent
 from .models import AuthEvent, UserSession
+from .payloads import new_device_sign_in_payload, password_changed_payload
 from .selectors import public_cache, unknown_email_cache_key, user_for_login
 
 
@@ -180,9 +183,20 @@ def user_session_start(
     # A reused key (never expected: Django makes a new one at sign-in) starts a fresh record.
     session.created_at = session.last_seen_at = timezone.now()
     session.revoked_at, session.revoked_by, session.end_reason = None, None, ""
+    is_new_device = _is_new_device(user, session_key, device.name)
     session.full_clean()
     session.save()
+    if is_new_device:
+        publish("security.new_device_sign_in", new_device_sign_in_payload(session), tenant=current_tenant())
     return session
+
+
+def _is_new_device(user: User, session_key: str, device_name: str) -> bool:
+    """A sign-in from a device (browser and system) this person never signed in from, while they have
+    signed in before: their very first sign-in is not news. One query."""
+    earlier = UserSession.objects.filter(user=user).exclude(session_key=session_key)
+    seen = earlier.aggregate(any=Count("pk"), same=Count("pk", filter=Q(device_name=device_name)))
+    return bool(seen["any"]) and not seen["same"]
 
 
 def user_session_seen(*, user_session_id: int, session_key: str, expires_at: datetime) -> bool:
@@ -299,8 +313,11 @@ def user_password_changed(*, user: User, how: str, acting_user: Any) -> int:
         detail["by"] = _actor_code(acting_user)
     if how == PasswordChange.SET:
         detail["first_password"] = True
-    auth_event_record(kind=PasswordChange.KINDS[how], user=user, tenant=current_tenant(), detail=detail)
+    tenant = current_tenant()
+    event = auth_event_record(kind=PasswordChange.KINDS[how], user=user, tenant=tenant, detail=detail)
     audit_record(action=f"user.password_{how}", acting_user=acting_user, target=user, after=detail)
+    payload = password_changed_payload(user, how=how, event_id=event.pk, at=event.created_at)
+    publish("security.password_changed", payload, tenant=tenant)  # the person is told, after commit
     return len(sessions)
 
 

@@ -1,8 +1,11 @@
-"""What support adds: ticket pages and API, ticket events and timeline sources, the SLA sweep, demo."""
+"""What support adds: ticket pages and API, ticket events and timeline sources, the SLA sweep, demo, and
+the requester's notice of a support reply."""
 
 from apps.core.contributions import (
     DemoStep,
     MenuEntry,
+    Notice,
+    NotificationCategory,
     PeriodicTask,
     PortalHomeBlock,
     PortalUrls,
@@ -26,4 +29,11 @@ contribute(
         description="Flag support tickets whose first-response or resolution SLA is breached.",
     ),
     DemoStep("support", "apps.support.demo.demo_seed", order=20),
+    NotificationCategory("support", "Support tickets", order=40, description="Replies from support to your tickets."),
+    Notice(
+        "ticket.replied", "support", "apps.support.notices.requester_of_staff_reply",
+        title="[{{ number }}] New reply: {{ subject }}",
+        body="Support replied to your ticket {{ number }} ({{ subject }}):\n\n{{ message.body }}",
+        url="apps.support.notices.ticket_url", description="A support reply, to the ticket's requester.",
+    ),
 )  # fmt: skip

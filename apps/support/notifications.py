@@ -1,12 +1,13 @@
 """Emails of the support desk (sent after commit through apps.emails, one EmailDelivery each).
 
-A staff public reply goes to the requester; a tenant reply (and a new ticket) goes to the assignee,
-or to the support desk address when nobody is assigned. Internal notes are never emailed.
+A tenant reply (and a new ticket) goes to the assignee, or to the support desk address when nobody is
+assigned. A staff public reply reaches the requester through apps.notifications instead (the
+`ticket.replied` notice in contributions.py: in-app and email, per the person's preferences).
+Internal notes are never sent.
 """
 
 from django.conf import settings
 
-from apps.core.links import site_base_url
 from apps.emails.services import email_send
 
 from .models import Ticket, TicketMessage
@@ -16,11 +17,6 @@ DEFAULT_SUPPORT_ADDRESS = "support@nidia-flow.local"
 
 def support_address() -> str:
     return getattr(settings, "SUPPORT_DESK_EMAIL", "") or DEFAULT_SUPPORT_ADDRESS
-
-
-def _portal_url(ticket: Ticket) -> str:
-    domain = ticket.tenant.domains.filter(is_primary=True).values_list("domain", flat=True).first() or ""
-    return f"{site_base_url(domain)}/manage/support/{ticket.number}/"
 
 
 def _staff_address(ticket: Ticket) -> str:
@@ -37,14 +33,8 @@ def reply_notify(*, message_id: int) -> None:
     message = TicketMessage.objects.select_related(
         "ticket__tenant", "ticket__requester", "ticket__assignee", "author"
     ).get(pk=message_id)
-    if message.is_internal:
+    if message.is_internal or message.from_staff:  # the requester hears of a staff reply through notifications
         return
     ticket = message.ticket
     context = {"ticket": ticket, "tenant_name": ticket.tenant.name, "body": message.body, "author": message.author}
-    if message.from_staff:
-        if ticket.requester is None or not ticket.requester.email:
-            return
-        context["portal_url"] = _portal_url(ticket)
-        email_send(template="support_reply", to=ticket.requester.email, context=context, tenant=ticket.tenant)
-    else:
-        email_send(template="support_customer_reply", to=_staff_address(ticket), context=context)
+    email_send(template="support_customer_reply", to=_staff_address(ticket), context=context)

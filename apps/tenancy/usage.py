@@ -209,6 +209,12 @@ def _emails_sent_by_tenant(tenant_ids: list[Any], day: dt.date) -> dict[Any, int
     return hooks.one("usage.emails_sent_by_tenant", default=_no_emails)(tenant_ids, day)
 
 
+def _whatsapp_sent_by_tenant(tenant_ids: list[Any], day: dt.date) -> dict[Any, int]:
+    """WhatsApp messages sent per tenant on that UTC day. The notifications app answers through the hook
+    "usage.whatsapp_sent_by_tenant" (apps/notifications/contributions.py); none installed: 0."""
+    return hooks.one("usage.whatsapp_sent_by_tenant", default=_no_emails)(tenant_ids, day)
+
+
 def _api_calls_by_tenant(tenant_ids: list[Any], day: dt.date) -> dict[Any, int]:
     if not tenant_ids:
         return {}
@@ -231,8 +237,8 @@ def usage_aggregate(*, day: dt.date) -> int:
     """Write (or overwrite) TenantUsageDaily of `day` for every active and suspended tenant.
 
     A constant number of queries whatever the number of tenants. Active users and storage are
-    snapshots taken now; emails and API calls are that UTC day's counts. WhatsApp messages stay 0
-    until a WhatsApp channel exists. Also refreshes each tenant's current_users (seats: active and
+    snapshots taken now; emails, WhatsApp messages and API calls are that UTC day's
+    counts. Also refreshes each tenant's current_users (seats: active and
     suspended members, what max_users limits) and current_storage_gb. Returns the rows written.
     """
     tenants = _aggregated_tenants()
@@ -240,6 +246,7 @@ def usage_aggregate(*, day: dt.date) -> int:
     members = _members_by_tenant(ids)
     storage = _storage_bytes_by_schema([tenant.schema_name for tenant in tenants])
     emails = _emails_sent_by_tenant(ids, day)
+    whatsapp = _whatsapp_sent_by_tenant(ids, day)
     api_calls = _api_calls_by_tenant(ids, day)
     rows = []
     for tenant in tenants:
@@ -250,7 +257,7 @@ def usage_aggregate(*, day: dt.date) -> int:
             TenantUsageDaily(
                 tenant=tenant, date=day, active_users=counts.get("active", 0),
                 storage_used_gb=tenant.current_storage_gb, emails_sent=emails.get(tenant.pk, 0),
-                whatsapp_messages_sent=0, api_calls=api_calls.get(tenant.pk, 0),
+                whatsapp_messages_sent=whatsapp.get(tenant.pk, 0), api_calls=api_calls.get(tenant.pk, 0),
             )
         )  # fmt: skip
     TenantUsageDaily.objects.bulk_create(

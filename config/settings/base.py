@@ -62,6 +62,9 @@ SHARED_APPS = [
     "apps.timeline",  # no tables of its own: a merged read of the tables above
     # Issue 13: self-service signup. Public: a person's onboarding exists before any tenant schema does.
     "apps.onboarding",
+    # Issue 14: in both schemas (like admin): platform default templates and platform events' messages
+    # in public, with the daily counters every tenant's usage reads; each tenant's own in its schema.
+    "apps.notifications",
     # Issue 12: the top layer, assembling what the apps contribute (staff dashboard, demo data,
     # platform setup, URL configs, schedules); nothing imports it.
     "apps.backoffice",
@@ -76,6 +79,7 @@ TENANT_APPS = [
     "apps.solutions",  # which people may use which of the plan's solutions
     "apps.policy",  # security policy per entity, inherited down the hierarchy
     "apps.branding",  # private-label branding of the tenant (and per entity or user type)
+    "apps.notifications",  # inbox, deliveries, preferences and template overrides: the tenant's own
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -312,6 +316,15 @@ SPECTACULAR_SETTINGS = {
         "LogArchiveStatusEnum": "apps.logs.models.LogArchiveStatus",
     },
 }
+
+# --- Notifications (apps/notifications, docs/notifications.md) ------------------------------------
+# SMS and WhatsApp through a common HTTP SMS API (bin/sms_stub.py speaks it locally); with no URL the
+# console provider logs the messages instead.
+NOTIFICATIONS_SMS_URL = env("NOTIFICATIONS_SMS_URL", default="")
+NOTIFICATIONS_SMS_KEY = env("NOTIFICATIONS_SMS_KEY", default="")
+NOTIFICATIONS_SMS_SENDER = env("NOTIFICATIONS_SMS_SENDER", default="NIDIA")
+# Deliveries per sending task (fan-out is chunked, never one task per message).
+NOTIFICATIONS_CHUNK_SIZE = env.int("NOTIFICATIONS_CHUNK_SIZE", default=500)
 
 # --- Celery -------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)

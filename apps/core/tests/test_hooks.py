@@ -52,6 +52,7 @@ def test_the_installed_apps_answer_the_hooks_they_are_asked():
     """Each hook a lower app asks is answered by exactly one declaration, whose path imports."""
     answered = {
         "usage.emails_sent_by_tenant": "apps.emails",
+        "usage.whatsapp_sent_by_tenant": "apps.notifications",
         "emails.branding_for_tenant": "apps.branding",
         "security.web_login_refused": "apps.policy",
         "security.mfa_required_anywhere": "apps.policy",

@@ -65,7 +65,7 @@ def test_create_stores_only_the_token_hash_and_emails_the_link(
     html = message.alternatives[0][0]
     assert f"/manage/invitations/accept/{invitation.token}/" in html
     delivery = EmailDelivery.objects.get(recipient="new.person@example.test")
-    assert (delivery.template, delivery.status, delivery.tenant_id) == ("invitation", "sent", acme.pk)
+    assert (delivery.template, delivery.status, delivery.tenant_id) == ("notification", "sent", acme.pk)
     event = AuditEvent.objects.get(action="invitation.created", target_id=str(invitation.pk))
     assert "email" not in event.after
     assert invitation.history.count() == 1

@@ -188,7 +188,7 @@ def test_emails_on_replies_never_on_notes(acme_ticket, support_staff, acme_admin
     with django_capture_on_commit_callbacks(execute=True):
         services.ticket_reply(ticket=acme_ticket, body="Thanks!", acting_user=acme_admin, from_staff=False)
     assert mail.outbox[-1].to == ["support@platform.test"]
-    assert EmailDelivery.objects.filter(template="support_reply", recipient="admin@acme.test").exists()
+    assert EmailDelivery.objects.filter(template="notification", recipient="admin@acme.test").exists()
     assert not any("internal only" in m.body for m in mail.outbox)
 
 

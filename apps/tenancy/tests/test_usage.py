@@ -160,7 +160,12 @@ def test_aggregate_writes_a_row_per_tenant(acme, globex, acme_admin, acme_member
         .count()
     )
     row = TenantUsageDaily.objects.get(tenant=acme, date=TODAY)
-    assert (row.active_users, row.emails_sent, row.api_calls, row.whatsapp_messages_sent) == (2, 2, 5, 0)
+    assert (row.active_users, row.emails_sent, row.api_calls, row.whatsapp_messages_sent) == (
+        2,
+        2,
+        5,
+        0,
+    )  # no WhatsApp message sent (the notifications hook answers 0)
     acme_bytes = _storage_bytes_by_schema([acme.schema_name])[acme.schema_name]
     assert acme_bytes > 0 and row.storage_used_gb == _gb(acme_bytes)  # GB to 3 places: a small schema is 0.000
     acme.refresh_from_db()
@@ -221,7 +226,7 @@ def test_query_count_does_not_grow_with_tenants(django_assert_max_num_queries):
     _extra_tenants(3, 7)
     with django_assert_max_num_queries(with_3):
         usage_aggregate(day=TODAY)
-    assert with_3 <= 10
+    assert with_3 <= 11  # one per hooked count (emails, WhatsApp messages) among them
 
 
 # --- Series -------------------------------------------------------------------------------------

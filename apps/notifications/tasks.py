@@ -1,0 +1,89 @@
+"""Celery entry points of the notifications engine: thin, idempotent, in chunks.
+
+- `notifications.deliveries_send(schema, ids)`: claim and send one chunk (≤ NOTIFICATIONS_CHUNK_SIZE).
+- `notifications.sweep` (beat, every 5 minutes): for the tenants whose work is due (public
+  `TenantNotificationWork`, one query), release held and retried deliveries, reclaim stale claims,
+  build due digests, send what is pending, and record the tenant's next due time.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+from django_tenants.utils import get_public_schema_name, schema_context
+
+from apps.tenancy.models import Tenant
+
+from . import delivery, work
+from .fanout import chunks
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue(tenant: Any, ids: list[int]) -> int:
+    """Send `ids` with one task per chunk once the current transaction commits; returns the tasks."""
+    schema = tenant.schema_name if tenant is not None else get_public_schema_name()
+    parts = chunks(ids)
+
+    def send() -> None:
+        with schema_context(schema):  # tenant-schemas-celery sends the task in the current schema
+            for part in parts:
+                deliveries_send.apply_async(args=[schema, part])
+
+    if parts:
+        transaction.on_commit(send)
+    return len(parts)
+
+
+def _tenant(schema: str) -> Tenant | None:
+    if schema == get_public_schema_name():
+        return None
+    with schema_context(get_public_schema_name()):
+        return Tenant.objects.get(schema_name=schema)
+
+
+@shared_task(name="notifications.deliveries_send")
+def deliveries_send(schema: str, ids: list[int]) -> dict[str, int]:
+    """Claim and send one chunk of deliveries in `schema` (rows already taken or sent are skipped)."""
+    tenant = _tenant(schema)
+    with schema_context(schema):
+        return delivery.send_chunk([int(pk) for pk in ids], tenant=tenant)
+
+
+def tenant_sweep(tenant: Tenant, *, now: Any = None, inline: bool = False) -> dict[str, Any]:
+    """One tenant's due work (see the module docstring); `inline` sends here instead of via tasks."""
+    now = now or timezone.now()
+    with schema_context(tenant.schema_name):
+        found = delivery.sweep(tenant, now=now)
+        pending = found.pop("pending")
+        if inline:
+            for part in chunks(pending):
+                delivery.send_chunk(part, tenant=tenant, now=now)
+        else:
+            for part in chunks(pending):
+                deliveries_send.apply_async(args=[tenant.schema_name, part])
+        due = delivery.next_due(tenant, now)
+        if due is not None and due <= now and not inline:
+            due = now + delivery.STALE_CLAIM  # sent just now by tasks: look again once their claims could be stale
+        work.set_due(tenant, due)
+    return {**found, "sent_tasks": 0 if inline else len(chunks(pending)), "pending": len(pending)}
+
+
+@shared_task(name="notifications.sweep")
+def sweep() -> dict[str, Any]:
+    """Beat: every tenant whose notification work is due; a failing tenant is logged and skipped."""
+    now = timezone.now()
+    with schema_context(get_public_schema_name()):
+        ids = work.due_tenant_ids(now)
+        tenants = list(Tenant.objects.filter(pk__in=ids, is_template=False))
+    done: dict[str, Any] = {}
+    for tenant in tenants:
+        try:
+            done[tenant.schema_name] = tenant_sweep(tenant, now=now)
+        except Exception:
+            logger.exception("Notification sweep failed in schema %s", tenant.schema_name)
+    return done
