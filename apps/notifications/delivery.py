@@ -95,14 +95,36 @@ def finish(rows: list[Delivery], outcomes: dict[int, Outcome], *, tenant: Any) -
             sent[row.channel] += 1
             row.status, row.sent_at, row.last_error = DeliveryStatus.SENT, now, ""
             row.provider_message_id, row.next_attempt_at = outcome.message_id[:200], None
-    fields = ["status", "sent_at", "last_error", "next_attempt_at", "provider_message_id", "claimed_at", "updated_at"]
     with transaction.atomic():
-        Delivery.objects.bulk_update(rows, fields, batch_size=1000)
+        _mark(rows)
         work.count_sent(tenant, dict(sent))
         retry_at = [row.next_attempt_at for row in rows if row.next_attempt_at is not None]
         if retry_at and tenant is not None:
             work.mark_due(tenant, min(retry_at))
     return {"sent": sum(sent.values()), "failed": failed}
+
+
+_MARK_SQL = """
+    UPDATE {table} AS d SET status = v.status, sent_at = v.sent_at, last_error = v.last_error,
+        next_attempt_at = v.next_attempt_at, provider_message_id = v.provider_message_id,
+        claimed_at = NULL, updated_at = v.updated_at
+    FROM (VALUES {values}) AS v(id, status, sent_at, last_error, next_attempt_at, provider_message_id, updated_at)
+    WHERE d.id = v.id
+"""
+_MARK_ROW = "(%s::bigint, %s, %s::timestamptz, %s, %s::timestamptz, %s, %s::timestamptz)"
+
+
+def _mark(rows: list[Delivery]) -> None:
+    """The outcome of a chunk in one statement (bulk_update's CASE per field was most of the time)."""
+    for start in range(0, len(rows), 1000):
+        part = rows[start : start + 1000]
+        params: list[Any] = []
+        for row in part:
+            params += [row.pk, row.status, row.sent_at, row.last_error, row.next_attempt_at,
+                       row.provider_message_id, row.updated_at]  # fmt: skip
+        sql = _MARK_SQL.format(table=Delivery._meta.db_table, values=", ".join([_MARK_ROW] * len(part)))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 # --- Channels --------------------------------------------------------------------------------------

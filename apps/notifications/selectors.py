@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 from apps.core.contributions import NOTIFICATION_CHANNELS, Notice, contributions
 
 from . import registry
+from .fanout import channel_enabled
 from .models import (
     Channel,
     Delivery,
@@ -78,23 +79,14 @@ def preferences_for(user: Any) -> list[dict[str, Any]]:
         for channel in PERSON_CHANNELS:
             locked = category.critical and channel in category.default_channels
             person, tenant = mine.get((category.key, channel)), defaults.get((category.key, channel))
-            enabled = _effective(channel, category.default_channels, locked, person, tenant)
+            enabled = channel_enabled(channel=channel, category_default=category.default_channels,
+                                      critical=category.critical, person=person, tenant=tenant)  # fmt: skip
             source = "critical" if locked else _source(person, tenant)
             channels.append({"channel": channel, "enabled": enabled, "locked": locked, "source": source})
         matrix.append({"key": category.key, "label": category.label, "critical": category.critical,
                        "description": category.description, "channels": channels,
                        "digest": "none" if category.critical else digests.get(category.key, "none")})  # fmt: skip
     return matrix
-
-
-def _effective(channel: str, defaults: tuple[str, ...], locked: bool, person: bool | None, tenant: bool | None) -> bool:
-    if locked:
-        return True
-    if person is not None:
-        return person
-    if tenant is not None:
-        return tenant
-    return channel in defaults
 
 
 def quiet_hours_for(user: Any) -> QuietHours | None:
