@@ -65,6 +65,8 @@ SHARED_APPS = [
     # Issue 14: in both schemas (like admin): platform default templates and platform events' messages
     # in public, with the daily counters every tenant's usage reads; each tenant's own in its schema.
     "apps.notifications",
+    # Issue 14: the approvals sweep's per-tenant "next due" row, so it visits only tenants with due steps.
+    "apps.approvals.due",
     # Issue 12: the top layer, assembling what the apps contribute (staff dashboard, demo data,
     # platform setup, URL configs, schedules); nothing imports it.
     "apps.backoffice",
@@ -80,6 +82,7 @@ TENANT_APPS = [
     "apps.policy",  # security policy per entity, inherited down the hierarchy
     "apps.branding",  # private-label branding of the tenant (and per entity or user type)
     "apps.notifications",  # inbox, deliveries, preferences and template overrides: the tenant's own
+    "apps.approvals",  # approval workflows, requests, steps, delegations of every contributed kind
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
