@@ -195,6 +195,24 @@ def _tenant_objects(world: World) -> None:
     values["branding"] = (branding.pk, True)
     keep(schema, policy_set(entity=entity, acting_user=None, password_min_length=14))
     _solution_access(world)
+    _notifications(world)
+
+
+def _notifications(world: World) -> None:
+    """A message of globex's inbox and its email delivery (the sending task is given their ids)."""
+    from apps.notifications.models import Delivery, Notification
+
+    schema, subject = world.globex.schema_name, world.users["globex_subject"]
+    note = world.keep(schema, Notification.objects.create(
+        recipient=subject, recipient_key=f"u:{subject.pk}", event="matrix.news", event_key="matrix",
+        category="matrix", title=f"News {CANARY}", body=CANARY,
+    ))  # fmt: skip
+    delivery = world.keep(schema, Delivery.objects.create(
+        notification=note, channel="email", event_key="matrix", recipient_key=f"u:{subject.pk}",
+    ))  # fmt: skip
+    world.values["notification"] = (note.pk, True)
+    world.values["notification_delivery_ids"] = ([delivery.pk], True)
+    world.values["schema_name"] = (schema, True)
 
 
 def _solution_access(world: World) -> None:

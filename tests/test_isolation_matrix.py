@@ -417,6 +417,8 @@ TASK_ARGUMENTS = {
     "tenant_id": "tenant_id",
     "delivery_id": "delivery_id",
     "subscription_uuid": "subscription_uuid",
+    "schema": "schema_name",
+    "ids": "notification_delivery_ids",
 }
 
 

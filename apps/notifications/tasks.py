@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from apps.core.tasks import sender_may_touch
 from apps.tenancy.models import Tenant
 
 from . import delivery, work
@@ -48,8 +49,14 @@ def _tenant(schema: str) -> Tenant | None:
 
 @shared_task(name="notifications.deliveries_send")
 def deliveries_send(schema: str, ids: list[int]) -> dict[str, int]:
-    """Claim and send one chunk of deliveries in `schema` (rows already taken or sent are skipped)."""
+    """Claim and send one chunk of deliveries in `schema` (rows already taken or sent are skipped).
+
+    Sent from a tenant's schema (tenant-schemas-celery runs it there), it refuses another tenant's
+    schema: ids that came from one organisation never send another's messages."""
     tenant = _tenant(schema)
+    if not sender_may_touch(tenant.pk if tenant is not None else None):
+        logger.warning("notifications.deliveries_send for %s refused: sent from another tenant", schema)
+        return {"sent": 0, "failed": 0}
     with schema_context(schema):
         return delivery.send_chunk([int(pk) for pk in ids], tenant=tenant)
 

@@ -11,6 +11,7 @@ from apps.accounts.models import Membership
 from apps.approvals.due.models import ApprovalDue
 from apps.approvals.models import ApprovalEvent, ApprovalRequest, ApprovalWorkflow
 from apps.approvals.services import request_approve, request_submit, workflow_save
+from apps.notifications.models import Delivery, Notification
 from apps.organisation.models import Entity, EntityType
 from apps.organisation.services import entity_create
 from tests.factories import MembershipFactory
@@ -72,6 +73,9 @@ def test_two_approvers_at_once_make_exactly_one_decision(acme, test_kind):
                 workflow.delete()
             Entity.objects.filter(pk=entity_pk).delete()
             ApprovalDue.objects.filter(tenant=acme).delete()
+            # What the committed events told these people (the notifications engine ran after each commit).
+            Delivery.objects.filter(recipient_key__in=[f"u:{user.pk}" for user in users]).delete()
+            Notification.objects.filter(recipient__in=users).delete()
             Membership.objects.filter(user__in=users).delete()
 
     try:

@@ -11,17 +11,16 @@ from .conftest import png_data_url
 
 pytestmark = pytest.mark.django_db
 
-CONTEXT = {"tenant_name": "Acme", "role": "Member", "inviter": "Ada", "accept_url": "https://a.test/",
-           "decline_url": "https://a.test/d/", "expires_at": None}  # fmt: skip
+CONTEXT = {"title": "You are invited", "body": "Ada invited you.", "url": "https://a.test/"}
 
 
 def test_emails_for_the_tenant_carry_its_sender_name_and_reply_to(acme, globex, private_label):
     with tenant_context(acme):
         branding_set(product_name="Acme Work", email_sender_name="Acme HR", support_email="help@acme.test",
                      acting_user=None)  # fmt: skip
-    email_send(template="invitation", to="x@example.test", context=CONTEXT, tenant=acme)
-    email_send(template="invitation", to="y@example.test", context=CONTEXT, tenant=globex)
-    email_send(template="invitation", to="z@example.test", context=CONTEXT)
+    email_send(template="notification", to="x@example.test", context=CONTEXT, tenant=acme)
+    email_send(template="notification", to="y@example.test", context=CONTEXT, tenant=globex)
+    email_send(template="notification", to="z@example.test", context=CONTEXT)
     acme_mail, globex_mail, platform_mail = mail.outbox
     assert acme_mail.from_email == "Acme HR <no-reply@localhost>" and acme_mail.reply_to == ["help@acme.test"]
     assert globex_mail.from_email == "NIDIA Flow <no-reply@localhost>" and globex_mail.reply_to == []
@@ -39,7 +38,7 @@ def test_email_templates_get_product_name_and_support_email_unless_given(acme, p
 def test_the_sender_name_applies_without_private_label(acme, no_private_label):
     with tenant_context(acme):
         branding_set(email_sender_name="Acme HR", acting_user=None)
-    email_send(template="invitation", to="x@example.test", context=CONTEXT, tenant=acme)
+    email_send(template="notification", to="x@example.test", context=CONTEXT, tenant=acme)
     assert mail.outbox[0].from_email == "Acme HR <no-reply@localhost>"
 
 

@@ -15,13 +15,11 @@ from apps.invitations.services import invitation_create
 
 pytestmark = pytest.mark.django_db
 
+# The one template every notification email is rendered with (apps/notifications renders the message).
 CONTEXT = {
-    "tenant_name": "Acme",
-    "role": "Member",
-    "inviter": "Ada Admin",
-    "accept_url": "https://acme.example/accept/tok/",
-    "decline_url": "https://acme.example/decline/tok/",
-    "expires_at": None,
+    "title": "You are invited to join Acme",
+    "body": "Ada Admin has invited you to join Acme.",
+    "url": "https://acme.example/accept/tok/",
 }
 
 
@@ -32,8 +30,8 @@ def _free_port() -> int:
 
 
 def test_renders_subject_text_and_html():
-    subject, text, html = email_render(template="invitation", context=CONTEXT)
-    assert subject == "You are invited to join Acme on NIDIA Flow"
+    subject, text, html = email_render(template="notification", context=CONTEXT)
+    assert subject == "You are invited to join Acme"
     assert "Ada Admin has invited you to join Acme" in text
     assert "https://acme.example/accept/tok/" in text
     assert html is not None and 'href="https://acme.example/accept/tok/"' in html
@@ -42,17 +40,17 @@ def test_renders_subject_text_and_html():
 def test_a_sent_email_is_recorded_with_tenant_and_correlation_id(acme):
     token = set_correlation_id("corr-mail-1")
     try:
-        delivery = email_send(template="invitation", to="x@example.test", context=CONTEXT, tenant=acme)
+        delivery = email_send(template="notification", to="x@example.test", context=CONTEXT, tenant=acme)
     finally:
         reset_correlation_id(token)
     (message,) = mail.outbox
     # Sent for a tenant, the email carries the tenant's product name (its branding, else the product's).
-    assert message.subject == "You are invited to join Acme on NIDIA Flow Back Office"
+    assert message.subject == "You are invited to join Acme"
     assert message.alternatives[0][1] == "text/html"
     delivery.refresh_from_db()
     assert delivery.status == EmailDelivery.Status.SENT and delivery.sent_at is not None
     assert (delivery.recipient, delivery.template, delivery.tenant, delivery.error) == (
-        "x@example.test", "invitation", acme, ""
+        "x@example.test", "notification", acme, ""
     )  # fmt: skip
     assert delivery.correlation_id == "corr-mail-1"
 
@@ -62,7 +60,7 @@ def test_a_backend_failure_is_recorded_not_raised(settings):
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()  # nothing listens there
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_TIMEOUT = 5
-    delivery = email_send(template="invitation", to="x@example.test", context=CONTEXT)
+    delivery = email_send(template="notification", to="x@example.test", context=CONTEXT)
     delivery.refresh_from_db()
     assert delivery.status == EmailDelivery.Status.FAILED and delivery.sent_at is None
     assert "Connection" in delivery.error or "refused" in delivery.error
@@ -112,7 +110,7 @@ def test_an_invitation_travels_through_a_real_smtp_server(
     ((mail_from, recipients, message),) = smtp_server.messages
     assert recipients == ["smtp@example.test"]
     assert "no-reply@" in mail_from
-    assert message["Subject"] == "You are invited to join Acme on NIDIA Flow Back Office"
+    assert message["Subject"] == "You are invited to join Acme"
     parts = {
         part.get_content_type(): part.get_payload(decode=True).decode()
         for part in message.walk()
@@ -125,7 +123,7 @@ def test_an_invitation_travels_through_a_real_smtp_server(
 
 
 def test_the_delivery_log_is_read_only_in_the_staff_admin(platform_client, platform_superuser, acme):
-    delivery = email_send(template="invitation", to="x@example.test", context=CONTEXT, tenant=acme)
+    delivery = email_send(template="notification", to="x@example.test", context=CONTEXT, tenant=acme)
     platform_client.force_login(platform_superuser)
     response = platform_client.get("/admin/emails/emaildelivery/?status=sent&q=x%40example")
     assert response.status_code == 200
