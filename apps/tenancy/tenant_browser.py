@@ -54,6 +54,16 @@ SECTIONS: list[Section] = [
     Section("integrations", "Integrations", "integrations.IntegrationActivation", [], search=[]),
     Section("security-policies", "Security policies", "policy.SecurityPolicy", [], search=[]),
     Section("branding", "Branding", "branding.Branding", [], search=[]),
+    Section("approval-workflows", "Approval workflows", "approvals.ApprovalWorkflow",
+            ["kind", "name", "is_active", "created_by__email", "updated_at"],
+            search=["kind", "name"], ordering=["kind", "name"], filters=["kind", "is_active"]),
+    Section("approval-requests", "Approval requests", "approvals.ApprovalRequest",
+            ["kind", "summary", "requester__email", "status", "round", "current_position", "created_at",
+             "decided_at"],
+            search=["summary", "kind", "requester__email", "subject_id"], filters=["status", "kind"]),
+    Section("approval-delegations", "Approval delegations", "approvals.Delegation",
+            ["delegator__email", "delegate__email", "kinds", "starts_on", "ends_on", "reason", "revoked_at"],
+            search=["delegator__email", "delegate__email"], ordering=["-starts_on"]),
 ]  # fmt: skip
 SECRET_WORDS = ("secret", "password", "token", "key_hash", "encrypted")
 

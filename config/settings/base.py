@@ -62,6 +62,8 @@ SHARED_APPS = [
     "apps.timeline",  # no tables of its own: a merged read of the tables above
     # Issue 13: self-service signup. Public: a person's onboarding exists before any tenant schema does.
     "apps.onboarding",
+    # Issue 14: the approvals sweep's per-tenant "next due" row, so it visits only tenants with due steps.
+    "apps.approvals.due",
     # Issue 12: the top layer, assembling what the apps contribute (staff dashboard, demo data,
     # platform setup, URL configs, schedules); nothing imports it.
     "apps.backoffice",
@@ -76,6 +78,7 @@ TENANT_APPS = [
     "apps.solutions",  # which people may use which of the plan's solutions
     "apps.policy",  # security policy per entity, inherited down the hierarchy
     "apps.branding",  # private-label branding of the tenant (and per entity or user type)
+    "apps.approvals",  # approval workflows, requests, steps, delegations of every contributed kind
     "apps.accessrequests",  # members ask for a role or a solution; an approval workflow decides
 ]
 

@@ -1,0 +1,3 @@
+app_name = "approvals-api"
+
+urlpatterns: list = []
