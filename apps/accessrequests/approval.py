@@ -14,8 +14,8 @@ def subject_fields(access_request: AccessRequest) -> dict[str, Any]:
     """The values a workflow condition may test (the kind's `fields`)."""
     return {
         "kind": access_request.kind,
-        "role": access_request.role.code if access_request.role_id else "",
-        "entity": access_request.entity.code if access_request.entity_id else "",
+        "role": access_request.role.code if access_request.role is not None else "",
+        "entity": access_request.entity.code if access_request.entity is not None else "",
         "solution": access_request.solution_code,
     }
 

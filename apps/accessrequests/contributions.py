@@ -49,7 +49,8 @@ contribute(
     Notice(
         "access_request.rejected", "access_requests", "apps.accessrequests.notices.requester",
         title="Access request declined: {{ what }}",
-        body="Your request for {{ what }} was declined.{% if decision_reason %} Reason: {{ decision_reason }}{% endif %}",
+        body="Your request for {{ what }} was declined."
+             "{% if decision_reason %} Reason: {{ decision_reason }}{% endif %}",
         url="apps.accessrequests.notices.url", description="Tells the requester why their request was declined.",
     ),
     DemoStep("accessrequests", "apps.accessrequests.demo.demo_seed", order=60),

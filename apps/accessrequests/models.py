@@ -11,7 +11,6 @@ from django.db.models import Q
 
 from apps.audit.history import history_records
 
-
 KIND = "access.request"  # the ApprovalKind this app contributes (apps/accessrequests/contributions.py)
 
 
@@ -76,8 +75,10 @@ class AccessRequest(models.Model):
                 name="accessrequests_target_per_kind",
                 violation_error_message="A role request names a role and an entity; a solution request a solution.",
             ),
-            models.CheckConstraint(condition=~Q(reason=""), name="accessrequests_reason_required",
-                                   violation_error_message="Say why you need this access."),  # fmt: skip
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="accessrequests_reason_required",
+                violation_error_message="Say why you need this access.",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=OPEN_STATUSES, decided_at__isnull=True)
                 | Q(status__in=["approved", "rejected", "cancelled"], decided_at__isnull=False),

@@ -16,7 +16,7 @@ def access_request_payload(access_request: Any) -> dict[str, Any]:
         "solution": access_request.solution_code or None,
         "reason": access_request.reason,
         "decision_reason": access_request.decision_reason,
-        "requester": {"id": access_request.requester_id, "code": access_request.requester.code},
+        "requester": {"id": str(access_request.requester_id), "code": access_request.requester.code},
         "role_assignment_id": access_request.role_assignment_id,
         "solution_access_id": access_request.solution_access_id,
         "created_at": access_request.created_at.isoformat() if access_request.created_at else None,
@@ -31,6 +31,7 @@ def sample_payload() -> dict[str, Any]:
         "what": "Manager at Sales", "role": {"code": "manager", "name": "Manager"},
         "entity": {"code": "ENT-SALES", "name": "Sales"}, "solution": None,
         "reason": "I run the Sales team while Ann is on leave.", "decision_reason": "",
-        "requester": {"id": 42, "code": "USR-000042"}, "role_assignment_id": 314, "solution_access_id": None,
+        "requester": {"id": "0b7f6c1e-3d2a-4c55-9e0f-6a1b2c3d4e5f", "code": "USR-0000000042"},
+        "role_assignment_id": 314, "solution_access_id": None,
         "created_at": "2025-01-06T09:00:00+00:00", "decided_at": "2025-01-06T11:30:00+00:00",
     }  # fmt: skip

@@ -16,13 +16,18 @@ def _ours(items: list[tuple[Any, dict[str, Any]]]) -> list[tuple[Any, dict[str, 
     return [(tenant, payload) for tenant, payload in items if tenant is not None and payload.get("kind") == KIND]
 
 
+def _actor(payload: dict[str, Any]) -> User | None:
+    actor_id = payload.get("actor_id")
+    return User.objects.filter(pk=actor_id).first() if actor_id else None
+
+
 @subscribe("approval.returned")
 def approval_returned(event: str, items: list[tuple[Any, dict[str, Any]]]) -> None:
     for tenant, payload in _ours(items):
         with schema_context(tenant.schema_name):
             access_request = AccessRequest.objects.filter(pk=payload["subject_id"]).first()
             if access_request is not None:
-                actor = User.objects.filter(pk=payload.get("actor_id")).first()
+                actor = _actor(payload)
                 access_request_mark_returned(access_request=access_request, reason=payload.get("comment", ""),
                                              acting_user=actor)  # fmt: skip
 
@@ -38,5 +43,5 @@ def approval_resubmitted(event: str, items: list[tuple[Any, dict[str, Any]]]) ->
                 pk=payload["subject_id"], status=AccessRequestStatus.RETURNED
             ).first()
             if access_request is not None:
-                actor = User.objects.filter(pk=payload.get("actor_id")).first()
+                actor = _actor(payload)
                 access_request_mark_resubmitted(access_request=access_request, acting_user=actor)

@@ -22,8 +22,10 @@ RELATED = ("requester", "role", "entity", "decided_by")
 def holds_role_at(user: Any, *, role: Role, entity: Entity) -> bool:
     """The user holds the role (given to them or to a team of theirs, current or scheduled) at the entity
     or at an entity above it (an assignment covers its scope's subtree)."""
-    held = assignments_of_user(user).filter(role=role, scope_entity__isnull=False).values_list(
-        "scope_entity__path", flat=True
+    held = (
+        assignments_of_user(user)
+        .filter(role=role, scope_entity__isnull=False)
+        .values_list("scope_entity__path", flat=True)
     )
     return any(entity.path.startswith(path) for path in held)
 

@@ -113,6 +113,13 @@ def access_request_submit(
     return access_request
 
 
+def _approval_of(access_request: AccessRequest) -> Any:
+    approval = approval_request_of(access_request)
+    if approval is None:
+        raise _error("__all__", "This request has no approval request.", "no_approval")
+    return approval
+
+
 def _open_locked(access_request: AccessRequest) -> AccessRequest:
     return writes.locked(access_request, "requester", "role", "entity")
 
@@ -124,8 +131,7 @@ def access_request_cancel(*, access_request: AccessRequest, acting_user: Any, re
         raise _error("__all__", "Only the person who asked can cancel this request.", "not_requester")
     if not _open_locked(access_request).is_open:
         raise _error("__all__", f"This request is already {access_request.get_status_display().lower()}.", "closed")
-    approval = approval_request_of(access_request)
-    request_cancel(request=approval, acting_user=acting_user, reason=reason)  # on_decision marks it cancelled
+    request_cancel(request=_approval_of(access_request), acting_user=acting_user, reason=reason)  # on_decision marks it cancelled
     access_request.refresh_from_db()
     return access_request
 
@@ -144,7 +150,7 @@ def access_request_resubmit(*, access_request: AccessRequest, reason: str, actin
     with writes.audited(row, action="access_request.resubmitted", acting_user=acting_user,
                         tenant=connection_tenant(), fields=AUDITED):  # fmt: skip
         row.reason, row.status, row.decision_reason = reason, AccessRequestStatus.PENDING, ""
-    request_resubmit(request=approval_request_of(row), acting_user=acting_user, note=reason)
+    request_resubmit(request=_approval_of(row), acting_user=acting_user, note=reason)
     return row
 
 
@@ -154,12 +160,12 @@ def access_request_resubmit(*, access_request: AccessRequest, reason: str, actin
 def _grant(access_request: AccessRequest, *, acting_user: Any) -> None:
     """The role scoped to the entity, or the solution; nothing new when the requester holds it already."""
     note = f"Access request: {access_request.reason}"[:255]
-    if access_request.kind == AccessRequestKind.ROLE:
-        if not holds_role_at(access_request.requester, role=access_request.role, entity=access_request.entity):
+    role, entity = access_request.role, access_request.entity
+    if role is not None and entity is not None:  # a role request (the database says it names both)
+        if not holds_role_at(access_request.requester, role=role, entity=entity):
             assignment = assignment_create(
-                role=access_request.role, user=access_request.requester, scope_entity=access_request.entity,
-                reason=note, acting_user=acting_user,
-            )  # fmt: skip
+                role=role, user=access_request.requester, scope_entity=entity, reason=note, acting_user=acting_user
+            )
             access_request.role_assignment_id = assignment.pk
     elif access_request.solution_code not in user_solutions(access_request.requester, connection_tenant()):
         grant = solution_access_grant(

@@ -19,7 +19,7 @@ def asked(workflow, requester, roles, tree):
 
 def key(acme, acme_admin, scopes):
     with tenant_context(acme):
-        _, raw = api_key_create(name="Reader", scopes=scopes, acting_user=acme_admin)
+        _, raw = api_key_create(name=f"Key {' '.join(scopes)}", scopes=scopes, acting_user=acme_admin)
     return {"HTTP_AUTHORIZATION": f"Api-Key {raw}"}
 
 
@@ -29,7 +29,12 @@ def test_a_member_asks_and_lists_their_own(acme_client, workflow, requester, rol
                                       "reason": "Monthly figures"}, content_type="application/json")  # fmt: skip
     assert response.status_code == 201, response.content
     body = response.json()
-    assert (body["kind"], body["role"], body["entity"], body["status"]) == ("role", "viewer", tree.sales.code, "pending")
+    assert (body["kind"], body["role"], body["entity"], body["status"]) == (
+        "role",
+        "viewer",
+        tree.sales.code,
+        "pending",
+    )
     assert [row["id"] for row in acme_client.get(URL).json()["results"]] == [body["id"]]
     assert acme_client.get(f"{URL}{body['id']}/").json()["reason"] == "Monthly figures"
     acme_client.force_login(acme_member)

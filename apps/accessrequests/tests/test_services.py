@@ -65,9 +65,7 @@ def test_a_role_already_held_at_the_entity_or_above_is_refused(workflow, request
     ask(requester, roles["viewer"], tree.support)  # elsewhere: fine
 
 
-def test_a_second_open_request_for_the_same_thing_is_refused_and_the_database_agrees(
-    workflow, requester, roles, tree
-):
+def test_a_second_open_request_for_the_same_thing_is_refused_and_the_database_agrees(workflow, requester, roles, tree):
     first = ask(requester, roles["viewer"], tree.sales)
     with pytest.raises(ValidationError) as refused:
         ask(requester, roles["viewer"], tree.sales)
@@ -146,9 +144,7 @@ def test_the_requester_cancels_an_open_request(workflow, requester, roles, tree,
     ask(requester, roles["viewer"], tree.sales)  # a new request is possible again
 
 
-def test_returned_then_resubmitted(
-    workflow, requester, roles, tree, acme_admin, django_capture_on_commit_callbacks
-):
+def test_returned_then_resubmitted(workflow, requester, roles, tree, acme_admin, django_capture_on_commit_callbacks):
     access_request = ask(requester, roles["viewer"], tree.sales)
     with django_capture_on_commit_callbacks(execute=True):
         request_return(request=approval_request_of(access_request), acting_user=acme_admin, reason="Which team?")
@@ -161,7 +157,7 @@ def test_returned_then_resubmitted(
     assert approval_request_of(access_request).status == "pending"
 
 
-def test_a_solution_request_grants_the_solution(workflow, requester, acme_pro, acme_admin):
+def test_a_solution_request_grants_the_solution(acme_pro, workflow, requester, acme_admin):
     access_request = ask(requester, kind="solution", solution_code="leave")
     request_approve(request=approval_request_of(access_request), acting_user=acme_admin)
     access_request.refresh_from_db()
@@ -169,7 +165,7 @@ def test_a_solution_request_grants_the_solution(workflow, requester, acme_pro, a
     assert (grant.user, grant.solution_code, grant.granted_by) == (requester, "leave", acme_admin)
 
 
-def test_a_solution_outside_the_plan_is_refused(workflow, requester, acme_pro):
+def test_a_solution_outside_the_plan_is_refused(acme_pro, workflow, requester):
     with pytest.raises(ValidationError) as refused:
         ask(requester, kind="solution", solution_code="chat")
     assert refused.value.error_dict["solution_code"][0].code in {"solution_not_in_plan", "unknown_solution"}

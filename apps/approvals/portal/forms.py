@@ -1,6 +1,7 @@
 """Portal forms of approvals: acting on a request, delegations, and the workflow editor (a workflow form
 and a formset of its steps)."""
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -55,15 +56,25 @@ class NoteForm(forms.Form):
                            max_length=4000)  # fmt: skip
 
 
-class BulkApproveForm(forms.Form):
-    requests = forms.TypedMultipleChoiceField(choices=(), coerce=str, error_messages={
-        "required": "Tick the requests to approve."})  # fmt: skip
-    comment = forms.CharField(required=False, max_length=4000)
+class UUIDListField(forms.Field):
+    """Ticked checkboxes of one name, as uuids."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Any uuid is accepted here; the service approves only what waits for the caller.
-        self.fields["requests"].choices = [(value, value) for value in self.data.getlist("requests")] if self.data else []  # type: ignore[attr-defined]
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[uuid.UUID]:
+        try:
+            return [uuid.UUID(str(item)) for item in value or []]
+        except ValueError as error:
+            raise ValidationError("Pick the requests from the list.", code="invalid") from error
+
+    def validate(self, value: Any) -> None:
+        if not value:
+            raise ValidationError("Tick the requests to approve.", code="required")
+
+
+class BulkApproveForm(forms.Form):
+    requests = UUIDListField()  # any uuid: the view keeps those waiting for the caller
+    comment = forms.CharField(required=False, max_length=4000)
 
 
 class DelegationForm(forms.Form):
@@ -175,6 +186,12 @@ class StepForm(forms.Form):
         }
 
 
+def _condition_text(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return "" if value is None else str(value)
+
+
 def step_initial(definition: Any) -> dict[str, Any]:
     """A saved step definition as the step form's initial data."""
     condition = definition.condition or {}
@@ -184,7 +201,7 @@ def step_initial(definition: Any) -> dict[str, Any]:
         "manager_levels": definition.manager_levels, "role": definition.role_id, "team": definition.team_id,
         "people": list(definition.people), "rule": definition.rule, "quorum": definition.quorum,
         "condition_field": condition.get("field", ""), "condition_op": condition.get("op", ""),
-        "condition_value": ", ".join(str(v) for v in value) if isinstance(value, list) else ("" if value is None else str(value)),
+        "condition_value": _condition_text(value),
         "time_limit_hours": definition.time_limit_hours, "reminder_hours": definition.reminder_hours,
         "on_timeout": definition.on_timeout, "fallback_approver": definition.fallback_approver_id,
     }  # fmt: skip
@@ -196,7 +213,9 @@ StepFormSet = forms.formset_factory(StepForm, extra=0, can_delete=True, min_num=
 class PreviewForm(forms.Form):
     requester = PersonChoiceField(label="Sample requester", queryset=User.objects.none())
 
-    def __init__(self, *args: Any, tenant: Any, fields: list[tuple[str, str]], sample: dict[str, Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, tenant: Any, fields: list[tuple[str, str]], sample: dict[str, Any], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["requester"].queryset = members_of(tenant)  # type: ignore[attr-defined]
         self.kind_fields = list(fields)

@@ -77,7 +77,7 @@ class BulkApproveView(TenantPortalView):
     def post(self, request: HttpRequest) -> HttpResponse:
         form = BulkApproveForm(request.POST)
         if not form.is_valid():
-            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+            messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
             return HttpResponseRedirect(reverse("approvals:inbox"))
         mine = dict(inbox_for(request.user).filter(uuid__in=form.cleaned_data["requests"]).values_list("pk", "summary"))
         approved, refused = services.requests_bulk_approve(
@@ -178,7 +178,11 @@ class DelegationListView(TenantPortalView):
         return DelegationForm(data, tenant=self.request.tenant, user=self.request.user, kinds=_kind_choices())  # type: ignore[attr-defined]
 
     def render_page(self, form: DelegationForm, status: int = 200) -> HttpResponse:
-        context = {"form": form, "delegations": delegations_of(self.request.user), "is_admin": is_tenant_admin(self.request)}
+        context = {
+            "form": form,
+            "delegations": delegations_of(self.request.user),
+            "is_admin": is_tenant_admin(self.request),
+        }
         return render(self.request, self.template_name, context, status=status)
 
     def get(self, request: HttpRequest) -> HttpResponse:

@@ -7,6 +7,7 @@ approve each step for a sample requester and sample field values (the kind's `sa
 `workflow_preview`; "Save" goes through `workflow_save`, whose validation messages come back on the form.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
@@ -25,7 +26,14 @@ from .forms import PreviewForm, StepForm, StepFormSet, WorkflowForm, step_initia
 from .queries import workflow_get, workflows_by_kind
 
 PREFIX = "steps"
-STEP_FIELDS = list(StepForm.base_fields) + ["DELETE"]
+FIRST_STEP = {
+    "name": "Manager",
+    "approver_type": "manager",
+    "manager_levels": 1,
+    "rule": "any",
+    "on_timeout": "escalate",
+}
+STEP_FIELDS = [*StepForm.base_fields, "DELETE"]
 
 
 class WorkflowListView(TenantPortalView):
@@ -79,11 +87,11 @@ def _edited(data: QueryDict) -> QueryDict | None:
         rows.append({"name": [f"Step {len(rows) + 1}"], "approver_type": ["manager"], "manager_levels": ["1"],
                      "rule": ["any"], "on_timeout": ["escalate"]})  # fmt: skip
     elif "remove_step" in data:
-        index = _index(data["remove_step"], len(rows))
+        index = _index(str(data.get("remove_step", "")), len(rows))
         if index is not None:
             rows.pop(index)
     elif "move_step" in data:
-        raw_index, _, direction = data["move_step"].partition(":")
+        raw_index, _, direction = str(data.get("move_step", "")).partition(":")
         index = _index(raw_index, len(rows))
         other = None if index is None else index + (-1 if direction == "up" else 1)
         if index is not None and other is not None and 0 <= other < len(rows):
@@ -121,12 +129,12 @@ class WorkflowEditView(TenantPortalView):
         workflow = self.workflow
         initial = ({"name": workflow.name, "description": workflow.description, "is_active": workflow.is_active}
                    if workflow else {"name": f"{self.kind.label} approval", "is_active": True})  # fmt: skip
-        steps = [step_initial(step) for step in workflow.steps.order_by("position")] if workflow else [
-            {"name": "Manager", "approver_type": "manager", "manager_levels": 1, "rule": "any", "on_timeout": "escalate"}
-        ]  # fmt: skip
+        steps = [step_initial(step) for step in workflow.steps.order_by("position")] if workflow else [FIRST_STEP]
         return WorkflowForm(initial=initial), StepFormSet(initial=steps, prefix=PREFIX, form_kwargs=form_kwargs)
 
-    def render_page(self, form: WorkflowForm, formset: Any, *, errors: list[str] = (), status: int = 200) -> HttpResponse:  # type: ignore[assignment]
+    def render_page(
+        self, form: WorkflowForm, formset: Any, *, errors: Sequence[str] = (), status: int = 200
+    ) -> HttpResponse:  # type: ignore[assignment]
         preview = PreviewForm(tenant=self.request.tenant, fields=list(self.kind.fields), sample=_sample(self.kind))  # type: ignore[attr-defined]
         context = {"form": form, "formset": formset, "kind": self.kind, "workflow": self.workflow,
                    "service_errors": list(errors), "preview_form": preview,
