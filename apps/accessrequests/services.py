@@ -131,7 +131,9 @@ def access_request_cancel(*, access_request: AccessRequest, acting_user: Any, re
         raise _error("__all__", "Only the person who asked can cancel this request.", "not_requester")
     if not _open_locked(access_request).is_open:
         raise _error("__all__", f"This request is already {access_request.get_status_display().lower()}.", "closed")
-    request_cancel(request=_approval_of(access_request), acting_user=acting_user, reason=reason)  # on_decision marks it cancelled
+    request_cancel(
+        request=_approval_of(access_request), acting_user=acting_user, reason=reason
+    )  # on_decision marks it cancelled
     access_request.refresh_from_db()
     return access_request
 

@@ -300,6 +300,7 @@ SPECTACULAR_SETTINGS = {
         "EntityStatusEnum": "apps.organisation.models.EntityStatus",
         "MemberStatusEnum": "apps.organisation.models.MemberStatus",
         "AssignmentStatusEnum": "apps.access.models.AssignmentStatus",
+        "AccessRequestKindEnum": "apps.accessrequests.models.AccessRequestKind",  # "kind" is a name many apps use
         "PermissionConditionEnum": "apps.access.models.PermissionCondition",
         "SubscriptionStatusEnum": "apps.billing.models.SubscriptionStatus",
         "WebhookDeliveryStatusEnum": "apps.webhooks.models.DeliveryStatus",

@@ -131,4 +131,4 @@ def test_the_home_block_counts_what_waits(acme_client, asked, acme_admin, acme_m
     html = acme_client.get("/manage/").content.decode()
     assert "Waiting for your approval" in html and "Open your approvals" in html
     acme_client.force_login(acme_member)
-    assert "Nothing is waiting for you" in acme_client.get("/manage/").content.decode()
+    assert "Waiting for your approval" not in acme_client.get("/manage/").content.decode()
