@@ -320,7 +320,8 @@ def escalation_targets(
         managers = [pk for pk in managers_of(after).values() if pk not in refused]
     else:
         chain = manager_chain_ids(requester_id)
-        managers = [pk for pk in chain[int(spec.get("manager_levels") or 1) :] if pk not in refused][:1]
+        tried = int(spec.get("manager_levels") or 1) if spec.get("approver_type") == ApproverType.MANAGER else 0
+        managers = [pk for pk in chain[tried:] if pk not in refused][:1]
         if not managers:
             managers = [pk for pk in chain if pk not in refused][:1]
     members = active_member_ids(managers)
