@@ -6,15 +6,16 @@ from apps.approvals.kinds import kind_label
 from apps.approvals.models import ApprovalEvent, ApprovalRequest, Delegation
 
 
-class PersonSerializer(serializers.Serializer):
+class ApprovalPersonSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="pk", read_only=True)
     email = serializers.EmailField(read_only=True)
     full_name = serializers.CharField(read_only=True)
 
 
 class ApprovalRequestSerializer(serializers.ModelSerializer):
-    requester = PersonSerializer(read_only=True)
+    requester = ApprovalPersonSerializer(read_only=True)
     kind_label = serializers.SerializerMethodField()
+    status = serializers.CharField(read_only=True, help_text="pending, approved, rejected, returned or cancelled.")
 
     class Meta:
         model = ApprovalRequest
@@ -27,8 +28,11 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
 
 
 class ApprovalEventSerializer(serializers.ModelSerializer):
-    actor = PersonSerializer(read_only=True, allow_null=True)
+    actor = ApprovalPersonSerializer(read_only=True, allow_null=True)
     step = serializers.SerializerMethodField()
+    action = serializers.CharField(read_only=True, help_text="submitted, routed, approved, rejected, returned, "
+                                   "resubmitted, cancelled, commented, reminded, escalated, auto_approved, "
+                                   "auto_rejected or skipped.")  # fmt: skip
 
     class Meta:
         model = ApprovalEvent
@@ -54,19 +58,19 @@ class ApprovalRequestDetailSerializer(ApprovalRequestSerializer):
         return bool(self.context.get("can_act"))
 
 
-class CommentSerializer(serializers.Serializer):
+class ApprovalCommentSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
 
 
-class ReasonSerializer(serializers.Serializer):
+class ApprovalReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000, help_text="Required: why.")
 
 
-class OptionalReasonSerializer(serializers.Serializer):
+class ApprovalOptionalReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
 
 
-class BodySerializer(serializers.Serializer):
+class ApprovalBodySerializer(serializers.Serializer):
     body = serializers.CharField(max_length=5000)
 
 
@@ -81,8 +85,8 @@ class BulkApproveResponseSerializer(serializers.Serializer):
 
 
 class DelegationSerializer(serializers.ModelSerializer):
-    delegator = PersonSerializer(read_only=True)
-    delegate = PersonSerializer(read_only=True)
+    delegator = ApprovalPersonSerializer(read_only=True)
+    delegate = ApprovalPersonSerializer(read_only=True)
 
     class Meta:
         model = Delegation

@@ -33,16 +33,16 @@ from apps.approvals.services import (
 from apps.surfaces.api import TenantAPIView, TenantListAPIView, validated
 
 from .serializers import (
+    ApprovalBodySerializer,
+    ApprovalCommentSerializer,
+    ApprovalOptionalReasonSerializer,
+    ApprovalReasonSerializer,
     ApprovalRequestDetailSerializer,
     ApprovalRequestSerializer,
-    BodySerializer,
     BulkApproveResponseSerializer,
     BulkApproveSerializer,
-    CommentSerializer,
     DelegationCreateSerializer,
     DelegationSerializer,
-    OptionalReasonSerializer,
-    ReasonSerializer,
 )
 
 REFUSED = {
@@ -115,7 +115,7 @@ class RequestDetailView(PersonalMixin, TenantAPIView):
 class ActionView(PersonalMixin, TenantAPIView):
     """POST …/<uuid>/<action>/: the action's body serializer, then the service."""
 
-    body: Any = CommentSerializer
+    body: Any = ApprovalCommentSerializer
 
     def act(self, approval: ApprovalRequest, user: Any, data: dict[str, Any]) -> None:
         raise NotImplementedError
@@ -132,9 +132,9 @@ def _action_schema(summary: str, description: str, body: Any) -> Any:
 
 
 class ApproveView(ActionView):
-    body = CommentSerializer
+    body = ApprovalCommentSerializer
 
-    @_action_schema("Approve", "Approve the request's open step (you must be asked now).", CommentSerializer)
+    @_action_schema("Approve", "Approve the request's open step (you must be asked now).", ApprovalCommentSerializer)
     def post(self, request: Request, uuid: str) -> Response:
         return super().post(request, uuid)
 
@@ -143,9 +143,9 @@ class ApproveView(ActionView):
 
 
 class RejectView(ActionView):
-    body = ReasonSerializer
+    body = ApprovalReasonSerializer
 
-    @_action_schema("Reject", "Reject the request; `reason` is required.", ReasonSerializer)
+    @_action_schema("Reject", "Reject the request; `reason` is required.", ApprovalReasonSerializer)
     def post(self, request: Request, uuid: str) -> Response:
         return super().post(request, uuid)
 
@@ -154,10 +154,10 @@ class RejectView(ActionView):
 
 
 class ReturnView(ActionView):
-    body = ReasonSerializer
+    body = ApprovalReasonSerializer
 
     @_action_schema("Return for changes", "Send the request back to its requester; `reason` is required.",
-                    ReasonSerializer)  # fmt: skip
+                    ApprovalReasonSerializer)  # fmt: skip
     def post(self, request: Request, uuid: str) -> Response:
         return super().post(request, uuid)
 
@@ -166,9 +166,9 @@ class ReturnView(ActionView):
 
 
 class CancelView(ActionView):
-    body = OptionalReasonSerializer
+    body = ApprovalOptionalReasonSerializer
 
-    @_action_schema("Cancel", "Cancel your own open request.", OptionalReasonSerializer)
+    @_action_schema("Cancel", "Cancel your own open request.", ApprovalOptionalReasonSerializer)
     def post(self, request: Request, uuid: str) -> Response:
         return super().post(request, uuid)
 
@@ -177,9 +177,9 @@ class CancelView(ActionView):
 
 
 class CommentView(ActionView):
-    body = BodySerializer
+    body = ApprovalBodySerializer
 
-    @_action_schema("Comment", "Add a comment to the request's trail.", BodySerializer)
+    @_action_schema("Comment", "Add a comment to the request's trail.", ApprovalBodySerializer)
     def post(self, request: Request, uuid: str) -> Response:
         return super().post(request, uuid)
 

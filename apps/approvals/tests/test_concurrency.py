@@ -1,12 +1,10 @@
 """Two approvers acting on the same step at once produce exactly one decision (real transactions,
 two connections: the rows are committed by a set-up thread and removed by the cleanup)."""
 
-import threading
 import uuid
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django_tenants.utils import tenant_context
 
 from apps.accounts.models import Membership
@@ -22,17 +20,9 @@ from .conftest import KIND
 
 
 def _committed(fn):
+    """fn's result, run on a connection of its own so its writes commit (the test's own never does)."""
     result = []
-
-    def run():
-        try:
-            result.append(fn())
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
+    run_on_own_connections(lambda: result.append(fn()), cleanup=lambda: None)
     return result[0]
 
 
