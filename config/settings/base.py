@@ -301,6 +301,7 @@ SPECTACULAR_SETTINGS = {
         "MemberStatusEnum": "apps.organisation.models.MemberStatus",
         "AssignmentStatusEnum": "apps.access.models.AssignmentStatus",
         "AccessRequestKindEnum": "apps.accessrequests.models.AccessRequestKind",  # "kind" is a name many apps use
+        "AccessRequestStatusEnum": "apps.accessrequests.models.AccessRequestStatus",
         "PermissionConditionEnum": "apps.access.models.PermissionCondition",
         "SubscriptionStatusEnum": "apps.billing.models.SubscriptionStatus",
         "WebhookDeliveryStatusEnum": "apps.webhooks.models.DeliveryStatus",

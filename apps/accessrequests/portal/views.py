@@ -11,13 +11,13 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
 from apps.accounts.access import is_tenant_admin
 from apps.approvals.selectors import request_trail
+from apps.organisation.portal.forms import apply_errors
 from apps.surfaces.portal import PortalActionView, TenantPortalView
 
 from ..models import AccessRequest, AccessRequestStatus
@@ -35,14 +35,6 @@ from ..services import access_request_cancel, access_request_resubmit, access_re
 from .forms import AccessRequestForm, FilterForm, ReasonForm, ResubmitForm
 
 PAGE_SIZE = 25
-
-
-def _errors_to_form(form: Form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _with_solution_names(rows: Any) -> Any:
@@ -96,7 +88,7 @@ class AccessRequestCreateView(TenantPortalView):
                 access_request = access_request_submit(requester=request.user, acting_user=request.user,
                                                        **form.cleaned_data)  # fmt: skip
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, "Your request was sent for approval.")
                 return HttpResponseRedirect(reverse("accessrequests:detail", kwargs={"pk": access_request.pk}))

@@ -23,6 +23,7 @@ from apps.accounts.access import is_tenant_admin
 from apps.approvals import services
 from apps.approvals.kinds import kind_find, kind_label
 from apps.approvals.selectors import inbox_for, kinds, request_trail, requests_by
+from apps.organisation.portal.forms import apply_errors
 from apps.surfaces.portal import PortalActionView, TenantPortalView
 
 from .forms import BulkApproveForm, CommentBodyForm, CommentForm, DelegationForm, NoteForm, ReasonRequiredForm
@@ -198,7 +199,7 @@ class DelegationListView(TenantPortalView):
                     ends_on=data["ends_on"], kinds=data["kinds"], reason=data["reason"], acting_user=request.user,
                 )  # fmt: skip
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, f"Your approvals go to {data['delegate']} from {data['starts_on']} "
                                           f"to {data['ends_on']}.")  # fmt: skip
@@ -218,11 +219,3 @@ class DelegationRevokeView(PortalActionView):
 
     def success_url(self, obj: Any) -> str:
         return reverse("approvals:delegations")
-
-
-def _errors_to_form(form: Any, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
