@@ -63,3 +63,17 @@ contribute(
                     "in the tenants that have something due.",
     ),
 )  # fmt: skip
+
+# --- portal ---
+# The approvals pages (apps/approvals/portal/, templates/approvals/): inbox, my requests, delegations
+# for every member (the inbox sits at the top of the menu, beside Overview); the workflow editor for
+# tenant admins. The home block shows only when something waits for the person.
+from apps.core.contributions import MenuEntry, PortalHomeBlock, PortalUrls  # noqa: E402
+
+contribute(
+    PortalUrls("manage/approvals/", "apps.approvals.portal.urls", order=96),
+    MenuEntry("Approvals", "approvals:inbox", admin_only=False, order=20, group=""),  # everyone's inbox, at the top
+    MenuEntry("Approval workflows", "approvals:workflows", admin_only=True, order=11, group="Workforce"),
+    PortalHomeBlock("approvals", "portal/home/approvals.html", "apps.approvals.portal.home.home_context",
+                    order=100, admin_only=False),
+)  # fmt: skip

@@ -83,6 +83,7 @@ TENANT_APPS = [
     "apps.branding",  # private-label branding of the tenant (and per entity or user type)
     "apps.notifications",  # inbox, deliveries, preferences and template overrides: the tenant's own
     "apps.approvals",  # approval workflows, requests, steps, delegations of every contributed kind
+    "apps.accessrequests",  # members ask for a role or a solution; an approval workflow decides
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -303,6 +304,8 @@ SPECTACULAR_SETTINGS = {
         "EntityStatusEnum": "apps.organisation.models.EntityStatus",
         "MemberStatusEnum": "apps.organisation.models.MemberStatus",
         "AssignmentStatusEnum": "apps.access.models.AssignmentStatus",
+        "AccessRequestKindEnum": "apps.accessrequests.models.AccessRequestKind",  # "kind" is a name many apps use
+        "AccessRequestStatusEnum": "apps.accessrequests.models.AccessRequestStatus",
         "PermissionConditionEnum": "apps.access.models.PermissionCondition",
         "SubscriptionStatusEnum": "apps.billing.models.SubscriptionStatus",
         "WebhookDeliveryStatusEnum": "apps.webhooks.models.DeliveryStatus",
