@@ -196,6 +196,34 @@ def _tenant_objects(world: World) -> None:
     keep(schema, policy_set(entity=entity, acting_user=None, password_min_length=14))
     _solution_access(world)
     _notifications(world)
+    _approvals(world, role=role, entity=entity)
+
+
+def _approvals(world: World, *, role: Any, entity: Any) -> None:
+    """Globex's access request, its approval request and workflow, and a delegation: acme's people must
+    neither see nor act on them by uuid."""
+    from datetime import date
+
+    from apps.accessrequests.models import AccessRequest
+    from apps.approvals.models import ApprovalRequest, ApprovalWorkflow, Delegation
+
+    schema, subject, keep = world.globex.schema_name, world.users["globex_subject"], world.keep
+    workflow = keep(schema, ApprovalWorkflow.objects.create(kind="access.request", name=f"Flow {CANARY}"))
+    access = keep(schema, AccessRequest.objects.create(
+        requester=subject, kind="role", role=role, entity=entity, reason=f"Need {CANARY}",
+    ))  # fmt: skip
+    request = keep(schema, ApprovalRequest.objects.create(
+        kind="access.request", subject_model="accessrequests.AccessRequest", subject_id=str(access.pk),
+        summary=f"Role {CANARY}", fields={}, requester=subject, workflow=workflow, steps_snapshot=[],
+    ))  # fmt: skip
+    delegation = keep(schema, Delegation.objects.create(
+        delegator=subject, delegate=world.users["globex_member"], starts_on=date(2030, 1, 1),
+        ends_on=date(2030, 1, 31), reason=CANARY,
+    ))  # fmt: skip
+    world.values["approval_workflow_uuid"] = (workflow.uuid, True)
+    world.values["approval_request_uuid"] = (request.uuid, True)
+    world.values["access_request_uuid"] = (access.pk, True)
+    world.values["delegation_uuid"] = (delegation.uuid, True)
 
 
 def _notifications(world: World) -> None:

@@ -84,6 +84,13 @@ BY_SEGMENT = {
     ("endpoints", "uuid"): "endpoint_uuid",
     ("deliveries", "uuid"): "delivery_uuid",
     ("download", "token"): "export_token",
+    ("approvals", "uuid"): "approval_request_uuid",
+    ("requests", "uuid"): "approval_request_uuid",
+    ("workflows", "uuid"): "approval_workflow_uuid",
+    ("delegations", "uuid"): "delegation_uuid",
+    ("access-requests", "pk"): "access_request_uuid",
+    ("open", "pk"): "notification",
+    ("notifications", "pk"): "notification",
 }
 BY_KWARG = {
     "number": "ticket_number",
