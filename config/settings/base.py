@@ -76,6 +76,7 @@ TENANT_APPS = [
     "apps.solutions",  # which people may use which of the plan's solutions
     "apps.policy",  # security policy per entity, inherited down the hierarchy
     "apps.branding",  # private-label branding of the tenant (and per entity or user type)
+    "apps.workplaces",  # sites in a region → area → site hierarchy, their geofences, departments and holidays
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
