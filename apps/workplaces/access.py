@@ -20,9 +20,13 @@ WORKPLACE_SOLUTIONS = ("workplaces", "attendance")
 
 
 def workplaces_refusal(request: HttpRequest, principal: Any = None) -> MembershipRefused | None:
-    """None when the caller may use workplaces (through either solution), else the first refusal."""
+    """None when the caller may use workplaces (through either solution), else the refusal that helps most:
+    "ask for access" to a solution the plan has, before "the plan lacks it"."""
     refusals = [solution_refusal(request, code, principal) for code in WORKPLACE_SOLUTIONS]
-    return None if any(refusal is None for refusal in refusals) else refusals[0]
+    if any(refusal is None for refusal in refusals):
+        return None
+    in_plan = [r for r in refusals if r is not None and r.code == "solution_access_required"]
+    return in_plan[0] if in_plan else refusals[0]
 
 
 class WorkplacesAccessMixin(TenantPortalMixin):

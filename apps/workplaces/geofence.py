@@ -170,9 +170,6 @@ def polygon_problems(vertices: Sequence[Sequence[float]]) -> list[str]:
     if any(haversine_m(*centre, *point) > POLYGON_MAX_SPAN_M for point in points):
         return [f"Every vertex must lie within {POLYGON_MAX_SPAN_M // 1000} km of the fence's centre."]
     ring = [project(centre, *point) for point in points]
-    area2 = sum(ax * by - bx * ay for (ax, ay), (bx, by) in zip(ring, ring[1:] + ring[:1], strict=True))
-    if abs(area2) / 2 < 1.0:
-        return ["The polygon has no area (its vertices are on one line or repeated)."]
     n = len(ring)
     for i in range(n):
         for j in range(i + 2, n):
@@ -180,4 +177,7 @@ def polygon_problems(vertices: Sequence[Sequence[float]]) -> list[str]:
                 continue  # neighbours through the closing edge
             if _segments_cross(ring[i], ring[(i + 1) % n], ring[j], ring[(j + 1) % n]):
                 return [f"The polygon's edges cross (edge {i + 1} and edge {j + 1}); list the vertices in order."]
+    area2 = sum(ax * by - bx * ay for (ax, ay), (bx, by) in zip(ring, ring[1:] + ring[:1], strict=True))
+    if abs(area2) / 2 < 1.0:
+        return ["The polygon has no area (its vertices are on one line or repeated)."]
     return []
