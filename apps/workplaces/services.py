@@ -66,8 +66,8 @@ def _parent_check(workplace: Workplace) -> None:
         raise _error("parent", f"{parent} is inactive; choose an active parent.", "parent_inactive")
 
 
-def _code_check(code: str, *, exclude: int | None = None) -> None:
-    if Workplace.objects.filter(code=code).exclude(pk=exclude).exists():
+def _code_check(code: str) -> None:
+    if Workplace.objects.filter(code=code).exists():
         raise _error("code", f"Another workplace has the code {code}.", "code_taken")
 
 

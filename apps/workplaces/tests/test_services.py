@@ -32,7 +32,7 @@ def tree(acme, acme_admin):
         yield {"region": region, "area": area, "site": site}
 
 
-def _code(exc: ValidationError, field: str) -> str:
+def _code(exc: ValidationError, field: str) -> str | None:
     return exc.error_dict[field][0].code
 
 

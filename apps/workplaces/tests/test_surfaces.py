@@ -42,7 +42,10 @@ def test_admin_reads_and_writes_through_the_api(acme_workplaces, acme_admin, dja
                         format="json")  # fmt: skip
     assert check.json()["status"] == "inside"
     holidays = client.get(API + "SYD-CBD/holidays/?from=2026-01-01&to=2026-01-31").json()
-    assert holidays == [{"date": "2026-01-01", "name": "New Year's Day"}, {"date": "2026-01-26", "name": "Australia Day"}]
+    assert holidays == [
+        {"date": "2026-01-01", "name": "New Year's Day"},
+        {"date": "2026-01-26", "name": "Australia Day"},
+    ]
     department = client.post(API + "SYD-CBD/departments/", {"code": "deli", "name": "Deli"}, format="json")
     assert department.status_code == 201 and department.json()["code"] == "DELI"
     assert client.patch(API + "SYD-CBD/", {"code": "OTHER"}, format="json").json()["code"] == "read_only"
@@ -55,7 +58,8 @@ def test_members_need_solution_access_and_cannot_write(acme_workplaces, acme_adm
     with tenant_context(acme_workplaces):
         solution_access_grant(solution_code="attendance", user=acme_member, acting_user=acme_admin)
     assert client.get(API + "SYD-CBD/").status_code == 200
-    assert client.post(API + "SYD-CBD/geofence/check/", {"lat": 0, "lng": 0}, format="json").json()["status"] == "outside"
+    check = client.post(API + "SYD-CBD/geofence/check/", {"lat": 0, "lng": 0}, format="json")
+    assert check.json()["status"] == "outside"
     assert client.patch(API + "SYD-CBD/", {"name": "Mine"}, format="json").status_code == 403
     assert client.post(API, {"kind": "region", "code": "R", "name": "R"}, format="json").status_code == 403
 
