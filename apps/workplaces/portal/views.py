@@ -3,7 +3,6 @@ attendance solution read; tenant admins create and edit, set geofences and add d
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.views.generic import ListView
 
 from apps.accounts.access import is_tenant_admin
+from apps.organisation.portal.forms import apply_errors
 from apps.surfaces.portal import TenantPortalView
 from apps.workplaces import geofence, services
 from apps.workplaces.access import WorkplacesAccessMixin
@@ -21,14 +21,6 @@ from apps.workplaces.models import Workplace
 from apps.workplaces.selectors import departments_of, next_holidays, workplace_get, workplace_list, workplace_tree
 
 from .forms import DepartmentForm, GeofenceForm, PointTestForm, WorkplaceFilterForm, WorkplaceForm
-
-
-def _errors_to_form(form: forms.Form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 class WorkplaceListView(WorkplacesAccessMixin, ListView):
@@ -85,7 +77,7 @@ class WorkplaceFormView(WorkplacesAccessMixin, TenantPortalView):
                 else:
                     services.workplace_update(workplace=workplace, **form.service_fields(), acting_user=request.user)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, f"{workplace.name} was saved.")
                 return HttpResponseRedirect(reverse("workplaces:detail", args=[workplace.code]))
@@ -129,7 +121,7 @@ class GeofenceEditView(WorkplaceDetailView):
             try:
                 services.geofence_set(site=workplace, acting_user=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, f"The geofence of {workplace.name} was saved.")
                 return HttpResponseRedirect(reverse("workplaces:detail", args=[workplace.code]))
@@ -146,7 +138,7 @@ class DepartmentCreateView(WorkplaceDetailView):
             try:
                 department = services.department_create(site=workplace, acting_user=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, f"The department {department.name} was added.")
                 return HttpResponseRedirect(reverse("workplaces:detail", args=[workplace.code]) + "#departments")
