@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.organisation.models import Entity
@@ -13,7 +14,19 @@ ADDRESS_FIELDS = ["address_line1", "address_line2", "city", "postcode", "state",
 HOLIDAY_FIELDS = ["time_zone", "holiday_country", "holiday_subdivision"]
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": "^(region|area|site)$", "description": "The level: region, area or site."}
+)
+class KindField(serializers.ChoiceField):
+    """The workplace's level, documented by a pattern: as an enum it would collide with another app's `kind`
+    enum in the schema's components (drf-spectacular names enums by field name)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=Workplace.Kind.choices, **kwargs)
+
+
 class WorkplaceSerializer(serializers.ModelSerializer[Workplace]):
+    kind = KindField(read_only=True)
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
     entity = serializers.SlugRelatedField(slug_field="code", read_only=True)
     geofence = serializers.SerializerMethodField()
@@ -30,7 +43,7 @@ class WorkplaceSerializer(serializers.ModelSerializer[Workplace]):
 class WorkplaceWriteSerializer(serializers.Serializer[Any]):
     """POST creates (kind, code and name required); PATCH changes any field but kind and code."""
 
-    kind = serializers.ChoiceField(choices=Workplace.Kind.choices)
+    kind = KindField()
     code = serializers.CharField(max_length=40)
     name = serializers.CharField(max_length=200)
     parent = serializers.SlugRelatedField(slug_field="code", queryset=Workplace.objects.all(), allow_null=True,
