@@ -14,7 +14,7 @@ from apps.timeline.sources import tenant_schema_history
 
 contribute(
     PortalUrls("manage/workplaces/", "apps.workplaces.portal.urls", order=110),
-    MenuEntry("Workplaces", "workplaces:list", order=20, group="Workforce"),
+    MenuEntry("Workplaces", "workplaces:list", admin_only=True, order=20, group="Workforce"),
     TenantApiUrls("apps.workplaces.api.urls", order=80),
     ScopeFamily("workplaces", "Workplaces", ("read", "write"), order=80),
     WebhookEventType("workplace.created", "A workplace (region, area or site) was created.",

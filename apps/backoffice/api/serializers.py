@@ -72,6 +72,10 @@ class ProvisioningJobSerializer(serializers.ModelSerializer):
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     tenant_status = serializers.CharField(source="tenant.status", read_only=True)
     steps = ProvisioningStepSerializer(many=True, read_only=True)
+    # Blank when the request named no first admin: a plain string, since "" is not a valid `email` format.
+    admin_email = serializers.CharField(
+        read_only=True, help_text="Who is invited as the first tenant admin (blank: nobody was named)."
+    )
 
     class Meta:
         model = ProvisioningJob
