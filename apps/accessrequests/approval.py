@@ -26,7 +26,8 @@ def describe(access_request: AccessRequest) -> str:
         what = f"the {name or access_request.solution_code} solution"
     else:
         what = access_request.target_label
-    return f"{access_request.requester} asks for {what}"[:255]
+    requester = access_request.requester
+    return f"{requester.full_name or requester.email} asks for {what}"[:255]  # "Mia Manager asks for …"
 
 
 def sample() -> dict[str, Any]:

@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from django.urls import reverse
+from apps.accounts.selectors import tenant_url
 
 
 def requester(tenant: Any, payload: dict[str, Any]) -> list[uuid.UUID]:
@@ -12,4 +12,5 @@ def requester(tenant: Any, payload: dict[str, Any]) -> list[uuid.UUID]:
 
 
 def url(tenant: Any, payload: dict[str, Any]) -> str:
-    return reverse("accessrequests:detail", kwargs={"pk": payload["id"]})
+    """The request's portal page on the tenant's domain (an email carries it as it is)."""
+    return tenant_url(tenant, "accessrequests:detail", payload["id"])

@@ -1,11 +1,14 @@
 """Who each approvals notice tells (`recipients(tenant, payload)` of the Notices in contributions.py),
-and the link the message opens (`url(tenant, payload)`): the request's portal page."""
+and the link the message opens (`url(tenant, payload)`): the request's portal page, absolute on the
+tenant's domain (an email or SMS carries it as it is)."""
 
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
+
+from apps.accounts.selectors import tenant_url
 
 
 def _users(ids: Any) -> list[uuid.UUID]:
@@ -38,8 +41,8 @@ def participants(tenant: Any, payload: dict[str, Any]) -> Iterable[uuid.UUID]:
 
 
 def url(tenant: Any, payload: dict[str, Any]) -> str:
-    """The request's portal page (a path on the tenant's domain; "" until the portal pages exist)."""
+    """The request's portal page on the tenant's domain ("" until the portal pages exist)."""
     try:
-        return reverse("approvals:detail", args=[payload["uuid"]])
+        return tenant_url(tenant, "approvals:detail", payload["uuid"])
     except NoReverseMatch:
         return ""

@@ -64,9 +64,12 @@ class InboxView(TenantPortalView):
         page = Paginator(inbox_rows(request.user, unread=unread, category=category), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
+        categories = {c.key: c.label for c in registry.categories().values()}
+        for item in page:  # each row shows its category's label ("Approvals"), not the key
+            item.category_label = categories.get(item.category, item.category)  # type: ignore[attr-defined]
         context = {
             "page_obj": page, "notifications": page, "unread": unread, "category": category,
-            "categories": [(c.key, c.label) for c in registry.categories().values()],
+            "categories": list(categories.items()),
             "unread_badge": selectors.unread_badge(request.user),
         }  # fmt: skip
         template = "notifications/_inbox_results.html" if _htmx(request) else "notifications/inbox.html"
