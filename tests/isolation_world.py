@@ -197,6 +197,26 @@ def _tenant_objects(world: World) -> None:
     _solution_access(world)
     _notifications(world)
     _approvals(world, role=role, entity=entity)
+    for module in app_isolation_modules():
+        module.build(world)
+
+
+def app_isolation_modules() -> list[Any]:
+    """Each installed app's `apps/<app>/tests/isolation.py`, when it has one: `build(world)` adds globex's
+    objects of that app (inside globex's schema, each kept with `world.keep` and carrying the CANARY),
+    `SEGMENTS` maps (path segment, kwarg) to a `world.values` key and `TASK_ARGUMENTS` a task's
+    parameter name to one (both optional). A new app extends the matrix without editing this file."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from django.apps import apps
+
+    found = []
+    for config in apps.get_app_configs():
+        name = f"{config.name}.tests.isolation"
+        if config.name.startswith("apps.") and find_spec(f"{config.name}.tests") and find_spec(name):
+            found.append(import_module(name))
+    return found
 
 
 def _approvals(world: World, *, role: Any, entity: Any) -> None:

@@ -32,7 +32,15 @@ from django_tenants.utils import schema_context, schema_exists, tenant_context
 
 from apps.surfaces.checks import is_exempt
 from apps.tenancy.models import Tenant
-from tests.isolation_world import CANARY, SEQUENCE_FLOOR, UNKNOWN_SLUG, World, api_quota_kept, world_build
+from tests.isolation_world import (
+    CANARY,
+    SEQUENCE_FLOOR,
+    UNKNOWN_SLUG,
+    World,
+    api_quota_kept,
+    app_isolation_modules,
+    world_build,
+)
 from tests.matrix_report import report
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +100,8 @@ BY_SEGMENT = {
     ("open", "pk"): "notification",
     ("notifications", "pk"): "notification",
 }
+for _module in app_isolation_modules():  # apps/<app>/tests/isolation.py (tests/isolation_world.py)
+    BY_SEGMENT.update(getattr(_module, "SEGMENTS", {}))
 BY_KWARG = {
     "number": "ticket_number",
     "attachment_id": "attachment",
@@ -427,6 +437,8 @@ TASK_ARGUMENTS = {
     "schema": "schema_name",
     "ids": "notification_delivery_ids",
 }
+for _module in app_isolation_modules():
+    TASK_ARGUMENTS.update(getattr(_module, "TASK_ARGUMENTS", {}))
 
 
 def project_tasks() -> list[Any]:
