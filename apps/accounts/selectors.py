@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.db import connection
 from django.urls import reverse
 
 from apps.core.links import site_base_url
@@ -21,9 +22,11 @@ def active_membership_for(*, user: Any, tenant: Any) -> Membership | None:
     return membership if membership is not None and membership.is_active else None
 
 
-def tenant_admins(tenant: Any) -> Any:
-    """The tenant's active admins' memberships (a queryset: callers pick the columns they need)."""
-    return Membership.objects.filter(tenant=tenant, role=Membership.Role.TENANT_ADMIN, status=Membership.Status.ACTIVE)
+def tenant_admins(tenant: Any = None, *, schema_name: str | None = None) -> Any:
+    """The tenant's active admins' memberships (a queryset: callers pick the columns they need). Without a
+    tenant object, the tenant of `schema_name` (default: the current schema, inside a tenant's context)."""
+    which = {"tenant": tenant} if tenant is not None else {"tenant__schema_name": schema_name or connection.schema_name}
+    return Membership.objects.filter(**which, role=Membership.Role.TENANT_ADMIN, status=Membership.Status.ACTIVE)
 
 
 def tenant_url(tenant: Any, url_name: str, *args: Any) -> str:

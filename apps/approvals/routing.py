@@ -25,6 +25,7 @@ from django.db.models import Q
 from apps.access.models import AssignmentStatus as RoleAssignmentStatus
 from apps.access.models import RoleAssignment
 from apps.accounts.models import Membership, User
+from apps.accounts.selectors import tenant_admins
 from apps.organisation.models import Entity, EntityMembership, MemberProfile, path_ids
 from apps.organisation.selectors import reporting_chain
 
@@ -100,12 +101,7 @@ def active_member_ids(user_ids: Any) -> set[uuid.UUID]:
 
 
 def tenant_admin_ids() -> list[uuid.UUID]:
-    return list(
-        Membership.objects.filter(
-            tenant__schema_name=_schema(), status=Membership.Status.ACTIVE,
-            role=Membership.Role.TENANT_ADMIN,
-        ).order_by("pk").values_list("user_id", flat=True)
-    )  # fmt: skip
+    return list(tenant_admins(schema_name=_schema()).order_by("pk").values_list("user_id", flat=True))
 
 
 def managers_of(user_ids: Any) -> dict[uuid.UUID, uuid.UUID]:

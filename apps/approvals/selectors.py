@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from apps.accounts.models import Membership
+from apps.accounts.selectors import tenant_admins
 from apps.core.contributions import ApprovalKind
 
 from .kinds import kinds as declared_kinds
@@ -35,10 +35,7 @@ def is_admin(user: Any) -> bool:
     cache = user.__dict__.setdefault("_approvals_admin", {})
     schema = getattr(connection, "schema_name", "")
     if schema not in cache:
-        cache[schema] = Membership.objects.filter(
-            user_id=user.pk, tenant__schema_name=schema, status=Membership.Status.ACTIVE,
-            role=Membership.Role.TENANT_ADMIN,
-        ).exists()  # fmt: skip
+        cache[schema] = tenant_admins(schema_name=schema).filter(user_id=user.pk).exists()
     return bool(cache[schema])
 
 
