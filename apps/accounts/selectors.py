@@ -25,7 +25,11 @@ def active_membership_for(*, user: Any, tenant: Any) -> Membership | None:
 def tenant_admins(tenant: Any = None, *, schema_name: str | None = None) -> Any:
     """The tenant's active admins' memberships (a queryset: callers pick the columns they need). Without a
     tenant object, the tenant of `schema_name` (default: the current schema, inside a tenant's context)."""
-    which = {"tenant": tenant} if tenant is not None else {"tenant__schema_name": schema_name or connection.schema_name}
+    which = (
+        {"tenant": tenant}
+        if tenant is not None
+        else {"tenant__schema_name": schema_name or getattr(connection, "schema_name", "")}
+    )
     return Membership.objects.filter(**which, role=Membership.Role.TENANT_ADMIN, status=Membership.Status.ACTIVE)
 
 
