@@ -3,12 +3,12 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django_tenants.utils import schema_exists
 
 from apps.audit.models import AuditEvent
 from apps.tenancy.models import Domain, Tenant
-from apps.tenancy.schemas import _clone_tables, catalogue_of, constraint_names_restore
+from apps.tenancy.schemas import _clone_tables, catalogue_of, constraint_names_restore, triggers_of
 from apps.tenancy.services import tenant_create
 
 pytestmark = pytest.mark.django_db
@@ -18,8 +18,31 @@ def test_cloned_schema_matches_the_migrated_template(acme, template_tenant):
     migrated = catalogue_of(template_tenant.schema_name)
     cloned = catalogue_of(acme.schema_name)
     assert migrated["tables"], "the template should hold the tenant apps' tables"
-    for part in ("tables", "columns", "indexes", "constraints"):
+    for part in ("tables", "columns", "indexes", "constraints", "functions", "triggers"):
         assert cloned[part] == migrated[part], part
+
+
+def test_a_clone_keeps_the_templates_triggers_and_their_functions(template_tenant):
+    """An append-only table refuses UPDATE and DELETE by a trigger; LIKE ... INCLUDING ALL copies no
+    trigger, so the clone adds them: a tenant created from the template refuses the same writes."""
+    template = template_tenant.schema_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            CREATE FUNCTION "{template}".t_refuse() RETURNS trigger AS $$
+            BEGIN RAISE EXCEPTION 'append-only'; END; $$ LANGUAGE plpgsql;
+            CREATE TRIGGER t_no_delete BEFORE DELETE ON "{template}".workplaces_workplace
+                FOR EACH ROW EXECUTE FUNCTION "{template}".t_refuse();
+        """)
+        _clone_tables(cursor, template, "t_trigclone")
+        cursor.execute("INSERT INTO t_trigclone.workplaces_workplace (kind, code, name, address_line1, address_line2, "
+                       "city, postcode, state, country, time_zone, holiday_country, holiday_subdivision, is_active, "
+                       "created_at, updated_at) VALUES ('region', 'R1', 'R', '', '', '', '', '', '', 'UTC', '', '', "
+                       "true, now(), now())")  # fmt: skip
+        with pytest.raises(Exception, match="append-only"), transaction.atomic():
+            cursor.execute("DELETE FROM t_trigclone.workplaces_workplace")
+    assert [name for _table, name, _definition in triggers_of("t_trigclone")] == ["t_no_delete"]
+    assert catalogue_of("t_trigclone")["triggers"] == catalogue_of(template)["triggers"]
+    connection.set_schema_to_public()
 
 
 def test_a_raw_clone_renames_unique_constraints_until_restored(template_tenant):

@@ -131,13 +131,17 @@ MENU_GROUPS = ("", "Organisation", "Access", "Workforce", "Billing and account",
 @dataclass(frozen=True)
 class MenuEntry:
     """An entry of the portal menu; `admin_only` entries are offered to tenant admins only. `group` is
-    one of `MENU_GROUPS` (what the entry is for); `order` sorts within the group."""
+    one of `MENU_GROUPS` (what the entry is for); `order` sorts within the group. `solution` (a
+    catalogue code such as "attendance") offers the entry only to people who may use that solution
+    (the plan includes it and they are a tenant admin or hold access); the solution's landing page
+    lists its entries too."""
 
     label: str
     url_name: str
     admin_only: bool = False
     order: int = 1000
     group: str = "Organisation"
+    solution: str = ""
 
     def __post_init__(self) -> None:
         if self.group not in MENU_GROUPS:

@@ -1,7 +1,8 @@
 """The portal's navigation: the entries the apps contribute (`MenuEntry`), filtered per request.
 
 Entries whose URL is not (yet) installed are skipped; `admin_only` entries are shown to tenant
-admins only (the pages themselves still check, the menu just does not offer what would be refused).
+admins only, and entries of a `solution` to people who may use it (the pages themselves still check,
+the menu just does not offer what would be refused).
 The workforce solutions the user may use are added by apps.solutions.navigation, under "Workforce".
 
 `portal_navigation` is the flat list (label, url, current, group) and `portal_menu` the same items in
@@ -17,6 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from apps.accounts.access import is_tenant_admin
 from apps.core.contributions import MENU_GROUPS, MenuEntry, contributions
 from apps.solutions.navigation import solution_navigation
+from apps.solutions.selectors import request_solutions
 
 WORKFORCE = "Workforce"
 DEVELOPERS = "Developers"
@@ -30,9 +32,15 @@ def navigation_entries() -> list[MenuEntry]:
 def portal_navigation(request: HttpRequest) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     admin = is_tenant_admin(request)
+    usable: set[str] | None = None  # the solutions the caller may use, asked once and only when needed
     for entry in navigation_entries():
         if entry.admin_only and not admin:
             continue
+        if entry.solution:
+            if usable is None:
+                usable = {solution.code for solution in request_solutions(request)}
+            if entry.solution not in usable:
+                continue
         try:
             url = reverse(entry.url_name)
         except NoReverseMatch:

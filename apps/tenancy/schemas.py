@@ -66,6 +66,27 @@ def columns_of(schema: str) -> list[tuple[str, str, str, str, str]]:
     return [(t, c, d, n, _normalise(default, schema)) for t, c, d, n, default in rows]
 
 
+def functions_of(schema: str) -> list[tuple[str, str]]:
+    """(name, definition) of the schema's own functions (trigger functions of append-only tables)."""
+    rows = _fetch(
+        "SELECT p.proname, pg_get_functiondef(p.oid) FROM pg_proc p "
+        "WHERE p.pronamespace = %s::regnamespace AND p.prokind = 'f' ORDER BY 1",
+        [schema],
+    )
+    return [(name, definition) for name, definition in rows]
+
+
+def triggers_of(schema: str) -> list[tuple[str, str, str]]:
+    """(table, trigger name, definition) of the user-defined triggers on the schema's tables."""
+    rows = _fetch(
+        "SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t "
+        "JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace = %s::regnamespace AND NOT t.tgisinternal "
+        "ORDER BY 1, 2",
+        [schema],
+    )
+    return [(table, name, definition) for table, name, definition in rows]
+
+
 def catalogue_of(schema: str) -> dict[str, list[tuple[Any, ...]]]:
     """Everything that must match between a migrated and a cloned schema."""
     tables = _fetch("SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY 1", [schema])
@@ -74,6 +95,8 @@ def catalogue_of(schema: str) -> dict[str, list[tuple[Any, ...]]]:
         "columns": columns_of(schema),  # type: ignore[dict-item]
         "indexes": indexes_of(schema),  # type: ignore[dict-item]
         "constraints": constraints_of(schema),  # type: ignore[dict-item]
+        "functions": [(name, _normalise(definition, schema)) for name, definition in functions_of(schema)],
+        "triggers": [(table, name, _normalise(definition, schema)) for table, name, definition in triggers_of(schema)],
     }
 
 
@@ -183,6 +206,17 @@ def _clone_tables(cursor: Any, source: str, target: str) -> None:
             f'REFERENCES "{source}".', f'REFERENCES "{target}".'
         )
         cursor.execute(f'ALTER TABLE "{target}"."{table}" ADD CONSTRAINT "{name}" {definition}')
+    # Functions, then the triggers that call them (an append-only ledger's refusal of UPDATE and
+    # DELETE): LIKE copies neither. With search_path at public, their definitions name the source
+    # schema ("<source>.name"), which becomes the target.
+    for _name, definition in functions_of(source):
+        cursor.execute(_retarget(definition, source, target))
+    for _table, _name, definition in triggers_of(source):
+        cursor.execute(_retarget(definition, source, target))
+
+
+def _retarget(definition: str, source: str, target: str) -> str:
+    return definition.replace(f'"{source}".', f'"{target}".').replace(f"{source}.", f'"{target}".')
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 import pytest
 
+from apps.catalogue.tests.fixtures import acme_pro, catalogue, pro_plan  # noqa: F401 - Acme on a plan with Attendance
 from apps.core.contributions import MENU_GROUPS, MenuEntry, contributions
 
 
@@ -47,3 +48,29 @@ def test_the_layout_keeps_the_banner_slot(acme_client, acme_admin):
     html = acme_client.get("/manage/").content.decode()
     header_end = html.index("</header>")
     assert html.index('class="layout"') > header_end  # banners (includes/banners.html) sit between the two
+
+
+def test_a_solution_entry_is_offered_to_whoever_may_use_the_solution(acme_pro, acme_client, acme_admin, acme_member):  # noqa: F811
+    from django_tenants.utils import tenant_context
+
+    from apps.core.contributions import contribute, contributions_reset
+    from apps.solutions.services import solution_access_grant
+
+    contribute(MenuEntry("Shift board", "portal:dashboard", group="Workforce", solution="attendance", order=1))
+    try:
+
+        def labels() -> set[str]:
+            menu = acme_client.get("/manage/members/").context["portal_menu"]
+            return {item["label"] for group in menu for item in group["items"]}
+
+        acme_client.force_login(acme_member)
+        assert "Shift board" not in labels()  # no access to Attendance yet
+        with tenant_context(acme_pro):
+            solution_access_grant(solution_code="attendance", user=acme_member, acting_user=acme_admin)
+        assert "Shift board" in labels()
+        landing = acme_client.get("/manage/solutions/attendance/")
+        assert landing.status_code == 200 and "Shift board" in landing.content.decode()
+        acme_client.force_login(acme_admin)  # an admin reaches every solution of the plan
+        assert "Shift board" in labels()
+    finally:
+        contributions_reset()

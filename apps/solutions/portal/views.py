@@ -1,17 +1,19 @@
 """Portal: the solution access registry (tenant admins) and each solution's landing page (the
 people the registry lets in)."""
 
+import contextlib
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.views.generic import TemplateView
 
 from apps.catalogue.models import Solution
 from apps.catalogue.selectors import solution_get
+from apps.core.contributions import MenuEntry, contributions
 from apps.solutions.access import SolutionRequiredMixin
 from apps.solutions.models import SolutionAccess
 from apps.solutions.selectors import access_history, access_list, access_sources, plan_solutions_of
@@ -110,4 +112,21 @@ class SolutionHomeView(SolutionRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         tenant = self.request.tenant  # type: ignore[attr-defined]
         sources = access_sources(user=self.request.user, tenant=tenant, solution_code=self.solution.code)
-        return {**super().get_context_data(**kwargs), "solution": self.solution, "sources": sources}
+        return {
+            **super().get_context_data(**kwargs),
+            "solution": self.solution,
+            "sources": sources,
+            "pages": solution_pages(self.solution.code, admin="you are a tenant admin" in sources),
+        }
+
+
+def solution_pages(code: str, *, admin: bool) -> list[dict[str, str]]:
+    """The portal pages the apps declare for this solution (`MenuEntry(..., solution=code)`) that this
+    person is offered: the landing page links to them."""
+    pages = []
+    for entry in contributions(MenuEntry):
+        if entry.solution != code or (entry.admin_only and not admin):
+            continue
+        with contextlib.suppress(NoReverseMatch):
+            pages.append({"label": entry.label, "url": reverse(entry.url_name)})
+    return pages
