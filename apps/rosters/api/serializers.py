@@ -33,30 +33,30 @@ class ShiftTypeSerializer(serializers.ModelSerializer[ShiftType]):
         read_only_fields = ["id", "overnight"]
 
 
-class PersonSerializer(serializers.Serializer[Any]):
+class ShiftPersonSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     email = serializers.EmailField()
     full_name = serializers.CharField()
 
 
-class WorkplaceRefSerializer(serializers.Serializer[Any]):
+class ShiftWorkplaceSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
     time_zone = serializers.CharField()
 
 
-class FlagSerializer(serializers.Serializer[Any]):
+class ShiftFlagSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(help_text="min_rest, max_weekly_hours or on_leave.")
     message = serializers.CharField()
 
 
 class ShiftSerializer(serializers.ModelSerializer[Shift]):
-    user = PersonSerializer(read_only=True)
-    workplace = WorkplaceRefSerializer(read_only=True)
+    user = ShiftPersonSerializer(read_only=True)
+    workplace = ShiftWorkplaceSerializer(read_only=True)
     shift_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
     status = serializers.CharField(read_only=True, help_text="draft, published or cancelled.")
-    flags = FlagSerializer(many=True, read_only=True)
+    flags = ShiftFlagSerializer(many=True, read_only=True)
     scheduled_minutes = serializers.IntegerField(read_only=True, help_text="Length minus the unpaid break.")
 
     class Meta:
@@ -81,7 +81,7 @@ class ShiftSerializer(serializers.ModelSerializer[Shift]):
 
 
 class RosterSerializer(serializers.ModelSerializer[Roster]):
-    workplace = WorkplaceRefSerializer(read_only=True)
+    workplace = ShiftWorkplaceSerializer(read_only=True)
     status = serializers.CharField(read_only=True, help_text="draft or published.")
     shift_count = serializers.IntegerField(read_only=True, required=False)
 
