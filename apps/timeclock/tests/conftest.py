@@ -23,7 +23,7 @@ PARRAMATTA = (-33.8173, 151.0034)
 
 
 @pytest.fixture
-def clock(acme_pro, acme_admin):
+def clock(acme_pro, acme_admin):  # noqa: F811 - the imported fixture
     """Acme on a plan with Attendance and its demo sites; ann (with access) reports to mia (with access);
     bob is a member without access."""
     with tenant_context(acme_pro):
