@@ -18,15 +18,22 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.core.events import publish
+from apps.core.events import publish, publish_many
 from apps.solutions.selectors import user_solutions
 from apps.tenancy.context import connection_tenant
 from apps.workplaces import geofence
 from apps.workplaces.models import Workplace
 
-from .models import Punch, PunchFlag, PunchKind, PunchPolicy, PunchSource, PunchVerdict
+from .models import MissingPunch, Punch, PunchFlag, PunchKind, PunchPolicy, PunchSource, PunchVerdict
 from .payloads import punch_payload
-from .selectors import policy_for, previous_punch, sessions_to_close, shift_workplace
+from .selectors import (
+    current_shift,
+    missing_punches_found,
+    policy_for,
+    previous_punch,
+    sessions_to_close,
+    shift_workplace,
+)
 
 SOLUTION = "attendance"
 PUNCH_FUTURE_TOLERANCE = datetime.timedelta(minutes=2)
@@ -112,13 +119,13 @@ def device_time_check(device_at: datetime.datetime, now: datetime.datetime, poli
     return device_at < now - OFFLINE_AFTER
 
 
-def workplace_resolve(*, user: Any, workplace: Any, at: datetime.datetime) -> Workplace:
+def workplace_resolve(*, workplace: Any, shift: Any = None) -> Workplace:
     """The site of the punch: the one given (a Workplace, id or code: an active site of this tenant),
     else the site of the person's current shift; `unknown_workplace` (404) / `workplace_required`."""
     if isinstance(workplace, Workplace):
         key: Any = workplace.pk
     elif workplace in (None, ""):
-        found = shift_workplace(user=user, at=at)
+        found = shift_workplace(shift=shift)
         if found is None:
             raise PunchRefused("Say where you are: no shift of yours names a workplace now.",
                                code="workplace_required")  # fmt: skip
@@ -252,7 +259,8 @@ def punch_record(
                              position=position)  # fmt: skip
         if existing is not None:
             return existing, False
-        site = workplace_resolve(user=user, workplace=workplace, at=device_at)
+        shift = current_shift(user=user, at=device_at)
+        site = workplace_resolve(workplace=workplace, shift=shift)
         policy = policy_for(site)
         offline = device_time_check(device_at, now, policy)
         previous = previous_punch(user=user)
@@ -267,7 +275,8 @@ def punch_record(
             position.flags.append(PunchFlag.OFFLINE)
         punch = Punch(
             client_id=client_id, user=user, kind=kind, at=device_at, device_at=device_at, received_at=now,
-            offline=offline, workplace=site, lat=position.lat, lng=position.lng, accuracy_m=position.accuracy_m,
+            offline=offline, workplace=site, shift=shift, lat=position.lat, lng=position.lng,
+            accuracy_m=position.accuracy_m,
             source=source, verdict=verdict, distance_m=distance, flags=position.flags,
             needs_review=bool(REVIEW_FLAGS.intersection(position.flags)), note=note,
             recorded_by=actor if actor is not None and getattr(actor, "pk", None) != user.pk else None,
@@ -303,7 +312,7 @@ def punch_review(*, punch: Punch, actor: Any, note: str = "") -> Punch:
 def _workplace_of(value: Any) -> Workplace | None:
     if value is None or isinstance(value, Workplace):
         return value
-    return workplace_resolve(user=None, workplace=value, at=timezone.now())
+    return workplace_resolve(workplace=value)
 
 
 @transaction.atomic
@@ -349,6 +358,7 @@ def _auto_out(open_punch: Punch, at: datetime.datetime, now: datetime.datetime) 
         punch = Punch.objects.create(
             client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"timeclock:auto:{open_punch.pk}"), user=open_punch.user,
             kind=PunchKind.OUT, at=at, device_at=at, received_at=now, workplace=open_punch.workplace,
+            shift=open_punch.shift,
             source=PunchSource.AUTO, verdict=PunchVerdict.UNKNOWN, flags=flags, needs_review=True,
             note="Closed automatically: the session was open past the policy's limit.",
         )  # fmt: skip
@@ -362,3 +372,25 @@ def auto_clock_out(*, now: datetime.datetime | None = None, limit: int = 1000) -
     now = now or timezone.now()
     closed = [_auto_out(open_punch, at, now) for open_punch, at in sessions_to_close(now=now, limit=limit)]
     return [punch for punch in closed if punch is not None]
+
+
+def missing_punches_detect(*, now: datetime.datetime | None = None) -> list[MissingPunch]:
+    """Record each shift that ended with no "in" or no "out" once, and tell the person once
+    (`attendance.missing_punch`); a second run finds the same rows and tells nobody."""
+    now = now or timezone.now()
+    found = missing_punches_found(now=now)
+    if not found:
+        return []
+    known = set(MissingPunch.objects.filter(shift_id__in={shift.pk for shift, _ in found})
+                .values_list("shift_id", "kind"))  # fmt: skip
+    new = [MissingPunch(user_id=shift.user_id, shift=shift, kind=kind, detected_at=now)
+           for shift, kind in found if (shift.pk, kind) not in known]  # fmt: skip
+    with transaction.atomic():
+        created = MissingPunch.objects.bulk_create(new, ignore_conflicts=True)
+        tenant = connection_tenant()
+        publish_many("attendance.missing_punch", [(tenant, {
+            "user": str(row.user_id), "shift": row.shift.pk, "kind": row.kind,
+            "workplace": row.shift.workplace.code, "starts_at": row.shift.starts_at.isoformat(),
+            "ends_at": row.shift.ends_at.isoformat(),
+        }) for row in created])  # fmt: skip
+    return created
