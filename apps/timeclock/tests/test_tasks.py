@@ -30,7 +30,8 @@ def _shift(user, starts_at, hours=8, code="SYD-CBD"):
 
 def _punch(user, kind, at, **extra):
     return punch_record(user=user, client_id=uuid.uuid4(), kind=kind, device_at=at, workplace="SYD-CBD",
-                        lat=CBD[0], lng=CBD[1], accuracy_m=5, access_checked=True, received_at=at, **extra)[0]  # fmt: skip
+                        lat=CBD[0], lng=CBD[1], accuracy_m=5, access_checked=True, received_at=at,
+                        **extra)[0]  # fmt: skip
 
 
 def test_the_current_shift_names_the_site(clock):
