@@ -109,3 +109,14 @@ def test_tasks_visit_only_tenants_with_attendance(clock, globex, monkeypatch):
     monkeypatch.setattr(tasks.services, "auto_clock_out", lambda now: visited.append(now) or [])
     tasks.auto_clock_out()
     assert len(visited) == 1  # Acme (pro plan with Attendance), not Globex (no plan)
+
+
+def test_demo_punches_follow_the_roster_and_are_idempotent(clock):
+    from apps.timeclock.demo import timeclock_demo_seed
+
+    now = datetime.datetime.now(UTC)
+    with tenant_context(clock.tenant):
+        _shift(clock.ann, now - datetime.timedelta(hours=5), hours=3)
+        assert timeclock_demo_seed(now=now) == 2
+        assert timeclock_demo_seed(now=now) == 0
+        assert sorted(Punch.objects.values_list("kind", flat=True)) == ["in", "out"]
