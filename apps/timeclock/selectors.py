@@ -82,11 +82,11 @@ def current_shift(*, user: Any, at: datetime.datetime) -> Shift | None:
     return current_shifts(user_ids=[user.pk], at=at).get(user.pk)
 
 
-def shift_workplace(*, shift: Shift | None) -> Workplace | None:
-    """The active site of a shift, with its geofence."""
-    if shift is None:
+def shift_workplace(*, workplace_id: int | None) -> Workplace | None:
+    """The active site with this id (of a shift or an open session), with its geofence."""
+    if workplace_id is None:
         return None
-    return Workplace.objects.select_related("geofence").filter(pk=shift.workplace_id, is_active=True,
+    return Workplace.objects.select_related("geofence").filter(pk=workplace_id, is_active=True,
                                                                kind=Workplace.Kind.SITE).first()  # fmt: skip
 
 

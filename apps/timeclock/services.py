@@ -119,15 +119,16 @@ def device_time_check(device_at: datetime.datetime, now: datetime.datetime, poli
     return device_at < now - OFFLINE_AFTER
 
 
-def workplace_resolve(*, workplace: Any, shift: Any = None) -> Workplace:
+def workplace_resolve(*, workplace: Any, default_id: int | None = None) -> Workplace:
     """The site of the punch: the one given (a Workplace, id or code: an active site of this tenant),
-    else the site of the person's current shift; `unknown_workplace` (404) / `workplace_required`."""
+    else `default_id` (the site of the open session or of the current shift); `unknown_workplace`
+    (404) / `workplace_required`."""
     if isinstance(workplace, Workplace):
         key: Any = workplace.pk
     elif workplace in (None, ""):
-        found = shift_workplace(shift=shift)
+        found = shift_workplace(workplace_id=default_id)
         if found is None:
-            raise PunchRefused("Say where you are: no shift of yours names a workplace now.",
+            raise PunchRefused("Say where you are: no open session or shift of yours names a workplace now.",
                                code="workplace_required")  # fmt: skip
         return found
     else:
@@ -219,6 +220,15 @@ def _publish(punch: Punch) -> None:
         publish("attendance.punch_flagged", payload, tenant=tenant)
 
 
+def _session_context(user: Any, kind: str, previous: Punch | None, at: datetime.datetime) -> tuple[Any, Any]:
+    """(shift id, default site id) of the punch: an out or a break belongs to the open session (no
+    query); an in to the person's current or imminent shift (one query)."""
+    if kind != PunchKind.IN and previous is not None:
+        return previous.shift_id, previous.workplace_id
+    shift = current_shift(user=user, at=at)
+    return (shift.pk, shift.workplace_id) if shift is not None else (None, None)
+
+
 def access_check(user: Any) -> None:
     """The person punched for must be allowed to use the attendance solution (403 otherwise)."""
     if SOLUTION not in user_solutions(user, connection_tenant()):
@@ -259,12 +269,12 @@ def punch_record(
                              position=position)  # fmt: skip
         if existing is not None:
             return existing, False
-        shift = current_shift(user=user, at=device_at)
-        site = workplace_resolve(workplace=workplace, shift=shift)
-        policy = policy_for(site)
-        offline = device_time_check(device_at, now, policy)
         previous = previous_punch(user=user)
         _sequence_check(previous, kind, device_at)
+        shift_id, default_site = _session_context(user, kind, previous, device_at)
+        site = workplace_resolve(workplace=workplace, default_id=default_site)
+        policy = policy_for(site)
+        offline = device_time_check(device_at, now, policy)
         verdict, distance = fence_judge(site, position, source, policy)
         if mock_location:
             position.flags.append(PunchFlag.MOCK_LOCATION)
@@ -275,7 +285,7 @@ def punch_record(
             position.flags.append(PunchFlag.OFFLINE)
         punch = Punch(
             client_id=client_id, user=user, kind=kind, at=device_at, device_at=device_at, received_at=now,
-            offline=offline, workplace=site, shift=shift, lat=position.lat, lng=position.lng,
+            offline=offline, workplace=site, shift_id=shift_id, lat=position.lat, lng=position.lng,
             accuracy_m=position.accuracy_m,
             source=source, verdict=verdict, distance_m=distance, flags=position.flags,
             needs_review=bool(REVIEW_FLAGS.intersection(position.flags)), note=note,
