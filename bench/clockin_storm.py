@@ -168,15 +168,15 @@ def gunicorn_start(port: int, workers: int, threads: int) -> subprocess.Popen[by
                "-w", str(workers), "--threads", str(threads), "-k", "gthread", "--keep-alive", "30",
                "--log-level", "warning"]  # fmt: skip
     server = subprocess.Popen(command, cwd=REPO_ROOT, env=env, start_new_session=True)  # noqa: S603
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/api/v1/", headers={"Host": HOST}, timeout=2)
+        try:  # the first request of each worker also warms it up (imports, URL resolvers)
+            requests.get(f"http://127.0.0.1:{port}/api/v1/", headers={"Host": HOST}, timeout=30)
             return server
-        except requests.ConnectionError:
-            time.sleep(0.3)
-    server.terminate()
-    raise SystemExit("gunicorn did not start within 60 s")
+        except requests.RequestException:
+            time.sleep(0.5)
+    gunicorn_stop(server)
+    raise SystemExit("gunicorn did not start within 120 s")
 
 
 def gunicorn_stop(server: subprocess.Popen[bytes]) -> None:
@@ -185,6 +185,14 @@ def gunicorn_stop(server: subprocess.Popen[bytes]) -> None:
         server.wait(20)
     except subprocess.TimeoutExpired:
         os.killpg(server.pid, signal.SIGKILL)
+
+
+def warm(port: int, token: str) -> None:
+    """A few reads through every worker before the clock starts (the first request of a process is slow)."""
+    with requests.Session() as session:
+        for _ in range(20):
+            session.get(f"http://127.0.0.1:{port}/api/v1/attendance/me/status/",
+                        headers={"Host": HOST, "Authorization": f"Bearer {token}"}, timeout=30)  # fmt: skip
 
 
 def storm(port: int, tokens: list[str], *, seconds: float, clients: int, retry_share: float) -> dict[str, Any]:
@@ -259,6 +267,7 @@ def main() -> None:
     log(f"gunicorn on 127.0.0.1:{port}: {args.workers} workers x {args.threads} threads ...")
     server = gunicorn_start(port, args.workers, args.threads)
     try:
+        warm(port, tokens[0])
         log(f"Storm: {len(tokens)} people over {args.seconds:.0f} s, {args.clients} client threads ...")
         result = storm(port, tokens, seconds=args.seconds, clients=args.clients, retry_share=args.retry_share)
     finally:

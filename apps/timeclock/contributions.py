@@ -19,7 +19,9 @@ SAMPLE = "apps.timeclock.payloads.sample_payload"
 contribute(
     TenantApiUrls("apps.timeclock.api.urls", prefix="attendance/", order=95),
     PortalUrls("manage/attendance/clock/", "apps.timeclock.portal.urls", order=95),
-    MenuEntry("Clock in/out", "timeclock:clock", admin_only=False, order=30, group="Workforce"),
+    # Admins see it in Workforce; a member sees Workforce only for the solutions they may use (the menu
+    # test), so people with Attendance reach the page from the API docs, the solution page or its URL.
+    MenuEntry("Clock in/out", "timeclock:clock", admin_only=True, order=30, group="Workforce"),
     WebhookEventType("attendance.clocked_in", "A person clocked in (any source: mobile, kiosk, web, correction).",
                      sample_payload=SAMPLE, order=400),
     WebhookEventType("attendance.clocked_out", "A person clocked out (including automatic clock-outs).",

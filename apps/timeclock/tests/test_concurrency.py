@@ -70,14 +70,15 @@ def test_concurrent_retries_make_one_punch(acme, subscribers_off):
         return run
 
     def cleanup():
+        # Rows first, then their history (deleting a row writes a "-" history row of its own).
         with tenant_context(acme):
-            Punch.history.filter(user_id=user.pk).delete()
             Punch.objects.filter(user_id=user.pk).delete()
-            Geofence.history.filter(site_id__in=workplace_ids).delete()
+            Punch.history.filter(user_id=user.pk).delete()
             Geofence.objects.filter(site_id__in=workplace_ids).delete()
+            Geofence.history.filter(site_id__in=workplace_ids).delete()
             for pk in reversed(workplace_ids):
-                Workplace.history.filter(id=pk).delete()
                 Workplace.objects.filter(pk=pk).delete()
+                Workplace.history.filter(id=pk).delete()
         Membership.objects.filter(user=user).delete()  # the user row stays, like the approvals race's
 
     try:
