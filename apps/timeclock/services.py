@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from apps.core.events import publish, publish_many
@@ -201,6 +201,16 @@ def _existing(*, user: Any, client_id: uuid.UUID, kind: str, device_at: datetime
     return punch
 
 
+def _existing_and_previous(*, user: Any, client_id: uuid.UUID) -> tuple[Punch | None, Punch | None]:
+    """In one query: the punch already recorded under this client id, and the person's latest effective punch."""
+    latest = Punch.objects.filter(user=user, superseded_by__isnull=True).order_by("-at", "-id").values("pk")[:1]
+    rows = list(Punch.objects.select_related("workplace").filter(user=user)
+                .filter(Q(client_id=client_id) | Q(pk=Subquery(latest))))  # fmt: skip
+    existing = next((row for row in rows if row.client_id == client_id), None)
+    previous = next((row for row in rows if row.client_id != client_id), None)
+    return existing, previous
+
+
 def _sequence_check(previous: Punch | None, kind: str, at: datetime.datetime) -> None:
     if previous is not None and previous.at > at:
         raise PunchRefused("A later punch is already recorded; ask a manager for a correction.",
@@ -265,11 +275,12 @@ def punch_record(
         access_check(user)
     with transaction.atomic():
         _user_lock(user)
-        existing = _existing(user=user, client_id=client_id, kind=kind, device_at=device_at, workplace=workplace,
-                             position=position)  # fmt: skip
+        existing, previous = _existing_and_previous(user=user, client_id=client_id)
         if existing is not None:
+            if not _same_request(existing, kind, device_at, workplace, position):
+                raise PunchRefused("This client_id was already used for a different punch; generate a new one.",
+                                   code="client_id_reused", status=409, punch=existing.pk)  # fmt: skip
             return existing, False
-        previous = previous_punch(user=user)
         _sequence_check(previous, kind, device_at)
         shift_id, default_site = _session_context(user, kind, previous, device_at)
         site = workplace_resolve(workplace=workplace, default_id=default_site)
