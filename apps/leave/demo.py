@@ -1,0 +1,2 @@
+def demo_seed(stdout=None):  # replaced below
+    return None
