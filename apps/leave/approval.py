@@ -22,7 +22,7 @@ def subject_fields(leave_request: LeaveRequest) -> dict[str, Any]:
         "type": leave_type.code,
         "paid": leave_type.paid,
         "minutes": leave_request.minutes,
-        "days": int(round(leave_request.minutes / leave_type.minutes_per_day)),
+        "days": round(leave_request.minutes / leave_type.minutes_per_day),
         "calendar_days": (leave_request.end_date - leave_request.start_date).days + 1,
         "start_date": leave_request.start_date,
     }

@@ -12,13 +12,15 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from apps.approvals.models import ApprovalRequest
-from apps.organisation.models import EntityMembership
+from apps.organisation.models import Entity, EntityMembership, MemberProfile
+from apps.organisation.selectors import profile_for_user, profiles_in_subtree
 from apps.rosters.selectors import shifts_between
 from apps.workplaces.public_holidays import holidays_between
 
 from .accrual import Existing, planned_entries
 from .models import (
     DEFAULT_MINUTES_PER_DAY,
+    HOLDING_STATUSES,
     KIND,
     TAKEN_STATUSES,
     LeaveLedgerEntry,
@@ -139,7 +141,9 @@ def coverage_for(*, user_ids: Any = None) -> list[Coverage]:
         )
     )
     personal = [a for a in assignments if a.user_id is not None]
-    by_entity = sorted((a for a in assignments if a.entity is not None), key=lambda a: -len(a.entity.path))
+    by_entity = sorted(
+        (a for a in assignments if a.entity is not None), key=lambda a: -len(a.entity.path if a.entity else "")
+    )
     chosen: dict[tuple[Any, int], LeavePolicyAssignment] = {}
     for assignment in personal:
         if user_ids is None or assignment.user_id in set(user_ids):
@@ -150,7 +154,11 @@ def coverage_for(*, user_ids: Any = None) -> list[Coverage]:
                 key = (user_id, assignment.policy.leave_type_id)
                 if key in chosen and chosen[key].user_id is not None:
                     continue
-                if key not in chosen and any(path.startswith(assignment.entity.path) for path in paths):
+                if (
+                    key not in chosen
+                    and assignment.entity is not None
+                    and any(path.startswith(assignment.entity.path) for path in paths)
+                ):
                     chosen[key] = assignment
     found = []
     for (user_id, _type_id), assignment in chosen.items():
@@ -307,3 +315,64 @@ def balances_for(*, user: Any, on: datetime.date | None = None, today: datetime.
 def approval_request_of(leave_request: LeaveRequest) -> ApprovalRequest | None:
     rows = ApprovalRequest.objects.filter(kind=KIND, subject_id=str(leave_request.pk))
     return rows.order_by("-created_at").first()
+
+
+# --- Teams and the calendar ------------------------------------------------------------------------
+
+
+def team_user_ids(user: Any) -> list[Any]:
+    """The people reporting to `user` at any depth (one query, from the reporting path); [] for a
+    person without reports or without a profile."""
+    profile = profile_for_user(user)
+    if profile is None or not profile.reporting_path:
+        return []
+    below = MemberProfile.objects.filter(reporting_path__startswith=f"{profile.reporting_path}").exclude(pk=profile.pk)
+    return list(below.values_list("user_id", flat=True))
+
+
+def entity_user_ids(entity: Entity) -> list[Any]:
+    return list(MemberProfile.objects.filter(profiles_in_subtree(entity)).values_list("user_id", flat=True))
+
+
+@dataclass
+class CalendarRow:
+    user_id: Any
+    name: str
+    days: dict[str, dict[str, Any]]
+
+
+def month_bounds(month: str) -> tuple[datetime.date, datetime.date]:
+    """ "YYYY-MM" → its first and last day (ValueError for anything else)."""
+    year, number = (int(part) for part in month.split("-"))
+    first = datetime.date(year, number, 1)
+    last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    return first, last
+
+
+def team_calendar(
+    *, start: datetime.date, end: datetime.date, user_ids: Any = None, workplace_id: int | None = None
+) -> list[CalendarRow]:
+    """Who is off each day from `start` to `end`: approved and pending leave (pending marked), one query
+    whatever the number of people (the requests with their type and person joined)."""
+    requests = requests_holding(start=start, end=end, statuses=HOLDING_STATUSES, user_ids=user_ids)
+    if workplace_id is not None:
+        requests = requests.filter(workplace_id=workplace_id)
+    requests = requests.select_related("leave_type", "user").order_by("user__full_name", "user_id", "start_date")
+    rows: dict[Any, CalendarRow] = {}
+    for request in requests:
+        row = rows.get(request.user_id)
+        if row is None:
+            user = request.user
+            row = rows[request.user_id] = CalendarRow(request.user_id, user.full_name or user.email, {})
+        for day in _days(max(start, request.start_date), min(end, request.effective_end)):
+            minutes = request_day_minutes(request, day)
+            if minutes == 0:
+                continue
+            row.days[day.isoformat()] = {
+                "type": request.leave_type.code,
+                "colour": request.leave_type.colour,
+                "status": request.status,
+                "minutes": minutes,
+                "request_id": request.pk,
+            }
+    return list(rows.values())

@@ -36,12 +36,14 @@ def leave_setup(admin: Any, *, starts_on: datetime.date = datetime.date(2025, 1,
 
 def enrol(user: Any, *, manager: Any = None) -> Any:
     """The person's profile in the root entity (what the entity assignment covers), with a manager."""
-    from apps.organisation.models import MemberProfile  # noqa: PLC0415
-    from apps.organisation.services import entity_membership_add, profile_ensure, profile_update  # noqa: PLC0415
+    from apps.organisation.models import MemberProfile
+    from apps.organisation.services import entity_membership_add, profile_ensure, profile_update
 
     profile = profile_ensure(user=user, acting_user=None)
     if not profile.entity_memberships.exists():
-        entity_membership_add(profile=profile, entity=entity_root(), is_primary=True, acting_user=None)
+        root = entity_root()
+        assert root is not None
+        entity_membership_add(profile=profile, entity=root, is_primary=True, acting_user=None)
     if manager is not None:
         profile_update(profile=profile, manager=MemberProfile.objects.get(user=manager), acting_user=None)
     return profile
