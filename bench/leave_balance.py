@@ -142,9 +142,9 @@ def data_build(tenant: Tenant, users: list[User], rebuild: bool) -> tuple[LeaveT
                         )
                     )
                 day = datetime.date(year, 1, 5) + datetime.timedelta(days=rng.randint(0, 20))
-                count = 38 if focus else 8
+                count = 90 if focus else 8
                 for _ in range(count):
-                    length = rng.randint(1, 3) if focus else rng.randint(1, 10)
+                    length = 1 if focus else rng.randint(1, 10)
                     worked = _workdays(day, length)
                     if worked:
                         requests.append(LeaveRequest(
@@ -153,7 +153,7 @@ def data_build(tenant: Tenant, users: list[User], rebuild: bool) -> tuple[LeaveT
                             effective_end=day + datetime.timedelta(days=length - 1), status="approved",
                             minutes=sum(worked.values()), day_minutes=worked, reason="bench",
                         ))  # fmt: skip
-                    day += datetime.timedelta(days=length + rng.randint(3, 40 if not focus else 6))
+                    day += datetime.timedelta(days=length + (rng.randint(1, 3) if focus else rng.randint(3, 40)))
                     if day.year != year:
                         break
                 entries.append(LeaveLedgerEntry(user=user, leave_type=leave_type, kind="adjustment", minutes=60,
