@@ -55,7 +55,11 @@ def portal_navigation(request: HttpRequest) -> list[dict[str, Any]]:
     ]
     if matches:
         max(matches, key=lambda item: len(item["url"]))["current"] = True
-    return items + [{**item, "group": WORKFORCE} for item in solution_navigation(request)]
+    # A solution whose apps declare their own entries (`MenuEntry(solution=...)`) is reached through
+    # them; the others keep the link to their landing page.
+    declared = {reverse("solutions:solution_home", args=[e.solution]) for e in navigation_entries() if e.solution}
+    landings = [item for item in solution_navigation(request) if item["url"] not in declared]
+    return items + [{**item, "group": WORKFORCE} for item in landings]
 
 
 def portal_menu(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
