@@ -30,7 +30,7 @@ contribute(
     PortalUrls("manage/leave/", "apps.leave.portal.urls", order=112),
     # Tenant admins; members reach leave through the "Leave" solution entry (apps.solutions.navigation),
     # which a member without access to the solution does not see either.
-    MenuEntry("Leave management", "leave:home", admin_only=True, order=40, group="Workforce"),
+    MenuEntry("Leave", "leave:home", order=40, group="Workforce", solution="leave"),
     TenantApiUrls("apps.leave.api.urls", order=91),
     ScopeFamily("leave", "Leave", ("read", "write"), order=91),
     WebhookEventType("leave.requested", "A leave request was submitted for approval.",

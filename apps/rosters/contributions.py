@@ -30,8 +30,8 @@ contribute(
     # Admin-only in the menu: a MenuEntry cannot ask whether a member may use the solution, and the menu
     # offers nothing that would be refused. Managers and members reach the pages through their tabs,
     # the notices' links (My shifts) and the API.
-    MenuEntry("Rosters", "rosters:list", admin_only=True, order=30, group="Workforce"),
-    MenuEntry("My shifts", "rosters:my_shifts", admin_only=True, order=31, group="Workforce"),
+    MenuEntry("Rosters", "rosters:list", admin_only=True, order=30, group="Workforce", solution="attendance"),
+    MenuEntry("My shifts", "rosters:my_shifts", order=31, group="Workforce", solution="attendance"),
     TenantApiUrls("apps.rosters.api.urls", prefix="attendance/", order=90),
     WebhookEventType(
         "roster.published",

@@ -21,7 +21,7 @@ contribute(
     PortalUrls("manage/attendance/clock/", "apps.timeclock.portal.urls", order=95),
     # Admins see it in Workforce; a member sees Workforce only for the solutions they may use (the menu
     # test), so people with Attendance reach the page from the API docs, the solution page or its URL.
-    MenuEntry("Clock in/out", "timeclock:clock", admin_only=True, order=30, group="Workforce"),
+    MenuEntry("Clock in/out", "timeclock:clock", order=32, group="Workforce", solution="attendance"),
     WebhookEventType("attendance.clocked_in", "A person clocked in (any source: mobile, kiosk, web, correction).",
                      sample_payload=SAMPLE, order=400),
     WebhookEventType("attendance.clocked_out", "A person clocked out (including automatic clock-outs).",
