@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q, Subquery
+from django.db.models import F, Q, Subquery
 from django.utils import timezone
 
 from apps.core.events import publish, publish_many
@@ -348,6 +348,9 @@ def punches_replace(*, user: Any, start: datetime.datetime, end: datetime.dateti
         Punch.objects.select_for_update().filter(user=user, superseded_by__isnull=True, at__gte=start, at__lt=end)
     )
     now = timezone.now()
+    # Withdraw the originals first: a replacement may keep an original's exact time, which the rule "one
+    # effective punch per person per instant" would otherwise refuse. They point at their replacement below.
+    Punch.objects.filter(pk__in=[original.pk for original in originals]).update(superseded_by=F("id"))
     created: list[Punch] = []
     for item in sorted(punches, key=lambda p: p["at"]):
         if item.get("kind") not in PunchKind.values or not start <= item["at"] < end:

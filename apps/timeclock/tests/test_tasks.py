@@ -120,3 +120,16 @@ def test_demo_punches_follow_the_roster_and_are_idempotent(clock):
         assert timeclock_demo_seed(now=now) == 2
         assert timeclock_demo_seed(now=now) == 0
         assert sorted(Punch.objects.values_list("kind", flat=True)) == ["in", "out"]
+
+
+def test_a_correction_may_keep_an_original_punchs_time(clock):
+    now = datetime.datetime.now(UTC)
+    with tenant_context(clock.tenant):
+        original = _punch(clock.ann, "in", now - datetime.timedelta(hours=3))
+        start, end = now - datetime.timedelta(hours=4), now
+        new = punches_replace(user=clock.ann, start=start, end=end, actor=clock.admin, reason="Add the missing out",
+                              punches=[{"kind": "in", "at": original.at},
+                                       {"kind": "out", "at": now - datetime.timedelta(minutes=30)}])  # fmt: skip
+        original.refresh_from_db()
+        assert original.superseded_by_id == new[0].pk and new[0].at == original.at
+        assert [p.kind for p in punches_between(start=start, end=end, user_ids=[clock.ann.pk])] == ["in", "out"]
