@@ -48,8 +48,10 @@ class DayResult:
         return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
-def minutes(delta: datetime.timedelta) -> int:
-    return max(0, int(delta.total_seconds() // 60))
+def minutes(start: datetime.datetime, end: datetime.datetime) -> int:
+    """Whole minutes from start to end (0 if end is earlier), in UTC: Python subtracts two times of the
+    same zone as wall-clock times, which is wrong across a daylight-saving change."""
+    return max(0, int((end.astimezone(datetime.UTC) - start.astimezone(datetime.UTC)).total_seconds() // 60))
 
 
 def shift_window(shift: Any) -> tuple[datetime.datetime, datetime.datetime]:
@@ -76,15 +78,15 @@ def _sessions(punches: list[Any]) -> tuple[int, int, bool, list[Any]]:
             opened = punch.at
         elif punch.kind == "out" and opened is not None:
             if break_from is not None:
-                breaks += minutes(punch.at - break_from)
+                breaks += minutes(break_from, punch.at)
                 break_from = None
-            presence += minutes(punch.at - opened)
+            presence += minutes(opened, punch.at)
             opened = None
         elif punch.kind == "break_start" and opened is not None and break_from is None:
             break_from = punch.at
             break_punches.append(punch)
         elif punch.kind == "break_end" and break_from is not None:
-            breaks += minutes(punch.at - break_from)
+            breaks += minutes(break_from, punch.at)
             break_from = None
             break_punches.append(punch)
     return presence, breaks, opened is not None, break_punches
@@ -155,9 +157,9 @@ def _timing(result: DayResult, shifts: list[Any], now: datetime.datetime) -> Non
     first, last = shifts[0], shifts[-1]
     grace = datetime.timedelta(minutes=int(first.late_grace_minutes))
     if result.first_in is not None and result.first_in > first.starts_at + grace:
-        result.late_minutes = minutes(result.first_in - first.starts_at)
+        result.late_minutes = minutes(first.starts_at, result.first_in)
     if result.last_out is not None and result.last_out < last.ends_at and "missing_punch" not in result.flags:
-        result.early_leave_minutes = minutes(last.ends_at - result.last_out)
+        result.early_leave_minutes = minutes(result.last_out, last.ends_at)
 
 
 def _status(result: DayResult, shifts: list[Any], punches: list[Any], leave: Any, now: datetime.datetime) -> str:
