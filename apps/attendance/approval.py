@@ -6,7 +6,6 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 
-
 from .models import AttendanceCorrection, OvertimeRecord
 from .selectors import approval_decision
 from .services import correction_decide, overtime_decide
@@ -17,8 +16,8 @@ def _who(user: Any) -> str:
 
 
 def correction_fields(correction: AttendanceCorrection) -> dict[str, Any]:
-    return {"date": correction.date, "punch_count": len(correction.punches or []),
-            "for_someone_else": bool(correction.requested_by_id and correction.requested_by_id != correction.user_id)}  # fmt: skip
+    by_other = bool(correction.requested_by_id and correction.requested_by_id != correction.user_id)
+    return {"date": correction.date, "punch_count": len(correction.punches or []), "for_someone_else": by_other}
 
 
 def correction_describe(correction: AttendanceCorrection) -> str:
@@ -43,7 +42,11 @@ def overtime_fields(record: OvertimeRecord) -> dict[str, Any]:
 
 
 def overtime_describe(record: OvertimeRecord) -> str:
-    return f"{_who(record.user)}: {record.minutes} min overtime ({record.get_reason_display().lower()}) on {record.date}"[:255]
+    return (
+        f"{_who(record.user)}: {record.minutes} min overtime ({record.get_reason_display().lower()}) on {record.date}"[
+            :255
+        ]
+    )
 
 
 def overtime_sample() -> dict[str, Any]:

@@ -128,17 +128,16 @@ def day_compute(*, shifts: list[Any], punches: list[Any], leave: Any, now: datet
     scheduled = sum(int(s.scheduled_minutes) for s in shifts)
     paid_allowance = sum(int(s.paid_break_minutes) for s in shifts)
     scheduled_unpaid = sum(int(s.unpaid_break_minutes) for s in shifts)
-    if break_punches:  # recorded breaks: the part beyond the paid allowance is unpaid
-        unpaid = max(0, breaks - paid_allowance)
-    else:  # no break punches: the roster's unpaid break is taken as given
-        unpaid = min(scheduled_unpaid, presence) if ins else 0
+    # Recorded breaks: the part beyond the paid allowance is unpaid; none: the roster's unpaid break.
+    unpaid = max(0, breaks - paid_allowance) if break_punches else min(scheduled_unpaid, presence) if ins else 0
     worked = max(0, presence - unpaid)
     missing = open_in and now >= day_over_at
     result = DayResult(
         status="off", shift_ids=[s.id for s in shifts], scheduled_minutes=scheduled, worked_minutes=worked,
         unpaid_break_minutes=unpaid, flags=_flags(punches, missing),
         first_in=ins[0].at if ins else None, last_out=outs[-1].at if outs else None,
-        workplace_id=shifts[0].workplace_id if shifts else next((p.workplace_id for p in punches if p.workplace_id), None),
+        workplace_id=shifts[0].workplace_id if shifts else next((p.workplace_id for p in punches if p.workplace_id),
+                                                                None),
     )  # fmt: skip
     if result.first_in and result.last_out and result.last_out < result.first_in:
         result.last_out = None

@@ -106,6 +106,9 @@ class LateNotice(models.Model):
     class Meta:
         ordering = ["-notified_at"]
 
+    def __str__(self) -> str:
+        return f"Late notice for shift {self.shift_id}"
+
 
 class CorrectionStatus(models.TextChoices):
     PENDING = "pending", "Pending"
@@ -143,7 +146,8 @@ class AttendanceCorrection(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=CorrectionStatus.values), name="attendance_correction_status"),
+            models.CheckConstraint(condition=Q(status__in=CorrectionStatus.values),
+                                   name="attendance_correction_status"),
             models.CheckConstraint(condition=~Q(reason=""), name="attendance_correction_reason_required"),
             models.CheckConstraint(
                 condition=Q(status__in=OPEN_CORRECTION_STATUSES, decided_at__isnull=True)
@@ -179,8 +183,12 @@ class OvertimeRule(models.Model):
                                   related_name="+", help_text="Empty: the organisation's rule.")  # fmt: skip
     daily_threshold_minutes = models.PositiveIntegerField(null=True, blank=True, default=480)
     weekly_threshold_minutes = models.PositiveIntegerField(null=True, blank=True, default=2280)
-    daily_multiplier = models.DecimalField(max_digits=3, decimal_places=2, default=Decimal("1.50"), validators=MULTIPLIER)
-    weekly_multiplier = models.DecimalField(max_digits=3, decimal_places=2, default=Decimal("1.50"), validators=MULTIPLIER)
+    daily_multiplier = models.DecimalField(
+        max_digits=3, decimal_places=2, default=Decimal("1.50"), validators=MULTIPLIER
+    )
+    weekly_multiplier = models.DecimalField(
+        max_digits=3, decimal_places=2, default=Decimal("1.50"), validators=MULTIPLIER
+    )
     rest_day_counts = models.BooleanField(default=True, help_text="Work on a day without a shift is all overtime.")
     rest_day_multiplier = models.DecimalField(max_digits=3, decimal_places=2, default=Decimal("2.00"),
                                               validators=MULTIPLIER)  # fmt: skip
@@ -195,9 +203,12 @@ class OvertimeRule(models.Model):
     class Meta:
         ordering = ["workplace_id", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["workplace"], nulls_distinct=False, name="attendance_overtime_rule_one_per_scope"),
-            *[models.CheckConstraint(condition=Q(**{f"{name}__gte": 1, f"{name}__lte": 5}), name=f"attendance_rule_{name}")
-              for name in ("daily_multiplier", "weekly_multiplier", "rest_day_multiplier", "public_holiday_multiplier")],
+            models.UniqueConstraint(fields=["workplace"], nulls_distinct=False,
+                                    name="attendance_overtime_rule_one_per_scope"),
+            *[models.CheckConstraint(condition=Q(**{f"{name}__gte": 1, f"{name}__lte": 5}),
+                                     name=f"attendance_rule_{name}")
+              for name in ("daily_multiplier", "weekly_multiplier", "rest_day_multiplier",
+                           "public_holiday_multiplier")],
         ]  # fmt: skip
 
     def __str__(self) -> str:
@@ -250,7 +261,8 @@ class OvertimeRecord(models.Model):
             models.CheckConstraint(condition=Q(reason__in=OvertimeReason.values), name="attendance_overtime_reason"),
             models.CheckConstraint(condition=Q(status__in=OvertimeStatus.values), name="attendance_overtime_status"),
             models.CheckConstraint(condition=Q(minutes__gt=0), name="attendance_overtime_minutes_positive"),
-            models.CheckConstraint(condition=Q(multiplier__gte=1, multiplier__lte=5), name="attendance_overtime_multiplier"),
+            models.CheckConstraint(condition=Q(multiplier__gte=1, multiplier__lte=5),
+                                   name="attendance_overtime_multiplier"),
             models.CheckConstraint(condition=Q(status="pending", decided_at__isnull=True)
                                    | Q(status__in=["approved", "rejected"], decided_at__isnull=False),
                                    name="attendance_overtime_decided_when_closed"),

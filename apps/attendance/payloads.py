@@ -27,8 +27,9 @@ def correction_payload(correction: AttendanceCorrection) -> dict[str, Any]:
 def overtime_payload(record: OvertimeRecord) -> dict[str, Any]:
     return {
         "id": record.pk, "user_id": str(record.user_id), "date": record.date.isoformat(), "reason": record.reason,
-        "minutes": record.minutes, "multiplier": str(record.multiplier), "weighted_minutes": str(record.weighted_minutes),
-        "status": record.status, "workplace": record.workplace.code if record.workplace_id and record.workplace else None,
+        "minutes": record.minutes, "multiplier": str(record.multiplier),
+        "weighted_minutes": str(record.weighted_minutes), "status": record.status,
+        "workplace": record.workplace.code if record.workplace_id and record.workplace else None,
     }  # fmt: skip
 
 
@@ -43,7 +44,8 @@ def correction_sample() -> dict[str, Any]:
             "date": "2026-12-04", "status": "approved",
             "punches": [{"kind": "in", "at": "2026-12-04T09:00:00+11:00", "workplace": "SYD-CBD"},
                         {"kind": "out", "at": "2026-12-04T17:30:00+11:00", "workplace": "SYD-CBD"}],
-            "reason": "Forgot to clock out.", "decision_reason": "", "decided_at": "2026-12-05T08:12:00+00:00"}  # fmt: skip
+            "reason": "Forgot to clock out.", "decision_reason": "",
+            "decided_at": "2026-12-05T08:12:00+00:00"}  # fmt: skip
 
 
 def overtime_sample() -> dict[str, Any]:

@@ -83,7 +83,9 @@ class BoardRow:
 def _today_shifts(now: datetime.datetime, visible: set[uuid.UUID] | None) -> list[Any]:
     """Published shifts of each workplace's local today (one query)."""
     ids = list(visible) if visible is not None else None
-    around = shifts_between(start=now - datetime.timedelta(hours=36), end=now + datetime.timedelta(hours=36), user_ids=ids)
+    around = shifts_between(
+        start=now - datetime.timedelta(hours=36), end=now + datetime.timedelta(hours=36), user_ids=ids
+    )
     return [s for s in around if s.local_date == now.astimezone(zoneinfo.ZoneInfo(s.workplace.time_zone)).date()]
 
 
@@ -130,10 +132,12 @@ def _board_rows(user_ids: set, first_shift: dict, current: dict, now: datetime.d
     last: dict[Any, Any] = dict(current)
     had_in: set[Any] = set()
     for punch in punches_between(start=min(starts), end=now + datetime.timedelta(minutes=1), user_ids=user_ids):
-        last[punch.user_id] = punch if punch.user_id not in current else current[punch.user_id]
+        last[punch.user_id] = current.get(punch.user_id, punch)
         had_in.update([punch.user_id] if punch.kind == "in" else [])
     today = timezone.localdate(now)
-    leave = leave_days(user_ids=list(user_ids), start=today - datetime.timedelta(days=1), end=today + datetime.timedelta(days=1))
+    leave = leave_days(
+        user_ids=list(user_ids), start=today - datetime.timedelta(days=1), end=today + datetime.timedelta(days=1)
+    )
     users = User.objects.in_bulk(list(user_ids))
     rows = []
     for user_id in user_ids:
@@ -141,8 +145,10 @@ def _board_rows(user_ids: set, first_shift: dict, current: dict, now: datetime.d
         day = shift.local_date if shift is not None else today
         away = leave.get((user_id, day))
         rows.append(BoardRow(
-            user=users.get(user_id), shift=shift, status=_row_status(shift, punch, user_id in had_in, away is not None, now),
-            workplace=(punch.workplace if punch is not None and punch.workplace_id else None) or (shift.workplace if shift else None),
+            user=users.get(user_id), shift=shift,
+            status=_row_status(shift, punch, user_id in had_in, away is not None, now),
+            workplace=(punch.workplace if punch is not None and punch.workplace_id else None)
+            or (shift.workplace if shift else None),
             since=punch.at if punch is not None else None, verdict=punch.verdict if punch is not None else "",
             distance_m=punch.distance_m if punch is not None else None, leave_type=away.type_name if away else "",
         ))  # fmt: skip
@@ -152,7 +158,9 @@ def _board_rows(user_ids: set, first_shift: dict, current: dict, now: datetime.d
 # --- Corrections -----------------------------------------------------------------------------------
 
 
-def corrections_list(*, visible: set[uuid.UUID] | None, status: str = "", user_id: Any = None) -> QuerySet[AttendanceCorrection]:
+def corrections_list(
+    *, visible: set[uuid.UUID] | None, status: str = "", user_id: Any = None
+) -> QuerySet[AttendanceCorrection]:
     rows = _visible(AttendanceCorrection.objects.select_related("user", "requested_by", "decided_by"), visible)
     if status:
         rows = rows.filter(status=status)

@@ -86,7 +86,10 @@ class DayInputs:
     def __init__(self, day: datetime.date, user_ids: Iterable[uuid.UUID] | None) -> None:
         self.day = day
         ids = list(user_ids) if user_ids is not None else None
-        start, end = _utc_midnight(day) - EARLIEST_OFFSET, _utc_midnight(day + datetime.timedelta(days=1)) + LATEST_OFFSET
+        start, end = (
+            _utc_midnight(day) - EARLIEST_OFFSET,
+            _utc_midnight(day + datetime.timedelta(days=1)) + LATEST_OFFSET,
+        )
         around = list(shifts_between(start=start - AFTER_END, end=end + BEFORE_START, user_ids=ids))
         self.shifts: dict[uuid.UUID, list[Any]] = defaultdict(list)
         self.neighbours: dict[uuid.UUID, list[Any]] = defaultdict(list)  # shifts of other days
@@ -189,8 +192,8 @@ def records_compute(
 
 def late_shifts(now: datetime.datetime) -> list[Any]:
     """Published shifts running now whose grace has passed with no "in" and no leave, not yet told."""
-    running = [s for s in shifts_between(start=now - datetime.timedelta(hours=24), end=now + datetime.timedelta(minutes=1))
-               if s.starts_at + datetime.timedelta(minutes=s.late_grace_minutes) <= now < s.ends_at]  # fmt: skip
+    around = shifts_between(start=now - datetime.timedelta(hours=24), end=now + datetime.timedelta(minutes=1))
+    running = [s for s in around if s.starts_at + datetime.timedelta(minutes=s.late_grace_minutes) <= now < s.ends_at]
     if not running:
         return []
     told = set(LateNotice.objects.filter(shift_id__in=[s.id for s in running]).values_list("shift_id", flat=True))
@@ -217,12 +220,15 @@ def late_detect(*, now: datetime.datetime | None = None) -> int:
     with transaction.atomic():
         table = LateNotice._meta.db_table
         rows = [{"shift_id": s.id, "user_id": str(s.user_id), "workplace_id": s.workplace_id,
-                 "shift_starts_at": s.starts_at.isoformat(), "notified_at": now.isoformat()} for s in found]  # fmt: skip
+                 "shift_starts_at": s.starts_at.isoformat(), "notified_at": now.isoformat()}
+                for s in found]  # fmt: skip
+        columns = "shift_id, user_id, workplace_id, shift_starts_at, notified_at"
+        types = (
+            "shift_id bigint, user_id uuid, workplace_id bigint, shift_starts_at timestamptz, notified_at timestamptz"
+        )
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} (shift_id, user_id, workplace_id, shift_starts_at, notified_at) "
-                "SELECT shift_id, user_id, workplace_id, shift_starts_at, notified_at FROM jsonb_to_recordset(%s::jsonb) "
-                "AS x(shift_id bigint, user_id uuid, workplace_id bigint, shift_starts_at timestamptz, notified_at timestamptz) "
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM jsonb_to_recordset(%s::jsonb) AS x({types}) "
                 "ON CONFLICT (shift_id) DO NOTHING RETURNING shift_id",
                 [json.dumps(rows)],
             )
@@ -264,7 +270,11 @@ def overtime_of_week(records: list[AttendanceRecord], rules: dict, holidays: set
         if rule is None or worked <= 0:
             continue
         if rule.public_holiday_counts and (record.workplace_id, record.date) in holidays:
-            found[(record.date, OvertimeReason.PUBLIC_HOLIDAY)] = (worked, rule.public_holiday_multiplier, record.workplace_id)
+            found[(record.date, OvertimeReason.PUBLIC_HOLIDAY)] = (
+                worked,
+                rule.public_holiday_multiplier,
+                record.workplace_id,
+            )
             continue
         if rule.rest_day_counts and not record.shift_ids:
             found[(record.date, OvertimeReason.REST_DAY)] = (worked, rule.rest_day_multiplier, record.workplace_id)
@@ -319,7 +329,9 @@ def _overtime_apply(wanted: dict, existing: dict, rules: dict, acting_user: Any)
             created.append(OvertimeRecord(user_id=key[0], date=key[1], reason=key[2], minutes=minutes,
                                           multiplier=multiplier, workplace_id=workplace_id))  # fmt: skip
         elif row.status == OvertimeStatus.PENDING and (row.minutes, row.multiplier, row.workplace_id) != (
-            minutes, Decimal(multiplier), workplace_id
+            minutes,
+            Decimal(multiplier),
+            workplace_id,
         ):
             row.minutes, row.multiplier, row.workplace_id = minutes, multiplier, workplace_id
             changed.append(row)
@@ -403,11 +415,13 @@ def overtime_rule_save(*, workplace: Workplace | None, acting_user: Any, **value
 # --- Corrections -----------------------------------------------------------------------------------
 
 PUNCH_KINDS = ("in", "out", "break_start", "break_end")
-NEXT_KINDS = {None: {"in"}, "in": {"out", "break_start"}, "break_start": {"break_end"}, "break_end": {"out", "break_start"},
-              "out": {"in"}}  # fmt: skip
+NEXT_KINDS = {None: {"in"}, "in": {"out", "break_start"}, "break_start": {"break_end"},
+              "break_end": {"out", "break_start"}, "out": {"in"}}  # fmt: skip
 
 
-def correction_window(user_id: uuid.UUID, day: datetime.date, workplace: Any) -> tuple[datetime.datetime, datetime.datetime]:
+def correction_window(
+    user_id: uuid.UUID, day: datetime.date, workplace: Any
+) -> tuple[datetime.datetime, datetime.datetime]:
     """The span whose punches a correction of `day` replaces: the workplace-local day, stretched to
     cover the windows of the person's shifts of that day."""
     start = local_day_end(day - datetime.timedelta(days=1), workplace)

@@ -31,7 +31,9 @@ class RecordQuerySerializer(serializers.Serializer[Any]):
     def get_fields(self) -> dict[str, Any]:
         return {
             "from": serializers.DateField(required=False), "to": serializers.DateField(required=False),
-            "workplace": serializers.SlugRelatedField(slug_field="code", queryset=Workplace.objects.all(), required=False),
+            "workplace": serializers.SlugRelatedField(
+                slug_field="code", queryset=Workplace.objects.all(), required=False
+            ),
             "user": serializers.UUIDField(required=False), "status": serializers.CharField(required=False),
             "kind": serializers.CharField(required=False),
         }  # fmt: skip
@@ -100,8 +102,10 @@ class OvertimeTotalSerializer(serializers.Serializer[Any]):
 
 
 class OvertimeRuleSerializer(serializers.ModelSerializer[OvertimeRule]):
-    workplace = serializers.SlugRelatedField(slug_field="code", queryset=Workplace.objects.all(), allow_null=True,
-                                             required=False, help_text="A site's code; empty: the organisation's rule.")  # fmt: skip
+    workplace = serializers.SlugRelatedField(
+        slug_field="code", queryset=Workplace.objects.all(), allow_null=True, required=False,
+        help_text="A site's code; empty: the organisation's rule.",
+    )  # fmt: skip
 
     class Meta:
         model = OvertimeRule

@@ -39,6 +39,7 @@ REFUSED = {
                          "(`solution_access_required`, `solution_not_in_plan`), an API key without the `attendance` "
                          "scope, or `person_required` for an endpoint about yourself."),
 }  # fmt: skip
+NOT_FOUND = OpenApiResponse(description="No such correction (or not one you may see).")
 FILTERS = [
     OpenApiParameter("from", datetime.date, description="First day (YYYY-MM-DD)."),
     OpenApiParameter("to", datetime.date, description="Last day (YYYY-MM-DD)."),
@@ -62,8 +63,10 @@ class AttendanceAPIMixin:
         query = RecordQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        return {"start": data.get("from"), "end": data.get("to"), "workplace": data.get("workplace"),
-                "user_id": data.get("user"), "status": data.get("status", ""), "kind": data.get("kind", "")}  # fmt: skip
+        return {
+            "start": data.get("from"), "end": data.get("to"), "workplace": data.get("workplace"),
+            "user_id": data.get("user"), "status": data.get("status", ""), "kind": data.get("kind", ""),
+        }  # fmt: skip
 
 
 class MyRecordListView(AttendanceAPIMixin, TenantListAPIView):
@@ -164,7 +167,8 @@ class CorrectionListView(AttendanceAPIMixin, TenantListAPIView):
         "`attendance.correction` approval workflow; when approved, the day's punches are replaced (the originals "
         "are kept, superseded) and the record is recomputed. Codes: `invalid_punch`, `punch_order`, "
         "`unknown_workplace`, `outside_day`, `duplicate_request`, `future_date`, `no_workflow`.",
-        request=CorrectionRequestSerializer, responses={201: CorrectionSerializer, **REFUSED},
+        request=CorrectionRequestSerializer,
+        responses={201: CorrectionSerializer, **REFUSED},
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         person_require(request)
@@ -178,7 +182,7 @@ class CorrectionListView(AttendanceAPIMixin, TenantListAPIView):
 
 class CorrectionDetailView(AttendanceAPIMixin, TenantAPIView):
     @extend_schema(summary="Get a correction", description="One correction you may see (yours or a report's).",
-                   responses={200: CorrectionSerializer, **REFUSED, 404: OpenApiResponse(description="No such correction.")})  # fmt: skip
+                   responses={200: CorrectionSerializer, **REFUSED, 404: NOT_FOUND})  # fmt: skip
     def get(self, request: Request, pk: str) -> Response:
         return Response(CorrectionSerializer(selectors.correction_get(visible=self.visible(), pk=pk)).data)
 
@@ -223,7 +227,8 @@ class OvertimeListView(OvertimeMixin, TenantListAPIView):
 class OvertimeTotalsView(OvertimeMixin, TenantAPIView):
     @extend_schema(summary="Overtime totals", description="Per person and status over the filtered period: minutes "
                    "and weighted minutes (minutes x multiplier).",
-                   parameters=OVERTIME_FILTERS, responses={200: OvertimeTotalSerializer(many=True), **REFUSED})  # fmt: skip
+                   parameters=OVERTIME_FILTERS,
+                   responses={200: OvertimeTotalSerializer(many=True), **REFUSED})  # fmt: skip
     def get(self, request: Request) -> Response:
         return Response(OvertimeTotalSerializer(selectors.overtime_totals(self.overtime()), many=True).data)
 

@@ -159,7 +159,11 @@ def _period(request: HttpRequest) -> tuple[datetime.date, datetime.date]:
     """The overtime page's period: ?start=&end=, by default this month."""
     today = timezone.localdate()
     try:
-        start = datetime.date.fromisoformat(request.GET.get("start", "")) if request.GET.get("start") else today.replace(day=1)
+        start = (
+            datetime.date.fromisoformat(request.GET.get("start", ""))
+            if request.GET.get("start")
+            else today.replace(day=1)
+        )
         end = datetime.date.fromisoformat(request.GET.get("end", "")) if request.GET.get("end") else today
     except ValueError:
         start, end = today.replace(day=1), today
@@ -175,7 +179,8 @@ class OvertimeView(AttendancePage):
         return selectors.overtime_list(visible=self.visible(), start=start, end=end,
                                        status=self.request.GET.get("status", ""),
                                        user_id=self.request.GET.get("user") or None,
-                                       workplace=Workplace.objects.filter(code=code).first() if code else None)  # fmt: skip
+                                       workplace=Workplace.objects.filter(code=code).first() if code
+                                       else None)  # fmt: skip
 
     def get(self, request: HttpRequest) -> HttpResponse:
         rows = self.rows()

@@ -33,8 +33,8 @@ LATER = at(23, 59) + datetime.timedelta(days=2)
 
 
 def compute(shifts, punches, leave=None, now=LATER):
-    return day_compute(shifts=shifts, punches=punches, leave=leave, now=now,
-                       day_over_at=max([s.ends_at for s in shifts] or [at(23, 59)]) + datetime.timedelta(hours=4))  # fmt: skip
+    over = max([s.ends_at for s in shifts] or [at(23, 59)]) + datetime.timedelta(hours=4)
+    return day_compute(shifts=shifts, punches=punches, leave=leave, now=now, day_over_at=over)
 
 
 def test_on_time_day_takes_the_rostered_unpaid_break():
@@ -73,7 +73,12 @@ def test_on_leave_whole_day_and_off_without_a_shift():
 
 def test_break_punches_replace_the_rostered_break_and_paid_break_counts_as_work():
     day = shift(at(9), at(17, 30), unpaid=30, paid=15)
-    punches = [punch("in", at(9)), punch("break_start", at(12)), punch("break_end", at(12, 45)), punch("out", at(17, 30))]
+    punches = [
+        punch("in", at(9)),
+        punch("break_start", at(12)),
+        punch("break_end", at(12, 45)),
+        punch("out", at(17, 30)),
+    ]
     result = compute([day], punches)
     assert result.unpaid_break_minutes == 30  # 45 min away, 15 of them paid
     assert result.worked_minutes == 510 - 30
