@@ -1,7 +1,8 @@
 """Time clock (tenant schema): punches (in, out, break start, break end) and the per-workplace punch policy.
 
 A punch is never edited away: a correction creates new punches (source "correction") and points the
-originals at them through `superseded_by`; the effective punches are those with no `superseded_by`.
+originals at them through `superseded_by` (at themselves when the correction withdrew them with no
+replacement); the effective punches are those with no `superseded_by`.
 `(user, client_id)` is unique: the client's id makes a retried request return the first punch.
 """
 
@@ -99,9 +100,6 @@ class Punch(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(distance_m__isnull=True) | Q(distance_m__gte=0), name="timeclock_punch_distance_positive"
-            ),
-            models.CheckConstraint(
-                condition=~Q(superseded_by=models.F("id")), name="timeclock_punch_not_own_successor"
             ),
         ]
         indexes = [

@@ -3,10 +3,21 @@
 import datetime
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 
-from .models import Punch, PunchKind
+from apps.workplaces.models import Workplace
+
+from .models import Punch, PunchKind, PunchPolicy
+
+try:  # rosters lands beside the time clock (issue 15); until then punches name their site
+    from apps.rosters import selectors as roster_selectors
+except ImportError:  # pragma: no cover
+    roster_selectors = None  # type: ignore[assignment]
+
+EARLY_START = datetime.timedelta(hours=2)  # a punch this long before a shift starts belongs to it
+LOOKBACK = datetime.timedelta(days=7)  # sessions older than this were closed by earlier runs
 
 OPEN_KINDS = {PunchKind.IN, PunchKind.BREAK_START, PunchKind.BREAK_END}
 
@@ -39,3 +50,102 @@ def last_punches(*, user_ids: Iterable[uuid.UUID] | None = None) -> dict[uuid.UU
 def clocked_in_now(*, user_ids: Iterable[uuid.UUID] | None = None) -> dict[uuid.UUID, Punch]:
     """The people whose latest effective punch leaves them in (or on a break), with that punch."""
     return {user_id: punch for user_id, punch in last_punches(user_ids=user_ids).items() if punch.kind in OPEN_KINDS}
+
+
+def previous_punch(*, user: Any, located: bool = False) -> Punch | None:
+    """The person's latest effective punch (or latest one with a position)."""
+    punches = Punch.objects.filter(user=user, superseded_by__isnull=True)
+    if located:
+        punches = punches.filter(lat__isnull=False)
+    return punches.order_by("-at", "-id").first()
+
+
+def policy_for(site: Workplace | None) -> PunchPolicy:
+    """The site's policy, else the organisation's default row, else the built-in default (one query)."""
+    policies = PunchPolicy.objects.filter(
+        Q(workplace__isnull=True) | Q(workplace=site) if site else Q(workplace__isnull=True)
+    )
+    found = policies.order_by(F("workplace_id").asc(nulls_last=True)).first()
+    return found if found is not None else PunchPolicy()
+
+
+def current_shifts(
+    *, user_ids: Iterable[Any], at: datetime.datetime, early: datetime.timedelta = EARLY_START
+) -> dict[Any, Any]:
+    """Each person's published shift going on at `at` (or starting within `early` after it), if rosters is there."""
+    if roster_selectors is None:
+        return {}
+    found: dict[Any, Any] = {}
+    shifts = roster_selectors.shifts_between(start=at, end=at + early, user_ids=list(user_ids))
+    for shift in shifts.order_by("starts_at"):
+        found.setdefault(shift.user_id, shift)
+    return found
+
+
+def shift_workplace(*, user: Any, at: datetime.datetime) -> Workplace | None:
+    """The active site of the person's current (or imminent) shift."""
+    shift = current_shifts(user_ids=[user.pk], at=at).get(user.pk)
+    workplace = getattr(shift, "workplace", None)
+    if workplace is None or not workplace.is_active or workplace.kind != Workplace.Kind.SITE:
+        return None
+    return Workplace.objects.select_related("geofence").get(pk=workplace.pk)
+
+
+def sessions_to_close(*, now: datetime.datetime, limit: int = 1000) -> list[tuple[Punch, datetime.datetime]]:
+    """Open sessions past their limit, each as (its latest punch, when it should have ended): the
+    policy's maximum shift length after the session's "in", or the rostered shift's scheduled end once
+    the policy's overrun has passed. A handful of queries, whatever the number of people."""
+    recent = Punch.objects.filter(superseded_by__isnull=True, at__gte=now - LOOKBACK)
+    latest = [p for p in recent.select_related("user", "workplace").order_by("user_id", "-at", "-id")
+              .distinct("user_id") if p.kind in OPEN_KINDS]  # fmt: skip
+    if not latest:
+        return []
+    user_ids = [p.user_id for p in latest]
+    ins = {p.user_id: p for p in recent.filter(kind=PunchKind.IN, user_id__in=user_ids)
+           .order_by("user_id", "-at", "-id").distinct("user_id")}  # fmt: skip
+    policies = {p.workplace_id: p for p in PunchPolicy.objects.all()}
+    default = policies.get(None) or PunchPolicy()
+    due: list[tuple[Punch, datetime.datetime]] = []
+    for punch in latest:
+        started = ins.get(punch.user_id, punch)
+        policy = policies.get(punch.workplace_id, default)
+        ends = [started.at + datetime.timedelta(hours=policy.max_shift_hours)]
+        shift = current_shifts(user_ids=[punch.user_id], at=started.at).get(punch.user_id) if roster_selectors else None
+        if shift is not None and shift.ends_at + datetime.timedelta(minutes=policy.max_overrun_minutes) <= now:
+            ends.append(max(shift.ends_at, punch.at))
+        end = min(ends)
+        if end <= now:
+            due.append((punch, max(end, punch.at)))
+    return due[:limit]
+
+
+def punch_list(
+    *,
+    user_ids: Iterable[Any] | None = None,
+    user: str = "",
+    workplace: str = "",
+    flagged: bool | None = None,
+    needs_review: bool | None = None,
+    start: datetime.datetime | None = None,
+    end: datetime.datetime | None = None,
+) -> QuerySet[Punch]:
+    """Effective punches for lists (with their site), filtered; `user_ids` None: everyone's."""
+    punches = Punch.objects.filter(superseded_by__isnull=True).select_related("workplace")
+    if user_ids is not None:
+        punches = punches.filter(user_id__in=list(user_ids))
+    if user:
+        try:
+            punches = punches.filter(user_id=uuid.UUID(user))
+        except ValueError:
+            return punches.none()
+    if workplace:
+        punches = punches.filter(workplace__code=workplace.upper())
+    if flagged is not None:
+        punches = punches.exclude(flags=[]) if flagged else punches.filter(flags=[])
+    if needs_review is not None:
+        punches = punches.filter(needs_review=needs_review)
+    if start is not None:
+        punches = punches.filter(at__gte=start)
+    if end is not None:
+        punches = punches.filter(at__lt=end)
+    return punches
