@@ -46,6 +46,7 @@ django.setup()
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
 
 from apps.accounts.models import Membership, User  # noqa: E402
@@ -76,7 +77,9 @@ def platform_ensure() -> Tenant:
 
 def sites_ensure() -> list[Workplace]:
     region = Workplace.objects.get_or_create(code="B-REGION", defaults={"kind": "region", "name": "Region"})[0]
-    area = Workplace.objects.get_or_create(code="B-AREA", defaults={"kind": "area", "name": "Area", "parent": region})[0]
+    area = Workplace.objects.get_or_create(code="B-AREA", defaults={"kind": "area", "name": "Area", "parent": region})[
+        0
+    ]
     for i in range(N_SITES):
         Workplace.objects.get_or_create(code=f"B-SITE-{i:02d}", defaults={
             "kind": "site", "name": f"Site {i}", "parent": area, "time_zone": ZONES[i % 2]})  # fmt: skip
@@ -112,8 +115,8 @@ def _day_punches(rng: random.Random, user: User, site: Workplace, start: datetim
     punches = [_punch(user, "in", arrive, site)]
     if 0.17 <= roll < 0.20:
         lunch = start + datetime.timedelta(hours=4)
-        punches += [_punch(user, "break_start", lunch, site),
-                    _punch(user, "break_end", lunch + datetime.timedelta(minutes=rng.randint(25, 50)), site)]  # fmt: skip
+        back = lunch + datetime.timedelta(minutes=rng.randint(25, 50))
+        punches += [_punch(user, "break_start", lunch, site), _punch(user, "break_end", back, site)]
     return [*punches, _punch(user, "out", leave, site)]
 
 
@@ -126,7 +129,8 @@ def day_build(tenant: Tenant, people: int) -> float:
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE attendance_attendancerecord, timeclock_punch, rosters_shift CASCADE")
         rosters = {site.pk: Roster.objects.get_or_create(workplace=site, name="Bench", defaults={
-            "start_date": DAY, "end_date": DAY, "status": "published"})[0] for site in sites}  # fmt: skip
+            "start_date": DAY, "end_date": DAY, "status": "published", "published_at": timezone.now()})[0]
+            for site in sites}  # fmt: skip
         shifts, punches = [], []
         for i, user in enumerate(users):
             site = sites[i % N_SITES]

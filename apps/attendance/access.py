@@ -40,7 +40,7 @@ def sees_everyone(request: HttpRequest) -> bool:
 
 def visible_user_ids(request: HttpRequest) -> set[uuid.UUID] | None:
     """None: everyone; else the caller and their direct reports (memoised on the request)."""
-    raw = getattr(request, "_request", request)
+    raw: Any = getattr(request, "_request", request)
     if not hasattr(raw, "_attendance_visible"):
         raw._attendance_visible = None if sees_everyone(request) else {request.user.pk, *report_ids(request.user)}
     return raw._attendance_visible  # type: ignore[no-any-return]

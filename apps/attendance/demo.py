@@ -39,7 +39,7 @@ def _correction() -> bool:
         return False
     record = (AttendanceRecord.objects.filter(user=person, first_in__isnull=False, workplace__isnull=False)
               .exclude(date=timezone.localdate()).select_related("workplace").order_by("-date").first())  # fmt: skip
-    if record is None or record.first_in is None:
+    if record is None or record.first_in is None or record.workplace is None:
         return False
     out = record.first_in + datetime.timedelta(hours=8, minutes=30)
     correction_request(

@@ -129,11 +129,11 @@ def board(*, visible: set[uuid.UUID] | None, now: datetime.datetime | None = Non
 
 def _board_rows(user_ids: set, first_shift: dict, current: dict, now: datetime.datetime) -> list[BoardRow]:
     starts = [s.starts_at - BEFORE_START for s in first_shift.values()] or [now - datetime.timedelta(hours=24)]
-    last: dict[Any, Any] = dict(current)
+    last: dict[Any, Any] = dict(current)  # the open punch wins; else the day's latest
     had_in: set[Any] = set()
-    for punch in punches_between(start=min(starts), end=now + datetime.timedelta(minutes=1), user_ids=user_ids):
-        last[punch.user_id] = current.get(punch.user_id, punch)
-        had_in.update([punch.user_id] if punch.kind == "in" else [])
+    for seen in punches_between(start=min(starts), end=now + datetime.timedelta(minutes=1), user_ids=user_ids):
+        last[seen.user_id] = current.get(seen.user_id, seen)
+        had_in.update([seen.user_id] if seen.kind == "in" else [])
     today = timezone.localdate(now)
     leave = leave_days(
         user_ids=list(user_ids), start=today - datetime.timedelta(days=1), end=today + datetime.timedelta(days=1)
@@ -141,7 +141,7 @@ def _board_rows(user_ids: set, first_shift: dict, current: dict, now: datetime.d
     users = User.objects.in_bulk(list(user_ids))
     rows = []
     for user_id in user_ids:
-        shift, punch = first_shift.get(user_id), last.get(user_id)
+        shift, punch = first_shift.get(user_id), last.get(user_id)  # the latest punch (or the open one)
         day = shift.local_date if shift is not None else today
         away = leave.get((user_id, day))
         rows.append(BoardRow(

@@ -252,7 +252,7 @@ def rule_for(rules: dict[int | None, OvertimeRule], workplace_id: int | None) ->
 def _holidays(records: list[AttendanceRecord], start: datetime.date, end: datetime.date) -> set[tuple[int, Any]]:
     """(workplace id, date) pairs that are public holidays at the records' workplaces."""
     ids = {r.workplace_id for r in records if r.workplace_id}
-    found = set()
+    found: set[tuple[int, Any]] = set()
     for workplace in Workplace.objects.filter(pk__in=ids):
         found.update((workplace.pk, day) for day in holidays_between(workplace, start, end))
     return found
@@ -438,7 +438,8 @@ def _punches_clean(punches: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
         raise _error("punches", "Give the day's punches as they should be (at least an in and an out).", "required")
     codes = {str(p.get("workplace") or "") for p in punches}
     sites = {w.code: w for w in Workplace.objects.filter(code__in=codes, is_active=True)}
-    clean, previous = [], None
+    clean: list[dict[str, Any]] = []
+    previous = None
     for position, punch in enumerate(punches, 1):
         kind, at, code = punch.get("kind"), punch.get("at"), str(punch.get("workplace") or "")
         if isinstance(at, str):

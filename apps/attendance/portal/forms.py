@@ -20,8 +20,8 @@ class FilterForm(forms.Form):
     def __init__(self, *args: Any, people: list[tuple[str, str]], statuses: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["workplace"].queryset = Workplace.objects.sites().order_by("name")  # type: ignore[attr-defined]
-        self.fields["user"].choices = [("", "Everyone"), *people]
-        self.fields["status"].choices = [("", "Any"), *[(s, s.replace("_", " ")) for s in statuses]]
+        self.fields["user"].choices = [("", "Everyone"), *people]  # type: ignore[attr-defined]
+        self.fields["status"].choices = [("", "Any"), *[(s, s.replace("_", " ")) for s in statuses]]  # type: ignore[attr-defined]
 
     def filters(self) -> dict[str, Any]:
         data = self.cleaned_data if self.is_valid() else {}
@@ -42,7 +42,7 @@ class CorrectionForm(forms.Form):
 
     def __init__(self, *args: Any, people: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].choices = people
+        self.fields["user"].choices = people  # type: ignore[attr-defined]
         self.fields["workplace"].queryset = Workplace.objects.sites().active().order_by("name")  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
@@ -69,7 +69,7 @@ class CorrectionForm(forms.Form):
         return punches
 
 
-class OvertimeRuleForm(forms.ModelForm[OvertimeRule]):
+class OvertimeRuleForm(forms.ModelForm):  # type: ignore[type-arg]
     workplace = forms.ModelChoiceField(queryset=Workplace.objects.none(), required=False, to_field_name="code",
                                        empty_label="The whole organisation")  # fmt: skip
 

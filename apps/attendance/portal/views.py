@@ -233,7 +233,7 @@ class OvertimeRuleView(AttendancePage):
             try:
                 services.overtime_rule_save(workplace=workplace, acting_user=request.user, **values)
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_errors(form, exc)  # type: ignore[arg-type]
             else:
                 messages.success(request, "The overtime rule was saved.")
                 return HttpResponseRedirect(reverse("attendance:overtime_rules"))

@@ -33,9 +33,10 @@ def shift_make(user: Any, start: datetime.datetime, end: datetime.datetime, *, s
                unpaid: int = 30, paid: int = 0, grace: int = 5) -> Shift:  # fmt: skip
     workplace = Workplace.objects.get(code=site)
     day = start.astimezone(SYD).date()
-    roster = Roster.objects.filter(workplace=workplace).first() or Roster.objects.create(
-        workplace=workplace, name="Test roster", start_date=day - datetime.timedelta(days=400),
-        end_date=day + datetime.timedelta(days=400), status="published",
+    roster = Roster.objects.filter(workplace=workplace, start_date__lte=day, end_date__gte=day).first()
+    roster = roster or Roster.objects.create(
+        workplace=workplace, name=f"Test roster {day}", start_date=day - datetime.timedelta(days=150),
+        end_date=day + datetime.timedelta(days=150), status="published", published_at=start,
     )  # fmt: skip
     return Shift.objects.create(roster=roster, user=user, workplace=workplace, local_date=day, starts_at=start,
                                 ends_at=end, unpaid_break_minutes=unpaid, paid_break_minutes=paid,
@@ -75,6 +76,6 @@ def workflows(team):
     """Corrections and overtime: one step decided by Acme's admin."""
     with tenant_context(team.tenant):
         for kind in (CORRECTION_KIND, OVERTIME_KIND):
-            workflow_save(kind=kind, name=kind, acting_user=team.admin,
-                          steps=[{"name": "Admin", "approver_type": "people", "people": [team.admin.pk], "rule": "any"}])  # fmt: skip
+            step = {"name": "Admin", "approver_type": "people", "people": [team.admin.pk], "rule": "any"}
+            workflow_save(kind=kind, name=kind, acting_user=team.admin, steps=[step])
     return team

@@ -34,9 +34,8 @@ def today(team, monkeypatch):
     """Today in Sydney: Mia in (inside), Sam late, Sue in outside the fence, the admin on leave, and Ann
     (no access to attendance) nowhere."""
     now = timezone.now()
-    monkeypatch.setattr(selectors, "leave_days", lambda **kw: {(team.admin.pk, d): leave_day()
-                                                               for d in (now.date(), now.date() - datetime.timedelta(days=1),
-                                                                         now.date() + datetime.timedelta(days=1))})  # fmt: skip
+    days = [now.date() + datetime.timedelta(days=offset) for offset in (-1, 0, 1)]
+    monkeypatch.setattr(selectors, "leave_days", lambda **kw: {(team.admin.pk, day): leave_day() for day in days})
     with tenant_context(team.tenant):
         started = now - datetime.timedelta(hours=1)
         for user in (team.mia, team.sam, team.sue, team.admin):
@@ -143,8 +142,12 @@ def test_overtime_rules_totals_and_the_csv_export(team, django_assert_max_num_qu
     with tenant_context(team.tenant):
         MemberProfile.objects.filter(user=team.sam).update(employee_code="E-042")
         for user in (team.sam, team.mia):
-            shift_make(user, datetime.datetime(2026, 11, 29, 21, tzinfo=datetime.UTC),
-                       datetime.datetime(2026, 11, 30, 7, tzinfo=datetime.UTC), unpaid=0)  # 10 h, 08:00 local
+            shift_make(
+                user,
+                datetime.datetime(2026, 11, 29, 21, tzinfo=datetime.UTC),
+                datetime.datetime(2026, 11, 30, 7, tzinfo=datetime.UTC),
+                unpaid=0,
+            )  # 10 h, 08:00 local
             punch_make(user, "in", datetime.datetime(2026, 11, 29, 21, tzinfo=datetime.UTC))
             punch_make(user, "out", datetime.datetime(2026, 11, 30, 7, tzinfo=datetime.UTC))
         services.records_compute(day, now=timezone.now())
