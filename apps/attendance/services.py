@@ -89,8 +89,8 @@ def local_day_end(day: datetime.date, workplace: Any) -> datetime.datetime:
 
 SHIFT_FIELDS = ("id", "user_id", "workplace_id", "local_date", "starts_at", "ends_at", "unpaid_break_minutes",
                 "paid_break_minutes", "late_grace_minutes")  # fmt: skip
-PUNCH_FIELDS: tuple[str, ...] = ("id", "user_id", "kind", "at", "workplace_id", "verdict", "flags", "needs_review", "reviewed_at",
-                "source", "time_zone")  # fmt: skip
+PUNCH_FIELDS: tuple[str, ...] = ("id", "user_id", "kind", "at", "workplace_id", "verdict", "flags", "needs_review",
+                                 "reviewed_at", "source", "time_zone")  # fmt: skip
 if any(f.name == "shift" for f in Punch._meta.fields):  # the punch's own shift, once timeclock records it
     PUNCH_FIELDS += ("shift_id",)
 
