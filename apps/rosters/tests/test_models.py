@@ -21,15 +21,23 @@ def _site(code: str = "SYD-CBD") -> Workplace:
 
 
 def _shift(roster, user, start, hours=8, **fields):
-    return Shift.objects.create(roster=roster, user=user, workplace=roster.workplace, local_date=start.date(),
-                                starts_at=start, ends_at=start + dt.timedelta(hours=hours), **fields)  # fmt: skip
+    return Shift.objects.create(
+        roster=roster,
+        user=user,
+        workplace=roster.workplace,
+        local_date=start.date(),
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=hours),
+        **fields,
+    )
 
 
 def test_double_booking_is_refused_by_the_database(acme, acme_member):
     with tenant_context(acme):
         site = _site()
-        roster = Roster.objects.create(workplace=site, name="Week", start_date=dt.date(2027, 1, 4),
-                                       end_date=dt.date(2027, 1, 10))  # fmt: skip
+        roster = Roster.objects.create(
+            workplace=site, name="Week", start_date=dt.date(2027, 1, 4), end_date=dt.date(2027, 1, 10)
+        )
         start = dt.datetime(2027, 1, 4, 9, tzinfo=SYD)
         first = _shift(roster, acme_member, start, status="published")
         with pytest.raises(IntegrityError), transaction.atomic():
