@@ -63,6 +63,8 @@ class Punch(models.Model):
     offline = models.BooleanField(default=False)
     workplace = models.ForeignKey("workplaces.Workplace", null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+")  # fmt: skip
+    shift = models.ForeignKey("rosters.Shift", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                              help_text="The rostered shift the punch belongs to, when one was on.")  # fmt: skip
     lat = models.FloatField(null=True, blank=True)
     lng = models.FloatField(null=True, blank=True)
     accuracy_m = models.FloatField(null=True, blank=True)
@@ -168,3 +170,29 @@ class PunchPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"Punch policy for {self.workplace or 'the organisation'}"
+
+
+class MissingPunch(models.Model):
+    """A shift that ended with no "in" (the person never clocked in) or no "out" (never clocked out):
+    found once by the `timeclock.detect_missing_punches` task, which tells the person once."""
+
+    Kind = PunchKind
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    shift = models.ForeignKey("rosters.Shift", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=[(PunchKind.IN, "No clock-in"), (PunchKind.OUT, "No clock-out")])
+    detected_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-detected_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "shift", "kind"], name="timeclock_missing_once"),
+            models.CheckConstraint(
+                condition=Q(kind__in=[PunchKind.IN, PunchKind.OUT]), name="timeclock_missing_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for shift {self.shift_id}"

@@ -7,14 +7,11 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet
 
+from apps.rosters import selectors as roster_selectors
+from apps.rosters.models import Shift
 from apps.workplaces.models import Workplace
 
 from .models import Punch, PunchKind, PunchPolicy
-
-try:  # rosters lands beside the time clock (issue 15); until then punches name their site
-    from apps.rosters import selectors as roster_selectors
-except ImportError:  # pragma: no cover
-    roster_selectors = None  # type: ignore[assignment]
 
 EARLY_START = datetime.timedelta(hours=2)  # a punch this long before a shift starts belongs to it
 LOOKBACK = datetime.timedelta(days=7)  # sessions older than this were closed by earlier runs
@@ -72,9 +69,7 @@ def policy_for(site: Workplace | None) -> PunchPolicy:
 def current_shifts(
     *, user_ids: Iterable[Any], at: datetime.datetime, early: datetime.timedelta = EARLY_START
 ) -> dict[Any, Any]:
-    """Each person's published shift going on at `at` (or starting within `early` after it), if rosters is there."""
-    if roster_selectors is None:
-        return {}
+    """Each person's published shift going on at `at` (or starting within `early` after it)."""
     found: dict[Any, Any] = {}
     shifts = roster_selectors.shifts_between(start=at, end=at + early, user_ids=list(user_ids))
     for shift in shifts.order_by("starts_at"):
@@ -82,13 +77,17 @@ def current_shifts(
     return found
 
 
-def shift_workplace(*, user: Any, at: datetime.datetime) -> Workplace | None:
-    """The active site of the person's current (or imminent) shift."""
-    shift = current_shifts(user_ids=[user.pk], at=at).get(user.pk)
-    workplace = getattr(shift, "workplace", None)
-    if workplace is None or not workplace.is_active or workplace.kind != Workplace.Kind.SITE:
+def current_shift(*, user: Any, at: datetime.datetime) -> Shift | None:
+    """The person's published shift going on at `at`, or starting soon after (one query)."""
+    return current_shifts(user_ids=[user.pk], at=at).get(user.pk)
+
+
+def shift_workplace(*, workplace_id: int | None) -> Workplace | None:
+    """The active site with this id (of a shift or an open session), with its geofence."""
+    if workplace_id is None:
         return None
-    return Workplace.objects.select_related("geofence").get(pk=workplace.pk)
+    return Workplace.objects.select_related("geofence").filter(pk=workplace_id, is_active=True,
+                                                               kind=Workplace.Kind.SITE).first()  # fmt: skip
 
 
 def sessions_to_close(*, now: datetime.datetime, limit: int = 1000) -> list[tuple[Punch, datetime.datetime]]:
@@ -110,7 +109,7 @@ def sessions_to_close(*, now: datetime.datetime, limit: int = 1000) -> list[tupl
         started = ins.get(punch.user_id, punch)
         policy = policies.get(punch.workplace_id, default)
         ends = [started.at + datetime.timedelta(hours=policy.max_shift_hours)]
-        shift = current_shifts(user_ids=[punch.user_id], at=started.at).get(punch.user_id) if roster_selectors else None
+        shift = current_shifts(user_ids=[punch.user_id], at=started.at).get(punch.user_id)
         if shift is not None and shift.ends_at + datetime.timedelta(minutes=policy.max_overrun_minutes) <= now:
             ends.append(max(shift.ends_at, punch.at))
         end = min(ends)
@@ -149,3 +148,33 @@ def punch_list(
     if end is not None:
         punches = punches.filter(at__lt=end)
     return punches
+
+
+MISSING_AFTER = datetime.timedelta(minutes=30)  # a shift is judged this long after its end
+MISSING_WINDOW = datetime.timedelta(days=2)  # shifts that ended earlier were judged by earlier runs
+
+
+def missing_punches_found(*, now: datetime.datetime) -> list[tuple[Shift, str]]:
+    """(shift, "in"/"out") for published shifts that ended between two days and 30 minutes ago with no
+    clock-in of the person from two hours before the start to the end, or no clock-out (other than an
+    automatic one) by 30 minutes after the end. Two queries, whatever the number of shifts."""
+    shifts = list(roster_selectors.shifts_between(start=now - MISSING_WINDOW, end=now - MISSING_AFTER)
+                  .filter(ends_at__gt=now - MISSING_WINDOW, ends_at__lte=now - MISSING_AFTER))  # fmt: skip
+    if not shifts:
+        return []
+    start = min(shift.starts_at for shift in shifts) - EARLY_START
+    end = max(shift.ends_at for shift in shifts) + MISSING_AFTER
+    punches: dict[Any, list[Punch]] = {}
+    for punch in punches_between(start=start, end=end, user_ids={shift.user_id for shift in shifts}):
+        punches.setdefault(punch.user_id, []).append(punch)
+    found: list[tuple[Shift, str]] = []
+    for shift in shifts:
+        mine = punches.get(shift.user_id, [])
+        clocked_in = any(p.kind == PunchKind.IN and shift.starts_at - EARLY_START <= p.at < shift.ends_at for p in mine)
+        if not clocked_in:
+            found.append((shift, PunchKind.IN))
+            continue
+        late = shift.ends_at + MISSING_AFTER
+        if not any(p.kind == PunchKind.OUT and p.source != "auto" and shift.starts_at <= p.at < late for p in mine):
+            found.append((shift, PunchKind.OUT))
+    return found

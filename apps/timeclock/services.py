@@ -15,18 +15,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
-from apps.core.events import publish
+from apps.core.events import publish, publish_many
 from apps.solutions.selectors import user_solutions
 from apps.tenancy.context import connection_tenant
 from apps.workplaces import geofence
 from apps.workplaces.models import Workplace
 
-from .models import Punch, PunchFlag, PunchKind, PunchPolicy, PunchSource, PunchVerdict
+from .models import MissingPunch, Punch, PunchFlag, PunchKind, PunchPolicy, PunchSource, PunchVerdict
 from .payloads import punch_payload
-from .selectors import policy_for, previous_punch, sessions_to_close, shift_workplace
+from .selectors import (
+    current_shift,
+    missing_punches_found,
+    policy_for,
+    previous_punch,
+    sessions_to_close,
+    shift_workplace,
+)
 
 SOLUTION = "attendance"
 PUNCH_FUTURE_TOLERANCE = datetime.timedelta(minutes=2)
@@ -112,15 +119,16 @@ def device_time_check(device_at: datetime.datetime, now: datetime.datetime, poli
     return device_at < now - OFFLINE_AFTER
 
 
-def workplace_resolve(*, user: Any, workplace: Any, at: datetime.datetime) -> Workplace:
+def workplace_resolve(*, workplace: Any, default_id: int | None = None) -> Workplace:
     """The site of the punch: the one given (a Workplace, id or code: an active site of this tenant),
-    else the site of the person's current shift; `unknown_workplace` (404) / `workplace_required`."""
+    else `default_id` (the site of the open session or of the current shift); `unknown_workplace`
+    (404) / `workplace_required`."""
     if isinstance(workplace, Workplace):
         key: Any = workplace.pk
     elif workplace in (None, ""):
-        found = shift_workplace(user=user, at=at)
+        found = shift_workplace(workplace_id=default_id)
         if found is None:
-            raise PunchRefused("Say where you are: no shift of yours names a workplace now.",
+            raise PunchRefused("Say where you are: no open session or shift of yours names a workplace now.",
                                code="workplace_required")  # fmt: skip
         return found
     else:
@@ -193,6 +201,16 @@ def _existing(*, user: Any, client_id: uuid.UUID, kind: str, device_at: datetime
     return punch
 
 
+def _existing_and_previous(*, user: Any, client_id: uuid.UUID) -> tuple[Punch | None, Punch | None]:
+    """In one query: the punch already recorded under this client id, and the person's latest effective punch."""
+    latest = Punch.objects.filter(user=user, superseded_by__isnull=True).order_by("-at", "-id").values("pk")[:1]
+    rows = list(Punch.objects.select_related("workplace").filter(user=user)
+                .filter(Q(client_id=client_id) | Q(pk=Subquery(latest))))  # fmt: skip
+    existing = next((row for row in rows if row.client_id == client_id), None)
+    previous = next((row for row in rows if row.client_id != client_id), None)
+    return existing, previous
+
+
 def _sequence_check(previous: Punch | None, kind: str, at: datetime.datetime) -> None:
     if previous is not None and previous.at > at:
         raise PunchRefused("A later punch is already recorded; ask a manager for a correction.",
@@ -210,6 +228,15 @@ def _publish(punch: Punch) -> None:
                 tenant=tenant)  # fmt: skip
     if punch.needs_review:
         publish("attendance.punch_flagged", payload, tenant=tenant)
+
+
+def _session_context(user: Any, kind: str, previous: Punch | None, at: datetime.datetime) -> tuple[Any, Any]:
+    """(shift id, default site id) of the punch: an out or a break belongs to the open session (no
+    query); an in to the person's current or imminent shift (one query)."""
+    if kind != PunchKind.IN and previous is not None:
+        return previous.shift_id, previous.workplace_id
+    shift = current_shift(user=user, at=at)
+    return (shift.pk, shift.workplace_id) if shift is not None else (None, None)
 
 
 def access_check(user: Any) -> None:
@@ -248,15 +275,17 @@ def punch_record(
         access_check(user)
     with transaction.atomic():
         _user_lock(user)
-        existing = _existing(user=user, client_id=client_id, kind=kind, device_at=device_at, workplace=workplace,
-                             position=position)  # fmt: skip
+        existing, previous = _existing_and_previous(user=user, client_id=client_id)
         if existing is not None:
+            if not _same_request(existing, kind, device_at, workplace, position):
+                raise PunchRefused("This client_id was already used for a different punch; generate a new one.",
+                                   code="client_id_reused", status=409, punch=existing.pk)  # fmt: skip
             return existing, False
-        site = workplace_resolve(user=user, workplace=workplace, at=device_at)
+        _sequence_check(previous, kind, device_at)
+        shift_id, default_site = _session_context(user, kind, previous, device_at)
+        site = workplace_resolve(workplace=workplace, default_id=default_site)
         policy = policy_for(site)
         offline = device_time_check(device_at, now, policy)
-        previous = previous_punch(user=user)
-        _sequence_check(previous, kind, device_at)
         verdict, distance = fence_judge(site, position, source, policy)
         if mock_location:
             position.flags.append(PunchFlag.MOCK_LOCATION)
@@ -267,7 +296,8 @@ def punch_record(
             position.flags.append(PunchFlag.OFFLINE)
         punch = Punch(
             client_id=client_id, user=user, kind=kind, at=device_at, device_at=device_at, received_at=now,
-            offline=offline, workplace=site, lat=position.lat, lng=position.lng, accuracy_m=position.accuracy_m,
+            offline=offline, workplace=site, shift_id=shift_id, lat=position.lat, lng=position.lng,
+            accuracy_m=position.accuracy_m,
             source=source, verdict=verdict, distance_m=distance, flags=position.flags,
             needs_review=bool(REVIEW_FLAGS.intersection(position.flags)), note=note,
             recorded_by=actor if actor is not None and getattr(actor, "pk", None) != user.pk else None,
@@ -303,7 +333,7 @@ def punch_review(*, punch: Punch, actor: Any, note: str = "") -> Punch:
 def _workplace_of(value: Any) -> Workplace | None:
     if value is None or isinstance(value, Workplace):
         return value
-    return workplace_resolve(user=None, workplace=value, at=timezone.now())
+    return workplace_resolve(workplace=value)
 
 
 @transaction.atomic
@@ -349,6 +379,7 @@ def _auto_out(open_punch: Punch, at: datetime.datetime, now: datetime.datetime) 
         punch = Punch.objects.create(
             client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"timeclock:auto:{open_punch.pk}"), user=open_punch.user,
             kind=PunchKind.OUT, at=at, device_at=at, received_at=now, workplace=open_punch.workplace,
+            shift=open_punch.shift,
             source=PunchSource.AUTO, verdict=PunchVerdict.UNKNOWN, flags=flags, needs_review=True,
             note="Closed automatically: the session was open past the policy's limit.",
         )  # fmt: skip
@@ -362,3 +393,25 @@ def auto_clock_out(*, now: datetime.datetime | None = None, limit: int = 1000) -
     now = now or timezone.now()
     closed = [_auto_out(open_punch, at, now) for open_punch, at in sessions_to_close(now=now, limit=limit)]
     return [punch for punch in closed if punch is not None]
+
+
+def missing_punches_detect(*, now: datetime.datetime | None = None) -> list[MissingPunch]:
+    """Record each shift that ended with no "in" or no "out" once, and tell the person once
+    (`attendance.missing_punch`); a second run finds the same rows and tells nobody."""
+    now = now or timezone.now()
+    found = missing_punches_found(now=now)
+    if not found:
+        return []
+    known = set(MissingPunch.objects.filter(shift_id__in={shift.pk for shift, _ in found})
+                .values_list("shift_id", "kind"))  # fmt: skip
+    new = [MissingPunch(user_id=shift.user_id, shift=shift, kind=kind, detected_at=now)
+           for shift, kind in found if (shift.pk, kind) not in known]  # fmt: skip
+    with transaction.atomic():
+        created = MissingPunch.objects.bulk_create(new, ignore_conflicts=True)
+        tenant = connection_tenant()
+        publish_many("attendance.missing_punch", [(tenant, {
+            "user": str(row.user_id), "shift": row.shift.pk, "kind": row.kind,
+            "workplace": row.shift.workplace.code, "starts_at": row.shift.starts_at.isoformat(),
+            "ends_at": row.shift.ends_at.isoformat(),
+        }) for row in created])  # fmt: skip
+    return created

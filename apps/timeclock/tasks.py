@@ -54,3 +54,9 @@ def each_tenant(work: Callable[[], int]) -> dict[str, int]:
 def auto_clock_out() -> dict[str, int]:
     """Every 10 minutes: close sessions left open past the policy's limits (flagged for review)."""
     return each_tenant(lambda: len(services.auto_clock_out(now=timezone.now())))
+
+
+@shared_task(name="timeclock.detect_missing_punches")
+def detect_missing_punches() -> dict[str, int]:
+    """Every 15 minutes: shifts that ended with no clock-in or no clock-out, recorded and told once."""
+    return each_tenant(lambda: len(services.missing_punches_detect(now=timezone.now())))

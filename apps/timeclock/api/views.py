@@ -71,7 +71,19 @@ def _flag(value: str) -> bool | None:
     return {"true": True, "1": True, "false": False, "0": False}.get(value.lower())
 
 
-class PunchListCreateView(TimeclockApiMixin, TenantListAPIView):
+class PersonalMixin:
+    """Endpoints about "me" (and punching): an API key hears `person_required` before anything else."""
+
+    personal_methods: tuple[str, ...] = ("GET",)
+
+    def check_permissions(self, request: Request) -> None:
+        if request.method in self.personal_methods:
+            _person_require(request)
+        super().check_permissions(request)  # type: ignore[misc]
+
+
+class PunchListCreateView(PersonalMixin, TimeclockApiMixin, TenantListAPIView):
+    personal_methods = ("POST",)
     serializer_class = PunchSerializer
     cursor_ordering = ("-at", "-id")
     queryset = Punch.objects.none()
@@ -164,7 +176,7 @@ class PunchReviewView(TimeclockApiMixin, TenantAPIView):
         return Response(PunchSerializer(Punch.objects.select_related("workplace").get(pk=reviewed.pk)).data)
 
 
-class MyPunchListView(TimeclockApiMixin, TenantListAPIView):
+class MyPunchListView(PersonalMixin, TimeclockApiMixin, TenantListAPIView):
     serializer_class = PunchSerializer
     cursor_ordering = ("-at", "-id")
     queryset = Punch.objects.none()
@@ -184,7 +196,7 @@ class MyPunchListView(TimeclockApiMixin, TenantListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class MyStatusView(TimeclockApiMixin, TenantAPIView):
+class MyStatusView(PersonalMixin, TimeclockApiMixin, TenantAPIView):
     @extend_schema(
         summary="Am I clocked in?",
         description="`state`: in, out or on_break; `since`: the time of the punch that started it; the site.",

@@ -176,3 +176,23 @@ def test_many_punches_stay_few_queries(clock, django_assert_max_num_queries):
     client.post(PUNCHES, body("out"), format="json")
     with django_assert_max_num_queries(17):
         assert client.post(PUNCHES, body("in", client_id=str(uuid.uuid4())), format="json").status_code == 201
+
+
+def test_api_keys_read_punches_but_cannot_punch(clock):
+    from django.test import Client
+
+    from apps.integrations.services import api_key_create
+
+    with tenant_context(clock.tenant):
+        _, raw = api_key_create(name="Payroll", scopes=["attendance:read", "attendance:write"], acting_user=clock.admin)
+    key = Client(HTTP_HOST="acme.localhost", HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    refused = key.post(PUNCHES, body(), content_type="application/json")
+    assert refused.status_code == 403 and refused.json()["code"] == "person_required"
+    assert key.get("/api/v1/attendance/me/status/").json()["code"] == "person_required"
+
+
+def test_an_inactive_site_is_unknown(clock):
+    with tenant_context(clock.tenant):
+        Workplace.objects.filter(code="SYD-CBD").update(is_active=False)
+    refused = api(clock.ann).post(PUNCHES, body(), format="json")
+    assert refused.status_code == 404 and refused.json()["code"] == "unknown_workplace"
