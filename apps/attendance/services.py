@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -388,7 +388,7 @@ def overtime_submit(*, record: OvertimeRecord, acting_user: Any, quiet: bool = F
         with transaction.atomic():
             request_submit(kind=OVERTIME_KIND, subject=row, requester=row.user, acting_user=acting_user,
                            note=f"{row.minutes} minutes, {row.get_reason_display().lower()}")  # fmt: skip
-    except ValidationError:
+    except (ValidationError, PermissionDenied):  # no workflow, or the person is no longer a member
         if quiet:
             return False
         raise
