@@ -89,6 +89,12 @@ class AttendanceRecord(models.Model):
         return f"{self.date} {self.user_id}: {self.status}"
 
     @property
+    def flag_labels(self) -> list[str]:
+        """The flags in words ("Missing punch"), for pages and exports."""
+        labels = dict(AttendanceFlag.choices)
+        return [str(labels.get(flag, flag)) for flag in self.flags or []]
+
+    @property
     def is_exception(self) -> bool:
         return self.status in EXCEPTION_STATUSES or bool(self.flags)
 

@@ -66,6 +66,10 @@ def exceptions_list(*, kind: str = "", **filters: Any) -> QuerySet[AttendanceRec
 # --- The live board --------------------------------------------------------------------------------
 
 BOARD_STATUSES = ["in", "on_break", "outside_fence", "late", "absent", "on_leave", "not_started", "clocked_out"]
+BOARD_LABELS = {
+    "in": "In", "on_break": "On a break", "outside_fence": "Outside the fence", "late": "Late", "absent": "Absent",
+    "on_leave": "On leave", "not_started": "Not started", "clocked_out": "Clocked out",
+}  # fmt: skip
 
 
 @dataclass
@@ -73,6 +77,11 @@ class BoardRow:
     user: Any
     status: str
     workplace: Any = None
+
+    @property
+    def status_label(self) -> str:
+        return BOARD_LABELS.get(self.status, self.status)
+
     shift: Any = None
     since: datetime.datetime | None = None
     verdict: str = ""

@@ -57,8 +57,13 @@ def portal_navigation(request: HttpRequest) -> list[dict[str, Any]]:
         max(matches, key=lambda item: len(item["url"]))["current"] = True
     # A solution whose apps declare their own entries (`MenuEntry(solution=...)`) is reached through
     # them; the others keep the link to their landing page.
+    # So do solutions whose page already has an entry of that name (Workplaces, Approvals): two links of
+    # one name that lead to different pages would leave a person guessing.
     declared = {reverse("solutions:solution_home", args=[e.solution]) for e in navigation_entries() if e.solution}
-    landings = [item for item in solution_navigation(request) if item["url"] not in declared]
+    labels = {item["label"] for item in items}
+    landings = [
+        item for item in solution_navigation(request) if item["url"] not in declared and item["label"] not in labels
+    ]
     return items + [{**item, "group": WORKFORCE} for item in landings]
 
 

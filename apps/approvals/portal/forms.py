@@ -211,6 +211,10 @@ StepFormSet = forms.formset_factory(StepForm, extra=0, can_delete=True, min_num=
 
 
 class PreviewForm(forms.Form):
+    # It sits inside the workflow's form: an HTML `required` here would block "Save workflow", which needs
+    # no sample. The preview still asks for one (its view validates it and says so).
+    use_required_attribute = False
+
     requester = PersonChoiceField(label="Sample requester", queryset=User.objects.none())
 
     def __init__(

@@ -62,6 +62,7 @@ class BoardView(AttendancePage):
         rows, counts = selectors.board(visible=self.visible(), workplace=workplace, status=status)
         return self.page("attendance/board.html", {
             "rows": rows[:500], "truncated": len(rows) > 500, "counts": counts, "status": status,
+            "buttons": [(name, selectors.BOARD_LABELS[name], count) for name, count in counts.items()],
             "workplace": workplace, "workplaces": selectors.workplace_choices(), "now": timezone.now(),
         })  # fmt: skip
 

@@ -115,13 +115,25 @@ class CalendarView(LeavePortalMixin, TenantPortalView):
         return render(
             request,
             "leave/calendar.html",
-            {"days": days, "grid": grid, "start": start, "previous": previous, "following": following},
+            {
+                "days": days,
+                "grid": grid,
+                "start": start,
+                "previous": previous,
+                "following": following,
+                "is_admin": is_tenant_admin(request),
+            },
         )
 
 
 class TypesView(LeaveAdminPortalMixin, TenantPortalView):
     def _page(self, request: HttpRequest, form: LeaveTypeForm, status: int = 200) -> HttpResponse:
-        return render(request, "leave/types.html", {"types": LeaveType.objects.all(), "form": form}, status=status)
+        return render(
+            request,
+            "leave/types.html",
+            {"types": LeaveType.objects.all(), "form": form, "is_admin": True},
+            status=status,
+        )
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return self._page(request, LeaveTypeForm())
@@ -142,7 +154,7 @@ class TypesView(LeaveAdminPortalMixin, TenantPortalView):
 class PoliciesView(LeaveAdminPortalMixin, TenantPortalView):
     def _page(self, request: HttpRequest, form: LeavePolicyForm) -> HttpResponse:
         policies = LeavePolicy.objects.select_related("leave_type").prefetch_related("assignments__entity")
-        return render(request, "leave/policies.html", {"policies": policies, "form": form})
+        return render(request, "leave/policies.html", {"policies": policies, "form": form, "is_admin": True})
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return self._page(request, LeavePolicyForm())
@@ -180,6 +192,7 @@ class LedgerView(LeaveAdminPortalMixin, TenantPortalView):
             {
                 "person": person,
                 "form": form,
+                "is_admin": True,
                 "balances": balances_for(user=person),
                 "entries": ledger_for(user=person)[:200],
             },
@@ -214,4 +227,4 @@ class BalancesView(LeaveAdminPortalMixin, TenantPortalView):
             memberships__tenant=request.tenant,  # type: ignore[attr-defined]
             memberships__status="active",
         ).order_by("full_name", "email")[:500]
-        return render(request, "leave/balances.html", {"people": people})
+        return render(request, "leave/balances.html", {"people": people, "is_admin": True})

@@ -19,23 +19,29 @@ def sites() -> Any:
 
 
 class RosterFilterForm(forms.Form):
+    """Shown on the list page beside the "New roster" form: its own ids (`filter_…`), so labels point right."""
+
+    auto_id_format = "filter_%s"
     workplace = forms.ModelChoiceField(queryset=sites(), to_field_name="code", required=False, empty_label="Any site")
     status = forms.ChoiceField(choices=[("", "Any status"), *RosterStatus.choices], required=False)
     start = forms.DateField(required=False, widget=DATE, label="From")
     end = forms.DateField(required=False, widget=DATE, label="To")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", self.auto_id_format)
         super().__init__(*args, **kwargs)
         self.fields["workplace"].queryset = sites()  # type: ignore[attr-defined]
 
 
 class RosterForm(forms.Form):
+    auto_id_format = "id_%s"
     workplace = forms.ModelChoiceField(queryset=sites(), label="Site")
     name = forms.CharField(max_length=200, required=False, help_text="Optional; e.g. “CBD, March”.")
     start_date = forms.DateField(widget=DATE)
     end_date = forms.DateField(widget=DATE)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", self.auto_id_format)
         super().__init__(*args, **kwargs)
         self.fields["workplace"].queryset = sites()  # type: ignore[attr-defined]
 
@@ -50,7 +56,12 @@ class RosterForm(forms.Form):
 
 
 class PeopleForm(forms.Form):
+    """The three shift forms share one page: each has its own ids (`add_…`, `assign_…`, `pattern_…`)."""
+
+    auto_id_format = "id_%s"
+
     def __init__(self, *args: Any, people: list[tuple[str, str]], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", self.auto_id_format)
         super().__init__(*args, **kwargs)
         for name in ("user", "users"):
             if name in self.fields:
@@ -60,6 +71,7 @@ class PeopleForm(forms.Form):
 
 
 class ShiftAddForm(PeopleForm):
+    auto_id_format = "add_%s"
     user = forms.ChoiceField(label="Person")
     day = forms.DateField(widget=DATE)
     shift_type = forms.ModelChoiceField(queryset=ShiftType.objects.none(), required=False, empty_label="Custom times")
@@ -69,6 +81,7 @@ class ShiftAddForm(PeopleForm):
 
 
 class AssignForm(PeopleForm):
+    auto_id_format = "assign_%s"
     users = forms.MultipleChoiceField(label="People", widget=forms.SelectMultiple(attrs={"size": 6}))
     shift_type = forms.ModelChoiceField(queryset=ShiftType.objects.none())
     from_day = forms.DateField(widget=DATE, label="From")
@@ -86,6 +99,7 @@ class AssignForm(PeopleForm):
 
 
 class PatternForm(PeopleForm):
+    auto_id_format = "pattern_%s"
     users = forms.MultipleChoiceField(label="People", widget=forms.SelectMultiple(attrs={"size": 6}))
     shift_type = forms.ModelChoiceField(queryset=ShiftType.objects.none())
     rrule = forms.CharField(
