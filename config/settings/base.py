@@ -85,6 +85,7 @@ TENANT_APPS = [
     "apps.approvals",  # approval workflows, requests, steps, delegations of every contributed kind
     "apps.accessrequests",  # members ask for a role or a solution; an approval workflow decides
     "apps.workplaces",  # sites in a region → area → site hierarchy, their geofences, departments and holidays
+    "apps.rosters",  # shift types, rosters, patterns and shifts at workplaces; iCalendar feeds
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
