@@ -86,6 +86,7 @@ TENANT_APPS = [
     "apps.accessrequests",  # members ask for a role or a solution; an approval workflow decides
     "apps.workplaces",  # sites in a region → area → site hierarchy, their geofences, departments and holidays
     "apps.rosters",  # shift types, rosters, patterns and shifts at workplaces; iCalendar feeds
+    "apps.leave",  # leave types, policies, the balance ledger, requests through approvals, team calendar
     "apps.timeclock",  # punches (clock in/out, breaks) with geofence verdicts, spoof flags and auto clock-out
 ]
 

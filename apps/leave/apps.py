@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class LeaveConfig(AppConfig):
+    name = "apps.leave"
+    label = "leave"
+    verbose_name = "Leave"
