@@ -88,6 +88,7 @@ TENANT_APPS = [
     "apps.rosters",  # shift types, rosters, patterns and shifts at workplaces; iCalendar feeds
     "apps.leave",  # leave types, policies, the balance ledger, requests through approvals, team calendar
     "apps.timeclock",  # punches (clock in/out, breaks) with geofence verdicts, spoof flags and auto clock-out
+    "apps.attendance",  # daily attendance records, live board, exceptions, corrections, overtime
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
