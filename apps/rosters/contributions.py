@@ -27,8 +27,11 @@ contribute(
     # Lower than the attendance app's "manage/attendance/" so the longer prefix wins.
     PortalUrls("manage/attendance/rosters/", "apps.rosters.portal.urls", order=100),
     PortalUrls("calendar/", "apps.rosters.feed_urls", order=100),
-    MenuEntry("Rosters", "rosters:list", admin_only=False, order=30, group="Workforce"),
-    MenuEntry("My shifts", "rosters:my_shifts", admin_only=False, order=31, group="Workforce"),
+    # Admin-only in the menu: a MenuEntry cannot ask whether a member may use the solution, and the menu
+    # offers nothing that would be refused. Managers and members reach the pages through their tabs,
+    # the notices' links (My shifts) and the API.
+    MenuEntry("Rosters", "rosters:list", admin_only=True, order=30, group="Workforce"),
+    MenuEntry("My shifts", "rosters:my_shifts", admin_only=True, order=31, group="Workforce"),
     TenantApiUrls("apps.rosters.api.urls", prefix="attendance/", order=90),
     WebhookEventType(
         "roster.published",

@@ -303,7 +303,9 @@ class ShiftDetailView(RostersAPIMixin, TenantAPIView):
         )
         if found is None:
             raise Http404("No such shift.")
-        if not scope_of(self.request).may_roster(found.user_id):
+        if self.request.method not in ("GET", "HEAD", "OPTIONS") and not scope_of(self.request).may_roster(
+            found.user_id
+        ):
             raise exceptions.PermissionDenied(
                 {"detail": "You may change only your direct reports' shifts.", "code": "not_your_report"}
             )

@@ -9,7 +9,7 @@ from icalendar import Calendar
 from rest_framework.test import APIClient
 
 from apps.organisation.models import MemberProfile
-from apps.rosters.models import CalendarFeed, Shift, ShiftType
+from apps.rosters.models import CalendarFeed, Roster, Shift, ShiftType
 from apps.rosters.services import roster_create, roster_publish, shifts_assign
 from apps.solutions.services import solution_access_grant
 
@@ -249,3 +249,75 @@ def test_portal_pages(published, acme_admin, acme_member, worker, granted, acme_
     mine = member.get(PORTAL + "mine/")
     assert mine.status_code == 200 and "/calendar/shifts/" in mine.content.decode()
     assert member.post(PORTAL + "mine/calendar/rotate/").status_code == 302
+
+
+def test_a_feed_token_serves_only_on_its_own_tenant(globex, globex_member):
+    from django_tenants.utils import tenant_context
+
+    with tenant_context(globex):
+        token = CalendarFeed.objects.create(user=globex_member).token
+    assert Client(HTTP_HOST="acme.localhost").get(f"/calendar/shifts/{token}.ics").status_code == 404
+    assert Client(HTTP_HOST="globex.localhost").get(f"/calendar/shifts/{token}.ics").status_code == 200
+
+
+def test_portal_forms_add_assign_and_publish(published, acme_admin, worker, acme_ctx):
+    client = _portal(acme_admin)
+    with acme_ctx():
+        day_type = ShiftType.objects.get(code="DAY").pk
+    start, end = published.start_date, published.end_date
+    added = client.post(
+        PORTAL + f"{published.pk}/shifts/add/",
+        {"user": str(acme_admin.pk), "day": start, "start_time": "22:00", "end_time": "06:00"},
+    )
+    assert added.status_code == 302, added.content.decode()[:2000]
+    clash = client.post(
+        PORTAL + f"{published.pk}/shifts/add/",
+        {"user": str(worker.pk), "day": end - dt.timedelta(days=2), "shift_type": day_type},
+    )
+    assert clash.status_code == 400 and "already has a shift" in clash.content.decode()
+    assigned = client.post(
+        PORTAL + f"{published.pk}/shifts/assign/",
+        {
+            "users": [str(acme_admin.pk)],
+            "shift_type": day_type,
+            "from_day": start + dt.timedelta(days=2),
+            "to_day": start + dt.timedelta(days=3),
+            "weekdays": ["0", "1", "2", "3", "4", "5", "6"],
+        },
+    )
+    assert assigned.status_code == 302, assigned.content.decode()[:2000]
+    assert client.post(PORTAL + f"{published.pk}/publish/").status_code == 302
+    with acme_ctx():
+        assert Shift.objects.filter(user=acme_admin, status="published").count() == 3
+
+
+def test_portal_creates_rosters_and_site_rules(site, acme_admin, acme_ctx):
+    client = _portal(acme_admin)
+    with acme_ctx():
+        site_id = site.pk
+    created = client.post(
+        PORTAL + "new/", {"workplace": site_id, "name": "", "start_date": "2027-02-01", "end_date": "2027-02-28"}
+    )
+    assert created.status_code == 302
+    backwards = client.post(
+        PORTAL + "new/", {"workplace": site_id, "start_date": "2027-02-28", "end_date": "2027-02-01"}
+    )
+    assert backwards.status_code == 400 and "ends before it starts" in backwards.content.decode()
+    saved = client.post(
+        PORTAL + "rules/",
+        {
+            "workplace": "SYD-CBD",
+            "min_rest_hours": 12,
+            "min_rest_action": "refuse",
+            "max_weekly_hours": 38,
+            "max_weekly_action": "refuse",
+        },
+    )
+    assert saved.status_code == 302 and saved["Location"].endswith("?workplace=SYD-CBD")
+    with acme_ctx():
+        from apps.rosters.rules import rules_for
+
+        assert (rules_for(site_id).min_rest_hours, rules_for(None).min_rest_hours) == (12, 10)
+        roster = Roster.objects.get(start_date="2027-02-01")
+    page = client.get(PORTAL + f"{roster.pk}/?view=month&start=2027-02-10")
+    assert page.status_code == 200 and "UNTIL=20270228" in page.content.decode()
