@@ -189,3 +189,10 @@ def test_api_keys_read_punches_but_cannot_punch(clock):
     refused = key.post(PUNCHES, body(), content_type="application/json")
     assert refused.status_code == 403 and refused.json()["code"] == "person_required"
     assert key.get("/api/v1/attendance/me/status/").json()["code"] == "person_required"
+
+
+def test_an_inactive_site_is_unknown(clock):
+    with tenant_context(clock.tenant):
+        Workplace.objects.filter(code="SYD-CBD").update(is_active=False)
+    refused = api(clock.ann).post(PUNCHES, body(), format="json")
+    assert refused.status_code == 404 and refused.json()["code"] == "unknown_workplace"
