@@ -28,7 +28,9 @@ contribute(
     ),
     AvailabilityProvider("leave", "apps.leave.availability.away", order=10),
     PortalUrls("manage/leave/", "apps.leave.portal.urls", order=112),
-    MenuEntry("Leave", "leave:home", admin_only=False, order=40, group="Workforce"),
+    # Tenant admins; members reach leave through the "Leave" solution entry (apps.solutions.navigation),
+    # which a member without access to the solution does not see either.
+    MenuEntry("Leave management", "leave:home", admin_only=True, order=40, group="Workforce"),
     TenantApiUrls("apps.leave.api.urls", order=91),
     ScopeFamily("leave", "Leave", ("read", "write"), order=91),
     WebhookEventType("leave.requested", "A leave request was submitted for approval.",

@@ -135,18 +135,20 @@ def _profiles_paths(user_ids: Any) -> dict[Any, list[str]]:
 def coverage_for(*, user_ids: Any = None) -> list[Coverage]:
     """Every (person, leave type) a policy covers: the person's own assignment wins over an entity's,
     a deeper entity over a higher one. A constant number of queries whatever the number of people."""
-    assignments = list(
-        LeavePolicyAssignment.objects.select_related(
-            "policy__leave_type", "policy__work_pattern", "entity", "work_pattern", "home_workplace"
-        )
+    wanted = None if user_ids is None else set(user_ids)
+    rows = LeavePolicyAssignment.objects.select_related(
+        "policy__leave_type", "policy__work_pattern", "entity", "work_pattern", "home_workplace"
     )
+    if wanted is not None:  # the people asked for, and every entity assignment (few)
+        rows = rows.filter(Q(user_id__in=list(wanted)) | Q(entity__isnull=False))
+    assignments = list(rows)
     personal = [a for a in assignments if a.user_id is not None]
     by_entity = sorted(
         (a for a in assignments if a.entity is not None), key=lambda a: -len(a.entity.path if a.entity else "")
     )
     chosen: dict[tuple[Any, int], LeavePolicyAssignment] = {}
     for assignment in personal:
-        if user_ids is None or assignment.user_id in set(user_ids):
+        if wanted is None or assignment.user_id in wanted:
             chosen[(assignment.user_id, assignment.policy.leave_type_id)] = assignment
     if by_entity:
         for user_id, paths in _profiles_paths(user_ids).items():
@@ -357,22 +359,22 @@ def team_calendar(
     requests = requests_holding(start=start, end=end, statuses=HOLDING_STATUSES, user_ids=user_ids)
     if workplace_id is not None:
         requests = requests.filter(workplace_id=workplace_id)
-    requests = requests.select_related("leave_type", "user").order_by("user__full_name", "user_id", "start_date")
+    fields = ("user_id", "user__full_name", "user__email", "leave_type__code", "leave_type__colour", "status",
+              "start_date", "end_date", "effective_end", "start_half", "end_half", "start_time", "day_minutes",
+              "id")  # fmt: skip
+    found = requests.order_by("user__full_name", "user_id", "start_date").values_list(*fields)
     rows: dict[Any, CalendarRow] = {}
-    for request in requests:
-        row = rows.get(request.user_id)
+    first, last = start.isoformat(), end.isoformat()
+    for (user_id, full_name, email, code, colour, status, start_date, end_date, effective_end, start_half, end_half,
+         start_time, day_minutes, pk) in found:  # fmt: skip
+        row = rows.get(user_id)
         if row is None:
-            user = request.user
-            row = rows[request.user_id] = CalendarRow(request.user_id, user.full_name or user.email, {})
-        for day in _days(max(start, request.start_date), min(end, request.effective_end)):
-            minutes = request_day_minutes(request, day)
-            if minutes == 0:
-                continue
-            row.days[day.isoformat()] = {
-                "type": request.leave_type.code,
-                "colour": request.leave_type.colour,
-                "status": request.status,
-                "minutes": minutes,
-                "request_id": request.pk,
-            }
+            row = rows[user_id] = CalendarRow(user_id, full_name or email, {})
+        until = min(last, effective_end.isoformat())
+        partial_days = {start_date.isoformat() if start_half else "", end_date.isoformat() if end_half else ""}
+        for day, minutes in day_minutes.items():  # the working days the request counted (ISO dates sort as text)
+            if first <= day <= until and minutes:
+                partial = start_time is not None or day in partial_days
+                row.days[day] = {"type": code, "colour": colour, "status": status,
+                                 "minutes": int(minutes) if partial else None, "request_id": pk}  # fmt: skip
     return list(rows.values())

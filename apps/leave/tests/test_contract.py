@@ -8,7 +8,7 @@ from django_tenants.utils import schema_context, tenant_context
 
 from apps.approvals.kinds import people_away
 from apps.leave.models import LeaveLedgerEntry, LeaveRequest, LeaveType
-from apps.leave.selectors import LeaveDay, leave_days
+from apps.leave.selectors import LeaveDay, leave_days, team_calendar
 
 MON = datetime.date(2026, 3, 2)
 
@@ -88,3 +88,17 @@ def test_ledger_is_append_only(acme, acme_member):
             LeaveLedgerEntry.objects.create(
                 user=acme_member, leave_type=annual, kind="accrual", minutes=-1, effective_on=MON, idempotency_key="y"
             )
+
+
+def test_team_calendar_is_one_query_whatever_the_team(acme, acme_member, acme_admin, annual,
+                                                       django_assert_num_queries):  # fmt: skip
+    with tenant_context(acme):
+        _request(acme_member, annual, MON, MON + datetime.timedelta(days=4))
+        _request(acme_admin, annual, MON + datetime.timedelta(days=7), MON + datetime.timedelta(days=8),
+                 status="pending")  # fmt: skip
+        with django_assert_num_queries(1):
+            rows = team_calendar(start=datetime.date(2026, 3, 1), end=datetime.date(2026, 3, 31),
+                                 user_ids=[acme_member.pk, acme_admin.pk])  # fmt: skip
+        assert {len(row.days) for row in rows} == {5, 2}
+        with django_assert_num_queries(1):
+            assert people_away({acme_member.pk, acme_admin.pk}, MON) == {acme_member.pk}

@@ -330,3 +330,15 @@ def test_per_hour_accrual_is_exactly_once_per_period(acme, acme_admin, acme_memb
                 effective_on=D(2026, 3, 8),
             )
         assert _sum(acme_member, found["toil"]) == 95
+
+
+def test_the_daily_task_visits_tenants_with_leave_and_is_exactly_once(acme_pro, acme_admin, acme_member, globex):
+    from apps.leave.tasks import accrue, tenants_with_leave
+
+    with tenant_context(acme_pro):
+        leave_setup(acme_admin, starts_on=D(2026, 1, 1))
+        enrol(acme_member)
+    assert [t.slug for t in tenants_with_leave()] == ["acme"]  # globex's plan has no leave
+    first = accrue()
+    assert first[acme_pro.schema_name] > 0
+    assert accrue()[acme_pro.schema_name] == 0
