@@ -8,14 +8,14 @@ from apps.attendance.models import AttendanceCorrection, AttendanceRecord, Overt
 from apps.workplaces.models import Workplace
 
 
-class PersonSerializer(serializers.Serializer[Any]):
+class AttendancePersonSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     email = serializers.EmailField()
     full_name = serializers.CharField()
 
 
 class RecordSerializer(serializers.ModelSerializer[AttendanceRecord]):
-    user = PersonSerializer(read_only=True)
+    user = AttendancePersonSerializer(read_only=True)
     workplace = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
@@ -40,10 +40,10 @@ class RecordQuerySerializer(serializers.Serializer[Any]):
 
 
 class BoardRowSerializer(serializers.Serializer[Any]):
-    user = PersonSerializer()
-    status = serializers.ChoiceField(choices=["in", "on_break", "outside_fence", "late", "absent", "on_leave",
-                                              "not_started", "clocked_out"])  # fmt: skip
-    workplace = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    user = AttendancePersonSerializer()
+    status = serializers.CharField(help_text="in, on_break, outside_fence, late, absent, on_leave, not_started or "
+                                   "clocked_out.")  # fmt: skip
+    workplace = serializers.CharField(source="workplace.code", allow_null=True, default=None)
     shift_id = serializers.IntegerField(source="shift.id", allow_null=True, default=None)
     shift_starts_at = serializers.DateTimeField(source="shift.starts_at", allow_null=True, default=None)
     shift_ends_at = serializers.DateTimeField(source="shift.ends_at", allow_null=True, default=None)
@@ -59,14 +59,14 @@ class BoardSerializer(serializers.Serializer[Any]):
 
 
 class PunchProposalSerializer(serializers.Serializer[Any]):
-    kind = serializers.ChoiceField(choices=["in", "out", "break_start", "break_end"])
+    kind = serializers.RegexField(r"^(in|out|break_start|break_end)$", help_text="in, out, break_start or break_end.")
     at = serializers.DateTimeField(help_text="With its offset, e.g. 2026-12-04T09:00:00+11:00.")
     workplace = serializers.CharField(help_text="The workplace's code.")
 
 
 class CorrectionSerializer(serializers.ModelSerializer[AttendanceCorrection]):
-    user = PersonSerializer(read_only=True)
-    requested_by = PersonSerializer(read_only=True)
+    user = AttendancePersonSerializer(read_only=True)
+    requested_by = AttendancePersonSerializer(read_only=True)
 
     class Meta:
         model = AttendanceCorrection
@@ -82,7 +82,7 @@ class CorrectionRequestSerializer(serializers.Serializer[Any]):
 
 
 class OvertimeSerializer(serializers.ModelSerializer[OvertimeRecord]):
-    user = PersonSerializer(read_only=True)
+    user = AttendancePersonSerializer(read_only=True)
     workplace = serializers.SlugRelatedField(slug_field="code", read_only=True)
     weighted_minutes = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
 

@@ -23,7 +23,7 @@ def build(world: Any) -> None:
     ))  # fmt: skip
     overtime = keep(schema, OvertimeRecord.objects.create(user=subject, date=DAY, reason="daily", minutes=120,
                                                           multiplier="1.50", decision_reason=canary))  # fmt: skip
-    world.values["attendance_correction"] = (correction.pk, True)
+    world.values["attendance_correction"] = (str(correction.pk), True)
     world.values["attendance_overtime"] = (overtime.pk, True)
 
 
