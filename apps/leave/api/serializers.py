@@ -28,7 +28,7 @@ class LeaveTypeSerializer(serializers.ModelSerializer[LeaveType]):
         ]
 
 
-class BalanceSerializer(serializers.Serializer[Any]):
+class LeaveBalanceSerializer(serializers.Serializer[Any]):
     type = serializers.CharField(source="leave_type.code")
     type_name = serializers.CharField(source="leave_type.name")
     minutes = serializers.IntegerField(help_text="The ledger up to today.")
@@ -91,7 +91,7 @@ class LeaveRequestCreateSerializer(serializers.Serializer[Any]):
     attachment = serializers.FileField(required=False, allow_null=True, help_text="PDF or image, at most 5 MB.")
 
 
-class CancelSerializer(serializers.Serializer[Any]):
+class LeaveCancelSerializer(serializers.Serializer[Any]):
     from_date = serializers.DateField(
         required=False,
         allow_null=True,
@@ -100,7 +100,7 @@ class CancelSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class PolicySerializer(serializers.ModelSerializer[LeavePolicy]):
+class LeavePolicySerializer(serializers.ModelSerializer[LeavePolicy]):
     type = serializers.SlugRelatedField(source="leave_type", slug_field="code", queryset=LeaveType.objects.all())
     accrual = serializers.CharField(help_text="lump_sum, monthly or per_hour.")
 
@@ -122,14 +122,14 @@ class PolicySerializer(serializers.ModelSerializer[LeavePolicy]):
         ]
 
 
-class AdjustSerializer(serializers.Serializer[Any]):
+class LeaveAdjustSerializer(serializers.Serializer[Any]):
     type = serializers.CharField(help_text="The leave type's code.")
     minutes = serializers.IntegerField(help_text="Signed minutes to add (negative to remove).")
     reason = serializers.CharField(help_text="Why (required, audited).")
     effective_on = serializers.DateField(required=False, allow_null=True)
 
 
-class LedgerEntrySerializer(serializers.ModelSerializer[LeaveLedgerEntry]):
+class LeaveLedgerEntrySerializer(serializers.ModelSerializer[LeaveLedgerEntry]):
     type = serializers.CharField(source="leave_type.code", read_only=True)
     kind = serializers.CharField(read_only=True)
 
@@ -138,7 +138,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer[LeaveLedgerEntry]):
         fields = ["id", "type", "kind", "minutes", "effective_on", "request", "note", "created_at"]
 
 
-class CalendarSerializer(serializers.Serializer[Any]):
+class LeaveCalendarRowSerializer(serializers.Serializer[Any]):
     user_id = serializers.UUIDField()
     name = serializers.CharField()
     days = serializers.DictField(

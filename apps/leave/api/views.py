@@ -31,15 +31,15 @@ from apps.surfaces.api import TenantAPIView, TenantListAPIView, TenantListCreate
 from apps.workplaces.models import Workplace
 
 from .serializers import (
-    AdjustSerializer,
-    BalanceSerializer,
-    CalendarSerializer,
-    CancelSerializer,
+    LeaveAdjustSerializer,
+    LeaveBalanceSerializer,
+    LeaveCalendarRowSerializer,
+    LeaveCancelSerializer,
+    LeaveLedgerEntrySerializer,
+    LeavePolicySerializer,
     LeaveRequestCreateSerializer,
     LeaveRequestSerializer,
     LeaveTypeSerializer,
-    LedgerEntrySerializer,
-    PolicySerializer,
 )
 
 REFUSED = {
@@ -108,12 +108,12 @@ class MyBalancesView(LeaveAPIMixin, TenantAPIView):
         "by pending requests, and with `?on=YYYY-MM-DD` the projection on that day (future accruals, year-end "
         "carry-over and expiry included; nothing is written).",
         parameters=[OpenApiParameter("on", datetime.date, description="Project the balance on this day.")],
-        responses={200: BalanceSerializer(many=True), **REFUSED},
+        responses={200: LeaveBalanceSerializer(many=True), **REFUSED},
     )
     def get(self, request: Request) -> Response:
         person_require(request.user)
         on = _date(request.query_params.get("on"), "on")
-        return Response(BalanceSerializer(balances_for(user=request.user, on=on), many=True).data)
+        return Response(LeaveBalanceSerializer(balances_for(user=request.user, on=on), many=True).data)
 
 
 class MyRequestListView(LeaveAPIMixin, TenantListCreateAPIView):
@@ -170,12 +170,12 @@ class MyRequestCancelView(LeaveAPIMixin, TenantAPIView):
         description="A pending request is withdrawn (its approval is cancelled). An approved one is cancelled "
         "whole, or from `from_date` on (partially cancelled: the days before stay); the minutes come back to the "
         "balance. Sends `leave.cancelled`.",
-        request=CancelSerializer,
+        request=LeaveCancelSerializer,
         responses={200: LeaveRequestSerializer, **REFUSED, **NOT_FOUND},
     )
     def post(self, request: Request, pk: int) -> Response:
         person_require(request.user)
-        data = validated(CancelSerializer, request)
+        data = validated(LeaveCancelSerializer, request)
         found = request_get_for(request, pk, own=True)
         done = services.leave_request_cancel(
             leave_request=found, acting_user=request.user, from_date=data.get("from_date"), reason=data["reason"]
@@ -242,7 +242,7 @@ class CalendarView(LeaveAPIMixin, TenantAPIView):
             OpenApiParameter("entity", str),
             OpenApiParameter("workplace", str),
         ],
-        responses={200: CalendarSerializer(many=True), **REFUSED},
+        responses={200: LeaveCalendarRowSerializer(many=True), **REFUSED},
     )
     def get(self, request: Request) -> Response:
         params = request.query_params
@@ -261,12 +261,12 @@ class CalendarView(LeaveAPIMixin, TenantAPIView):
                 raise _error("workplace", "No such workplace.", "unknown_workplace")
             workplace_id = workplace.pk
         rows = team_calendar(start=start, end=end, user_ids=user_ids, workplace_id=workplace_id)
-        return Response(CalendarSerializer(rows, many=True).data)
+        return Response(LeaveCalendarRowSerializer(rows, many=True).data)
 
 
 class PolicyListView(LeaveAPIMixin, TenantListCreateAPIView):
     tenant_access = "admin"
-    serializer_class = PolicySerializer
+    serializer_class = LeavePolicySerializer
     cursor_ordering = ("name", "id")
     queryset = LeavePolicy.objects.none()
 
@@ -276,7 +276,7 @@ class PolicyListView(LeaveAPIMixin, TenantListCreateAPIView):
     @extend_schema(
         summary="List leave policies",
         description="Tenant admins (or `leave:read` keys).",
-        responses={200: PolicySerializer(many=True), **REFUSED},
+        responses={200: LeavePolicySerializer(many=True), **REFUSED},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
@@ -284,13 +284,13 @@ class PolicyListView(LeaveAPIMixin, TenantListCreateAPIView):
     @extend_schema(
         summary="Create a leave policy",
         description="Amounts in minutes. Tenant admins.",
-        request=PolicySerializer,
-        responses={201: PolicySerializer, **REFUSED},
+        request=LeavePolicySerializer,
+        responses={201: LeavePolicySerializer, **REFUSED},
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = dict(validated(PolicySerializer, request))
+        data = dict(validated(LeavePolicySerializer, request))
         policy = services.leave_policy_save(acting_user=request.user, **data)
-        return Response(PolicySerializer(policy).data, status=status.HTTP_201_CREATED)
+        return Response(LeavePolicySerializer(policy).data, status=status.HTTP_201_CREATED)
 
 
 class BalanceAdjustView(LeaveAPIMixin, TenantAPIView):
@@ -301,12 +301,12 @@ class BalanceAdjustView(LeaveAPIMixin, TenantAPIView):
         description="Adds a signed adjustment entry to the ledger (append-only) with a required reason; audited. "
         "Returns the person's ledger of that type, newest first (50 rows).",
         parameters=[OpenApiParameter("user", str, OpenApiParameter.PATH, description="The person's user id.")],
-        request=AdjustSerializer,
-        responses={201: LedgerEntrySerializer(many=True), **REFUSED},
+        request=LeaveAdjustSerializer,
+        responses={201: LeaveLedgerEntrySerializer(many=True), **REFUSED},
     )
     def post(self, request: Request, user: str) -> Response:
         admin_require(request)
-        data = validated(AdjustSerializer, request)
+        data = validated(LeaveAdjustSerializer, request)
         person = User.objects.filter(pk=user, memberships__tenant=request.tenant).first() if _is_uuid(user) else None
         if person is None:
             raise _error("user", "No such person in this organisation.", "unknown_user")
@@ -320,4 +320,4 @@ class BalanceAdjustView(LeaveAPIMixin, TenantAPIView):
             acting_user=request.user,
         )
         rows = ledger_for(user=person, leave_type=leave_type)[:50]
-        return Response(LedgerEntrySerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
+        return Response(LeaveLedgerEntrySerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
