@@ -16,7 +16,7 @@ already narrowed to one person; outputs are the record's fields and their hash. 
 import datetime
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 BEFORE_START = datetime.timedelta(hours=2)
@@ -42,7 +42,7 @@ class DayResult:
     last_out: datetime.datetime | None = None
 
     def digest(self) -> str:
-        values = asdict(self)
+        values = dict(vars(self))  # shallow: asdict's deep copies cost more than the whole computation
         for name in ("first_in", "last_out"):
             values[name] = values[name].astimezone(datetime.UTC).isoformat() if values[name] else None
         return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
@@ -52,6 +52,11 @@ def minutes(start: datetime.datetime, end: datetime.datetime) -> int:
     """Whole minutes from start to end (0 if end is earlier), in UTC: Python subtracts two times of the
     same zone as wall-clock times, which is wrong across a daylight-saving change."""
     return max(0, int((end.astimezone(datetime.UTC) - start.astimezone(datetime.UTC)).total_seconds() // 60))
+
+
+def scheduled_minutes(shift: Any) -> int:
+    """The shift's length less its unpaid break (rosters' `Shift.scheduled_minutes`, computed in UTC)."""
+    return minutes(shift.starts_at, shift.ends_at) - int(shift.unpaid_break_minutes)
 
 
 def shift_window(shift: Any) -> tuple[datetime.datetime, datetime.datetime]:
@@ -102,7 +107,7 @@ def _flags(punches: list[Any], missing: bool) -> list[str]:
             flags.add("auto_clock_out")
         if "missing_punch" in codes:
             flags.add("missing_punch")
-        if punch.needs_review:
+        if punch.needs_review and not getattr(punch, "reviewed_at", None):
             flags.add("needs_review")
         if punch.source == "correction":
             flags.add("corrected")
@@ -125,7 +130,7 @@ def day_compute(*, shifts: list[Any], punches: list[Any], leave: Any, now: datet
     ins = [p for p in punches if p.kind == "in"]
     outs = [p for p in punches if p.kind == "out"]
     presence, breaks, open_in, break_punches = _sessions(punches)
-    scheduled = sum(int(s.scheduled_minutes) for s in shifts)
+    scheduled = sum(scheduled_minutes(s) for s in shifts)
     paid_allowance = sum(int(s.paid_break_minutes) for s in shifts)
     scheduled_unpaid = sum(int(s.unpaid_break_minutes) for s in shifts)
     # Recorded breaks: the part beyond the paid allowance is unpaid; none: the roster's unpaid break.

@@ -17,8 +17,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from apps.approvals.models import ApprovalRequest
@@ -28,6 +29,7 @@ from apps.core.events import publish, publish_many
 from apps.leave.selectors import leave_days
 from apps.rosters.selectors import shifts_between
 from apps.tenancy.context import connection_tenant
+from apps.timeclock.models import Punch
 from apps.timeclock.selectors import punches_between
 from apps.timeclock.services import punches_replace
 from apps.workplaces.models import Workplace
@@ -70,14 +72,27 @@ def _utc_midnight(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
 
 
+def _zone_name(workplace: Any) -> str:
+    """A workplace's time zone name (or the name itself), UTC when there is none."""
+    return (workplace if isinstance(workplace, str) else getattr(workplace, "time_zone", None)) or "UTC"
+
+
 def local_date(moment: datetime.datetime, workplace: Any) -> datetime.date:
-    name = getattr(workplace, "time_zone", None) or "UTC"
+    name = _zone_name(workplace)
     return moment.astimezone(zoneinfo.ZoneInfo(name)).date()
 
 
 def local_day_end(day: datetime.date, workplace: Any) -> datetime.datetime:
-    name = getattr(workplace, "time_zone", None) or "UTC"
+    name = _zone_name(workplace)
     return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, zoneinfo.ZoneInfo(name))
+
+
+SHIFT_FIELDS = ("id", "user_id", "workplace_id", "local_date", "starts_at", "ends_at", "unpaid_break_minutes",
+                "paid_break_minutes", "late_grace_minutes")  # fmt: skip
+PUNCH_FIELDS: tuple[str, ...] = ("id", "user_id", "kind", "at", "workplace_id", "verdict", "flags", "needs_review",
+                                 "reviewed_at", "source", "time_zone")  # fmt: skip
+if any(f.name == "shift" for f in Punch._meta.fields):  # the punch's own shift, once timeclock records it
+    PUNCH_FIELDS += ("shift_id",)
 
 
 class DayInputs:
@@ -90,7 +105,11 @@ class DayInputs:
             _utc_midnight(day) - EARLIEST_OFFSET,
             _utc_midnight(day + datetime.timedelta(days=1)) + LATEST_OFFSET,
         )
-        around = list(shifts_between(start=start - AFTER_END, end=end + BEFORE_START, user_ids=ids))
+        around = list(
+            shifts_between(start=start - AFTER_END, end=end + BEFORE_START, user_ids=ids).values_list(
+                *SHIFT_FIELDS, named=True
+            )
+        )  # light rows: 10,000 people in seconds
         self.shifts: dict[uuid.UUID, list[Any]] = defaultdict(list)
         self.neighbours: dict[uuid.UUID, list[Any]] = defaultdict(list)  # shifts of other days
         for shift in sorted(around, key=lambda s: s.starts_at):
@@ -99,7 +118,8 @@ class DayInputs:
         start = min([start, *(s.starts_at - BEFORE_START for s in today)])
         end = max([end, *(s.ends_at + AFTER_END for s in today)])
         self.punches: dict[uuid.UUID, list[Any]] = defaultdict(list)
-        for punch in punches_between(start=start, end=end, user_ids=ids):
+        punches = punches_between(start=start, end=end, user_ids=ids).annotate(time_zone=F("workplace__time_zone"))
+        for punch in punches.values_list(*PUNCH_FIELDS, named=True):
             if self._belongs(punch):
                 self.punches[punch.user_id].append(punch)
         existing = AttendanceRecord.objects.filter(date=day)
@@ -116,14 +136,13 @@ class DayInputs:
         shift = shift_for(punch, mine + others)
         if shift is not None:
             return shift.local_date == self.day
-        return local_date(punch.at, punch.workplace) == self.day
+        return local_date(punch.at, punch.time_zone) == self.day
 
     def day_over_at(self, user_id: uuid.UUID) -> datetime.datetime:
         shifts, punches = self.shifts.get(user_id, []), self.punches.get(user_id, [])
         if shifts:
             return max(s.ends_at for s in shifts) + AFTER_END
-        workplace = next((p.workplace for p in punches if p.workplace_id), None)
-        return local_day_end(self.day, workplace)
+        return local_day_end(self.day, next((p.time_zone for p in punches if p.time_zone), None))
 
     def result(self, user_id: uuid.UUID, now: datetime.datetime) -> DayResult:
         return day_compute(
@@ -369,7 +388,7 @@ def overtime_submit(*, record: OvertimeRecord, acting_user: Any, quiet: bool = F
         with transaction.atomic():
             request_submit(kind=OVERTIME_KIND, subject=row, requester=row.user, acting_user=acting_user,
                            note=f"{row.minutes} minutes, {row.get_reason_display().lower()}")  # fmt: skip
-    except ValidationError:
+    except (ValidationError, PermissionDenied):  # no workflow, or the person is no longer a member
         if quiet:
             return False
         raise
