@@ -296,6 +296,13 @@ def test_a_site_a_roster_punches_on_the_board_and_leave_approved(
     assert after["booked_minutes"] == before["booked_minutes"] - 2 * DAY_MINUTES, (before, after)
     assert after["projected_minutes"] == before["projected_minutes"] - 2 * DAY_MINUTES, (before, after)
 
+    # Mia is told the answer (category "leave").
+    with tenant_context(tenant):
+        wait_for(
+            lambda: Notification.objects.filter(recipient=mia.user, event="leave.approved").exists(),
+            message="Mia's notification that her leave was approved",
+        )
+
     # The team calendar of that month shows her off on both days.
     page.goto(live.tenant_url(tenant, f"/manage/leave/calendar/?month={start:%Y-%m}"))
     her_row = page.locator("tr", has=page.get_by_role("cell", name="Mia Manager", exact=True))
