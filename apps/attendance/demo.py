@@ -1,6 +1,6 @@
 """Demo attendance for Acme (seed_demo, after the workplaces, rosters and timeclock steps): the
 organisation's overtime rule, one-step workflows for corrections and overtime (the person's manager,
-else Acme's admin), the records of the month so far and their overtime, and one pending correction
+else Acme's admin), the records of the last 30 days and their overtime, and one pending correction
 (Sam forgot to clock out on his latest worked day). Idempotent: what exists is left as it is."""
 
 import datetime
@@ -57,12 +57,13 @@ def attendance_demo_seed(admin: User) -> dict[str, int]:
             OvertimeRule.objects.create(workplace=None, daily_threshold_minutes=480, weekly_threshold_minutes=2280)
         _workflows(admin)
     today = timezone.localdate()
-    day, changed = today.replace(day=1), 0
+    first = today - datetime.timedelta(days=30)  # the span of the time clock's demo punches
+    day, changed = first, 0
     while day <= today:
         counts = records_compute(day)
         changed += counts["created"] + counts["changed"]
         day += datetime.timedelta(days=1)
-    overtime = overtime_generate(start=today.replace(day=1), end=today)
+    overtime = overtime_generate(start=first, end=today)
     with transaction.atomic():
         corrected = _correction()
     return {"records": changed, "overtime": overtime["created"], "correction": int(corrected)}

@@ -1,4 +1,4 @@
-"""Demo punches for Acme (seed_demo, after workplaces and rosters): the month so far of clock-ins and
+"""Demo punches for Acme (seed_demo, after workplaces and rosters): the last 30 days of clock-ins and
 clock-outs for the rostered people (their published shifts that have ended), or, when no roster is
 there yet, for the demo people on weekdays 09:00 to 17:00 at the two stores. Mostly inside the fence,
 a few late, one outside (flagged for review), one sent offline. Idempotent: client ids are uuid5 of
@@ -27,9 +27,12 @@ DEMO_EMAILS = ["manager@acme.localhost", "sam@acme.localhost", "sara@acme.localh
 NAMESPACE = uuid.UUID("6d1f0c8e-15a1-4c6b-9d1e-7a3e2f5b9c40")
 
 
+DEMO_DAYS = 30  # about a month of punches, whatever the day of the month
+
+
 def _sessions(now: datetime.datetime) -> list[tuple[Any, Workplace, datetime.datetime, datetime.datetime, str]]:
-    """(user id, site, scheduled start, scheduled end, key) for the month so far."""
-    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0) - datetime.timedelta(days=1)
+    """(user id, site, scheduled start, scheduled end, key) for the last 30 days (the roster's shifts in them)."""
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0) - datetime.timedelta(days=DEMO_DAYS)
     shifts = [s for s in shifts_between(start=start, end=now) if s.ends_at <= now]
     if shifts:
         return [(s.user_id, s.workplace, s.starts_at, s.ends_at, f"shift:{s.pk}") for s in shifts]
@@ -98,4 +101,6 @@ def demo_seed(*, stdout: Any = None) -> None:
     with tenant_context(acme):
         created = timeclock_demo_seed()
     if stdout is not None and created:
-        stdout.write(f"  Time clock:   Acme: {created} punches this month (one outside the fence, one offline)\n")
+        stdout.write(
+            f"  Time clock:   Acme: {created} punches over {DEMO_DAYS} days (one outside the fence, one offline)\n"
+        )
