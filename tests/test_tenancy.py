@@ -40,7 +40,7 @@ def test_a_clone_keeps_the_templates_triggers_and_their_functions(template_tenan
                        "true, now(), now())")  # fmt: skip
         with pytest.raises(Exception, match="append-only"), transaction.atomic():
             cursor.execute("DELETE FROM t_trigclone.workplaces_workplace")
-    assert [name for _table, name, _definition in triggers_of("t_trigclone")] == ["t_no_delete"]
+    assert "t_no_delete" in [name for _table, name, _definition in triggers_of("t_trigclone")]
     assert catalogue_of("t_trigclone")["triggers"] == catalogue_of(template)["triggers"]
     connection.set_schema_to_public()
 

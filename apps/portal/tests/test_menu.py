@@ -68,7 +68,9 @@ def test_a_solution_entry_is_offered_to_whoever_may_use_the_solution(acme_pro, a
         with tenant_context(acme_pro):
             solution_access_grant(solution_code="attendance", user=acme_member, acting_user=acme_admin)
         assert "Shift board" in labels()
-        assert "Attendance" not in labels()  # the solution's own entries replace its landing-page link
+        menu = acme_client.get("/manage/members/").context["portal_menu"]
+        urls = {item["url"] for group in menu for item in group["items"]}
+        assert "/manage/solutions/attendance/" not in urls  # the solution's own entries replace its landing link
         landing = acme_client.get("/manage/solutions/attendance/")
         assert landing.status_code == 200 and "Shift board" in landing.content.decode()
         acme_client.force_login(acme_admin)  # an admin reaches every solution of the plan
