@@ -7,13 +7,14 @@ has one. Idempotent: rows are found by their codes and names, accruals by their 
 import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from apps.accounts.models import User
+from apps.accounts.models import Membership, User
 from apps.approvals.services import request_approve, workflow_active, workflow_save
 from apps.organisation.selectors import entity_root
+from apps.solutions.services import solution_access_ensure
 from apps.tenancy.models import Tenant
 
 from .models import KIND, LeavePolicy, LeavePolicyAssignment, LeaveRequest, LeaveType
@@ -82,6 +83,13 @@ def leave_demo_seed(*, acting_user: Any = None) -> int:
             acting_user=acting_user,
             steps=[{"name": "Manager", "approver_type": "manager", "manager_levels": 1, "rule": "any"}],
         )
+    # The organisation's members may use Leave (their balances and requests, in the portal and the app).
+    members = User.objects.filter(
+        memberships__tenant__schema_name=getattr(connection, "schema_name", ""),
+        memberships__status=Membership.Status.ACTIVE,
+        memberships__role=Membership.Role.MEMBER,
+    ).distinct()
+    solution_access_ensure(solution_code="leave", users=members, reason="Demo: every member")
     leave_accrue(today=today)
     sam = User.objects.filter(email="sam@acme.localhost").first()
     created = 0

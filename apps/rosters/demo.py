@@ -11,6 +11,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from apps.accounts.models import Membership, User
+from apps.solutions.services import solution_access_ensure
 from apps.tenancy.models import Tenant
 from apps.workplaces.models import Workplace
 
@@ -58,12 +59,14 @@ def rosters_demo_seed(tenant: Tenant, *, today: datetime.date) -> int:
     for code, emails in SITES.items():
         site = Workplace.objects.filter(code=code, kind="site").first()
         name = f"{site.name if site else code}, {today:%B %Y}"
-        if site is None or Roster.objects.filter(workplace=site, name=name).exists():
-            continue
         members = Membership.objects.filter(
             tenant=tenant, status=Membership.Status.ACTIVE, user__email__in=emails
         ).values_list("user_id", flat=True)
         people = list(User.objects.filter(pk__in=list(members)))
+        # The rostered people may use Attendance (their shifts, the clock, the mobile app's API).
+        solution_access_ensure(solution_code="attendance", users=people, reason="Demo: rostered at " + code)
+        if site is None or Roster.objects.filter(workplace=site, name=name).exists():
+            continue
         roster = roster_create(workplace=site, name=name, start_date=start, end_date=end, acting_user=None)
         if people:
             pattern_add(

@@ -88,3 +88,18 @@ def solution_access_revoke(*, access: SolutionAccess, acting_user: Any, reason: 
         after={**writes.snapshot(access, SOLUTION_ACCESS_AUDITED), "revoke_reason": access.revoke_reason},
     )  # fmt: skip
     return access
+
+
+def solution_access_ensure(*, solution_code: str, users: Any, acting_user: Any = None, reason: str = "") -> int:
+    """Give each of `users` the solution unless they already hold an active direct grant of it (demo data,
+    bulk set-up): running it again grants nothing. Returns how many grants were made."""
+    users = list(users)
+    holding = set(
+        SolutionAccess.objects.active()
+        .filter(solution_code=solution_code, user__in=users)
+        .values_list("user_id", flat=True)
+    )
+    missing = [user for user in users if user.pk not in holding]
+    for user in missing:
+        solution_access_grant(solution_code=solution_code, user=user, reason=reason, acting_user=acting_user)
+    return len(missing)
