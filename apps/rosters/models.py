@@ -3,8 +3,9 @@
 The rules that must never break are kept by the database:
 
 - a shift ends after it starts; breaks fit nothing negative (checks);
-- one person is never booked twice at the same time: an exclusion constraint over
-  (user, [starts_at, ends_at)) for every shift that is not cancelled (btree_gist, in public);
+- one person is never booked twice at the same time: a trigger (migration 0001) refuses an overlapping
+  [starts_at, ends_at) of the same person for every shift that is not cancelled, with SQLSTATE 23P01
+  like an exclusion constraint (which would need btree_gist, missing from the embedded PostgreSQL);
 - a roster's period ends on or after its start; a status is one of its choices.
 
 Rules that may be "flag" or "refuse" (minimum rest, weekly hours) and leave overlaps are checked by
@@ -14,11 +15,9 @@ the services (apps/rosters/rules.py), which write their findings into `Shift.fla
 import secrets
 
 from django.conf import settings
-from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, Func, Q
+from django.db.models import F, Q
 
 from apps.audit.history import history_records
 
@@ -31,11 +30,6 @@ COLOUR_VALIDATOR = RegexValidator(
     r"^#[0-9a-f]{6}$", "A colour is #rrggbb in lower case, e.g. #2f6fdf.", code="invalid_colour"
 )
 MINUTES_IN_DAY = 24 * 60
-
-
-class TsTzRange(Func):
-    function = "TSTZRANGE"
-    output_field = DateTimeRangeField()
 
 
 class ShiftType(models.Model):
@@ -256,16 +250,8 @@ class Shift(models.Model):
             models.CheckConstraint(
                 condition=Q(unpaid_break_minutes__lte=MINUTES_IN_DAY), name="rosters_shift_unpaid_break_range"
             ),
-            # No person is booked twice at once (cancelled shifts aside), whatever writes the rows.
-            ExclusionConstraint(
-                name="rosters_shift_no_double_booking",
-                expressions=[
-                    ("user", RangeOperators.EQUAL),
-                    (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
-                ],
-                condition=~Q(status="cancelled"),
-                violation_error_message="This person already has a shift at that time.",
-            ),
+            # No person is booked twice at once (cancelled shifts aside): the trigger of migration 0001
+            # (rosters_shift_no_double_booking), since an exclusion constraint would need btree_gist.
         ]
         indexes = [
             models.Index(fields=["user", "starts_at"], name="rosters_shift_user_start"),

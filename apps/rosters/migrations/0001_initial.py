@@ -10,11 +10,40 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-# The exclusion constraint on shifts compares the user id with "=" inside a GiST index, which needs
-# btree_gist. Extensions are database-wide: install it in public (on every tenant's search path),
-# never in the first tenant schema migrated, where the other tenants could not see its operators.
-# btree_gist is a trusted extension (PostgreSQL 13+): a database owner may create it.
-BTREE_GIST_SQL = "CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public"
+# No person is booked twice at once (cancelled shifts aside), whatever writes the rows: a trigger, not an
+# exclusion constraint, because "user = user" inside a GiST index needs the btree_gist extension, which
+# the embedded PostgreSQL of `make run` (pgserver) does not ship. The trigger serialises one person's
+# writes with a transaction-level advisory lock, then looks for an overlapping shift in the row's own
+# schema (TG_TABLE_SCHEMA: the function is cloned with the tenant schema). It raises SQLSTATE 23P01
+# (exclusion_violation) under the constraint's name, which Django turns into an IntegrityError.
+NO_DOUBLE_BOOKING = """
+CREATE FUNCTION rosters_shift_no_double_booking() RETURNS trigger AS $$
+DECLARE clash boolean;
+BEGIN
+    IF NEW.status = 'cancelled' OR NEW.ends_at <= NEW.starts_at THEN
+        RETURN NEW;  -- nothing to hold, or a backwards shift the check constraint refuses
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtextextended('rosters_shift:' || NEW.user_id::text, 0));
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.rosters_shift s WHERE s.user_id = $1 AND s.id <> $2 '
+                   'AND s.status <> ''cancelled'' AND tstzrange(s.starts_at, s.ends_at) && tstzrange($3, $4))',
+                   TG_TABLE_SCHEMA)
+        INTO clash USING NEW.user_id, NEW.id, NEW.starts_at, NEW.ends_at;
+    IF clash THEN
+        RAISE EXCEPTION 'This person already has a shift at that time.'
+            USING ERRCODE = 'exclusion_violation', CONSTRAINT = 'rosters_shift_no_double_booking';
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER rosters_shift_no_double_booking
+    BEFORE INSERT OR UPDATE OF user_id, starts_at, ends_at, status ON rosters_shift
+    FOR EACH ROW EXECUTE FUNCTION rosters_shift_no_double_booking();
+"""
+NO_DOUBLE_BOOKING_REVERSE = """
+DROP TRIGGER IF EXISTS rosters_shift_no_double_booking ON rosters_shift;
+DROP FUNCTION IF EXISTS rosters_shift_no_double_booking();
+"""
 
 
 class Migration(migrations.Migration):
@@ -27,7 +56,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunSQL(BTREE_GIST_SQL, reverse_sql=migrations.RunSQL.noop),
         migrations.CreateModel(
             name='HistoricalRoster',
             fields=[
@@ -348,8 +376,5 @@ class Migration(migrations.Migration):
             model_name='shift',
             constraint=models.CheckConstraint(condition=models.Q(('unpaid_break_minutes__lte', 1440)), name='rosters_shift_unpaid_break_range'),
         ),
-        migrations.AddConstraint(
-            model_name='shift',
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('status', 'cancelled'), _negated=True), expressions=[('user', '='), (apps.rosters.models.TsTzRange('starts_at', 'ends_at'), '&&')], name='rosters_shift_no_double_booking', violation_error_message='This person already has a shift at that time.'),
-        ),
+        migrations.RunSQL(NO_DOUBLE_BOOKING, NO_DOUBLE_BOOKING_REVERSE),
     ]
