@@ -58,6 +58,17 @@ def _public_schema_between_tests(django_db_blocker):
     connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def _versioned_caches_fresh():
+    """Rolled-back rows must not be served from a cache filled by an earlier test (apps.core.cache)."""
+    import uuid
+
+    from apps.core.cache import VersionedCache
+
+    VersionedCache.generation = uuid.uuid4().hex[:12]
+    yield
+
+
 @pytest.fixture
 def acme(db) -> Tenant:
     return Tenant.objects.get(slug="acme")

@@ -35,7 +35,14 @@ class MembershipRefused(PermissionDenied):
 
 def tenant_membership_require(request: HttpRequest) -> Membership:
     """The requesting user's active membership of the request's tenant, or PermissionDenied."""
-    membership = membership_for(user=request.user, tenant=getattr(request, "tenant", None))
+    tenant = getattr(request, "tenant", None)
+    membership = getattr(request, "membership", None)  # a second check in one request asks no query
+    if (
+        membership is None
+        or membership.user_id != request.user.pk
+        or membership.tenant_id != getattr(tenant, "pk", None)
+    ):
+        membership = membership_for(user=request.user, tenant=tenant)
     if membership is None or not membership.is_active:
         status = membership.status if membership else None
         raise MembershipRefused(REFUSALS[status], code=REFUSAL_CODES[status])

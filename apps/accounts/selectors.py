@@ -14,7 +14,7 @@ def membership_for(*, user: Any, tenant: Any) -> Membership | None:
     """The user's membership of the tenant, whatever its status, or None."""
     if user is None or not user.is_authenticated or tenant is None:
         return None
-    return Membership.objects.filter(user=user, tenant=tenant).first()
+    return Membership.objects.filter(user=user, tenant=tenant).order_by().first()  # unique: no ordering join
 
 
 def active_membership_for(*, user: Any, tenant: Any) -> Membership | None:

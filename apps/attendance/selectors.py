@@ -90,12 +90,18 @@ class BoardRow:
 
 
 def _today_shifts(now: datetime.datetime, visible: set[uuid.UUID] | None) -> list[Any]:
-    """Published shifts of each workplace's local today (one query)."""
+    """Published shifts of each workplace's local today, and those going on now (a night shift that
+    began before local midnight is still tonight's work), in one query."""
     ids = list(visible) if visible is not None else None
     around = shifts_between(
         start=now - datetime.timedelta(hours=36), end=now + datetime.timedelta(hours=36), user_ids=ids
     )
-    return [s for s in around if s.local_date == now.astimezone(zoneinfo.ZoneInfo(s.workplace.time_zone)).date()]
+    return [
+        s
+        for s in around
+        if s.local_date == now.astimezone(zoneinfo.ZoneInfo(s.workplace.time_zone)).date()
+        or s.starts_at <= now < s.ends_at
+    ]
 
 
 def _row_status(shift: Any, last: Any, had_in: bool, on_leave: bool, now: datetime.datetime) -> str:

@@ -17,12 +17,25 @@ from apps.catalogue.selectors import plan_solution_codes, solution_get, tenant_p
 from apps.surfaces.api import tenant_caller_allowed
 from apps.surfaces.portal import TenantPortalMixin
 
-from .selectors import request_solutions
+from .selectors import REQUEST_CACHE, request_solutions, solution_allowed
 
 
-def solution_refusal(request: HttpRequest, solution_code: str, principal: Any = None) -> MembershipRefused | None:
-    """None when the caller may use the solution, else the 403 to raise (with a stable `code`)."""
-    if any(solution.code == solution_code for solution in request_solutions(request, principal)):
+def solution_refusal(
+    request: HttpRequest, solution_code: str, principal: Any = None, *, single: bool = False
+) -> MembershipRefused | None:
+    """None when the caller may use the solution, else the 403 to raise (with a stable `code`).
+    `single`: ask about this solution alone (`solution_allowed`), for API views, which render no menu
+    (a portal page lists every solution of the caller anyway, so it computes them all once)."""
+    if single and getattr(getattr(request, "_request", request), REQUEST_CACHE, None) is None:
+        allowed = solution_allowed(
+            principal if principal is not None else request.user,
+            getattr(request, "tenant", None),
+            solution_code,
+            membership=getattr(request, "membership", None),
+        )
+        if allowed:
+            return None
+    elif any(solution.code == solution_code for solution in request_solutions(request, principal)):
         return None
     solution = solution_get(solution_code)
     name = solution.name if solution is not None else solution_code
@@ -65,7 +78,7 @@ class HasSolutionAccess(BasePermission):
         except exceptions.PermissionDenied as exc:
             self.message = {"detail": str(exc.detail), "code": exc.get_codes()}
             return False
-        refusal = solution_refusal(request, view.solution_code, request.user)
+        refusal = solution_refusal(request, view.solution_code, request.user, single=True)
         if refusal is None:
             return True
         self.message = {"detail": str(refusal), "code": refusal.code}

@@ -70,6 +70,32 @@ def solutions_available(principal: Any, tenant: Any) -> list[Solution]:
     return list(solutions.filter(Exists(membership)).filter(is_admin | granted))
 
 
+def solution_allowed(principal: Any, tenant: Any, code: str, *, membership: Any = None) -> bool:
+    """Whether the principal may use one solution: `solutions_available` narrowed to `code`, cheaper
+    for the API's hot paths (a punch, a task update). The plan is read from the tenant row (routing
+    loads it); then one small query for an admin or a direct grant, a second only for grants through
+    roles. `membership`: the caller's, when the request already holds it."""
+    if tenant is None or principal is None or not getattr(principal, "is_authenticated", False):
+        return False
+    plan = getattr(tenant, "plan", None) if getattr(tenant, "plan_id", None) else None
+    if plan is None or code not in (plan.features or {}).get("solutions", []):
+        return False
+    active_solution = Exists(Solution.objects.filter(code=code, is_active=True))
+    grants = SolutionAccess.objects.active().filter(active_solution, solution_code=code)
+    if not _is_service_principal(principal):
+        if membership is None or membership.user_id != principal.pk or membership.tenant_id != tenant.pk:
+            membership = Membership.objects.filter(tenant_id=tenant.pk, user_id=principal.pk).order_by().first()
+        if membership is None or membership.status != Membership.Status.ACTIVE:
+            return False
+        if membership.role == Membership.Role.TENANT_ADMIN:
+            return Solution.objects.filter(code=code, is_active=True).exists()
+        if grants.filter(user_id=principal.pk).exists():
+            return True
+    return grants.filter(
+        Q(role__isnull=False), Exists(_held_roles(principal, role_path=OuterRef("role__path")))
+    ).exists()
+
+
 def user_solutions(user: Any, tenant: Any) -> set[str]:
     """Codes of the plan's solutions the user may use (tenant admins: all of them). ONE query."""
     return {solution.code for solution in solutions_available(user, tenant)}

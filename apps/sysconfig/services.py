@@ -3,16 +3,14 @@
 import json
 import re
 from decimal import Decimal, InvalidOperation
-from functools import cache as memoize
 from typing import Any
 
-from django.conf import settings
 from django.core.cache.backends.base import BaseCache
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.utils.module_loading import import_string
+from django.db import transaction
 
 from apps.audit.services import audit_record
+from apps.core.cache import database_name, platform_cache
 from apps.tenancy.context import connection_tenant
 
 from .defaults import SPECS
@@ -22,20 +20,13 @@ CACHE_SECONDS = 60
 _MISSING = "__sysconfig_missing__"
 
 
-@memoize
 def _cache() -> BaseCache:
-    """The default cache without django-tenants' per-schema key prefix: settings are platform-wide, so a
-    change made on the platform domain must be seen (and invalidated) on every tenant's domain too."""
-    config = dict(settings.CACHES["default"])
-    for name in ("KEY_FUNCTION", "REVERSE_KEY_FUNCTION"):
-        config.pop(name, None)
-    backend = import_string(config.pop("BACKEND"))
-    return backend(config.pop("LOCATION", ""), config)  # type: ignore[no-any-return]
+    """Settings are platform-wide: one key on every domain (apps.core.cache.platform_cache)."""
+    return platform_cache()
 
 
 def _cache_key(key: str) -> str:
-    # The database name keeps test databases (and side-by-side checkouts) sharing one Redis apart.
-    return f"sysconfig:{connection.settings_dict['NAME']}:{key}"
+    return f"sysconfig:{database_name()}:{key}"
 
 
 def setting_cache_clear(*keys: str) -> None:

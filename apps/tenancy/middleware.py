@@ -9,7 +9,8 @@ class TenantMiddleware(TenantMainMiddleware):
     """django-tenants routing by host, with a clear 404 for hosts that belong to no tenant."""
 
     def get_tenant(self, domain_model, hostname):  # type: ignore[no-untyped-def]
-        domain = domain_model.objects.select_related("tenant").get(domain=hostname.lower())
+        # With the plan: the solution checks and the menu read it on most requests.
+        domain = domain_model.objects.select_related("tenant", "tenant__plan").get(domain=hostname.lower())
         # The template never routes, nor does a custom domain whose ownership is not proven yet.
         if domain.tenant.is_template or not domain.is_verified:
             raise domain_model.DoesNotExist

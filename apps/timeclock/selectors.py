@@ -82,6 +82,12 @@ def current_shift(*, user: Any, at: datetime.datetime) -> Shift | None:
     return current_shifts(user_ids=[user.pk], at=at).get(user.pk)
 
 
+def current_shift_place(*, user: Any, at: datetime.datetime) -> tuple[int, int] | None:
+    """`current_shift` as (shift id, workplace id), without loading the rows (a punch needs no more)."""
+    shifts = roster_selectors.shifts_between(start=at, end=at + EARLY_START, user_ids=[user.pk])
+    return shifts.values_list("pk", "workplace_id").first()  # type: ignore[return-value]
+
+
 def shift_workplace(*, workplace_id: int | None) -> Workplace | None:
     """The active site with this id (of a shift or an open session), with its geofence."""
     if workplace_id is None:

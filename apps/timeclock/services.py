@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, Subquery
+from django.db.models import F, Q
 from django.utils import timezone
 
+from apps.core.cache import VersionedCache
 from apps.core.events import publish, publish_many
 from apps.solutions.selectors import user_solutions
 from apps.tenancy.context import connection_tenant
@@ -27,7 +28,7 @@ from apps.workplaces.models import Workplace
 from .models import MissingPunch, Punch, PunchFlag, PunchKind, PunchPolicy, PunchSource, PunchVerdict
 from .payloads import punch_payload
 from .selectors import (
-    current_shift,
+    current_shift_place,
     missing_punches_found,
     policy_for,
     previous_punch,
@@ -141,6 +142,30 @@ def workplace_resolve(*, workplace: Any, default_id: int | None = None) -> Workp
     return site
 
 
+SITES: VersionedCache[tuple[Workplace | None, PunchPolicy]] = VersionedCache("timeclock:sites")
+
+
+def punch_site(*, workplace: Any, default_id: int | None = None) -> tuple[Workplace, PunchPolicy]:
+    """`workplace_resolve` and the site's `policy_for`, cached per tenant until a workplace, geofence or
+    punch policy changes (apps.timeclock.apps): the storm of a shift start asks no query for them."""
+    if isinstance(workplace, Workplace) or (workplace in (None, "") and default_id is None):
+        site = workplace_resolve(workplace=workplace, default_id=default_id)
+        return site, policy_for(site)
+    text = str(workplace).strip().upper() if workplace not in (None, "") else f"#{default_id}"
+
+    def compute() -> tuple[Workplace | None, PunchPolicy]:
+        try:
+            found = workplace_resolve(workplace=workplace, default_id=default_id)
+        except PunchRefused:
+            return None, PunchPolicy()
+        return found, policy_for(found)
+
+    cached, policy = SITES.get(text, compute)
+    if cached is None:  # refused again, with the message of the moment
+        return workplace_resolve(workplace=workplace, default_id=default_id), policy
+    return cached, policy
+
+
 def fence_judge(site: Workplace, position: Position, source: str, policy: PunchPolicy) -> tuple[str, float | None]:
     """The geofence verdict and distance; flags what needs a look; refuses an outside punch the policy rejects."""
     fence = getattr(site, "geofence", None)
@@ -182,8 +207,12 @@ def _user_lock(user: Any) -> None:
 
 
 def _same_request(punch: Punch, kind: str, device_at: datetime.datetime, site: Any, position: Position) -> bool:
-    names = {str(punch.workplace_id), punch.workplace.code if punch.workplace else ""}
-    workplace_same = site in (None, "") or getattr(site, "pk", None) == punch.workplace_id or str(site).upper() in names
+    workplace_same = (
+        site in (None, "")
+        or getattr(site, "pk", None) == punch.workplace_id
+        or str(site) == str(punch.workplace_id)
+        or (punch.workplace is not None and str(site).upper() == punch.workplace.code)
+    )
     return (
         punch.kind == kind
         and punch.device_at == device_at
@@ -192,23 +221,18 @@ def _same_request(punch: Punch, kind: str, device_at: datetime.datetime, site: A
     )
 
 
-def _existing(*, user: Any, client_id: uuid.UUID, kind: str, device_at: datetime.datetime, workplace: Any,
-              position: Position) -> Punch | None:  # fmt: skip
-    punch = Punch.objects.select_related("workplace").filter(user=user, client_id=client_id).first()
-    if punch is not None and not _same_request(punch, kind, device_at, workplace, position):
+def _retried(punch: Punch, kind: str, device_at: datetime.datetime, site: Any, position: Position) -> Punch:
+    """The punch a retry gets back, or 409 `client_id_reused` when the body differs."""
+    if not _same_request(punch, kind, device_at, site, position):
         raise PunchRefused("This client_id was already used for a different punch; generate a new one.",
                            code="client_id_reused", status=409, punch=punch.pk)  # fmt: skip
     return punch
 
 
-def _existing_and_previous(*, user: Any, client_id: uuid.UUID) -> tuple[Punch | None, Punch | None]:
-    """In one query: the punch already recorded under this client id, and the person's latest effective punch."""
-    latest = Punch.objects.filter(user=user, superseded_by__isnull=True).order_by("-at", "-id").values("pk")[:1]
-    rows = list(Punch.objects.select_related("workplace").filter(user=user)
-                .filter(Q(client_id=client_id) | Q(pk=Subquery(latest))))  # fmt: skip
-    existing = next((row for row in rows if row.client_id == client_id), None)
-    previous = next((row for row in rows if row.client_id != client_id), None)
-    return existing, previous
+def _existing(*, user: Any, client_id: uuid.UUID, kind: str, device_at: datetime.datetime, workplace: Any,
+              position: Position) -> Punch | None:  # fmt: skip
+    punch = Punch.objects.select_related("workplace").filter(user=user, client_id=client_id).first()
+    return _retried(punch, kind, device_at, workplace, position) if punch is not None else None
 
 
 def _sequence_check(previous: Punch | None, kind: str, at: datetime.datetime) -> None:
@@ -235,8 +259,8 @@ def _session_context(user: Any, kind: str, previous: Punch | None, at: datetime.
     query); an in to the person's current or imminent shift (one query)."""
     if kind != PunchKind.IN and previous is not None:
         return previous.shift_id, previous.workplace_id
-    shift = current_shift(user=user, at=at)
-    return (shift.pk, shift.workplace_id) if shift is not None else (None, None)
+    found = current_shift_place(user=user, at=at)
+    return found if found is not None else (None, None)
 
 
 def access_check(user: Any) -> None:
@@ -273,20 +297,41 @@ def punch_record(
     position = position_check(lat, lng, accuracy_m)
     if not access_checked:
         access_check(user)
+    try:
+        return _punch_write(user=user, client_id=client_id, kind=kind, device_at=device_at, position=position,
+                            source=source, workplace=workplace, mock_location=mock_location, actor=actor, now=now,
+                            note=note)  # fmt: skip
+    except IntegrityError:
+        # Another writer without our lock inserted this client_id first (the transaction is rolled back,
+        # so no savepoint is needed on the usual path): answer like a retry.
+        again = _existing(user=user, client_id=client_id, kind=kind, device_at=device_at, workplace=workplace,
+                          position=position)  # fmt: skip
+        if again is None:
+            raise
+        return again, False
+
+
+def _punch_write(*, user: Any, client_id: uuid.UUID, kind: str, device_at: datetime.datetime, position: Position,
+                 source: str, workplace: Any, mock_location: bool, actor: Any, now: datetime.datetime,
+                 note: str) -> tuple[Punch, bool]:  # fmt: skip
     with transaction.atomic():
         _user_lock(user)
-        existing, previous = _existing_and_previous(user=user, client_id=client_id)
-        if existing is not None:
-            if not _same_request(existing, kind, device_at, workplace, position):
-                raise PunchRefused("This client_id was already used for a different punch; generate a new one.",
-                                   code="client_id_reused", status=409, punch=existing.pk)  # fmt: skip
-            return existing, False
-        _sequence_check(previous, kind, device_at)
-        shift_id, default_site = _session_context(user, kind, previous, device_at)
-        site = workplace_resolve(workplace=workplace, default_id=default_site)
-        policy = policy_for(site)
-        offline = device_time_check(device_at, now, policy)
-        verdict, distance = fence_judge(site, position, source, policy)
+        # A retry is nearly always of the person's latest punch; one that is not is found when a rule
+        # refuses it (below) or when its insert meets the client id's unique constraint (punch_record).
+        previous = previous_punch(user=user)
+        if previous is not None and previous.client_id == client_id:
+            return _retried(previous, kind, device_at, workplace, position), False
+        try:
+            _sequence_check(previous, kind, device_at)
+            shift_id, default_site = _session_context(user, kind, previous, device_at)
+            site, policy = punch_site(workplace=workplace, default_id=default_site)
+            offline = device_time_check(device_at, now, policy)
+            verdict, distance = fence_judge(site, position, source, policy)
+        except PunchRefused:
+            earlier = Punch.objects.filter(user=user, client_id=client_id).first()
+            if earlier is None:
+                raise
+            return _retried(earlier, kind, device_at, workplace, position), False
         if mock_location:
             position.flags.append(PunchFlag.MOCK_LOCATION)
         located = previous if previous is None or previous.lat is not None else previous_punch(user=user, located=True)
@@ -303,16 +348,7 @@ def punch_record(
             recorded_by=actor if actor is not None and getattr(actor, "pk", None) != user.pk else None,
         )  # fmt: skip
         punch._history_user = actor or user  # type: ignore[attr-defined]
-        try:
-            with transaction.atomic():
-                punch.save(force_insert=True)
-        except IntegrityError:
-            # Another writer without our lock inserted this client_id first: answer like a retry.
-            again = _existing(user=user, client_id=client_id, kind=kind, device_at=device_at, workplace=workplace,
-                              position=position)  # fmt: skip
-            if again is None:
-                raise
-            return again, False
+        punch.save(force_insert=True)
         _publish(punch)
     return punch, True
 

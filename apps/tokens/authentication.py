@@ -1,12 +1,10 @@
 """DRF authentication with a user's access token: `Authorization: Bearer <access token>`."""
 
-from typing import Any
-
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
-from apps.accounts.models import User
+from apps.accounts.models import Membership, User
 from apps.core import hooks
 
 from .access_tokens import AccessClaims, access_token_read
@@ -48,7 +46,7 @@ class AccessTokenAuthentication(BaseAuthentication):
             raise auth_failed("token_invalid", "This is an API key: send it as “Authorization: Api-Key <key>”.")
         try:
             claims = access_token_read(raw)
-            user = self._user_for(claims, tenant=getattr(request, "tenant", None))
+            user = self._user_for(claims, request=request)
         except TokenError as exc:
             raise auth_failed(exc.code, exc.message) from exc
         # The tenant's security policy (IP allow-list, allowed sign-in methods, password expiry) applies
@@ -58,12 +56,20 @@ class AccessTokenAuthentication(BaseAuthentication):
             check(request, user)
         return user, claims
 
-    def _user_for(self, claims: AccessClaims, *, tenant: Any) -> User:
+    def _user_for(self, claims: AccessClaims, *, request: Request) -> User:
+        tenant = getattr(request, "tenant", None)
         if tenant is None or claims.tenant_id != str(tenant.pk):
             raise token_error("token_wrong_tenant")
-        user = User.objects.filter(pk=claims.user_id).first()
+        # The person with their membership of this tenant in one query; the membership is kept on the
+        # request, so the view's access check asks none (apps.accounts.access.tenant_membership_require).
+        memberships = Membership.objects.select_related("user").filter(user_id=claims.user_id, tenant_id=tenant.pk)
+        membership = memberships.order_by().first()  # one row at most: no join for the default ordering
+        user = membership.user if membership is not None else User.objects.filter(pk=claims.user_id).first()
         if user is None or not user.is_active or user.access_token_version != claims.version:
             raise token_error("token_revoked")
+        if membership is not None:
+            membership.tenant = tenant  # the routed row: reading it asks no query
+            request._request.membership = membership  # type: ignore[attr-defined]
         return user
 
     def authenticate_header(self, request: Request) -> str | None:

@@ -8,3 +8,7 @@ class WebhooksConfig(AppConfig):
 
     def ready(self) -> None:
         from . import subscribers  # noqa: F401 - registers the domain-event subscriber
+        from .models import WebhookEndpoint
+        from .services import LISTENERS
+
+        LISTENERS.invalidate_on(WebhookEndpoint)

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from apps.audit import writes
 from apps.audit.services import audit_record
+from apps.core.cache import VersionedCache
 from apps.core.crypto import secret_decrypt, secret_encrypt
 
 from . import catalogue as _catalogue
@@ -212,31 +213,40 @@ def _deliveries_create(event: WebhookEvent, endpoints: list[WebhookEndpoint], **
     return deliveries
 
 
+# Every published event asks which endpoints listen (most often none): the answer per tenant is cached
+# until an endpoint is saved or deleted (apps.webhooks.apps).
+LISTENERS: VersionedCache[list[tuple[int, Any, list[str]]]] = VersionedCache("webhooks:listeners", platform=True)
+
+
 def subscribed_endpoints(*, tenant: Any, event_type: str) -> list[WebhookEndpoint]:
-    """Enabled endpoints subscribed to the type: the tenant's own and the platform's."""
+    """Enabled endpoints subscribed to the type: the tenant's own and the platform's (id and tenant_id
+    only, to link deliveries to)."""
     from django.db.models import Q
 
     owners = Q(tenant__isnull=True) | Q(tenant=tenant) if tenant is not None else Q(tenant__isnull=True)
-    return list(
-        WebhookEndpoint.objects.filter(owners, enabled=True, enabled_events__contains=[event_type]).only(
-            "id", "tenant_id"
-        )
-    )
+
+    def enabled() -> list[tuple[int, Any, list[str]]]:
+        rows = WebhookEndpoint.objects.filter(owners, enabled=True).values_list("id", "tenant_id", "enabled_events")
+        return list(rows)
+
+    listeners = LISTENERS.get(tenant.pk if tenant is not None else "platform", enabled)
+    return [WebhookEndpoint(id=pk, tenant_id=owner) for pk, owner, events in listeners if event_type in events]
 
 
-@transaction.atomic
 def webhook_event_emit(*, tenant: Any, event_type: str, payload: dict[str, Any]) -> int:
     """Queue `event_type` to every enabled endpoint subscribed to it; returns how many deliveries.
 
-    tenant=None is a platform event (platform endpoints only). Nothing is written when nobody listens.
+    tenant=None is a platform event (platform endpoints only). Nothing is written when nobody listens,
+    and no transaction is opened then (most events of most tenants have no listener).
     """
     if event_type not in _catalogue.event_types():
         raise ValueError(f"Unknown webhook event type {event_type!r}; add it to apps/webhooks/catalogue.py.")
     endpoints = subscribed_endpoints(tenant=tenant, event_type=event_type)
     if not endpoints:
         return 0
-    event = WebhookEvent.objects.create(tenant=tenant, type=event_type, payload=payload)
-    return len(_deliveries_create(event, endpoints))
+    with transaction.atomic():
+        event = WebhookEvent.objects.create(tenant=tenant, type=event_type, payload=payload)
+        return len(_deliveries_create(event, endpoints))
 
 
 @transaction.atomic

@@ -196,3 +196,47 @@ def test_an_inactive_site_is_unknown(clock):
         Workplace.objects.filter(code="SYD-CBD").update(is_active=False)
     refused = api(clock.ann).post(PUNCHES, body(), format="json")
     assert refused.status_code == 404 and refused.json()["code"] == "unknown_workplace"
+
+
+def test_a_late_retry_of_an_earlier_punch_still_gets_that_punch(clock):
+    """A retry is looked for among the person's punches, not only their latest one."""
+    client = api(clock.ann)
+    now = NOW(datetime.UTC)
+    first = body("in", at=now - datetime.timedelta(minutes=30))
+    punch = client.post(PUNCHES, first, format="json").json()
+    client.post(PUNCHES, body("out", at=now - datetime.timedelta(minutes=10)), format="json")
+    again = client.post(PUNCHES, first, format="json")  # the phone retries the "in" after its "out"
+    assert again.status_code == 200 and again.json()["id"] == punch["id"]
+    reused = client.post(PUNCHES, {**first, "lat": CBD[0] + 0.0001}, format="json")
+    assert reused.status_code == 409 and reused.json()["code"] == "client_id_reused"
+    assert _count(clock.tenant) == 2
+
+
+def test_a_punch_with_a_bearer_token_costs_a_fixed_number_of_queries(clock):
+    """The clock-in storm's request (bench/clockin_storm.py): routing, the token's person with their
+    membership, the solution grant, then the punch (lock, latest punch, current shift, insert, history);
+    the site, its policy, the security policy and the webhook listeners come from the cache."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.tokens.services import token_pair_issue
+
+    with tenant_context(clock.tenant):
+        tokens = {
+            name: token_pair_issue(user=getattr(clock, name), tenant=clock.tenant).access for name in ("ann", "mia")
+        }
+    http = Client(HTTP_HOST="acme.localhost")
+
+    def punch(name):
+        return http.post(PUNCHES, body("in"), content_type="application/json",
+                         HTTP_AUTHORIZATION=f"Bearer {tokens[name]}")  # fmt: skip
+
+    assert punch("mia").status_code == 201  # fills the caches
+    with CaptureQueriesContext(connection) as queries:
+        response = punch("ann")
+    assert response.status_code == 201, response.content
+    skipped = ("SET ", "BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT")
+    statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(skipped)]
+    assert len(statements) <= 8, "\n".join(statements)
+    assert 'tenancy_tenant"."name"' not in statements[1]  # the membership without a join for its ordering
