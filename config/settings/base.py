@@ -89,6 +89,12 @@ TENANT_APPS = [
     "apps.leave",  # leave types, policies, the balance ledger, requests through approvals, team calendar
     "apps.timeclock",  # punches (clock in/out, breaks) with geofence verdicts, spoof flags and auto clock-out
     "apps.attendance",  # daily attendance records, live board, exceptions, corrections, overtime
+    "apps.tasks",  # the task engine: tasks, templates, checklists, dependencies, comments, attachments
+    "apps.routines",  # recurring sets of tasks generated ahead (RFC 5545, workplace time zone)
+    "apps.timesheets",  # time entries on tasks: timers and manual entries
+    "apps.assets",  # assets, QR labels, meter readings, maintenance plans -> work orders (tasks)
+    "apps.incidents",  # safety incidents, investigation, corrective actions (tasks)
+    "apps.inspections",  # inspection templates, scheduled inspections, failed items -> corrective tasks
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
