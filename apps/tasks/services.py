@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from . import dependencies
 from .models import (
     AssigneeKind,
     ChecklistItem,
@@ -151,6 +152,10 @@ def task_status_set(*, task: Task, status: str, acting_user: Any, note: str = ""
     if task.status == status:
         return task
     now = timezone.now()
+    if status in (TaskStatus.IN_PROGRESS, TaskStatus.DONE):
+        blocked = dependencies.start_refusal(task)
+        if blocked is not None:
+            raise blocked
     if status == TaskStatus.DONE:
         open_required = task.checklist.filter(is_required=True, done_at__isnull=True).count()
         if open_required:
@@ -169,4 +174,5 @@ def task_status_set(*, task: Task, status: str, acting_user: Any, note: str = ""
     task._history_user = acting_user if getattr(acting_user, "pk", None) else None  # type: ignore[attr-defined]
     task._change_reason = note[:100] if note else None  # type: ignore[attr-defined]
     task.save()
+    dependencies.successors_refresh(task=task, acting_user=acting_user)
     return task
