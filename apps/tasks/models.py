@@ -173,6 +173,17 @@ class Task(models.Model):
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")  # fmt: skip
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    completion_note = models.TextField(blank=True, help_text="What the person who completed it said (note evidence).")
+    # The geofenced check-in at the workplace (check-in evidence): where, how precise, and the fence's verdict.
+    check_in_at = models.DateTimeField(null=True, blank=True)
+    check_in_lat = models.FloatField(null=True, blank=True)
+    check_in_lng = models.FloatField(null=True, blank=True)
+    check_in_accuracy_m = models.FloatField(null=True, blank=True)
+    check_in_verdict = models.CharField(
+        max_length=10, blank=True, help_text="inside or uncertain (outside is refused)."
+    )
+    check_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -190,6 +201,11 @@ class Task(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(status=TaskStatus.DONE) | Q(completed_at__isnull=False), name="tasks_task_done_when"
+            ),
+            models.CheckConstraint(
+                condition=Q(check_in_at__isnull=True)
+                | Q(check_in_lat__gte=-90, check_in_lat__lte=90, check_in_lng__gte=-180, check_in_lng__lte=180),
+                name="tasks_task_check_in_position",
             ),
         ]
         indexes = [

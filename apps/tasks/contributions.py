@@ -1,0 +1,52 @@
+"""What the task engine adds: the task API (/api/v1/tasks/) and its `tasks` scopes, the portal pages
+(my tasks, board, task page, templates), webhook events, notices (assigned, mentioned, a watched task
+completed), task history in the timeline and the Acme demo tasks."""
+
+from apps.core.contributions import (
+    DemoStep,
+    MenuEntry,
+    Notice,
+    NotificationCategory,
+    PortalUrls,
+    ScopeFamily,
+    TenantApiUrls,
+    TimelineSource,
+    WebhookEventType,
+    contribute,
+)
+from apps.timeline.sources import tenant_schema_history
+
+SAMPLE = "apps.tasks.payloads.sample_payload"
+URL = "apps.tasks.notices.task_url"
+
+contribute(
+    TenantApiUrls("apps.tasks.api.urls", prefix="tasks/", order=96),
+    ScopeFamily("tasks", "Tasks", ("read", "write"), order=96),
+    PortalUrls("manage/tasks/", "apps.tasks.portal.urls", order=96),
+    MenuEntry("Tasks", "tasks:mine", order=34, group="Workforce", solution="tasks"),
+    WebhookEventType("task.created", "A task was created (by hand, from a template, or by another app).",
+                     sample_payload=SAMPLE, order=420),
+    WebhookEventType("task.assigned", "A task was given to a person.", sample_payload=SAMPLE, order=421),
+    WebhookEventType("task.claimed", "A role task was claimed by the first person to take it.",
+                     sample_payload=SAMPLE, order=422),
+    WebhookEventType("task.completed", "A task was completed (checklist and evidence complete).",
+                     sample_payload=SAMPLE, order=423),
+    WebhookEventType("task.commented", "Someone commented on a task (with the members it mentions).",
+                     sample_payload=SAMPLE, order=424),
+    TimelineSource(tenant_schema_history("tasks.HistoricalTask"), order=195),
+    TimelineSource(tenant_schema_history("tasks.HistoricalTaskTemplate"), order=196),
+    NotificationCategory("tasks", "Tasks", description="Tasks given to you, mentions, watched tasks completed.",
+                         order=72),
+    Notice("task.assigned", "tasks", "apps.tasks.notices.assignee", url=URL,
+           title="New task: {{ title }}",
+           body="You were given the task “{{ title }}”{% if workplace %} at {{ workplace }}{% endif %}"
+                "{% if due_at %}, due {{ due_at }}{% endif %}.",
+           description="Tells a person a task was given to them."),
+    Notice("task.commented", "tasks", "apps.tasks.notices.mentioned", url=URL,
+           title="You were mentioned on “{{ title }}”", body="{{ body }}",
+           description="Tells the members a task comment mentions."),
+    Notice("task.completed", "tasks", "apps.tasks.notices.watchers", url=URL,
+           title="Done: {{ title }}", body="The task “{{ title }}” you watch was completed.",
+           description="Tells the watchers of a task that it was completed."),
+    DemoStep("tasks", "apps.tasks.demo.demo_seed", order=65),
+)  # fmt: skip
