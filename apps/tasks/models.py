@@ -218,6 +218,12 @@ class Task(models.Model):
                 condition=Q(assignee__isnull=True, role__isnull=False),
             ),
             models.Index(fields=["origin_kind", "origin_id"], name="tasks_task_origin", condition=~Q(origin_kind="")),
+            # "My tasks today": the unclaimed role tasks due around now (claimable ones).
+            models.Index(
+                fields=["role", "due_at"],
+                name="tasks_task_role_due",
+                condition=Q(assignee__isnull=True, role__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -54,8 +54,10 @@ def role_claim_q(user: Any) -> Q:
         "role_id", "scope_entity__path", "scope_content_type_id", "scope_object_id"
     ):
         if entity_path:
-            found |= Q(role_id=role_id) & (Q(workplace__entity__path__startswith=entity_path)
-                                           | Q(workplace__isnull=True) | Q(workplace__entity__isnull=True))  # fmt: skip
+            # Conditions on the task's own columns (workplace ids by subquery), so the planner can OR the
+            # role index with the assignee index instead of joining first.
+            in_scope = Workplace.objects.filter(Q(entity__path__startswith=entity_path) | Q(entity__isnull=True))
+            found |= Q(role_id=role_id) & (Q(workplace_id__in=in_scope.values("pk")) | Q(workplace__isnull=True))
         elif content_type == workplace_type and object_id.isdigit():
             found |= Q(role_id=role_id, workplace_id=int(object_id))
     return found & Q(assignee__isnull=True, assignee_kind="role")
