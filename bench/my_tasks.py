@@ -50,11 +50,10 @@ from django_tenants.utils import schema_context  # noqa: E402
 
 from apps.access.models import Role, RoleAssignment  # noqa: E402
 from apps.accounts.models import Membership, User  # noqa: E402
-from apps.catalogue.models import Plan  # noqa: E402
 from apps.organisation.models import Entity, MemberProfile  # noqa: E402
 from apps.solutions.models import SolutionAccess  # noqa: E402
 from apps.tasks.models import Task  # noqa: E402
-from apps.tenancy.models import Tenant  # noqa: E402
+from apps.tenancy.models import Plan, Tenant  # noqa: E402
 from apps.tenancy.services import platform_tenant_ensure, tenant_create, tenant_template_ensure  # noqa: E402
 from apps.tokens.access_tokens import access_token_issue  # noqa: E402
 from apps.tokens.models import RefreshTokenFamily  # noqa: E402

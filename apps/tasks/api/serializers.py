@@ -165,7 +165,7 @@ class TaskDetailSerializer(TaskSerializer):
 
 class TaskCreateSerializer(serializers.Serializer[Any]):
     template = serializers.CharField(required=False, help_text="A template code (e.g. STORE-VISIT): copied.")
-    title = serializers.CharField(required=False, max_length=200)
+    title = serializers.CharField(required=False, max_length=200, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=TaskPriority.values, required=False)
     workplace = serializers.CharField(required=False, help_text="Workplace code.")

@@ -110,7 +110,8 @@ def test_attachments_are_sniffed_and_limited(world, monkeypatch):
         stored = attachment_add(task=task, upload=SimpleUploadedFile("r.pdf", PDF), kind="file", acting_user=world.ann)
         text = attachment_add(task=task, upload=SimpleUploadedFile("a.csv", b"a,b\n1,2\n"), acting_user=world.ann)
         assert (stored.content_type, text.content_type) == ("application/pdf", "text/csv")
-        assert task.attachments.count() == 2 and stored.file.read() == PDF
+        with stored.file.open("rb") as saved:
+            assert task.attachments.count() == 2 and saved.read() == PDF
         assert attachments.sniff(io.BytesIO(b"\x00\x00\x00\x18ftypheic" + b"\x00" * 16)) == "image/heic"
 
 
