@@ -13,6 +13,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from rest_framework import exceptions
 
+from apps.access.selectors import assignments_of_user
 from apps.accounts.access import MembershipRefused, is_service_principal, is_tenant_admin
 from apps.solutions.access import HasSolutionAccess, SolutionRequiredMixin
 from apps.surfaces.api import TenantAccess
@@ -79,3 +80,16 @@ def template_get(pk: Any) -> TaskTemplate:
     if found is None:
         raise Http404("No such template.")
     return found
+
+
+def claim_target_get(request: HttpRequest, pk: Any) -> Task:
+    """The task to claim: one the caller sees, or a role task of a role they hold that someone else
+    already claimed (so a late claimer hears `already_claimed`, not "missing")."""
+    try:
+        return task_get_for(request, pk)
+    except Http404:
+        roles = assignments_of_user(request.user).values("role_id")
+        found = Task.objects.filter(pk=int(pk), assignee_kind="role", role_id__in=roles).first()
+        if found is None:
+            raise
+        return found

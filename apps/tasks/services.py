@@ -287,7 +287,7 @@ def may_claim(*, task: Task, user: Any) -> bool:
 def task_claim(*, task: Task, acting_user: Any) -> Task:
     """The first person holding the role at the workplace takes the task (row lock: a second claimer,
     even at the same instant, gets `already_claimed`)."""
-    task = Task.objects.select_for_update().select_related("workplace__entity").get(pk=task.pk)
+    task = Task.objects.select_for_update(of=("self",)).select_related("workplace__entity").get(pk=task.pk)
     _open_require(task)
     if task.assignee_kind != AssigneeKind.ROLE:
         raise refused("Only a task offered to a role can be claimed.", code="not_claimable")

@@ -19,6 +19,7 @@ from apps.tasks import dependencies, services
 from apps.tasks.access import (
     TasksApiMixin,
     admin_require,
+    claim_target_get,
     manage_require,
     person_require,
     sees_everything,
@@ -249,7 +250,7 @@ class TaskClaimView(TasksApiMixin, TenantAPIView):
     )
     def post(self, request: Request, task: int) -> Response:
         person_require(request.user)
-        found = task_get_for(request, task)
+        found = claim_target_get(request, task)
         try:
             services.task_claim(task=found, acting_user=request.user)
         except ValidationError as exc:
@@ -477,7 +478,11 @@ class TemplateListView(TasksApiMixin, TenantListAPIView):
 
 
 class TemplateDetailView(TasksApiMixin, TenantAPIView):
-    @extend_schema(summary="A task template", responses={200: TemplateSerializer, 403: REFUSED[403], 404: REFUSED[404]})
+    @extend_schema(
+        summary="A task template",
+        description="Its checklist, evidence, assignee rule and current version.",
+        responses={200: TemplateSerializer, 403: REFUSED[403], 404: REFUSED[404]},
+    )
     def get(self, request: Request, template: int) -> Response:
         return Response(TemplateSerializer(template_get(template)).data)
 

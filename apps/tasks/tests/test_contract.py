@@ -2,10 +2,11 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
 from apps.tasks.models import AssigneeKind, TaskStatus, TaskTemplate, TemplateChecklistItem
-from apps.tasks.services import task_create, task_create_from_template, task_status_set
+from apps.tasks.services import attachment_add, task_create, task_create_from_template, task_status_set
 
 
 def test_a_task_from_a_template_copies_it_and_a_template_change_leaves_it(acme, acme_admin):
@@ -25,6 +26,11 @@ def test_a_task_from_a_template_copies_it_and_a_template_change_leaves_it(acme, 
             task_status_set(task=task, status=TaskStatus.DONE, acting_user=acme_admin)
         assert refused.value.error_dict["status"][0].code == "required_items_open"
         task.checklist.update(done_at=task.created_at)
+        with pytest.raises(ValidationError) as refused:  # the template asks for a photo
+            task_status_set(task=task, status=TaskStatus.DONE, acting_user=acme_admin)
+        assert refused.value.error_dict["status"][0].code == "evidence_missing"
+        attachment_add(task=task, upload=SimpleUploadedFile("shelf.png", b"\x89PNG\r\n\x1a\n" + b"0" * 16),
+                       kind="photo", acting_user=acme_admin)  # fmt: skip
         done = task_status_set(task=task, status=TaskStatus.DONE, acting_user=acme_admin)
         assert done.status == TaskStatus.DONE and done.completed_at is not None
         assert [h.status for h in done.history.order_by("history_date")] == ["todo", "done"]

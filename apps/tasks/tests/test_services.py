@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
 from apps.tasks import attachments
-from apps.tasks.models import TaskStatus, TaskTemplate
+from apps.tasks.models import Task, TaskStatus, TaskTemplate
 from apps.tasks.services import (
     attachment_add,
     checklist_item_add,
@@ -145,3 +145,17 @@ def test_a_template_change_bumps_its_version_and_leaves_tasks_alone(world):
         with pytest.raises(ValidationError) as refused:
             template_create(acting_user=world.admin, code="VISIT", name="Again")
         assert code_of(refused) == "code_taken"
+
+
+def test_demo_makes_the_store_visits_once(world):
+    from apps.tasks.demo import MANAGER, tasks_demo_seed
+    from tests.factories import MembershipFactory
+
+    with tenant_context(world.tenant):
+        manager = MembershipFactory(tenant=world.tenant, user__email=MANAGER).user
+        first, again = tasks_demo_seed(), tasks_demo_seed()
+        template = TaskTemplate.objects.get(code="STORE-VISIT")
+        assert first >= 3 and again == 0
+        assert (template.checklist.count(), template.checklist.filter(is_required=True).count()) == (4, 2)
+        visit = Task.objects.filter(template=template).first()
+        assert visit.assignee == manager and visit.required_evidence == ["photo"]
