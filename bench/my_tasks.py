@@ -9,7 +9,7 @@ It uses its own database (`nf_bench_my_tasks` on the server of DATABASE_URL; BEN
 overrides), created and migrated on the first run with the test settings. In it, one tenant
 "bench-tasks" on a plan with Tasks gets 50 sites (Australia/Sydney and Australia/Perth, each with a
 geofence), 2,000 people with access (a bearer token each), a role "Store lead" held by every tenth
-person over the whole organisation, and 1,000,000 tasks written by one INSERT ... SELECT over
+person at one store, and 1,000,000 tasks written by one INSERT ... SELECT over
 generate_series (not the ORM): due over a year around today, past ones mostly done, ~5 % offered to
 the role (claimable), each with a site. The tasks are rebuilt only when their count differs.
 
@@ -50,7 +50,7 @@ from django_tenants.utils import schema_context  # noqa: E402
 
 from apps.access.models import Role, RoleAssignment  # noqa: E402
 from apps.accounts.models import Membership, User  # noqa: E402
-from apps.organisation.models import Entity, MemberProfile  # noqa: E402
+from apps.organisation.models import MemberProfile  # noqa: E402
 from apps.solutions.models import SolutionAccess  # noqa: E402
 from apps.tasks.models import Task  # noqa: E402
 from apps.tenancy.models import Plan, Tenant  # noqa: E402
@@ -119,15 +119,18 @@ def people_ensure(tenant: Tenant, count: int) -> list[User]:
     return users
 
 
-def role_ensure(users: list[User]) -> Role:
+def role_ensure(users: list[User], sites: list[Workplace]) -> Role:
+    """Every tenth person holds the role at one store (an assignment scoped to the workplace)."""
+    from django.contrib.contenttypes.models import ContentType
     from django.utils import timezone
 
     role = Role.objects.filter(code="bench-lead").first() or Role.objects.create(code="bench-lead", name="Store lead")
     if not RoleAssignment.objects.filter(role=role).exists():
-        root = Entity.objects.get(parent__isnull=True)
+        kind = ContentType.objects.get_for_model(Workplace)
         RoleAssignment.objects.bulk_create([
-            RoleAssignment(role=role, user=u, scope_entity=root, status="active", valid_from=timezone.now())
-            for u in users[::10]
+            RoleAssignment(role=role, user=u, scope_content_type=kind, scope_object_id=str(sites[i % len(sites)].pk),
+                           status="active", valid_from=timezone.now())
+            for i, u in enumerate(users[::10])
         ])  # fmt: skip
     return role
 
@@ -211,7 +214,7 @@ def main() -> None:
     users = people_ensure(tenant, args.people)
     with schema_context(tenant.schema_name):
         sites = sites_ensure()
-        role = role_ensure(users)
+        role = role_ensure(users, sites)
     tasks_build(tenant, args.tasks, users, sites, role)
     tokens = tokens_issue(tenant, users)
     if args.explain:
