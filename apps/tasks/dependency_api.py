@@ -7,7 +7,7 @@ on either side; DELETE `/<link>/` removes one. Refusals are `{"detail", "code"}`
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -50,6 +50,7 @@ class DependencyLinkSerializer(serializers.Serializer):
         self.side = side
         super().__init__(*args, **kwargs)
 
+    @extend_schema_field(LinkedTaskSerializer)
     def get_task(self, link: TaskDependency) -> dict[str, Any]:
         return LinkedTaskSerializer(getattr(link, self.side)).data  # type: ignore[return-value]
 
