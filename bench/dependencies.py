@@ -93,12 +93,21 @@ def graph_build(tenant: Tenant, count: int) -> tuple[list[int], int]:
     return ids, len(links)
 
 
-def measure(tenant: Tenant, ids: list[int], links: int) -> dict[str, Any]:
+def _pair(rng: random.Random, ids: list[int], spread: int) -> list[int]:
+    """Two random tasks; with `spread`, within that many ids of each other (one project's tasks)."""
+    if not spread:
+        return rng.sample(ids, 2)
+    first = rng.randrange(len(ids))
+    second = min(len(ids) - 1, max(0, first + rng.choice([-1, 1]) * rng.randint(1, spread)))
+    return [ids[first], ids[second if second != first else (first + 1) % len(ids)]]
+
+
+def measure(tenant: Tenant, ids: list[int], links: int, spread: int = 0) -> dict[str, Any]:
     rng, timings, added, cycles, other = random.Random(16), [], 0, 0, 0
     with schema_context(tenant.schema_name):
         tasks = {task.pk: task for task in Task.objects.all()}
         for _ in range(links):
-            predecessor, successor = (tasks[pk] for pk in rng.sample(ids, 2))
+            predecessor, successor = (tasks[pk] for pk in _pair(rng, ids, spread))
             started = time.perf_counter()
             try:
                 dependency_add(predecessor=predecessor, successor=successor, acting_user=None)
@@ -123,15 +132,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--tasks", type=int, default=10_000, help="tasks in the graph (default 10,000)")
     parser.add_argument("--links", type=int, default=500, help="links to add, timed (default 500)")
+    parser.add_argument("--spread", type=int, default=0, help="link tasks at most this many ids apart (0: any two)")
     parser.add_argument("--drop", action="store_true", help="drop the bench database at the end")
     args = parser.parse_args(argv)
     tenant = platform_ensure()
     log("Building the graph ...")
     ids, edges = graph_build(tenant, args.tasks)
     log(f"Adding {args.links} links ...")
-    result = measure(tenant, ids, args.links)
+    result = measure(tenant, ids, args.links, args.spread)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    print(json.dumps({"tasks": len(ids), **result, "edges": edges, "load_1m": load}))
+    print(json.dumps({"tasks": len(ids), **result, "edges": edges, "spread": args.spread, "load_1m": load}))
     if args.drop:
         BENCH.drop()
     return 0
