@@ -42,7 +42,18 @@ CANCELLED_PREFIX = "Blocked by a cancelled task"
 NAMED_AT_MOST = 5  # predecessors named in a reason; the rest are counted
 EVENT_UNBLOCKED = "task.unblocked"
 
-# The path from the new successor back to the new predecessor, if there is one: the walk keeps one
+# Does the new successor reach the new predecessor? One row per task reached (UNION drops repeats);
+# PostgreSQL stops the walk as soon as the LIMIT is met, i.e. when the predecessor is found.
+REACHES_SQL = """
+WITH RECURSIVE walk(task_id) AS (
+    SELECT successor_id FROM tasks_taskdependency WHERE predecessor_id = %(successor)s
+    UNION
+    SELECT d.successor_id FROM walk w JOIN tasks_taskdependency d ON d.predecessor_id = w.task_id
+)
+SELECT 1 FROM walk WHERE task_id = %(predecessor)s LIMIT 1
+"""
+
+# Only when it does: the path from the new successor back to the new predecessor, if there is one: the walk keeps one
 # row per link reached (UNION drops repeats, so a diamond is walked once per link, not per path),
 # then follows one parent per task back from the predecessor. The graph is acyclic (the advisory
 # lock serialises writers), so the way back ends at the successor.
@@ -134,9 +145,14 @@ def successor_links(task: Task) -> list[TaskDependency]:
 
 def cycle_path(*, predecessor_id: int, successor_id: int) -> list[int]:
     """The task ids from `successor` to `predecessor` along existing links (empty: no such path), so
-    adding predecessor → successor would close that cycle. One recursive query."""
+        adding predecessor → successor would close that cycle. One recursive query over task ids (a
+    second, naming the path, only when there is one)."""
+    params = {"predecessor": predecessor_id, "successor": successor_id}
     with connection.cursor() as cursor:
-        cursor.execute(CYCLE_SQL, {"predecessor": predecessor_id, "successor": successor_id})
+        cursor.execute(REACHES_SQL, params)
+        if cursor.fetchone() is None:
+            return []
+        cursor.execute(CYCLE_SQL, params)
         return [row[0] for row in cursor.fetchall()]
 
 
