@@ -28,14 +28,12 @@ PAGE = 50
 TASK_CHOICES = 300
 
 
-def workable_tasks(user: Any) -> QuerySet[Task]:
-    """Open tasks the person may log time on: theirs, or not assigned to a particular person."""
+def workable_tasks(user: Any, *, limit: int | None = None) -> QuerySet[Task]:
+    """Open tasks the person may log time on: theirs, or not assigned to a particular person (a page
+    lists the first `limit`; a posted form validates against all of them)."""
     mine = Q(assignee_id=user.pk) | ~Q(assignee_kind=AssigneeKind.PERSON)
-    return (
-        Task.objects.filter(mine, status__in=OPEN_STATUSES)
-        .select_related("workplace")
-        .order_by("due_at", "id")[:TASK_CHOICES]
-    )
+    tasks = Task.objects.filter(mine, status__in=OPEN_STATUSES).select_related("workplace").order_by("due_at", "id")
+    return tasks[:limit] if limit else tasks
 
 
 def message_of(error: ValidationError) -> str:
@@ -60,7 +58,7 @@ def _back(request: HttpRequest) -> HttpResponseRedirect:
 
 class MyTimeView(TimesheetsAccessMixin, TenantPortalView):
     def get(self, request: HttpRequest) -> HttpResponse:
-        tasks = workable_tasks(request.user)
+        tasks = workable_tasks(request.user, limit=TASK_CHOICES)
         entries = selectors.entry_list(user_ids=[request.user.pk], search=request.GET.get("q", "").strip()[:100])
         rows, older, newest = _page(request, entries)
         context = {

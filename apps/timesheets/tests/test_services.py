@@ -20,8 +20,8 @@ def code_of(refusal: pytest.ExceptionInfo) -> str:
     return (next(iter(error.error_dict.values()))[0] if hasattr(error, "error_dict") else error.error_list[0]).code
 
 
-def test_timer_starts_stops_once_and_tells_webhooks(ts, events):
-    with tenant_context(ts.tenant):
+def test_timer_starts_stops_once_and_tells_webhooks(ts, events, django_capture_on_commit_callbacks):
+    with tenant_context(ts.tenant), django_capture_on_commit_callbacks(execute=True):
         entry = timer_start(task=ts.tasks["ann"], user=ts.ann, acting_user=ts.ann, note="Visit")
         assert entry.is_running and entry.source == "timer"
         with pytest.raises(ValidationError) as refused:
@@ -53,8 +53,8 @@ def test_timer_refused_on_a_closed_task_and_on_someone_elses(ts):
         entry_add(task=ts.tasks["mia"], user=ts.ann, started_at=at(1, 9), ended_at=at(1, 10), acting_user=ts.admin)
 
 
-def test_overlap_refused_naming_the_other_entry_and_nothing_written(ts, events):
-    with tenant_context(ts.tenant):
+def test_overlap_refused_naming_the_other_entry_and_nothing_written(ts, events, django_capture_on_commit_callbacks):
+    with tenant_context(ts.tenant), django_capture_on_commit_callbacks(execute=True):
         first = entry_add(task=ts.tasks["ann"], user=ts.ann, started_at=at(1, 9), ended_at=at(1, 10, 30),
                           acting_user=ts.ann)  # fmt: skip
         with pytest.raises(ValidationError) as refused:
