@@ -6,8 +6,10 @@ record meter readings; tenant admins create and change assets, categories and pl
 `{"detail", "code"}` bodies.
 """
 
+import uuid
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -84,7 +86,7 @@ class AssetListView(AssetsApiMixin, TenantListCreateAPIView):
         return asset_list(
             site_code=params.get("site", "").strip().upper(), category_code=params.get("category", "").strip().upper(),
             status=params.get("status", "").strip(), search=params.get("search", "").strip(),
-            custodian=params.get("custodian", "").strip() or None,
+            custodian=_uuid_or_refuse(params.get("custodian", "").strip(), "custodian"),
         )  # fmt: skip
 
     @extend_schema(
@@ -115,6 +117,15 @@ class AssetListView(AssetsApiMixin, TenantListCreateAPIView):
         asset = services.asset_create(acting_user=request.user, **data)
         return Response(AssetSerializer(asset_get(asset.pk), context={"request": request}).data,
                         status=status.HTTP_201_CREATED)  # fmt: skip
+
+
+def _uuid_or_refuse(text: str, name: str) -> uuid.UUID | None:
+    if not text:
+        return None
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise ValidationError({name: ValidationError("Give a user id.", code="invalid_filter")}) from None
 
 
 class AssetDetailView(AssetsApiMixin, TenantAPIView):
