@@ -30,7 +30,7 @@ AssetStatusField = _choice("AssetStatusField", AssetStatus.choices, "active, in_
 PlanKindField = _choice("PlanKindField", PlanKind.choices, "time (a recurrence rule) or meter (every N units).")
 
 
-class CategorySerializer(serializers.ModelSerializer[AssetCategory]):
+class AssetCategorySerializer(serializers.ModelSerializer[AssetCategory]):
     class Meta:
         model = AssetCategory
         fields = ["id", "code", "name", "description", "is_active"]
@@ -75,7 +75,7 @@ class AssetWriteSerializer(serializers.Serializer[Any]):
     notes = serializers.CharField(allow_blank=True, required=False)
 
 
-class ReadingSerializer(serializers.ModelSerializer[MeterReading]):
+class MeterReadingSerializer(serializers.ModelSerializer[MeterReading]):
     recorded_by = serializers.UUIDField(source="recorded_by_id", read_only=True, allow_null=True)
 
     class Meta:
@@ -84,23 +84,23 @@ class ReadingSerializer(serializers.ModelSerializer[MeterReading]):
         read_only_fields = fields
 
 
-class ReadingWriteSerializer(serializers.Serializer[Any]):
+class MeterReadingWriteSerializer(serializers.Serializer[Any]):
     value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
     read_at = serializers.DateTimeField(required=False, help_text="When it was read (default: now).")
     is_reset = serializers.BooleanField(default=False, help_text="The meter was reset or replaced.")
     note = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
 
 
-class TaskBriefSerializer(serializers.Serializer[Any]):
+class WorkOrderTaskSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     title = serializers.CharField()
     status = serializers.CharField()
     assignee = serializers.UUIDField(source="assignee_id", allow_null=True)
 
 
-class WorkOrderSerializer(serializers.ModelSerializer[WorkOrder]):
+class MaintenanceWorkOrderSerializer(serializers.ModelSerializer[WorkOrder]):
     asset = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    task = TaskBriefSerializer(read_only=True)
+    task = WorkOrderTaskSerializer(read_only=True)
 
     class Meta:
         model = WorkOrder
@@ -108,7 +108,7 @@ class WorkOrderSerializer(serializers.ModelSerializer[WorkOrder]):
         read_only_fields = fields
 
 
-class PlanSerializer(serializers.ModelSerializer[MaintenancePlan]):
+class MaintenancePlanSerializer(serializers.ModelSerializer[MaintenancePlan]):
     asset = serializers.SlugRelatedField(slug_field="code", read_only=True)
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     site = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -121,7 +121,7 @@ class PlanSerializer(serializers.ModelSerializer[MaintenancePlan]):
                   "meter_interval", "meter_start", "lead_days", "is_active", "created_at"]  # fmt: skip
 
 
-class PlanWriteSerializer(serializers.Serializer[Any]):
+class MaintenancePlanWriteSerializer(serializers.Serializer[Any]):
     """For one asset (`asset`), or a category at a site (`category` and `site`)."""
 
     name = serializers.CharField(max_length=200)
@@ -141,8 +141,8 @@ class PlanWriteSerializer(serializers.Serializer[Any]):
     is_active = serializers.BooleanField(required=False)
 
 
-class UpcomingSerializer(serializers.Serializer[Any]):
+class MaintenanceUpcomingSerializer(serializers.Serializer[Any]):
     asset = serializers.CharField(source="asset.code")
     due_at = serializers.DateTimeField()
     due_key = serializers.CharField()
-    work_order = WorkOrderSerializer(source="order", allow_null=True)
+    work_order = MaintenanceWorkOrderSerializer(source="order", allow_null=True)

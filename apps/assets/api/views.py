@@ -32,15 +32,15 @@ from apps.assets.selectors import (
 from apps.surfaces.api import TenantAPIView, TenantListAPIView, TenantListCreateAPIView, validated
 
 from .serializers import (
+    AssetCategorySerializer,
     AssetSerializer,
     AssetWriteSerializer,
-    CategorySerializer,
-    PlanSerializer,
-    PlanWriteSerializer,
-    ReadingSerializer,
-    ReadingWriteSerializer,
-    UpcomingSerializer,
-    WorkOrderSerializer,
+    MaintenancePlanSerializer,
+    MaintenancePlanWriteSerializer,
+    MaintenanceUpcomingSerializer,
+    MaintenanceWorkOrderSerializer,
+    MeterReadingSerializer,
+    MeterReadingWriteSerializer,
 )
 
 FORBIDDEN = OpenApiResponse(description="Not an active member (for changes: not a tenant admin), no access to the "
@@ -55,7 +55,7 @@ PLAN = OpenApiParameter("plan", int, OpenApiParameter.PATH, description="The pla
 
 
 class CategoryListView(AssetsApiMixin, TenantListCreateAPIView):
-    serializer_class = CategorySerializer
+    serializer_class = AssetCategorySerializer
     cursor_ordering = ("name", "id")
     queryset = AssetCategory.objects.none()
 
@@ -63,17 +63,17 @@ class CategoryListView(AssetsApiMixin, TenantListCreateAPIView):
         return AssetCategory.objects.all()
 
     @extend_schema(summary="List asset categories", description="Categories by name (cursor paginated).",
-                   responses={200: CategorySerializer(many=True), 403: FORBIDDEN})  # fmt: skip
+                   responses={200: AssetCategorySerializer(many=True), 403: FORBIDDEN})  # fmt: skip
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
     @extend_schema(summary="Create an asset category", description="`code` (e.g. FRIDGE), `name`. Tenant admins.",
-                   request=CategorySerializer,
-                   responses={201: CategorySerializer, 400: REFUSED, 403: FORBIDDEN})  # fmt: skip
+                   request=AssetCategorySerializer,
+                   responses={201: AssetCategorySerializer, 400: REFUSED, 403: FORBIDDEN})  # fmt: skip
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = validated(CategorySerializer, request)
+        data = validated(AssetCategorySerializer, request)
         category = services.category_create(acting_user=request.user, **data)
-        return Response(CategorySerializer(category).data, status=status.HTTP_201_CREATED)
+        return Response(AssetCategorySerializer(category).data, status=status.HTTP_201_CREATED)
 
 
 class AssetListView(AssetsApiMixin, TenantListCreateAPIView):
@@ -167,7 +167,7 @@ class AssetScanView(AssetsApiMixin, TenantAPIView):
 
 class ReadingListView(AssetsApiMixin, TenantListAPIView):
     tenant_access = "member"
-    serializer_class = ReadingSerializer
+    serializer_class = MeterReadingSerializer
     cursor_ordering = ("-read_at", "-id")
     queryset = MeterReading.objects.none()
 
@@ -176,7 +176,7 @@ class ReadingListView(AssetsApiMixin, TenantListAPIView):
 
     @extend_schema(summary="An asset's meter readings", description="Newest first (cursor paginated).",
                    parameters=[KEY],
-                   responses={200: ReadingSerializer(many=True), 403: FORBIDDEN, 404: NOT_FOUND})  # fmt: skip
+                   responses={200: MeterReadingSerializer(many=True), 403: FORBIDDEN, 404: NOT_FOUND})  # fmt: skip
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -185,19 +185,19 @@ class ReadingListView(AssetsApiMixin, TenantListAPIView):
         description="`value` (never lower than the last reading unless `is_reset`), optional `read_at` (not before "
         "the last reading). A reading that crosses a meter-based plan's threshold makes its work order at once "
         "(returned in `work_orders`). Members with access, or an API key with `operations:write`.",
-        parameters=[KEY], request=ReadingWriteSerializer,
-        responses={201: ReadingSerializer, 400: REFUSED, 403: FORBIDDEN, 404: NOT_FOUND},
+        parameters=[KEY], request=MeterReadingWriteSerializer,
+        responses={201: MeterReadingSerializer, 400: REFUSED, 403: FORBIDDEN, 404: NOT_FOUND},
     )  # fmt: skip
     def post(self, request: Request, key: str) -> Response:
-        data = validated(ReadingWriteSerializer, request)
+        data = validated(MeterReadingWriteSerializer, request)
         reading, made = services.reading_record(asset=asset_get(key), acting_user=request.user, **data)
-        body = dict(ReadingSerializer(reading).data)
-        body["work_orders"] = WorkOrderSerializer(made, many=True).data
+        body = dict(MeterReadingSerializer(reading).data)
+        body["work_orders"] = MaintenanceWorkOrderSerializer(made, many=True).data
         return Response(body, status=status.HTTP_201_CREATED)
 
 
 class PlanListView(AssetsApiMixin, TenantListCreateAPIView):
-    serializer_class = PlanSerializer
+    serializer_class = MaintenancePlanSerializer
     cursor_ordering = ("name", "id")
     queryset = MaintenancePlan.objects.none()
 
@@ -208,7 +208,7 @@ class PlanListView(AssetsApiMixin, TenantListCreateAPIView):
     @extend_schema(summary="List maintenance plans",
                    description="By name (cursor paginated); `asset` (a code): the plans that look after it.",
                    parameters=[OpenApiParameter("asset", str, description="An asset's code.")],
-                   responses={200: PlanSerializer(many=True), 403: FORBIDDEN})  # fmt: skip
+                   responses={200: MaintenancePlanSerializer(many=True), 403: FORBIDDEN})  # fmt: skip
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -218,35 +218,35 @@ class PlanListView(AssetsApiMixin, TenantListCreateAPIView):
         "either `kind: time` with `rrule` (RFC 5545 with COUNT or UNTIL) and `starts_at` (the first occurrence, "
         "in the site's time zone) or `kind: meter` with `meter_interval`. Work orders due within `lead_days` "
         "are made at once. Tenant admins.",
-        request=PlanWriteSerializer,
-        responses={201: PlanSerializer, 400: REFUSED, 403: FORBIDDEN},
+        request=MaintenancePlanWriteSerializer,
+        responses={201: MaintenancePlanSerializer, 400: REFUSED, 403: FORBIDDEN},
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = dict(validated(PlanWriteSerializer, request))
+        data = dict(validated(MaintenancePlanWriteSerializer, request))
         data.pop("is_active", None)
         plan = services.plan_create(acting_user=request.user, **data)
-        return Response(PlanSerializer(plan_get(plan.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(MaintenancePlanSerializer(plan_get(plan.pk)).data, status=status.HTTP_201_CREATED)
 
 
 class PlanDetailView(AssetsApiMixin, TenantAPIView):
     @extend_schema(summary="Get a maintenance plan", parameters=[PLAN], description="One plan by id.",
-                   responses={200: PlanSerializer, 403: FORBIDDEN, 404: NOT_FOUND})  # fmt: skip
+                   responses={200: MaintenancePlanSerializer, 403: FORBIDDEN, 404: NOT_FOUND})  # fmt: skip
     def get(self, request: Request, plan: int) -> Response:
-        return Response(PlanSerializer(plan_get(plan)).data)
+        return Response(MaintenancePlanSerializer(plan_get(plan)).data)
 
     @extend_schema(
         summary="Change a maintenance plan",
         description="`name`, `rrule`, `starts_at`, `meter_interval`, `lead_days`, `template`, `is_active`. Work "
         "orders already made stay. Tenant admins.",
-        parameters=[PLAN], request=PlanWriteSerializer(partial=True),
-        responses={200: PlanSerializer, 400: REFUSED, 403: FORBIDDEN, 404: NOT_FOUND},
+        parameters=[PLAN], request=MaintenancePlanWriteSerializer(partial=True),
+        responses={200: MaintenancePlanSerializer, 400: REFUSED, 403: FORBIDDEN, 404: NOT_FOUND},
     )  # fmt: skip
     def patch(self, request: Request, plan: int) -> Response:
-        data = dict(validated(PlanWriteSerializer, request, partial=True))
+        data = dict(validated(MaintenancePlanWriteSerializer, request, partial=True))
         for fixed in ("kind", "asset", "category", "site"):
             data.pop(fixed, None)
         updated = services.plan_update(plan=plan_get(plan), acting_user=request.user, **data)
-        return Response(PlanSerializer(plan_get(updated.pk)).data)
+        return Response(MaintenancePlanSerializer(plan_get(updated.pk)).data)
 
 
 class PlanUpcomingView(AssetsApiMixin, TenantAPIView):
@@ -255,18 +255,18 @@ class PlanUpcomingView(AssetsApiMixin, TenantAPIView):
         description="The next occurrences of a time-based plan (up to `count`, default 5, at most 50) for each of "
         "its assets, each with its work order (and the task's status) once made.",
         parameters=[PLAN, OpenApiParameter("count", int, description="How many occurrences (1 to 50).")],
-        responses={200: UpcomingSerializer(many=True), 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={200: MaintenanceUpcomingSerializer(many=True), 403: FORBIDDEN, 404: NOT_FOUND},
     )
     def get(self, request: Request, plan: int) -> Response:
         try:
             count = max(1, min(50, int(request.query_params.get("count", 5))))
         except ValueError:
             count = 5
-        return Response(UpcomingSerializer(plan_upcoming(plan_get(plan), count=count), many=True).data)
+        return Response(MaintenanceUpcomingSerializer(plan_upcoming(plan_get(plan), count=count), many=True).data)
 
 
 class WorkOrderListView(AssetsApiMixin, TenantListAPIView):
-    serializer_class = WorkOrderSerializer
+    serializer_class = MaintenanceWorkOrderSerializer
     cursor_ordering = ("-created_at", "-id")
     queryset = WorkOrder.objects.none()
 
@@ -284,7 +284,7 @@ class WorkOrderListView(AssetsApiMixin, TenantListAPIView):
         "`plan` (id), `asset` (code).",
         parameters=[OpenApiParameter("plan", int, description="A plan's id."),
                     OpenApiParameter("asset", str, description="An asset's code.")],
-        responses={200: WorkOrderSerializer(many=True), 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={200: MaintenanceWorkOrderSerializer(many=True), 403: FORBIDDEN, 404: NOT_FOUND},
     )  # fmt: skip
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)

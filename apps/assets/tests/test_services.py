@@ -26,7 +26,7 @@ from .conftest import at
 pytestmark = pytest.mark.django_db
 
 
-def code_of(exc: ValidationError) -> str:
+def code_of(exc: ValidationError) -> str | None:
     return next(iter(exc.error_dict.values()))[0].code
 
 
