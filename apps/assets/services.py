@@ -285,7 +285,11 @@ def _work_order_make(
 @transaction.atomic
 def work_orders_generate(*, plan: MaintenancePlan, now: datetime.datetime, acting_user: Any = None) -> list[WorkOrder]:
     """The work orders of a time-based plan due from `now` to `now + lead_days`, each made once."""
-    plan = MaintenancePlan.objects.select_for_update().select_related("template", "site", "asset__site").get(pk=plan.pk)
+    plan = (
+        MaintenancePlan.objects.select_for_update(of=("self",))
+        .select_related("template", "site", "asset__site")
+        .get(pk=plan.pk)
+    )
     if not plan.is_active or plan.kind != PlanKind.TIME:
         return []
     rule, tz = plan_rule(plan)
@@ -309,7 +313,11 @@ def work_orders_generate(*, plan: MaintenancePlan, now: datetime.datetime, actin
 def meter_work_orders_make(*, plan: MaintenancePlan, total: Decimal, acting_user: Any = None) -> list[WorkOrder]:
     """A meter-based plan's work order when the asset's meter total reached the next multiple of the
     interval since the plan began (one work order however far past it the reading jumped)."""
-    plan = MaintenancePlan.objects.select_for_update().select_related("template", "asset__site").get(pk=plan.pk)
+    plan = (
+        MaintenancePlan.objects.select_for_update(of=("self",))
+        .select_related("template", "asset__site")
+        .get(pk=plan.pk)
+    )
     if not plan.is_active or plan.kind != PlanKind.METER or plan.meter_interval is None or plan.asset is None:
         return []
     step = int((total - plan.meter_start) // plan.meter_interval)
