@@ -68,6 +68,16 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one input: each is cleaned as a file; the service checks what they are."""
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        one = super().clean
+        if isinstance(data, (list, tuple)):
+            return [one(item, initial) for item in data if item]
+        return [one(data, initial)] if data else []
+
+
 class ReportForm(forms.Form):
     title = forms.CharField(max_length=200, help_text="In a few words, e.g. “Customer slipped at the entrance”.")
     type = forms.ChoiceField(choices=IncidentType.choices)
@@ -81,7 +91,7 @@ class ReportForm(forms.Form):
                                         label="What was done on the spot")  # fmt: skip
     injury = forms.BooleanField(required=False, label="Someone was hurt")
     near_miss = forms.BooleanField(required=False, label="A near miss (nobody was hurt)")
-    photos = forms.FileField(widget=MultipleFileInput(attrs={"accept": "image/*,application/pdf"}), required=False,
+    photos = MultipleFileField(widget=MultipleFileInput(attrs={"accept": "image/*,application/pdf"}), required=False,
                              help_text="Photos or PDFs, 10 MB each.")  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

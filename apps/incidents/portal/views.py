@@ -98,7 +98,7 @@ class ReportView(IncidentsPage):
                     workplace=data["workplace"],
                     location_detail=data["location_detail"], description=data["description"],
                     immediate_actions=data["immediate_actions"], injury=data["injury"], near_miss=data["near_miss"],
-                    photos=request.FILES.getlist("photos"), acting_user=request.user,
+                    photos=data["photos"], acting_user=request.user,
                 )  # fmt: skip
             except ValidationError as exc:
                 apply_errors(form, exc)
