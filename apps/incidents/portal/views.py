@@ -25,7 +25,7 @@ from apps.incidents.access import (
     sees_everything,
     visible,
 )
-from apps.incidents.models import TRANSITIONS, IncidentPerson, IncidentStatus
+from apps.incidents.models import TRANSITIONS, Incident, IncidentPerson, IncidentStatus
 from apps.incidents.selectors import incident_register, register_csv_rows
 from apps.organisation.portal.forms import apply_errors
 from apps.surfaces.portal import TenantPortalView
@@ -116,7 +116,7 @@ class DetailView(IncidentsPage):
         incident = incident_get_for(self.request, pk, detail=True)
         tenant = self.request.tenant  # type: ignore[attr-defined]
         zone_deadline = incident.regulator_deadline
-        history = incident.history.select_related("history_user").order_by("-history_date")[:50]  # type: ignore[attr-defined]
+        history = Incident.history.filter(id=incident.pk).select_related("history_user").order_by("-history_date")[:50]
         context = {
             "incident": incident,
             "history": history,
