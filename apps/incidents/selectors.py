@@ -54,7 +54,7 @@ def incident_register(
         pk = reference_parse(q)
         text = Q(title__icontains=q) | Q(description__icontains=q) | Q(location_detail__icontains=q)
         rows = rows.filter(text | Q(pk=pk)) if pk is not None else rows.filter(text)
-    return rows.annotate(action_count=Count("actions", distinct=True))
+    return rows.annotate(action_count=Count("actions", distinct=True)).order_by("-occurred_at", "-id")
 
 
 def incident_detail(rows: QuerySet[Incident], pk: Any) -> Incident | None:
