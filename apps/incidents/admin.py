@@ -1,0 +1,51 @@
+"""Staff admin of one tenant's incidents, to look at only: changes go through the tenant's pages and API
+(services with validation, history and events). Visible only on a tenant's schema."""
+
+from django.contrib import admin
+
+from apps.core.admin_mixins import ReadOnlyAdminMixin
+from apps.organisation.admin import TenantSchemaAdminMixin
+
+from .models import Incident, IncidentAction, IncidentAttachment, IncidentPerson, IncidentSettings
+
+
+class _ListedOnly:
+    """Inlines listed for reading: nothing is added or removed here."""
+
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+class PersonInline(_ListedOnly, admin.TabularInline):
+    model = IncidentPerson
+    fields = readonly_fields = ("role", "user", "name", "notes")
+
+
+class AttachmentInline(_ListedOnly, admin.TabularInline):
+    model = IncidentAttachment
+    fields = readonly_fields = ("kind", "name", "content_type", "size", "uploaded_by", "created_at")
+
+
+class ActionInline(_ListedOnly, admin.TabularInline):
+    model = IncidentAction
+    fields = readonly_fields = ("task", "created_by", "created_at")
+
+
+@admin.register(Incident)
+class IncidentAdmin(TenantSchemaAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "title", "type", "severity", "status", "workplace", "occurred_at", "notifiable",
+                    "regulator_deadline"]  # fmt: skip
+    list_filter = ["status", "severity", "type", "notifiable"]
+    search_fields = ["title", "description", "location_detail"]
+    list_select_related = ["workplace"]
+    inlines = [PersonInline, AttachmentInline, ActionInline]
+
+
+@admin.register(IncidentSettings)
+class IncidentSettingsAdmin(TenantSchemaAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "hours_critical", "hours_high", "hours_other", "warn_hours_before", "auto_notifiable"]
