@@ -30,8 +30,10 @@ def inspection_list(
 
 
 def my_due(*, user: Any, until: datetime.datetime) -> QuerySet[Inspection]:
+    """Due or started before `until`, assigned to `user` or to nobody (`user` None: to nobody only)."""
+    mine = Q(assignee__isnull=True) if user is None else Q(assignee_id=user.pk) | Q(assignee__isnull=True)
     return (
-        Inspection.objects.filter(Q(assignee_id=user.pk) | Q(assignee__isnull=True), due_at__lt=until,
+        Inspection.objects.filter(mine, due_at__lt=until,
                                   status__in=(InspectionStatus.DUE, InspectionStatus.IN_PROGRESS))
         .select_related("template", "workplace", "assignee")
         .order_by("due_at", "id")

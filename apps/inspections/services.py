@@ -362,11 +362,9 @@ def _answers_read(inspection: Inspection, answers: Iterable[Mapping[str, Any]]) 
             raise refused(f"No item {raw.get('item')} on this inspection's template.", code="unknown_item",
                           field="answers") from None  # fmt: skip
         value = str(raw.get("value", "")).strip().lower()
-        if value == "" and not item.is_required:
-            continue
-        earned, possible, failed = answer_score(item, value) if value else (Decimal(0), Decimal(0), False)
         if not value:
-            continue
+            continue  # unanswered: fine for an optional item, reported below for a required one
+        earned, possible, failed = answer_score(item, value)
         found[item.pk] = Answer(inspection=inspection, item=item, value=value, earned=earned, possible=possible,
                                 failed=failed, note=str(raw.get("note", ""))[:2000])  # fmt: skip
     missing = [item for item in items.values() if item.is_required and item.pk not in found]

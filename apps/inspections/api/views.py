@@ -18,6 +18,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.access import is_service_principal
 from apps.inspections.access import AdminOnly, InspectionsApiMixin, inspection_for, visible_user_id
 from apps.inspections.models import Inspection, InspectionTemplate
 from apps.inspections.selectors import current_templates, inspection_list, most_failed, my_due, score_trend
@@ -94,7 +95,7 @@ class MyDueView(InspectionsApiMixin, TenantListAPIView):
     def get_queryset(self) -> QuerySet[Inspection]:
         days = self.request.query_params.get("days", "1")
         until = timezone.now() + datetime.timedelta(days=min(int(days) if days.isdigit() else 1, 31))
-        return my_due(user=self.request.user, until=until)
+        return my_due(user=None if is_service_principal(self.request.user) else self.request.user, until=until)
 
     @extend_schema(
         summary="My due inspections",

@@ -34,7 +34,7 @@ def start(world, user=None):
 def codes(exc: ValidationError) -> set[str]:
     found: set[str] = set()
     for errors in exc.error_dict.values() if hasattr(exc, "error_dict") else [exc.error_list]:
-        found.update(error.code for error in errors)
+        found.update(str(error.code) for error in errors)
     return found
 
 
@@ -132,7 +132,7 @@ def test_weekly_schedule_keeps_local_time_across_daylight_saving(world):
 def test_schedule_refuses_a_rule_that_never_ends_or_yields_nothing(world):
     with tenant_context(world.tenant):
         for rule, code in (("FREQ=WEEKLY;BYDAY=MO", "unbounded_rrule"),
-                           ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30;COUNT=3", "empty_rrule")):  # fmt: skip
+                           ("FREQ=WEEKLY;UNTIL=20200101", "empty_rrule")):  # fmt: skip
             with pytest.raises(ValidationError) as refused:
                 schedule_create(template_code="SAFE", workplace=world.site, rrule=rule, starts_on=datetime.date.today(),
                                 time_of_day=datetime.time(9), acting_user=world.admin)  # fmt: skip
