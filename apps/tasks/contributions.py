@@ -48,5 +48,16 @@ contribute(
     Notice("task.completed", "tasks", "apps.tasks.notices.watchers", url=URL,
            title="Done: {{ title }}", body="The task “{{ title }}” you watch was completed.",
            description="Tells the watchers of a task that it was completed."),
+    # Dependencies (apps/tasks/dependencies.py and its dependency_* modules).
+    TenantApiUrls("apps.tasks.dependency_urls", prefix="tasks/", order=101),
+    PortalUrls("manage/tasks/dependencies/", "apps.tasks.dependency_portal_urls", order=95),
+    WebhookEventType("task.unblocked", "A task's last unfinished predecessor was done (or its link removed): it "
+                     "can start.", sample_payload="apps.tasks.dependencies.sample_payload", order=425),
+    Notice("task.unblocked", "tasks", "apps.tasks.dependency_notices.unblocked_recipients",
+           url="apps.tasks.dependency_notices.unblocked_url",
+           title="“{{ title }}” can start now",
+           body="{% if unblocked_by %}“{{ unblocked_by.title }}” is {{ unblocked_by.status }}: {% endif %}nothing "
+                "holds “{{ title }}” any more. It is back to {{ status }}.",
+           description="A task you are assigned to or watch no longer waits for other tasks."),
     DemoStep("tasks", "apps.tasks.demo.demo_seed", order=65),
 )  # fmt: skip

@@ -15,4 +15,4 @@ def unblocked_recipients(tenant: Any, payload: dict[str, Any]) -> Iterable[uuid.
 
 
 def unblocked_url(tenant: Any, payload: dict[str, Any]) -> str:
-    return tenant_url(tenant, "task-dependencies:panel", payload["id"])
+    return tenant_url(tenant, "tasks:task", payload["id"])

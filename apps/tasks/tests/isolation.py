@@ -10,13 +10,16 @@ SEGMENTS = {
     ("templates", "template"): "tasks_template",
     ("checklist", "item"): "tasks_item",
     ("attachments", "attachment"): "tasks_attachment",
+    ("dependencies", "task"): "tasks_task",
+    ("dependencies", "link"): "tasks_dependency",
+    ("remove", "link"): "tasks_dependency",
 }
 
 
 def build(world: Any) -> None:
     from django.core.files.base import ContentFile
 
-    from apps.tasks.models import ChecklistItem, Task, TaskAttachment, TaskTemplate
+    from apps.tasks.models import ChecklistItem, Task, TaskAttachment, TaskDependency, TaskTemplate
 
     canary = import_module("tests.isolation_world").CANARY
     schema, subject, keep = world.globex.schema_name, world.users["globex_subject"], world.keep
@@ -31,3 +34,6 @@ def build(world: Any) -> None:
     world.values["tasks_template"] = (template.pk, True)
     world.values["tasks_item"] = (item.pk, True)
     world.values["tasks_attachment"] = (attachment.pk, True)
+    before = keep(schema, Task.objects.create(title=f"Before {canary}"))
+    link = keep(schema, TaskDependency.objects.create(predecessor=before, successor=task))
+    world.values["tasks_dependency"] = (link.pk, True)
