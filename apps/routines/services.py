@@ -331,7 +331,8 @@ def routine_split(
     routines_lock([row.pk])
     rule = routine_rule(row)
     wall = datetime.datetime.strptime(key, "%Y-%m-%dT%H:%M")
-    before = len(rule.between(datetime.datetime.combine(row.start_date, row.start_time), wall, inc=False))
+    first = datetime.datetime.combine(row.start_date, row.start_time)
+    before = len([d for d in rule.between(first, wall, inc=True) if d < wall])
     parts = _rule_parts(row.rrule)
     tail = f"COUNT={rule._count - before}" if rule._count else f"UNTIL={rule._until:%Y%m%dT%H%M%S}"
     specs, spec_links = _members_of(row)
