@@ -73,9 +73,10 @@ def platform_ensure() -> Tenant:
 
 def sites_ensure() -> list[Workplace]:
     region = Workplace.objects.get_or_create(code="B-REGION", defaults={"kind": "region", "name": "Region"})[0]
+    area = Workplace.objects.get_or_create(code="B-AREA", defaults={"kind": "area", "name": "Area", "parent": region})
     for i in range(N_SITES):
         Workplace.objects.get_or_create(code=f"B-SITE-{i:02d}", defaults={
-            "kind": "site", "name": f"Site {i}", "parent": region, "time_zone": ZONES[i % 3]})  # fmt: skip
+            "kind": "site", "name": f"Site {i}", "parent": area[0], "time_zone": ZONES[i % 3]})  # fmt: skip
     return list(Workplace.objects.filter(kind="site", code__startswith="B-SITE-").order_by("code"))
 
 
