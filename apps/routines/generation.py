@@ -30,8 +30,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Case, DateTimeField, Value, When
-from simple_history.utils import bulk_create_with_history
 
+from apps.audit.history import history_bulk_record
 from apps.core.events import publish_many
 from apps.core.recurrence import occurrence_key, occurrences_between, rule_parse, zone
 from apps.tasks.models import (
@@ -188,7 +188,9 @@ def _write(batch: Batch, links: dict, checklists: dict) -> None:
     Occurrence.objects.bulk_create(batch.occurrences)
     for task, (occurrence, _member) in zip(batch.tasks, batch.task_members, strict=True):
         task.origin_id = str(occurrence.pk)
-    tasks = bulk_create_with_history(batch.tasks, Task, batch_size=2000)
+    # The tasks' history rows in one INSERT … SELECT (bulk_create_with_history builds them one by one).
+    tasks = Task.objects.bulk_create(batch.tasks, batch_size=2000)
+    history_bulk_record(Task, [task.pk for task in tasks])
     ChecklistItem.objects.bulk_create(
         [
             ChecklistItem(task_id=task.pk, position=position, text=text[:300], is_required=required)

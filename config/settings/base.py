@@ -331,6 +331,19 @@ SPECTACULAR_SETTINGS = {
         "ConsentPurposeEnum": "apps.gdpr.models.ConsentPurpose",
         "ConsentSourceEnum": "apps.gdpr.models.ConsentSource",
         "LogArchiveStatusEnum": "apps.logs.models.LogArchiveStatus",
+        # Tasks and workplace operations (issue 16): status, priority and kind are names many apps use.
+        "TaskStatusEnum": "apps.tasks.models.TaskStatus",
+        "TaskPriorityEnum": "apps.tasks.models.TaskPriority",
+        "TaskAssigneeKindEnum": "apps.tasks.models.AssigneeKind",
+        "TaskEvidenceEnum": "apps.tasks.models.Evidence",
+        "TaskAttachmentKindEnum": "apps.tasks.models.AttachmentKind",
+        "RoutineStatusEnum": "apps.routines.models.RoutineStatus",
+        "OccurrenceStatusEnum": "apps.routines.models.OccurrenceStatus",
+        "AssetStatusEnum": "apps.assets.models.AssetStatus",
+        "IncidentStatusEnum": "apps.incidents.models.IncidentStatus",
+        "IncidentSeverityEnum": "apps.incidents.models.Severity",
+        "IncidentAttachmentKindEnum": "apps.incidents.models.AttachmentKind",
+        "InspectionStatusEnum": "apps.inspections.models.InspectionStatus",
     },
 }
 

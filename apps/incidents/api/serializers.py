@@ -9,7 +9,7 @@ from rest_framework import serializers
 from apps.incidents.models import Incident, IncidentAction, IncidentAttachment, IncidentPerson
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class IncidentPersonSerializer(serializers.ModelSerializer):
     user = serializers.UUIDField(source="user_id", allow_null=True, read_only=True)
     display_name = serializers.SerializerMethodField()
 
@@ -21,7 +21,7 @@ class PersonSerializer(serializers.ModelSerializer):
         return (obj.user.full_name or obj.user.email) if obj.user else obj.name
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class IncidentAttachmentSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -62,8 +62,8 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 class IncidentDetailSerializer(IncidentSerializer):
     investigator = serializers.UUIDField(source="investigator_id", allow_null=True, read_only=True)
-    people = PersonSerializer(many=True, read_only=True)
-    attachments = AttachmentSerializer(many=True, read_only=True)
+    people = IncidentPersonSerializer(many=True, read_only=True)
+    attachments = IncidentAttachmentSerializer(many=True, read_only=True)
     actions = ActionSerializer(many=True, read_only=True)
 
     class Meta(IncidentSerializer.Meta):

@@ -35,13 +35,13 @@ from .serializers import (
     ActionInputSerializer,
     ActionSerializer,
     AttachmentInputSerializer,
-    AttachmentSerializer,
+    IncidentAttachmentSerializer,
     IncidentDetailSerializer,
+    IncidentPersonSerializer,
     IncidentReportSerializer,
     IncidentSerializer,
     InvestigationSerializer,
     PersonInputSerializer,
-    PersonSerializer,
     RegulatorSerializer,
     TransitionSerializer,
 )
@@ -238,7 +238,7 @@ class PersonListView(IncidentsAPIMixin, TenantAPIView):
         description="A member (`user`) or someone else (`name`), injured, witness or involved. Tenant admins or "
         "`operations:write` keys.",
         request=PersonInputSerializer,
-        responses={201: PersonSerializer, **REFUSED, **NOT_FOUND},
+        responses={201: IncidentPersonSerializer, **REFUSED, **NOT_FOUND},
     )
     def post(self, request: Request, pk: int) -> Response:
         incident = incident_get_for(request, pk)
@@ -247,7 +247,7 @@ class PersonListView(IncidentsAPIMixin, TenantAPIView):
         person = services.PersonInput(role=data["role"], user=_member(data.get("user"), "user"),
                                       name=data.get("name", ""), notes=data.get("notes", ""))  # fmt: skip
         row = services.incident_person_add(incident=incident, person=person, acting_user=request.user)
-        return Response(PersonSerializer(row).data, status=status.HTTP_201_CREATED)
+        return Response(IncidentPersonSerializer(row).data, status=status.HTTP_201_CREATED)
 
 
 class AttachmentListView(IncidentsAPIMixin, TenantAPIView):
@@ -258,14 +258,14 @@ class AttachmentListView(IncidentsAPIMixin, TenantAPIView):
         description="Multipart `file`: JPEG, PNG, WebP or HEIC photos, or PDF (the type is read from the content, "
         "not the name), 10 MB at most, 20 per incident. The reporter on their own report, tenant admins on any.",
         request={"multipart/form-data": AttachmentInputSerializer},
-        responses={201: AttachmentSerializer, **REFUSED, **NOT_FOUND},
+        responses={201: IncidentAttachmentSerializer, **REFUSED, **NOT_FOUND},
     )
     def post(self, request: Request, pk: int) -> Response:
         incident = incident_get_for(request, pk)
         reporter_or_manager_require(request, incident)
         data = validated(AttachmentInputSerializer, request)
         row = services.incident_attachment_add(incident=incident, upload=data["file"], acting_user=request.user)
-        return Response(AttachmentSerializer(row).data, status=status.HTTP_201_CREATED)
+        return Response(IncidentAttachmentSerializer(row).data, status=status.HTTP_201_CREATED)
 
 
 class AttachmentFileView(IncidentsAPIMixin, TenantAPIView):

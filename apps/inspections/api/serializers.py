@@ -15,17 +15,17 @@ class ItemSerializer(serializers.ModelSerializer):
                   "is_required", "opens_task"]  # fmt: skip
 
 
-class TemplateSerializer(serializers.ModelSerializer):
+class InspectionTemplateSerializer(serializers.ModelSerializer):
     class Meta:
         model = InspectionTemplate
         fields = ["id", "code", "version", "name", "description", "pass_mark", "is_current"]
 
 
-class TemplateDetailSerializer(TemplateSerializer):
+class TemplateDetailSerializer(InspectionTemplateSerializer):
     items = ItemSerializer(many=True, read_only=True)
 
-    class Meta(TemplateSerializer.Meta):
-        fields = [*TemplateSerializer.Meta.fields, "items"]
+    class Meta(InspectionTemplateSerializer.Meta):
+        fields = [*InspectionTemplateSerializer.Meta.fields, "items"]
 
 
 class InspectionSerializer(serializers.ModelSerializer):
@@ -140,6 +140,6 @@ class TrendsSerializer(serializers.Serializer):
     most_failed = FailedItemSerializer(many=True)
 
 
-class RefusalSerializer(serializers.Serializer):
+class InspectionRefusalSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()

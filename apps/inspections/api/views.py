@@ -29,20 +29,20 @@ from apps.workplaces.models import Workplace
 from .serializers import (
     EvidenceInSerializer,
     EvidenceSerializer,
+    InspectionRefusalSerializer,
     InspectionSerializer,
-    RefusalSerializer,
+    InspectionTemplateSerializer,
     ResultSerializer,
     StartSerializer,
     SubmitSerializer,
     TemplateDetailSerializer,
-    TemplateSerializer,
     TrendsSerializer,
 )
 
-REFUSAL = OpenApiResponse(RefusalSerializer, description="Refused; `code` names the rule.")
+REFUSAL = OpenApiResponse(InspectionRefusalSerializer, description="Refused; `code` names the rule.")
 FORBIDDEN = OpenApiResponse(description="Not a member, no access to Workplaces (`solution_access_required`, "
                             "`solution_not_in_plan`), or not a tenant admin (`admin_required`).")  # fmt: skip
-NOT_FOUND = OpenApiResponse(RefusalSerializer, description="No such inspection (or not yours).")
+NOT_FOUND = OpenApiResponse(InspectionRefusalSerializer, description="No such inspection (or not yours).")
 CONFLICTS = {"already_submitted", "client_id_reused"}
 
 
@@ -58,7 +58,7 @@ def refusal_response(exc: ValidationError) -> Response:
 
 
 class TemplateListView(InspectionsApiMixin, TenantListAPIView):
-    serializer_class = TemplateSerializer
+    serializer_class = InspectionTemplateSerializer
     cursor_ordering = ("name", "id")
     queryset = InspectionTemplate.objects.none()
 
@@ -66,7 +66,7 @@ class TemplateListView(InspectionsApiMixin, TenantListAPIView):
         return current_templates()
 
     @extend_schema(summary="Inspection templates", description="The current version of every active template.",
-                   responses={200: TemplateSerializer(many=True), 403: FORBIDDEN})  # fmt: skip
+                   responses={200: InspectionTemplateSerializer(many=True), 403: FORBIDDEN})  # fmt: skip
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 

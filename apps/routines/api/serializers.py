@@ -15,7 +15,7 @@ from apps.tenancy.context import connection_tenant
 from apps.workplaces.models import Workplace
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class RoutineMemberSerializer(serializers.ModelSerializer):
     template = serializers.SlugRelatedField(slug_field="code", read_only=True)
     assignee = serializers.UUIDField(source="assignee_id", read_only=True, allow_null=True)
     team = serializers.UUIDField(source="team.uuid", read_only=True, allow_null=True, default=None)
@@ -30,7 +30,7 @@ class MemberSerializer(serializers.ModelSerializer):
 class RoutineSerializer(serializers.ModelSerializer):
     workplace = serializers.SlugRelatedField(slug_field="code", read_only=True)
     time_zone = serializers.CharField(source="workplace.time_zone", read_only=True)
-    members = MemberSerializer(many=True, read_only=True)
+    members = RoutineMemberSerializer(many=True, read_only=True)
     links = serializers.SerializerMethodField()
 
     class Meta:
@@ -55,7 +55,7 @@ class MemberWriteSerializer(serializers.Serializer):
     )
     offset_minutes = serializers.IntegerField(default=0, help_text="Minutes after the occurrence it starts.")
     due_minutes = serializers.IntegerField(default=60, min_value=0, help_text="Minutes after its start it is due.")
-    assignee_kind = serializers.ChoiceField(choices=["", *AssigneeKind.values], default="", allow_blank=True)
+    assignee_kind = serializers.ChoiceField(choices=AssigneeKind.choices, default="", allow_blank=True)
     assignee = serializers.UUIDField(required=False, allow_null=True, help_text="A member's user id.")
     team = serializers.UUIDField(required=False, allow_null=True, help_text="A team's (entity's) uuid.")
     role = serializers.SlugRelatedField(slug_field="code", queryset=Role.objects.all(), required=False, allow_null=True)

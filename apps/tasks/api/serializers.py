@@ -107,7 +107,7 @@ class ChecklistItemSerializer(serializers.ModelSerializer[ChecklistItem]):
         return item.done_at is not None
 
 
-class AttachmentSerializer(serializers.ModelSerializer[TaskAttachment]):
+class TaskAttachmentSerializer(serializers.ModelSerializer[TaskAttachment]):
     uploaded_by = serializers.UUIDField(source="uploaded_by_id", read_only=True, allow_null=True)
     url = serializers.SerializerMethodField()
 
@@ -133,7 +133,7 @@ class CommentSerializer(serializers.ModelSerializer[TaskComment]):
 
 class TaskDetailSerializer(TaskSerializer):
     checklist = ChecklistItemSerializer(many=True, read_only=True)
-    attachments = AttachmentSerializer(many=True, read_only=True)
+    attachments = TaskAttachmentSerializer(many=True, read_only=True)
     comments = CommentSerializer(many=True, read_only=True)
     watchers = serializers.SerializerMethodField()
     evidence_missing = serializers.ListField(
@@ -167,30 +167,30 @@ class TaskCreateSerializer(serializers.Serializer[Any]):
     template = serializers.CharField(required=False, help_text="A template code (e.g. STORE-VISIT): copied.")
     title = serializers.CharField(required=False, max_length=200, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)
-    priority = serializers.ChoiceField(choices=TaskPriority.values, required=False)
+    priority = serializers.ChoiceField(choices=TaskPriority.choices, required=False)
     workplace = serializers.CharField(required=False, help_text="Workplace code.")
     due_at = serializers.DateTimeField(required=False, allow_null=True)
-    assignee_kind = serializers.ChoiceField(choices=AssigneeKind.values, required=False)
+    assignee_kind = serializers.ChoiceField(choices=AssigneeKind.choices, required=False)
     assignee = serializers.CharField(required=False, help_text="A member's email or user id.")
     team = serializers.UUIDField(required=False, help_text="An entity (team) uuid.")
     role = serializers.UUIDField(required=False, help_text="A role uuid: anyone holding it at the workplace.")
     checklist = serializers.ListField(
         child=serializers.DictField(), required=False, help_text='[{"text": "...", "required": true}]'
     )
-    required_evidence = serializers.ListField(child=serializers.ChoiceField(choices=Evidence.values), required=False)
+    required_evidence = serializers.ListField(child=serializers.ChoiceField(choices=Evidence.choices), required=False)
     estimated_minutes = serializers.IntegerField(required=False, min_value=1, max_value=43200)
 
 
 class TaskUpdateSerializer(serializers.Serializer[Any]):
     title = serializers.CharField(required=False, max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
-    priority = serializers.ChoiceField(choices=TaskPriority.values, required=False)
+    priority = serializers.ChoiceField(choices=TaskPriority.choices, required=False)
     due_at = serializers.DateTimeField(required=False, allow_null=True)
     workplace = serializers.CharField(required=False, allow_null=True)
 
 
 class AssignSerializer(serializers.Serializer[Any]):
-    assignee_kind = serializers.ChoiceField(choices=AssigneeKind.values, required=False)
+    assignee_kind = serializers.ChoiceField(choices=AssigneeKind.choices, required=False)
     assignee = serializers.CharField(required=False)
     team = serializers.UUIDField(required=False)
     role = serializers.UUIDField(required=False)
@@ -238,7 +238,7 @@ class TemplateItemSerializer(serializers.ModelSerializer[TemplateChecklistItem])
         fields = ["position", "text", "is_required"]
 
 
-class TemplateSerializer(serializers.ModelSerializer[TaskTemplate]):
+class TaskTemplateSerializer(serializers.ModelSerializer[TaskTemplate]):
     checklist = TemplateItemSerializer(many=True, read_only=True)
     assignee_id = serializers.UUIDField(read_only=True, allow_null=True)
 
@@ -268,9 +268,9 @@ class TemplateWriteSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(required=False, max_length=30)
     name = serializers.CharField(required=False, max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
-    priority = serializers.ChoiceField(choices=TaskPriority.values, required=False)
+    priority = serializers.ChoiceField(choices=TaskPriority.choices, required=False)
     estimated_minutes = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=43200)
-    required_evidence = serializers.ListField(child=serializers.ChoiceField(choices=Evidence.values), required=False)
+    required_evidence = serializers.ListField(child=serializers.ChoiceField(choices=Evidence.choices), required=False)
     is_active = serializers.BooleanField(required=False)
     checklist = serializers.ListField(
         child=serializers.DictField(),

@@ -38,7 +38,6 @@ from apps.tasks.selectors import my_today, task_list, with_progress
 
 from .serializers import (
     AssignSerializer,
-    AttachmentSerializer,
     AttachmentUploadSerializer,
     CheckInSerializer,
     ChecklistAddSerializer,
@@ -47,11 +46,12 @@ from .serializers import (
     CommentSerializer,
     ReorderSerializer,
     StatusSerializer,
+    TaskAttachmentSerializer,
     TaskCreateSerializer,
     TaskDetailSerializer,
     TaskSerializer,
+    TaskTemplateSerializer,
     TaskUpdateSerializer,
-    TemplateSerializer,
     TemplateWriteSerializer,
     TodayTaskSerializer,
     WatcherSerializer,
@@ -375,7 +375,7 @@ class AttachmentUploadView(TasksApiMixin, TenantAPIView):
         "read from the content: photos and signatures JPEG, PNG, WebP or HEIC up to 10 MB; files PDF, CSV, XLSX, "
         "DOCX, TXT up to 20 MB (`attachment_type_refused`, `attachment_too_large`).",
         request={"multipart/form-data": AttachmentUploadSerializer},
-        responses={201: AttachmentSerializer, **REFUSED},
+        responses={201: TaskAttachmentSerializer, **REFUSED},
     )
     def post(self, request: Request, task: int) -> Response:
         found = task_get_for(request, task)
@@ -384,7 +384,7 @@ class AttachmentUploadView(TasksApiMixin, TenantAPIView):
         attachment = services.attachment_add(
             task=found, upload=data["file"], kind=data["kind"], checklist_item=item, acting_user=request.user
         )
-        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+        return Response(TaskAttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
 
 class CommentListView(TasksApiMixin, TenantAPIView):
@@ -448,7 +448,7 @@ def _template_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class TemplateListView(TasksApiMixin, TenantListAPIView):
-    serializer_class = TemplateSerializer
+    serializer_class = TaskTemplateSerializer
     queryset = TaskTemplate.objects.none()
     cursor_ordering = ("code",)
 
@@ -458,7 +458,7 @@ class TemplateListView(TasksApiMixin, TenantListAPIView):
     @extend_schema(
         summary="Task templates",
         description="By code, with their checklists.",
-        responses={200: TemplateSerializer(many=True), 403: REFUSED[403]},
+        responses={200: TaskTemplateSerializer(many=True), 403: REFUSED[403]},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
@@ -467,30 +467,30 @@ class TemplateListView(TasksApiMixin, TenantListAPIView):
         summary="Create a template",
         description="Tenant admins (or keys with `tasks:write`).",
         request=TemplateWriteSerializer,
-        responses={201: TemplateSerializer, **REFUSED},
+        responses={201: TaskTemplateSerializer, **REFUSED},
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         admin_require(request)
         template = services.template_create(
             acting_user=request.user, **_template_fields(validated(TemplateWriteSerializer, request))
         )
-        return Response(TemplateSerializer(template).data, status=status.HTTP_201_CREATED)
+        return Response(TaskTemplateSerializer(template).data, status=status.HTTP_201_CREATED)
 
 
 class TemplateDetailView(TasksApiMixin, TenantAPIView):
     @extend_schema(
         summary="A task template",
         description="Its checklist, evidence, assignee rule and current version.",
-        responses={200: TemplateSerializer, 403: REFUSED[403], 404: REFUSED[404]},
+        responses={200: TaskTemplateSerializer, 403: REFUSED[403], 404: REFUSED[404]},
     )
     def get(self, request: Request, template: int) -> Response:
-        return Response(TemplateSerializer(template_get(template)).data)
+        return Response(TaskTemplateSerializer(template_get(template)).data)
 
     @extend_schema(
         summary="Change a template",
         description="Its `version` goes up; tasks already made from it keep what they copied. The code stays.",
         request=TemplateWriteSerializer,
-        responses={200: TemplateSerializer, **REFUSED},
+        responses={200: TaskTemplateSerializer, **REFUSED},
     )
     def patch(self, request: Request, template: int) -> Response:
         admin_require(request)
@@ -499,4 +499,4 @@ class TemplateDetailView(TasksApiMixin, TenantAPIView):
             acting_user=request.user,
             **_template_fields(validated(TemplateWriteSerializer, request)),
         )
-        return Response(TemplateSerializer(changed).data)
+        return Response(TaskTemplateSerializer(changed).data)

@@ -70,6 +70,6 @@ class TotalsSerializer(serializers.Serializer):
     rows = TotalSerializer(many=True)
 
 
-class RefusalSerializer(serializers.Serializer):
+class TimesheetRefusalSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()

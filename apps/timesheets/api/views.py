@@ -30,22 +30,26 @@ from apps.timesheets.models import TimeEntry
 from .serializers import (
     EntryCreateSerializer,
     EntryUpdateSerializer,
-    RefusalSerializer,
     TimeEntrySerializer,
     TimerStartSerializer,
     TimerStatusSerializer,
     TimerStopSerializer,
+    TimesheetRefusalSerializer,
     TotalsSerializer,
 )
 
-REFUSAL = OpenApiResponse(RefusalSerializer, description="Refused; `code` names the rule.")
-FORBIDDEN = OpenApiResponse(RefusalSerializer, description="Not a member, no access to Tasks "
+REFUSAL = OpenApiResponse(TimesheetRefusalSerializer, description="Refused; `code` names the rule.")
+FORBIDDEN = OpenApiResponse(TimesheetRefusalSerializer, description="Not a member, no access to Tasks "
                             "(`solution_access_required`, `solution_not_in_plan`), an API key on a personal endpoint "
                             "(`person_required`), someone else's entry (`not_your_entry`), a task assigned to someone "
                             "else (`task_not_allowed`), or not a manager or admin (`manager_required`).")  # fmt: skip
-NOT_FOUND = OpenApiResponse(RefusalSerializer, description="No such entry or task here (`not_found`, `unknown_task`).")
-CONFLICT = OpenApiResponse(RefusalSerializer, description="`timer_already_running`, `time_entry_overlap` (naming the "
-                           "other entry) or `task_closed`.")  # fmt: skip
+NOT_FOUND = OpenApiResponse(
+    TimesheetRefusalSerializer, description="No such entry or task here (`not_found`, `unknown_task`)."
+)
+CONFLICT = OpenApiResponse(
+    TimesheetRefusalSerializer,
+    description="`timer_already_running`, `time_entry_overlap` (naming the other entry) or `task_closed`.",
+)
 STATUS_OF = {"timer_already_running": 409, "time_entry_overlap": 409, "task_closed": 409, "not_your_entry": 403,
              "task_not_allowed": 403}  # fmt: skip
 FILTERS = [
