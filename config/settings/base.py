@@ -95,6 +95,10 @@ TENANT_APPS = [
     "apps.assets",  # assets, QR labels, meter readings, maintenance plans -> work orders (tasks)
     "apps.incidents",  # safety incidents, investigation, corrective actions (tasks)
     "apps.inspections",  # inspection templates, scheduled inspections, failed items -> corrective tasks
+    "apps.realtime",  # WebSockets for every app: consumer, tenant-scoped topics, hooks (no models)
+    "apps.forms",  # form templates (versioned), submissions, review, per-field analytics
+    "apps.reporting",  # report definitions, generated files (HTML, CSV, XLSX, PDF), scheduled reports
+    "apps.chat",  # channels, messages, threads, reactions, read positions, moderation, retention
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
