@@ -97,6 +97,7 @@ TENANT_APPS = [
     "apps.inspections",  # inspection templates, scheduled inspections, failed items -> corrective tasks
     "apps.realtime",  # WebSockets for every app: consumer, tenant-scoped topics, hooks (no models)
     "apps.forms",  # form templates (versioned), submissions, review, per-field analytics
+    "apps.formstats",  # per-field aggregates of submissions, rolled up as they arrive; charts and exports
     "apps.reporting",  # report definitions, generated files (HTML, CSV, XLSX, PDF), scheduled reports
     "apps.chat",  # channels, messages, threads, reactions, read positions, moderation, retention
 ]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class FormstatsConfig(AppConfig):
+    name = "apps.formstats"
+    label = "formstats"
+    verbose_name = "Form analytics"
