@@ -32,6 +32,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from apps.core.errors import refused
 from apps.core.events import publish_many
 from apps.tenancy.context import connection_tenant
 
@@ -53,10 +54,10 @@ WITH RECURSIVE walk(task_id) AS (
 SELECT 1 FROM walk WHERE task_id = %(predecessor)s LIMIT 1
 """
 
-# Only when it does: the path from the new successor back to the new predecessor, if there is one: the walk keeps one
-# row per link reached (UNION drops repeats, so a diamond is walked once per link, not per path),
-# then follows one parent per task back from the predecessor. The graph is acyclic (the advisory
-# lock serialises writers), so the way back ends at the successor.
+# Only when it does: the links walked from the new successor, breadth first, one row per link reached (UNION
+# drops repeats, so a diamond is walked once per link, not per path), not walking on from the predecessor. The
+# path is traced back in Python from the first parent seen of each task (a shortest path): tracing it back in SQL
+# scanned the whole walk once per step.
 CYCLE_SQL = """
 WITH RECURSIVE walk(task_id, parent_id) AS (
     SELECT successor_id, predecessor_id FROM tasks_taskdependency WHERE predecessor_id = %(successor)s
@@ -64,22 +65,9 @@ WITH RECURSIVE walk(task_id, parent_id) AS (
     SELECT d.successor_id, d.predecessor_id
     FROM walk w JOIN tasks_taskdependency d ON d.predecessor_id = w.task_id
     WHERE w.task_id <> %(predecessor)s
-),
-parent AS (SELECT DISTINCT ON (task_id) task_id, parent_id FROM walk ORDER BY task_id, parent_id),
-back(task_id, depth) AS (
-    SELECT %(predecessor)s::bigint, 0
-    UNION ALL
-    SELECT p.parent_id, b.depth + 1 FROM back b JOIN parent p ON p.task_id = b.task_id
-    WHERE b.task_id <> %(successor)s
 )
-SELECT task_id FROM back WHERE EXISTS (SELECT 1 FROM parent WHERE task_id = %(predecessor)s)
-ORDER BY depth DESC
+SELECT task_id, parent_id FROM walk
 """
-
-
-def refused(message: str, *, code: str, field: str | None = None) -> ValidationError:
-    error = ValidationError(message, code=code)
-    return ValidationError({field: error}) if field else error
 
 
 def _user(acting_user: Any) -> Any:
@@ -145,15 +133,21 @@ def successor_links(task: Task) -> list[TaskDependency]:
 
 def cycle_path(*, predecessor_id: int, successor_id: int) -> list[int]:
     """The task ids from `successor` to `predecessor` along existing links (empty: no such path), so
-        adding predecessor → successor would close that cycle. One recursive query over task ids (a
-    second, naming the path, only when there is one)."""
+    adding predecessor → successor would close that cycle. One recursive query over task ids (a
+    second, naming a shortest path, only when there is one)."""
     params = {"predecessor": predecessor_id, "successor": successor_id}
     with connection.cursor() as cursor:
         cursor.execute(REACHES_SQL, params)
         if cursor.fetchone() is None:
             return []
         cursor.execute(CYCLE_SQL, params)
-        return [row[0] for row in cursor.fetchall()]
+        parent: dict[int, int] = {}
+        for task_id, parent_id in cursor.fetchall():  # breadth first: the first parent is on a shortest path
+            parent.setdefault(task_id, parent_id)
+    path = [predecessor_id]
+    while path[-1] != successor_id and len(path) <= len(parent):
+        path.append(parent[path[-1]])
+    return path[::-1]
 
 
 # --- the engine's hooks -----------------------------------------------------------------------------
@@ -284,13 +278,7 @@ def _refusal(predecessor: Task, successor: Task) -> ValidationError | None:
             code="successor_closed",
             field="successor",
         )
-    if TaskDependency.objects.filter(predecessor_id=predecessor.pk, successor_id=successor.pk).exists():
-        return refused(
-            f"{_label(successor.pk, successor.title)} already waits for {_label(predecessor.pk, predecessor.title)}.",
-            code="dependency_exists",
-            field="predecessor",
-        )
-    return None
+    return None  # a link that exists already is refused by its unique constraint, on insert
 
 
 def _cycle_refusal(predecessor: Task, successor: Task) -> ValidationError | None:
@@ -321,13 +309,16 @@ def dependency_add(*, predecessor: Task, successor: Task, acting_user: Any) -> T
     refusal = _refusal(predecessor, successor) or _cycle_refusal(predecessor, successor)
     if refusal is not None:
         raise refusal
-    try:
-        with transaction.atomic():
-            link = TaskDependency.objects.create(
-                predecessor=predecessor, successor=successor, created_by=_user(acting_user)
-            )
-    except IntegrityError as exc:  # the lock makes this unreachable; the constraint keeps it true anyway
-        raise refused("That link exists already.", code="dependency_exists", field="predecessor") from exc
+    try:  # no savepoint: on a conflict the whole transaction is given up, nothing was written
+        link = TaskDependency.objects.create(
+            predecessor=predecessor, successor=successor, created_by=_user(acting_user)
+        )
+    except IntegrityError as exc:
+        raise refused(
+            f"{_label(successor.pk, successor.title)} already waits for {_label(predecessor.pk, predecessor.title)}.",
+            code="dependency_exists",
+            field="predecessor",
+        ) from exc
     waiting = waiting_on([successor.pk]).get(successor.pk)
     if waiting:
         _block(successor, waiting, acting_user=acting_user, note=f"Now waits for #{predecessor.pk}")

@@ -258,8 +258,10 @@ class TaskDependency(models.Model):
     """Finish-to-start: `successor` may start once `predecessor` is done."""
 
     id = models.BigAutoField(primary_key=True)
-    predecessor = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="successor_links")
-    successor = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="predecessor_links")
+    # No single-column indexes: the unique (predecessor, successor) and the (successor, predecessor) index serve
+    # both directions, and the cycle walk reads them alone (index-only scans).
+    predecessor = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="successor_links", db_index=False)
+    successor = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="predecessor_links", db_index=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
@@ -269,7 +271,7 @@ class TaskDependency(models.Model):
             models.UniqueConstraint(fields=["predecessor", "successor"], name="tasks_dependency_unique"),
             models.CheckConstraint(condition=~Q(predecessor=F("successor")), name="tasks_dependency_not_self"),
         ]
-        indexes = [models.Index(fields=["successor"], name="tasks_dependency_successor")]
+        indexes = [models.Index(fields=["successor", "predecessor"], name="tasks_dependency_backward")]
 
     def __str__(self) -> str:
         return f"{self.predecessor_id} -> {self.successor_id}"
