@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from apps.audit import writes
+from apps.core.errors import refused
 from apps.core.events import publish
 from apps.core.recurrence import zone
 from apps.tasks.models import CLOSED_STATUSES, AssigneeKind, Task, TaskStatus, TaskTemplate
@@ -40,11 +40,6 @@ from .payloads import routine_payload
 MAX_MEMBERS = 20
 
 
-def refused(field: str | None, message: str, code: str) -> ValidationError:
-    error = ValidationError(message, code=code)
-    return ValidationError({field: error}) if field else error
-
-
 @dataclass
 class MemberSpec:
     """One member as given (positions are 1-based, in the order given)."""
@@ -63,24 +58,28 @@ class MemberSpec:
 def _member_check(position: int, spec: MemberSpec) -> None:
     where = f"Member {position}"
     if spec.template is None and not (spec.title or "").strip():
-        raise refused("members", f"{where} needs a template or a title.", "invalid_member")
+        raise refused(f"{where} needs a template or a title.", code="invalid_member", field="members")
     if spec.template is not None and not spec.template.is_active:
-        raise refused("members", f"{where}: the template {spec.template.code} is retired.", "invalid_member")
+        raise refused(f"{where}: the template {spec.template.code} is retired.", code="invalid_member", field="members")
     if not -MAX_OFFSET_MINUTES <= spec.offset_minutes <= MAX_OFFSET_MINUTES or not (
         0 <= spec.due_minutes <= MAX_OFFSET_MINUTES
     ):
-        raise refused("members", f"{where}: offsets and due durations are within a week.", "invalid_member")
+        raise refused(f"{where}: offsets and due durations are within a week.", code="invalid_member", field="members")
     if any(len(item) != 2 or not str(item[0]).strip() for item in spec.checklist):
-        raise refused("members", f"{where}: checklist items are [text, required] pairs.", "invalid_member")
+        raise refused(f"{where}: checklist items are [text, required] pairs.", code="invalid_member", field="members")
     needed: dict[str, Any] = {
         AssigneeKind.PERSON: spec.assignee,
         AssigneeKind.TEAM: spec.team,
         AssigneeKind.ROLE: spec.role,
     }
     if spec.assignee_kind and spec.assignee_kind not in AssigneeKind.values:
-        raise refused("members", f"{where}: assign to one of {', '.join(AssigneeKind.values)}.", "invalid_assignee")
+        raise refused(
+            f"{where}: assign to one of {', '.join(AssigneeKind.values)}.", code="invalid_assignee", field="members"
+        )
     if spec.assignee_kind in needed and needed[spec.assignee_kind] is None:
-        raise refused("members", f"{where}: a {spec.assignee_kind} assignee must be named.", "invalid_assignee")
+        raise refused(
+            f"{where}: a {spec.assignee_kind} assignee must be named.", code="invalid_assignee", field="members"
+        )
 
 
 def links_check(count: int, links: Sequence[tuple[int, int]]) -> None:
@@ -89,8 +88,11 @@ def links_check(count: int, links: Sequence[tuple[int, int]]) -> None:
     after: dict[int, list[int]] = {}
     for pred, succ in links:
         if not (1 <= pred <= count and 1 <= succ <= count) or pred == succ or (pred, succ) in seen:
-            raise refused("links", f"The link {pred} → {succ} names no two distinct members or repeats.",
-                          "invalid_link")  # fmt: skip
+            raise refused(
+                f"The link {pred} → {succ} names no two distinct members or repeats.",
+                code="invalid_link",
+                field="links",
+            )
         seen.add((pred, succ))
         after.setdefault(pred, []).append(succ)
     state: dict[int, int] = {}
@@ -99,7 +101,7 @@ def links_check(count: int, links: Sequence[tuple[int, int]]) -> None:
         state[node] = 1
         for nxt in after.get(node, []):
             if state.get(nxt) == 1:
-                raise refused("links", f"The links make a cycle through member {nxt}.", "link_cycle")
+                raise refused(f"The links make a cycle through member {nxt}.", code="link_cycle", field="links")
             if nxt not in state:
                 visit(nxt)
         state[node] = 2
@@ -111,9 +113,9 @@ def links_check(count: int, links: Sequence[tuple[int, int]]) -> None:
 
 def _members_write(routine: Routine, members: Sequence[MemberSpec], links: Sequence[tuple[int, int]]) -> None:
     if not members:
-        raise refused("members", "A routine needs at least one member task.", "members_required")
+        raise refused("A routine needs at least one member task.", code="members_required", field="members")
     if len(members) > MAX_MEMBERS:
-        raise refused("members", f"A routine has at most {MAX_MEMBERS} members.", "invalid_member")
+        raise refused(f"A routine has at most {MAX_MEMBERS} members.", code="invalid_member", field="members")
     for position, spec in enumerate(members, start=1):
         _member_check(position, spec)
     links_check(len(members), links)
@@ -136,11 +138,11 @@ def _members_write(routine: Routine, members: Sequence[MemberSpec], links: Seque
 
 def _routine_check(routine: Routine) -> None:
     if not routine.name.strip():
-        raise refused("name", "A routine needs a name.", "name_required")
+        raise refused("A routine needs a name.", code="name_required", field="name")
     if not routine.workplace.is_active:
-        raise refused("workplace", f"{routine.workplace.name} is inactive.", "workplace_inactive")
+        raise refused(f"{routine.workplace.name} is inactive.", code="workplace_inactive", field="workplace")
     if not 1 <= routine.horizon_days <= MAX_HORIZON_DAYS:
-        raise refused("horizon_days", f"Generate 1 to {MAX_HORIZON_DAYS} days ahead.", "invalid_horizon")
+        raise refused(f"Generate 1 to {MAX_HORIZON_DAYS} days ahead.", code="invalid_horizon", field="horizon_days")
     routine_rule(routine)  # invalid_rrule, unbounded_rrule, empty_rrule
 
 
@@ -198,7 +200,7 @@ def routine_pause(*, routine: Routine, paused: bool, acting_user: Any) -> Routin
     that fell while paused are not written late)."""
     row = writes.locked(routine)
     if row.status == RoutineStatus.ENDED:
-        raise refused("status", "This routine has ended; start a new one.", "routine_ended")
+        raise refused("This routine has ended; start a new one.", code="routine_ended", field="status")
     row.status = RoutineStatus.PAUSED if paused else RoutineStatus.ACTIVE
     if not paused:
         row.generated_until = max(row.generated_until or timezone.now(), timezone.now())
@@ -212,10 +214,13 @@ def occurrence_instant(routine: Routine, key: str) -> datetime.datetime:
     try:
         wall = datetime.datetime.strptime(key, "%Y-%m-%dT%H:%M")
     except (TypeError, ValueError):
-        raise refused("occurrence", "Name the occurrence by its local time, e.g. 2026-12-07T09:00.",
-                      "not_an_occurrence") from None  # fmt: skip
+        raise refused(
+            "Name the occurrence by its local time, e.g. 2026-12-07T09:00.",
+            code="not_an_occurrence",
+            field="occurrence",
+        ) from None
     if not routine_rule(routine).between(wall, wall, inc=True):
-        raise refused("occurrence", f"{key} is not an occurrence of this routine.", "not_an_occurrence")
+        raise refused(f"{key} is not an occurrence of this routine.", code="not_an_occurrence", field="occurrence")
     return wall.replace(tzinfo=zone(routine.workplace.time_zone)).astimezone(datetime.UTC)
 
 
@@ -248,12 +253,12 @@ def occurrence_edit(
     it to another local date and time (its open tasks' due times move by as much), or give its open
     tasks to one person. An occurrence not generated yet is written first (or recorded as skipped)."""
     if not skip and local_time is None and assignee is None:
-        raise refused(None, "Skip the occurrence, move it or name an assignee.", "nothing_to_change")
+        raise refused("Skip the occurrence, move it or name an assignee.", code="nothing_to_change")
     at = occurrence_instant(routine, key)
     routines_lock([routine.pk])
     occurrence = _occurrence_get_or_make(routine, key, at, skip=skip)
     if occurrence.status == OccurrenceStatus.SKIPPED and not skip:
-        raise refused("occurrence", f"The occurrence {key} was skipped.", "occurrence_skipped")
+        raise refused(f"The occurrence {key} was skipped.", code="occurrence_skipped", field="occurrence")
     tasks = _open_tasks(occurrence)
     if skip:
         for task in tasks:
@@ -326,7 +331,7 @@ def routine_split(
     whose work has begun is kept, and the new routine records that key as skipped so it is not doubled."""
     row = writes.locked(routine, "workplace")
     if row.status == RoutineStatus.ENDED:
-        raise refused("status", "This routine has ended.", "routine_ended")
+        raise refused("This routine has ended.", code="routine_ended", field="status")
     at = occurrence_instant(row, key)
     routines_lock([row.pk])
     rule = routine_rule(row)

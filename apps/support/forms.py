@@ -25,7 +25,9 @@ class MultipleFileField(forms.FileField):
 
 
 class TicketOpenForm(forms.ModelForm):
-    attachments = MultipleFileField(help_text="Images, PDF, text, CSV, ZIP, Word or Excel; 10 MB each at most.")
+    attachments = MultipleFileField(
+        help_text="Images (JPEG, PNG, WebP, HEIC), PDF, text, CSV, Word or Excel; 10 MB each at most."
+    )
 
     class Meta:
         model = Ticket

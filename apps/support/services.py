@@ -21,6 +21,7 @@ from apps.audit.services import audit_record
 from apps.core.correlation import get_correlation_id
 from apps.core.events import publish
 from apps.core.numbering import number_allocate
+from apps.core.uploads import ALL_TYPES, sniff, upload_check
 
 from . import notifications, sla
 from .models import (
@@ -35,19 +36,8 @@ from .models import (
 )
 from .payloads import ticket_payload, ticket_replied_payload
 
-ALLOWED_CONTENT_TYPES = {
-    "image/png",
-    "image/jpeg",
-    "image/gif",
-    "image/webp",
-    "application/pdf",
-    "text/plain",
-    "text/csv",
-    "application/zip",
-    "application/json",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+# What a ticket takes, by the file's real (sniffed) type: screenshots, PDF, text, CSV, Word, Excel.
+ALLOWED_CONTENT_TYPES = ALL_TYPES
 MAX_ATTACHMENTS = 5
 TICKET_SERIES = "TKT"  # TKT-000123 (apps.core.numbering)
 AGENT_ROLES = [SUPPORT, SUPER_ADMIN]  # staff roles that work tickets (not billing_admin)
@@ -101,25 +91,14 @@ def attachments_validate(files: Iterable[UploadedFile]) -> list[UploadedFile]:
     if len(files) > MAX_ATTACHMENTS:
         raise _error("attachments", f"Attach at most {MAX_ATTACHMENTS} files.", "too_many_attachments")
     for upload in files:
-        if not upload.size:
-            raise _error("attachments", f"{upload.name} is empty.", "attachment_empty")
-        if upload.size > MAX_ATTACHMENT_BYTES:
-            raise _error("attachments", f"{upload.name} is larger than 10 MB.", "attachment_too_large")
-        content_type = (upload.content_type or "").split(";")[0].strip().lower()
-        if content_type not in ALLOWED_CONTENT_TYPES:
-            raise _error(
-                "attachments",
-                f"{upload.name}: files of type {content_type or 'unknown'} are not "
-                "accepted (images, PDF, text, CSV, ZIP, Word, Excel).",
-                "attachment_type",
-            )
+        upload_check(upload, accept=ALLOWED_CONTENT_TYPES, max_bytes=MAX_ATTACHMENT_BYTES, field="attachments")
     return files
 
 
 def _attach(message: TicketMessage, files: list[UploadedFile]) -> None:
     for upload in files:
         name = (upload.name or "file").rsplit("/", 1)[-1][:200]
-        content_type = (upload.content_type or "").split(";")[0].strip().lower()
+        content_type = sniff(upload) or "application/octet-stream"
         TicketAttachment.objects.create(
             message=message, file=upload, filename=name, content_type=content_type, size=upload.size or 0
         )

@@ -34,6 +34,7 @@ class TaskTemplateAdmin(TenantSchemaAdminMixin, ReadOnlyAdminMixin, admin.ModelA
     list_display = ["code", "name", "priority", "estimated_minutes", "assignee_kind", "version", "is_active"]
     list_filter = ["is_active", "priority"]
     search_fields = ["code", "name"]
+    list_select_related = False  # it lists no foreign key
     inlines = [TemplateItemInline]
 
 

@@ -8,8 +8,11 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
+    BooleanField,
+    Case,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     FloatField,
     Func,
@@ -19,6 +22,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.fields import DateField
 from django.db.models.functions import ASin, Coalesce, Cos, Now, Power, Radians, Sin, Sqrt
@@ -119,23 +123,32 @@ class LocalDate(Func):
     output_field = DateField()
 
 
+NOT_OVERDUE_RANK_M = 1e12  # "near me": every overdue task sorts before every task due today
+
+
 def my_today(*, user: Any, lat: float | None = None, lng: float | None = None) -> QuerySet[Task]:
-    """My open tasks due today (each in its workplace's local day) and the role tasks I may claim due
-    today, nearest first when a position is given, else by due time."""
+    """My open tasks due today or overdue (due before today; each day in its workplace's time zone) and the
+    role tasks I may claim due today or overdue; `overdue` says which. Overdue first, then by due time (they
+    are due earlier), or nearest first when a position is given (`near_rank`: overdue ones before the rest).
+    One query for my role assignments, one for the rows."""
     now = timezone.now()
-    window = Q(due_at__gte=now - LOCAL_DAY_SLACK, due_at__lt=now + LOCAL_DAY_SLACK)
     mine = Q(assignee_id=user.pk) | role_claim_q(user)
     zone = Coalesce(F("workplace__time_zone"), Value(timezone.get_current_timezone_name()))
     rows: QuerySet[Task] = (
-        Task.objects.filter(window, mine, status__in=OPEN_STATUSES)
+        Task.objects.filter(mine, status__in=OPEN_STATUSES, due_at__lt=now + LOCAL_DAY_SLACK)
         .alias(due_day=LocalDate(F("due_at"), zone), today=LocalDate(Now(), zone))
-        .filter(due_day=F("today"))
+        .filter(due_day__lte=F("today"))
+        .annotate(overdue=ExpressionWrapper(Q(due_day__lt=F("today")), output_field=BooleanField()))
         .select_related("workplace", "workplace__geofence", "assignee", "role")
     )
     rows = with_progress(rows)
     if lat is None or lng is None:
         return rows.annotate(distance_m=Value(None, output_field=FloatField()))
-    return rows.annotate(distance_m=Coalesce(_distance(lat, lng), Value(FAR_AWAY_M), output_field=FloatField()))
+    rows = rows.annotate(distance_m=Coalesce(_distance(lat, lng), Value(FAR_AWAY_M), output_field=FloatField()))
+    return rows.annotate(
+        near_rank=F("distance_m")
+        + Case(When(overdue=True, then=Value(0.0)), default=Value(NOT_OVERDUE_RANK_M), output_field=FloatField())
+    )
 
 
 def _distance(lat: float, lng: float) -> Any:

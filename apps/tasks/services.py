@@ -6,7 +6,8 @@ The contract other apps rely on (keyword arguments, return values and codes stay
 - `task_create(*, title, acting_user, ...) -> Task`
 - `task_create_from_template(*, template, acting_user, ...) -> Task`: copies the template's checklist,
   estimate, evidence and assignee rule (a later change to the template never touches the task)
-- `task_status_set(*, task, status, acting_user, note="") -> Task`
+- `task_status_set(*, task, status, acting_user, note="") -> Task`: before a task becomes done it asks the
+  hook `tasks.completion_check` (`fn(task) -> ValidationError | None`; see `_completion_hooks_refusal`)
 """
 
 import datetime
@@ -22,13 +23,16 @@ from django.utils import timezone
 
 from apps.access.selectors import assignments_of_user
 from apps.accounts.models import Membership, User
+from apps.core import hooks
+from apps.core.errors import refused
 from apps.core.events import publish
 from apps.core.paths import path_ids
+from apps.core.uploads import ALL_TYPES, MB, PHOTO_TYPES, upload_check
 from apps.tenancy.context import connection_tenant
 from apps.workplaces import geofence
 from apps.workplaces.models import Geofence, Workplace
 
-from . import attachments, dependencies
+from . import dependencies
 from .models import (
     CLOSED_STATUSES,
     AssigneeKind,
@@ -46,10 +50,8 @@ from .models import (
 )
 from .payloads import comment_payload, task_payload
 
-
-def refused(message: str, *, code: str, field: str | None = None) -> ValidationError:
-    error = ValidationError(message, code=code)
-    return ValidationError({field: error}) if field else error
+PHOTO_MAX_BYTES = 10 * MB  # photos and signatures, and images attached as files
+FILE_MAX_BYTES = 20 * MB  # other files (PDF, CSV, XLSX, DOCX, TXT)
 
 
 def _assignee(
@@ -222,13 +224,34 @@ def _completion_refusal(task: Task) -> ValidationError | None:
     if missing:
         labels = ", ".join(str(Evidence(kind).label).lower() for kind in missing)
         return refused(f"Evidence missing: {labels}.", code="evidence_missing", field="status")
+    return _completion_hooks_refusal(task)
+
+
+COMPLETION_CHECK = "tasks.completion_check"
+
+
+def _completion_hooks_refusal(task: Task) -> ValidationError | None:
+    """Ask the apps above the engine whether the task may be completed (hook `tasks.completion_check`).
+
+    Signature of each implementation: `fn(task: Task) -> ValidationError | None`, called inside
+    `task_status_set`'s transaction with the task row locked, before it becomes done (never on other moves).
+    Return None to allow, or a refusal (build it with `apps.core.errors.refused`, a stable `code` of your own,
+    e.g. `form_submission_required`); the first refusal, in the hooks' `order`, is raised as is and nothing
+    is written. An implementation must not write: it only reads. Declare one in your app's
+    contributions.py: `contribute(Hook("tasks.completion_check", "apps.forms.checks.task_completion_refusal"))`.
+    """
+    for check in hooks.all(COMPLETION_CHECK):
+        refusal = check(task)
+        if refusal is not None:
+            return refusal  # type: ignore[no-any-return]
     return None
 
 
 @transaction.atomic
 def task_status_set(*, task: Task, status: str, acting_user: Any, note: str = "") -> Task:
-    """Move a task to another status (history kept). Completing needs every required checklist item done
-    and the required evidence present; `note` on completion is the completion note (note evidence)."""
+    """Move a task to another status (history kept). Completing needs every required checklist item done,
+    the required evidence present and every `tasks.completion_check` hook to allow it (see
+    `_completion_hooks_refusal`); `note` on completion is the completion note (note evidence)."""
     if status not in TaskStatus.values:
         raise refused(f"Status is one of {', '.join(TaskStatus.values)}.", code="invalid_status", field="status")
     task = _locked(task)
@@ -463,15 +486,12 @@ def attachment_add(
     """Store a photo, a signature or a file (Django's storage API), after checking its real type and size."""
     if kind not in AttachmentKind.values:
         raise refused(f"Kind is one of {', '.join(AttachmentKind.values)}.", code="invalid_kind", field="kind")
-    content_type = attachments.sniff(upload)
-    is_image = content_type in attachments.IMAGE_TYPES
-    if content_type is None or (kind != AttachmentKind.FILE and not is_image):
-        wanted = "a JPEG, PNG, WebP or HEIC image" if kind != AttachmentKind.FILE else \
-            "an image, PDF, CSV, XLSX, DOCX or TXT file"  # fmt: skip
-        raise refused(f"This file is not {wanted}.", code="attachment_type_refused", field="file")
-    limit = attachments.PHOTO_MAX_BYTES if is_image else attachments.FILE_MAX_BYTES
-    if upload.size > limit:
-        raise refused(f"The file is {upload.size / 1048576:.1f} MB; the limit is {limit // 1048576} MB.",
+    is_evidence = kind != AttachmentKind.FILE
+    content_type = upload_check(upload, accept=PHOTO_TYPES if is_evidence else ALL_TYPES,
+                                max_bytes=PHOTO_MAX_BYTES if is_evidence else FILE_MAX_BYTES, field="file")  # fmt: skip
+    if content_type in PHOTO_TYPES and upload.size > PHOTO_MAX_BYTES:
+        name = getattr(upload, "name", "") or "The image"
+        raise refused(f"{name} is over the {PHOTO_MAX_BYTES // MB} MB limit for images.",
                       code="attachment_too_large", field="file")  # fmt: skip
     if checklist_item is not None and checklist_item.task_id != task.pk:
         raise refused("That checklist item belongs to another task.", code="invalid_item", field="checklist_item")

@@ -10,14 +10,14 @@ services turn its refusals into the same coded errors, with nothing written.
 import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.core.db import clash_id, violated_constraint
+from apps.core.errors import refused
 from apps.core.events import publish
 from apps.core.recurrence import zone
-from apps.tasks.models import OPEN_STATUSES, Task
+from apps.tasks.models import OPEN_STATUSES, AssigneeKind, Task
 from apps.tenancy.context import connection_tenant
 
 from .access import manages_everyone, may_work_on
@@ -26,11 +26,6 @@ from .payloads import entry_payload
 
 MAX_ENTRY = datetime.timedelta(hours=24)
 FUTURE_TOLERANCE = datetime.timedelta(minutes=2)
-
-
-def refused(message: str, *, code: str, field: str | None = None) -> ValidationError:
-    error = ValidationError(message, code=code)
-    return ValidationError({field: error}) if field else error
 
 
 def _person(user: Any) -> Any:
@@ -71,8 +66,16 @@ def _publish(event: str, entry: TimeEntry, **extra: Any) -> None:
 
 
 def _task_check(task: Task, user: Any, acting_user: Any) -> None:
-    if not may_work_on(task, user) and not manages_everyone(acting_user):
-        raise refused("This task is assigned to someone else.", code="task_not_allowed", field="task")
+    if may_work_on(task, user) or manages_everyone(acting_user):
+        return
+    whose = "to someone else"
+    if task.assignee_kind == AssigneeKind.TEAM:
+        whose = "to a team you are not in"
+    elif task.assignee_kind == AssigneeKind.ROLE:
+        whose = "to a role you do not hold at its workplace" if task.assignee_id is None else \
+            "to someone else, who claimed it"  # fmt: skip
+    raise refused(f"This task is assigned {whose}; log time on your own tasks.", code="task_not_allowed",
+                  field="task")  # fmt: skip
 
 
 def _range_check(started_at: datetime.datetime, ended_at: datetime.datetime | None) -> None:

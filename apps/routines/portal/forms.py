@@ -115,3 +115,37 @@ class SplitForm(forms.Form):
     def clean_links(self) -> list[tuple[int, int]] | None:
         text = self.cleaned_data["links"]
         return parse_links(text) if text.strip() else None
+
+
+class MemberRowForm(forms.Form):
+    """One member task in the editor: what it is (a title or @TEMPLATE-CODE), its timing and checklist.
+    `member` is the id of an existing member (its assignee rule is kept); empty for a new one."""
+
+    member = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    what = forms.CharField(max_length=200, required=False, label="Task", help_text="A title or @TEMPLATE-CODE.")
+    offset_minutes = forms.IntegerField(initial=0, label="Starts (min after)")
+    due_minutes = forms.IntegerField(initial=60, min_value=0, label="Due (min later)")
+    checklist = forms.CharField(required=False, label="Checklist", help_text="Comma separated; * = required.")
+
+
+MemberRowFormSet = forms.formset_factory(MemberRowForm, extra=1, can_delete=True, can_order=True, max_num=20)
+
+
+class MemberEditForm(forms.Form):
+    """What goes with the member rows: from which occurrence the change applies, and the links between
+    rows, by the row numbers shown (rows removed take their links with them)."""
+
+    occurrence = forms.ChoiceField(label="From occurrence", help_text="This one and the following ones change.")
+    links = forms.CharField(required=False, label="Links", help_text="By row number, e.g. 1>2, 2>3 (1 finishes "
+                            "before 2 starts).")  # fmt: skip
+
+    def __init__(self, *args: Any, occurrences: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["occurrence"].choices = occurrences  # type: ignore[attr-defined]
+
+    def clean_links(self) -> list[tuple[int, int]]:
+        return parse_links(self.cleaned_data["links"])
+
+
+def checklist_text(checklist: Any) -> str:
+    return ", ".join(f"{text}{'*' if required else ''}" for text, required in (checklist or []))

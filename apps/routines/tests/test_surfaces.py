@@ -95,3 +95,63 @@ def test_portal_list_create_detail(world, django_assert_max_num_queries):
     member = Client(HTTP_HOST=HOST)
     member.force_login(world.bob)
     assert member.get("/manage/tasks/routines/").status_code == 403
+
+
+def _member_rows(rows, links, occurrence):
+    data = {"m-TOTAL_FORMS": len(rows), "m-INITIAL_FORMS": 2, "m-MIN_NUM_FORMS": 0, "m-MAX_NUM_FORMS": 20,
+            "links": links, "occurrence": occurrence}  # fmt: skip
+    for index, row in enumerate(rows):
+        for name, value in row.items():
+            data[f"m-{index}-{name}"] = value
+    return data
+
+
+def test_portal_member_editor_adds_removes_reorders_and_relinks(world, django_assert_max_num_queries):
+    routine = _routine(world)
+    with tenant_context(world.tenant):
+        check, photo = routine.members.order_by("position")
+    admin = Client(HTTP_HOST=HOST)
+    admin.force_login(world.admin)
+    url = f"/manage/tasks/routines/{routine.pk}/members/"
+    with django_assert_max_num_queries(25):
+        page = admin.get(url)
+    assert page.status_code == 200 and b"@RT-CHECK" in page.content and b'value="1&gt;2"' in page.content
+    key = page.context["form"].fields["occurrence"].choices[1][0]
+    rows = [
+        {"member": check.pk, "what": "@RT-CHECK", "offset_minutes": 0, "due_minutes": 60, "ORDER": 2},
+        {"member": photo.pk, "what": "Photo", "offset_minutes": 30, "due_minutes": 60, "ORDER": 1},
+        {"what": "Sign off", "offset_minutes": 90, "due_minutes": 15, "checklist": "Signed*", "ORDER": 3},
+    ]
+    cycle = admin.post(url, _member_rows(rows, "1>2, 2>1", key))
+    assert cycle.status_code == 400 and b"cycle" in cycle.content
+    unknown = admin.post(url, _member_rows(rows, "1>7", key))
+    assert unknown.status_code == 400 and b"No such rows" in unknown.content
+    member = Client(HTTP_HOST=HOST)
+    member.force_login(world.ann)
+    assert member.get(url).status_code == 200 and member.post(url, _member_rows(rows, "", key)).status_code == 403
+    saved = admin.post(url, _member_rows(rows, "2>1, 1>3", key))
+    assert saved.status_code == 302, saved.content.decode()[:3000]
+    with tenant_context(world.tenant):
+        new = Routine.objects.get(split_from=routine)
+        members = list(new.members.order_by("position"))
+        assert [(m.title or m.template.code, m.offset_minutes) for m in members] == [
+            ("Photo", 30), ("RT-CHECK", 0), ("Sign off", 90)
+        ]  # fmt: skip
+        assert members[2].checklist == [["Signed", True]]
+        position = {m.pk: m.position for m in members}
+        assert sorted((position[k.predecessor_id], position[k.successor_id]) for k in new.links.all()) == [
+            (1, 2),
+            (2, 3),
+        ]
+    # Removing a row takes its links with it.
+    new_url = f"/manage/tasks/routines/{new.pk}/members/"
+    key = admin.get(new_url).context["form"].fields["occurrence"].choices[1][0]
+    rows = [{"member": members[0].pk, "what": "Photo", "offset_minutes": 30, "due_minutes": 60, "ORDER": 1},
+            {"member": members[1].pk, "what": "@RT-CHECK", "offset_minutes": 0, "due_minutes": 60, "ORDER": 2,
+             "DELETE": "on"}]  # fmt: skip
+    data = _member_rows(rows, "1>2", key)
+    data["m-INITIAL_FORMS"] = 2
+    assert admin.post(new_url, data).status_code == 302
+    with tenant_context(world.tenant):
+        last = Routine.objects.get(split_from=new)
+        assert [m.title for m in last.members.all()] == ["Photo"] and not last.links.exists()

@@ -58,7 +58,7 @@ def test_open_form_errors_are_shown(admin_client):
     response = admin_client.post(
         NEW, {"subject": "S", "description": "D", "priority": "low", "category": "general", "attachments": [bad]}
     )
-    assert response.status_code == 400 and "not accepted" in response.content.decode()
+    assert response.status_code == 400 and "x.exe: attach" in response.content.decode()
     assert not Ticket.objects.exists()
 
 

@@ -89,9 +89,10 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
 
 class TodayTaskSerializer(TaskSerializer):
     distance_m = serializers.FloatField(read_only=True, allow_null=True, help_text="From ?lat=&lng= (metres).")
+    overdue = serializers.BooleanField(read_only=True, help_text="Due before today (the workplace's local day).")
 
     class Meta(TaskSerializer.Meta):
-        fields = [*TaskSerializer.Meta.fields, "distance_m"]
+        fields = [*TaskSerializer.Meta.fields, "overdue", "distance_m"]
         read_only_fields = fields
 
 

@@ -61,7 +61,7 @@ REFUSED = {
     400: OpenApiResponse(
         description="Refused by a rule; `detail` says why and `code` names it (`title_required`, "
         "`invalid_transition`, `required_items_open`, `evidence_missing`, `blocked_by_predecessors`, "
-        "`task_closed`, `outside_geofence`, `attachment_too_large`, `attachment_type_refused`, `unknown_member` ...)."
+        "`task_closed`, `outside_geofence`, `attachment_too_large`, `attachment_type`, `unknown_member` ...)."
     ),
     403: OpenApiResponse(
         description="Not a member, no access to the `tasks` solution, `person_required` for API keys on personal "
@@ -98,7 +98,9 @@ def _float(value: str | None, field: str) -> float | None:
 
 def task_detail(task_id: int) -> Task:
     """The task page's whole tree in a fixed number of queries."""
-    rows = with_progress(Task.objects.filter(pk=task_id)).select_related("workplace", "assignee", "team", "role")
+    rows = with_progress(Task.objects.filter(pk=task_id)).select_related(
+        "workplace", "assignee", "team", "role", "check_in_by"
+    )
     task = rows.prefetch_related(
         Prefetch("checklist", queryset=ChecklistItem.objects.order_by("position")),
         "attachments",
@@ -194,7 +196,7 @@ class MyTodayView(TasksApiMixin, TenantListAPIView):
     @property
     def cursor_ordering(self) -> tuple[str, ...]:  # type: ignore[override]
         near = self.request.query_params.get("lat") and self.request.query_params.get("lng")
-        return ("distance_m", "id") if near else ("due_at", "id")
+        return ("near_rank", "id") if near else ("due_at", "id")
 
     def get_queryset(self) -> QuerySet[Task]:
         person_require(self.request.user)
@@ -205,8 +207,9 @@ class MyTodayView(TasksApiMixin, TenantListAPIView):
     @extend_schema(
         summary="My tasks today (near me)",
         description="Your open tasks due today, each in its workplace's local day, plus the role tasks due today you "
-        "may claim (`claimable`). With `?lat=&lng=` the nearest workplace first (`distance_m`, to the centre of its "
-        "geofence); else by due time. Cursor paginated; a constant number of queries whatever the page.",
+        "may claim (`claimable`), and before them the open ones already overdue (due before today: `overdue: true`). "
+        "With `?lat=&lng=` the overdue ones first, then the nearest workplace first (`distance_m`, to the centre of "
+        "its geofence); else by due time. Cursor paginated; a constant number of queries whatever the page.",
         parameters=[OpenApiParameter("lat", float), OpenApiParameter("lng", float)],
         responses={200: TodayTaskSerializer(many=True), 403: REFUSED[403]},
     )
@@ -373,7 +376,7 @@ class AttachmentUploadView(TasksApiMixin, TenantAPIView):
         summary="Upload a photo, a signature or a file",
         description="Multipart: `file`, `kind` (photo, signature, file), optional `checklist_item`. The real type is "
         "read from the content: photos and signatures JPEG, PNG, WebP or HEIC up to 10 MB; files PDF, CSV, XLSX, "
-        "DOCX, TXT up to 20 MB (`attachment_type_refused`, `attachment_too_large`).",
+        "DOCX, TXT up to 20 MB (`attachment_empty`, `attachment_type`, `attachment_too_large`).",
         request={"multipart/form-data": AttachmentUploadSerializer},
         responses={201: TaskAttachmentSerializer, **REFUSED},
     )

@@ -60,3 +60,12 @@ class CommentForm(forms.Form):
 class UploadForm(forms.Form):
     file = forms.FileField()
     kind = forms.ChoiceField(choices=[("photo", "Photo"), ("signature", "Signature"), ("file", "File")])
+
+
+class CheckInForm(forms.Form):
+    """The position the browser gave (Geolocation API), checked against the workplace's geofence by the
+    same service as the API's check-in."""
+
+    lat = forms.FloatField(min_value=-90, max_value=90)
+    lng = forms.FloatField(min_value=-180, max_value=180)
+    accuracy_m = forms.FloatField(min_value=0, required=False)

@@ -17,11 +17,12 @@ from apps.tasks.access import TasksPortalMixin, admin_require, manage_require, s
 from apps.tasks.api.views import task_detail
 from apps.tasks.lookups import member_get, template_by_code, workplace_by_code
 from apps.tasks.models import OPEN_STATUSES, ChecklistItem, Task, TaskAttachment, TaskStatus, TaskTemplate
-from apps.tasks.selectors import task_list
+from apps.tasks.selectors import my_today, task_list
 
-from .forms import CommentForm, TaskCreateForm, TaskFilterForm, TemplateForm, UploadForm, checklist_parse
+from .forms import CheckInForm, CommentForm, TaskCreateForm, TaskFilterForm, TemplateForm, UploadForm, checklist_parse
 
 PAGE = 50
+TODAY = 20  # "my tasks today" on the tasks page: the first ones, overdue first (the API pages the rest)
 BOARD_COLUMN = 30
 
 
@@ -52,8 +53,10 @@ class MyTasksView(TasksPortalMixin, TenantPortalView):
         rows = task_list(visible_to=None if sees_everything(request) else request.user,
                          status="" if wanted == "all" else wanted, workplace=workplace,
                          search=data.get("q", "")).order_by("due_at", "id")  # fmt: skip
+        today = list(my_today(user=request.user).order_by("due_at", "id")[: TODAY + 1])
         context = {"filters": filters, "create_form": form or TaskCreateForm(), **page_of(request, rows),
-                   "is_admin": is_tenant_admin(request)}  # fmt: skip
+                   "is_admin": is_tenant_admin(request), "today": today[:TODAY],
+                   "today_more": len(today) > TODAY}  # fmt: skip
         return render(request, "tasks/mine.html", context)
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -115,7 +118,7 @@ class BoardMoveView(BoardView):
 
 
 class TaskPageView(TasksPortalMixin, TenantPortalView):
-    ACTIONS = ("status", "tick", "untick", "comment", "upload", "claim")
+    ACTIONS = ("status", "tick", "untick", "comment", "upload", "claim", "check_in")
 
     def get(self, request: HttpRequest, task: int) -> HttpResponse:
         found = task_detail(task_get_for(request, task).pk)
@@ -158,6 +161,15 @@ class TaskPageView(TasksPortalMixin, TenantPortalView):
                                     acting_user=user)  # fmt: skip
         elif action == "claim":
             services.task_claim(task=task, acting_user=user)
+        elif action == "check_in":
+            position = CheckInForm(request.POST)
+            if not position.is_valid():
+                raise ValidationError("Your browser gave no position: allow location for this page and try again.",
+                                      code="invalid_position")  # fmt: skip
+            data = position.cleaned_data
+            services.task_check_in(task=task, lat=data["lat"], lng=data["lng"], accuracy_m=data["accuracy_m"] or 0.0,
+                                   acting_user=user)  # fmt: skip
+            messages.success(request, "Checked in at the workplace.")
         else:
             raise ValidationError("Unknown action.", code="invalid_action")
 

@@ -3,6 +3,8 @@
 import datetime
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -92,6 +94,34 @@ def test_me_today_mine_and_claimable_nearest_first_in_constant_queries(world, dj
         assert len(client.get(f"{TASKS}me/today/").json()["results"]) == 14
     refused = api(world.admin).get(f"{TASKS}me/today/", {"lat": "north"})
     assert refused.json()["code"] == "invalid_position"
+
+
+def test_me_today_puts_my_overdue_open_tasks_first_in_constant_queries(world, django_assert_num_queries):
+    with tenant_context(world.tenant):
+        now = timezone.now()
+        late = task_create(title="Late", acting_user=world.admin, assignee=world.mia, workplace=world.cbd,
+                           due_at=now - datetime.timedelta(days=3))  # fmt: skip
+        today = task_create(title="Today", acting_user=world.admin, assignee=world.mia, workplace=world.cbd,
+                            due_at=now)  # fmt: skip
+        done = task_create(title="Late but done", acting_user=world.admin, assignee=world.mia,
+                           due_at=now - datetime.timedelta(days=2))  # fmt: skip
+        Task.objects.filter(pk=done.pk).update(status="done", completed_at=now)
+        task_create(title="Late, Bob's", acting_user=world.admin, assignee=world.bob, workplace=world.cbd,
+                    due_at=now - datetime.timedelta(days=2))  # fmt: skip
+    client = api(world.mia)
+    client.get(f"{TASKS}me/today/")  # warm the per-process caches
+    for params in ({}, {"lat": CBD[0], "lng": CBD[1]}):
+        rows = client.get(f"{TASKS}me/today/", params).json()["results"]
+        assert [(row["id"], row["overdue"]) for row in rows] == [(late.pk, True), (today.pk, False)], params
+    with CaptureQueriesContext(connection) as few:
+        client.get(f"{TASKS}me/today/", {"lat": CBD[0], "lng": CBD[1]})
+    with tenant_context(world.tenant):
+        for days in range(2, 12):
+            task_create(title=f"Later {days}", acting_user=world.admin, assignee=world.mia, workplace=world.cbd,
+                        due_at=now - datetime.timedelta(days=days))  # fmt: skip
+    with django_assert_num_queries(len(few.captured_queries)):
+        rows = client.get(f"{TASKS}me/today/", {"lat": CBD[0], "lng": CBD[1]}).json()["results"]
+    assert len(rows) == 12 and all(row["overdue"] for row in rows[:11]) and rows[-1]["id"] == today.pk
 
 
 def test_list_and_detail_queries_do_not_grow(world, django_assert_max_num_queries):

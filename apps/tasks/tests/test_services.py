@@ -7,9 +7,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
-from apps.tasks import attachments
+from apps.core.contributions import Hook, contribute, contributions_reset
+from apps.core.errors import refused as refusal_of
+from apps.core.uploads import sniff
+from apps.tasks import services as task_services
 from apps.tasks.models import Task, TaskStatus, TaskTemplate
 from apps.tasks.services import (
+    COMPLETION_CHECK,
     attachment_add,
     checklist_item_add,
     checklist_item_set,
@@ -95,15 +99,16 @@ def test_attachments_are_sniffed_and_limited(world, monkeypatch):
     with tenant_context(world.tenant):
         task = task_create(title="Visit", acting_user=world.ann, assignee=world.ann)
         cases = (
-            (SimpleUploadedFile("fake.jpg", b"MZ\x90\x00 not an image"), "photo", "attachment_type_refused"),
-            (SimpleUploadedFile("report.pdf", PDF), "photo", "attachment_type_refused"),
-            (SimpleUploadedFile("notes.exe", b"hello"), "file", "attachment_type_refused"),
+            (SimpleUploadedFile("fake.jpg", b"MZ\x90\x00 not an image"), "photo", "attachment_type"),
+            (SimpleUploadedFile("report.pdf", PDF), "photo", "attachment_type"),
+            (SimpleUploadedFile("notes.exe", b"hello"), "file", "attachment_type"),
+            (SimpleUploadedFile("empty.png", b""), "photo", "attachment_empty"),
         )
         for upload, kind, code in cases:
             with pytest.raises(ValidationError) as refused:
                 attachment_add(task=task, upload=upload, kind=kind, acting_user=world.ann)
             assert code_of(refused) == code
-        monkeypatch.setattr(attachments, "PHOTO_MAX_BYTES", 32)
+        monkeypatch.setattr(task_services, "PHOTO_MAX_BYTES", 32)
         with pytest.raises(ValidationError) as refused:
             attachment_add(task=task, upload=SimpleUploadedFile("big.png", PNG), kind="photo", acting_user=world.ann)
         assert code_of(refused) == "attachment_too_large"
@@ -112,7 +117,7 @@ def test_attachments_are_sniffed_and_limited(world, monkeypatch):
         assert (stored.content_type, text.content_type) == ("application/pdf", "text/csv")
         with stored.file.open("rb") as saved:
             assert task.attachments.count() == 2 and saved.read() == PDF
-        assert attachments.sniff(io.BytesIO(b"\x00\x00\x00\x18ftypheic" + b"\x00" * 16)) == "image/heic"
+        assert sniff(io.BytesIO(b"\x00\x00\x00\x18ftypheic" + b"\x00" * 16)) == "image/heic"
 
 
 def test_checklist_add_reorder_and_progress(world):
@@ -159,3 +164,36 @@ def test_demo_makes_the_store_visits_once(world):
         assert (template.checklist.count(), template.checklist.filter(is_required=True).count()) == (4, 2)
         visit = Task.objects.filter(template=template).first()
         assert visit.assignee == manager and visit.required_evidence == ["photo"]
+
+
+FORM_TEMPLATES: set[int] = set()
+
+
+def form_submission_refusal(task):
+    """A completion check as the forms app would add one: tasks of some templates need a submission first."""
+    if task.template_id in FORM_TEMPLATES:
+        return refusal_of("Submit the visit form first.", code="form_submission_required", field="status")
+    return None
+
+
+def test_completion_asks_the_completion_check_hooks(world):
+    contribute(Hook(COMPLETION_CHECK, f"{__name__}.form_submission_refusal"))
+    try:
+        with tenant_context(world.tenant):
+            template = template_create(acting_user=world.admin, code="FORMED", name="Formed visit")
+            FORM_TEMPLATES.add(template.pk)
+            gated = task_create_from_template(template=template, acting_user=world.admin, assignee=world.ann)
+            free = task_create(title="Free", acting_user=world.admin, assignee=world.ann)
+            task_status_set(task=gated, status="in_progress", acting_user=world.ann)  # other moves: not asked
+            with pytest.raises(ValidationError) as refusal:
+                task_status_set(task=gated, status="done", acting_user=world.ann)
+            assert code_of(refusal) == "form_submission_required"
+            assert refusal.value.message_dict == {"status": ["Submit the visit form first."]}
+            gated.refresh_from_db()
+            assert gated.status == "in_progress" and gated.completed_at is None  # nothing written
+            assert task_status_set(task=free, status="done", acting_user=world.ann).status == "done"
+            FORM_TEMPLATES.clear()
+            assert task_status_set(task=gated, status="done", acting_user=world.ann).status == "done"
+    finally:
+        FORM_TEMPLATES.clear()
+        contributions_reset()

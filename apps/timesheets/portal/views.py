@@ -14,9 +14,15 @@ from django.urls import reverse
 from apps.accounts.access import is_tenant_admin
 from apps.accounts.models import Membership, User
 from apps.surfaces.portal import TenantPortalView
-from apps.tasks.models import OPEN_STATUSES, AssigneeKind, Task
+from apps.tasks.models import OPEN_STATUSES, Task
 from apps.timesheets import selectors, services
-from apps.timesheets.access import TimesheetsAccessMixin, report_refusal, visible_user_ids
+from apps.timesheets.access import (
+    TimesheetsAccessMixin,
+    manages_everyone,
+    report_refusal,
+    visible_user_ids,
+    workable_q,
+)
 from apps.timesheets.api.views import total_rows
 from apps.timesheets.export import entries_csv_response
 from apps.timesheets.models import TimeEntry
@@ -29,9 +35,9 @@ TASK_CHOICES = 300
 
 
 def workable_tasks(user: Any, *, limit: int | None = None) -> QuerySet[Task]:
-    """Open tasks the person may log time on: theirs, or not assigned to a particular person (a page
-    lists the first `limit`; a posted form validates against all of them)."""
-    mine = Q(assignee_id=user.pk) | ~Q(assignee_kind=AssigneeKind.PERSON)
+    """Open tasks the person may log time on (`access.workable_q`; a page lists the first `limit`; a posted
+    form validates against all of them)."""
+    mine = Q() if manages_everyone(user) else workable_q(user)
     tasks = Task.objects.filter(mine, status__in=OPEN_STATUSES).select_related("workplace").order_by("due_at", "id")
     return tasks[:limit] if limit else tasks
 

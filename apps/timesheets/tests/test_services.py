@@ -8,9 +8,11 @@ from django.db import IntegrityError, transaction
 from django_tenants.utils import tenant_context
 
 from apps.core.db import overlap_guard_sql
+from apps.organisation.models import MemberProfile
 from apps.timesheets import selectors
 from apps.timesheets.models import TimeEntry
 from apps.timesheets.services import entry_add, entry_delete, entry_update, timer_start, timer_stop
+from tests.factories import MembershipFactory
 
 from .conftest import at
 
@@ -163,3 +165,41 @@ def test_overlap_guard_sql_refuses_what_is_not_an_identifier():
                                          watch=("s",))  # fmt: skip
     assert "NEW.s <> 'c'" in forward and "r.s <> ''c''" in forward and "UPDATE OF user_id, a, b, s" in forward
     assert "DROP FUNCTION IF EXISTS g()" in reverse
+
+
+def test_time_only_on_tasks_that_are_yours_by_team_or_role(ts):
+    """A team's task: its members, not others. A role's task: whoever may claim it while unclaimed, then
+    only the claimer. The maker of a task and tenant admins may always log time on it."""
+    from apps.access.services import assignment_create, role_create
+    from apps.organisation.selectors import entity_root
+    from apps.organisation.services import entity_membership_add
+    from apps.tasks.services import task_claim, task_create
+    from apps.timesheets.access import may_work_on
+
+    with tenant_context(ts.tenant):
+        team = ts.site.entity or entity_root()
+        entity_membership_add(profile=MemberProfile.objects.get(user=ts.ann), entity=team, acting_user=None)
+        lead = role_create(code="ts-lead", name="Lead", permissions=[], acting_user=ts.admin)
+        assignment_create(role=lead, user=ts.mia, scope_entity=entity_root(), acting_user=ts.admin)
+        team_task = task_create(title="Team restock", acting_user=ts.admin, team=team, workplace=ts.site)
+        role_task = task_create(title="Lead's check", acting_user=ts.admin, role=lead, workplace=ts.site)
+        entry_add(task=team_task, user=ts.ann, started_at=at(1, 8), ended_at=at(1, 9), acting_user=ts.ann)
+        with pytest.raises(ValidationError) as refused:
+            entry_add(task=team_task, user=ts.mia, started_at=at(1, 8), ended_at=at(1, 9), acting_user=ts.mia)
+        assert code_of(refused) == "task_not_allowed"
+        assert "a team you are not in" in refused.value.messages[0]
+        with pytest.raises(ValidationError) as refused:
+            timer_start(task=role_task, user=ts.ann, acting_user=ts.ann)
+        assert code_of(refused) == "task_not_allowed"
+        assert "a role you do not hold" in refused.value.messages[0]
+        entry_add(task=role_task, user=ts.mia, started_at=at(1, 10), ended_at=at(1, 11), acting_user=ts.mia)
+        task_claim(task=role_task, acting_user=ts.mia)
+        role_task.refresh_from_db()
+        assert may_work_on(role_task, ts.mia) and not may_work_on(role_task, ts.ann)
+        other = MembershipFactory(tenant=ts.tenant, user__email="lee@acme.test").user
+        assignment_create(role=lead, user=other, scope_entity=entity_root(), acting_user=ts.admin)
+        with pytest.raises(ValidationError) as refused:
+            timer_start(task=role_task, user=other, acting_user=other)
+        assert "who claimed it" in refused.value.messages[0]
+        assert may_work_on(team_task, ts.admin) and may_work_on(role_task, ts.admin)  # tenant admin manages it
+        entry_add(task=role_task, user=ts.bob, started_at=at(2, 8), ended_at=at(2, 9), acting_user=ts.admin)
