@@ -22,6 +22,7 @@ submission.rejected, submission.commented.
 
 import hashlib
 import json
+import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -54,6 +55,8 @@ from .models import (
     TemplateStatus,
 )
 from .payloads import submission_payload, template_payload
+
+logger = logging.getLogger(__name__)
 
 APPROVAL_KIND = "forms.submission"
 MAX_PHOTO_BYTES = 10 * MB
@@ -159,7 +162,9 @@ def has_unpublished_changes(template: FormTemplate) -> bool:
 def template_publish(*, template: FormTemplate, acting_user: Any) -> FormVersion:
     """Publish the working copy as a new version (number = last + 1) with one FormField row per field; the
     template's current version becomes it. Earlier versions and their submissions stay as they were."""
-    template = FormTemplate.objects.select_for_update().select_related("current_version").get(pk=template.pk)
+    template = (
+        FormTemplate.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=template.pk)
+    )
     if template.status == TemplateStatus.ARCHIVED:
         raise refused("This form is archived: restore it before publishing.", code="form_archived")
     schema = schema_rules.schema_normalise(template.draft_schema)
@@ -204,8 +209,12 @@ def template_restore(*, template: FormTemplate, acting_user: Any) -> FormTemplat
 # --- the builder's edits of the working copy -------------------------------------------------------------
 
 
-def _sections(template: FormTemplate) -> list[dict[str, Any]]:
-    return schema_rules.schema_normalise(template.draft_schema)["sections"]
+def _edit(template: FormTemplate, acting_user: Any, change: Any) -> FormTemplate:
+    """Apply `change(sections) -> sections` to the saved working copy (locked: two builders never lose an edit)."""
+    with transaction.atomic():
+        fresh = FormTemplate.objects.select_for_update(of=("self",)).get(pk=template.pk)
+        sections = schema_rules.schema_normalise(fresh.draft_schema)["sections"]
+        return template_schema_save(template=fresh, schema={"sections": change(sections)}, acting_user=acting_user)
 
 
 def _locate(sections: list[dict[str, Any]], key: str) -> tuple[int, int]:
@@ -223,9 +232,10 @@ def _section_index(sections: list[dict[str, Any]], index: int) -> int:
 
 
 def builder_section_add(*, template: FormTemplate, title: str, acting_user: Any) -> FormTemplate:
-    sections = _sections(template)
-    sections.append({"title": (title or "").strip()[:200], "fields": []})
-    return template_schema_save(template=template, schema={"sections": sections}, acting_user=acting_user)
+    def change(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [*sections, {"title": (title or "").strip()[:200], "fields": []}]
+
+    return _edit(template, acting_user, change)
 
 
 def builder_section_edit(
@@ -233,61 +243,71 @@ def builder_section_edit(
     remove: bool = False,
 ) -> FormTemplate:  # fmt: skip
     """Rename, move up (-1) / down (+1), or remove a section (its fields go to the previous section)."""
-    sections = _sections(template)
-    index = _section_index(sections, index)
-    if remove:
-        removed = sections.pop(index)
-        if sections:
-            sections[max(index - 1, 0)]["fields"].extend(removed["fields"])
-        elif removed["fields"]:
-            sections = [{"title": "", "fields": removed["fields"]}]
-    else:
+
+    def change(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        at = _section_index(sections, index)
+        if remove:
+            removed = sections.pop(at)
+            if sections:
+                sections[max(at - 1, 0)]["fields"].extend(removed["fields"])
+            elif removed["fields"]:
+                sections = [{"title": "", "fields": removed["fields"]}]
+            return sections
         if title is not None:
-            sections[index]["title"] = title.strip()[:200]
-        target = index + move
+            sections[at]["title"] = title.strip()[:200]
+        target = at + move
         if move and 0 <= target < len(sections):
-            sections[index], sections[target] = sections[target], sections[index]
-    return template_schema_save(template=template, schema={"sections": sections}, acting_user=acting_user)
+            sections[at], sections[target] = sections[target], sections[at]
+        return sections
+
+    return _edit(template, acting_user, change)
 
 
 def builder_field_save(
     *, template: FormTemplate, field: dict[str, Any], acting_user: Any, section: int = 0, original_key: str = ""
 ) -> FormTemplate:
     """Add a field at the end of a section, or replace the field `original_key` in place."""
-    sections = _sections(template)
     clean = schema_rules.schema_normalise({"sections": [{"fields": [field]}]})["sections"][0]["fields"][0]
-    if original_key:
-        s, f = _locate(sections, original_key)
-        sections[s]["fields"][f] = clean
-    else:
-        if not sections:
-            sections = [{"title": "", "fields": []}]
+
+    def change(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if original_key:
+            s, f = _locate(sections, original_key)
+            sections[s]["fields"][f] = clean
+            return sections
+        sections = sections or [{"title": "", "fields": []}]
         sections[_section_index(sections, section)]["fields"].append(clean)
-    return template_schema_save(template=template, schema={"sections": sections}, acting_user=acting_user)
+        return sections
+
+    return _edit(template, acting_user, change)
 
 
 def builder_field_move(*, template: FormTemplate, key: str, move: int, acting_user: Any) -> FormTemplate:
     """Move a field up (-1) or down (+1), across into the neighbouring section at a section's edge."""
-    sections = _sections(template)
-    s, f = _locate(sections, key)
-    fields = sections[s]["fields"]
-    target = f + move
-    if 0 <= target < len(fields):
-        fields[f], fields[target] = fields[target], fields[f]
-    elif 0 <= s + move < len(sections):
-        moved = fields.pop(f)
-        if move < 0:
-            sections[s - 1]["fields"].append(moved)
-        else:
-            sections[s + 1]["fields"].insert(0, moved)
-    return template_schema_save(template=template, schema={"sections": sections}, acting_user=acting_user)
+
+    def change(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        s, f = _locate(sections, key)
+        fields = sections[s]["fields"]
+        target = f + move
+        if 0 <= target < len(fields):
+            fields[f], fields[target] = fields[target], fields[f]
+        elif 0 <= s + move < len(sections):
+            moved = fields.pop(f)
+            if move < 0:
+                sections[s - 1]["fields"].append(moved)
+            else:
+                sections[s + 1]["fields"].insert(0, moved)
+        return sections
+
+    return _edit(template, acting_user, change)
 
 
 def builder_field_remove(*, template: FormTemplate, key: str, acting_user: Any) -> FormTemplate:
-    sections = _sections(template)
-    s, f = _locate(sections, key)
-    sections[s]["fields"].pop(f)
-    return template_schema_save(template=template, schema={"sections": sections}, acting_user=acting_user)
+    def change(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        s, f = _locate(sections, key)
+        sections[s]["fields"].pop(f)
+        return sections
+
+    return _edit(template, acting_user, change)
 
 
 # --- submissions ---------------------------------------------------------------------------------------
@@ -433,14 +453,12 @@ def _create(
     _workplace_check(template, workplace)
     submission = Submission(template=template, version=chosen, person=person, workplace=workplace, task=task,
                             client_id=client_id, body_sha256=body, status=SubmissionStatus.DRAFT)  # fmt: skip
-    # Types first (a refusal before anything is written), then the files, then the full check.
-    submission.answers = _answers_validate(submission, answers, complete=False)
-    fields = _fields_by_key(chosen)
-    for key, uploads in files.items():
-        if key in fields and fields[key]["type"] in FILE_TYPES:
-            _low, high = schema_rules.photo_limits(fields[key])
-            if len(uploads) > high:
-                raise refused(f"At most {high} file(s).", code="too_many_photos", field=key)
+    # Every answer and the files' counts in one pass (a message per field), before anything is written.
+    counts = {key: len({_file_digest(u) for u in uploads}) for key, uploads in files.items()}
+    clean, errors = schema_rules.answers_check(chosen.schema, answers, files=counts, complete=submit)
+    if errors:
+        raise errors_refusal(errors, "invalid_answers")
+    submission.answers = clean
     with transaction.atomic():
         _save(submission, person, "Draft saved" if not submit else "Created")
         _files_write(submission, files)
@@ -522,7 +540,13 @@ def _submit(submission: Submission, answers: Any, *, previous: str | None) -> No
     _save(submission, submission.person, "Submitted")
     _status_changed(submission, previous)
     if submission.template.review_required and workflow_active(APPROVAL_KIND) is not None:
-        request_submit(kind=APPROVAL_KIND, subject=submission, requester=submission.person)
+        try:
+            with transaction.atomic():
+                request_submit(kind=APPROVAL_KIND, subject=submission, requester=submission.person)
+        except (ValidationError, PermissionDenied):
+            # The workflow refused to route it (e.g. the person just left): the submission stands, and a
+            # manager or an admin reviews it directly.
+            logger.warning("forms: submission %s could not open its approval request", submission.pk)
     publish("submission.submitted", submission_payload(submission), tenant=_tenant())
 
 

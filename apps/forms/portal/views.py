@@ -201,7 +201,8 @@ class FillView(FormsPage):
         return self.page("forms/fill.html", {
             "template": template, "version": version, "fields": schema_rules.fields_of(version.schema),
             "workplaces": workplaces_for(template, self.request.user, everyone=sees_everything(self.request)),
-            "errors": errors or {}, "values": values or {}, "chosen_workplace": workplace,
+            "errors": errors or {}, "form_errors": (errors or {}).get("__all__", []), "values": values or {},
+            "chosen_workplace": workplace,
             "client_id": _uuid(self.request.POST.get("client_id")) or uuid.uuid4(),
         }, status=status)  # fmt: skip
 
