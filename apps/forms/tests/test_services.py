@@ -164,3 +164,46 @@ def test_task_template_requiring_a_form_blocks_completion_until_submitted(team, 
         assert services.task_completion_check(task) is None
         plain = Task.objects.create(title="Other", workplace=team.site)
         assert services.task_completion_check(plain) is None
+
+
+def test_demo_is_idempotent_and_tells_analytics_once(team):
+    from apps.forms.demo import DAYS, forms_demo_seed
+    from tests.factories import MembershipFactory
+
+    for email in ("sam@acme.localhost", "sue@acme.localhost", "manager@acme.localhost"):
+        MembershipFactory(tenant=team.tenant, user__email=email)
+    told = []
+    contribute(Hook("forms.submissions_bulk_created", lambda ids: told.append(len(ids))))
+    try:
+        with tenant_context(team.tenant):
+            created = forms_demo_seed()
+            assert created == DAYS * 2 * 2  # two sites, two visits a day each
+            assert forms_demo_seed() == 0
+            visit = Submission.objects.filter(template__name="Store visit").first()
+            assert visit.version.number == 1 and visit.history.count() == 1
+            assert not Submission.objects.filter(status="draft").exists()
+    finally:
+        contributions_reset()
+    assert told == [created]
+
+
+def test_notices_render_and_reach_the_right_people(team, store_visit):
+    from django.template import Context, Template
+
+    from apps.core.contributions import Notice, contributions
+    from apps.forms import notices
+    from apps.forms.payloads import submission_payload
+
+    with tenant_context(team.tenant):
+        submission, _ = submit(team, store_visit)
+        payload = submission_payload(submission, note="Blurry", comment="Retake", author=str(team.mia.pk))
+        ours = [n for n in contributions(Notice) if n.event.startswith("submission.")]
+        assert {n.event for n in ours} == {"submission.submitted", "submission.approved", "submission.rejected",
+                                           "submission.commented"}  # fmt: skip
+        for notice in ours:
+            assert "Store visit" in Template(notice.title).render(Context(payload))
+            assert Template(notice.body).render(Context(payload)).strip()
+        assert notices.reviewers(team.tenant, payload) == [team.mia.pk]  # Fay's manager
+        assert notices.submitter(team.tenant, payload) == [str(team.fay.pk)]
+        assert notices.submitter_unless_author(team.tenant, {**payload, "author": str(team.fay.pk)}) == []
+        assert notices.url(team.tenant, payload).endswith(f"/manage/reports/forms/submissions/{submission.pk}/")
