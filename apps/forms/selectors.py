@@ -12,7 +12,7 @@ from django.db.models.functions import Cast
 
 from apps.access.selectors import assignments_of_user
 from apps.approvals.models import ApprovalAssignment
-from apps.organisation.models import MemberProfile
+from apps.organisation.models import EntityMembership, MemberProfile
 from apps.workplaces.models import Workplace
 
 from .models import FormTemplate, Submission, SubmissionComment, SubmissionStatus, TemplateStatus
@@ -23,33 +23,40 @@ SUBJECT_MODEL = "forms.Submission"
 
 @dataclass(frozen=True)
 class Scope:
-    """What a person holds: their role ids, and the workplaces their role assignments cover (None: every
-    workplace, e.g. an assignment scoped to the organisation's root)."""
+    """What a person holds: their role ids, and the workplaces they work at (None: not tied to any, or an
+    assignment scoped to the organisation's root: every workplace)."""
 
     role_ids: frozenset[int]
     workplace_ids: frozenset[int] | None
 
 
 def scope_of(user: Any) -> Scope:
-    """Two queries: the person's current assignments, then the workplaces they cover."""
+    """The workplaces a person works at: those their role assignments cover (an entity subtree or one
+    workplace) and those of the entities (teams, stores) they are a member of, with their subtrees. A person
+    tied to none is not narrowed by workplace (a form's workplaces say where it is used, not a secret).
+    Three queries at most."""
     workplace_type = ContentType.objects.get_for_model(Workplace).pk
     role_ids: set[int] = set()
     covered = Q(pk__in=[])
-    everywhere = False
+    tied = everywhere = False
     for role_id, entity_path, entity_parent, content_type, object_id in assignments_of_user(user).values_list(
         "role_id", "scope_entity__path", "scope_entity__parent_id", "scope_content_type_id", "scope_object_id"
     ):
         role_ids.add(role_id)
         if entity_path:
-            if entity_parent is None:
-                everywhere = True
+            everywhere = everywhere or entity_parent is None
             covered |= Q(entity__path__startswith=entity_path)
+            tied = True
         elif content_type == workplace_type and object_id.isdigit():
             covered |= Q(pk=int(object_id))
-    if everywhere:
+            tied = True
+    for path in EntityMembership.objects.filter(profile__user_id=user.pk).values_list("entity__path", flat=True):
+        if path:
+            covered |= Q(entity__path__startswith=path)
+            tied = True
+    if everywhere or not tied:
         return Scope(frozenset(role_ids), None)
-    ids = frozenset(Workplace.objects.filter(covered).values_list("pk", flat=True)) if role_ids else frozenset()
-    return Scope(frozenset(role_ids), ids)
+    return Scope(frozenset(role_ids), frozenset(Workplace.objects.filter(covered).values_list("pk", flat=True)))
 
 
 def templates_available(user: Any, *, everyone: bool = False) -> QuerySet[FormTemplate]:

@@ -231,3 +231,22 @@ def test_api_keys_need_the_reports_scope_and_never_submit(team, store_visit):
         posted = client.post(f"{API}submissions/", {"template": store_visit.pk, "answers": {}},
                              content_type="application/json")  # fmt: skip
         assert posted.status_code == 403 and posted.json()["code"] == "person_required"
+
+
+def test_a_person_tied_to_workplaces_sees_the_forms_of_theirs(team, store_visit):
+    from apps.access.services import assignment_create, role_create
+    from apps.workplaces.models import Workplace
+
+    with tenant_context(team.tenant):
+        parramatta = Workplace.objects.get(code="PARRAMATTA")
+        services.template_update(template=store_visit, acting_user=team.admin, workplaces=[team.site])
+        role = role_create(code="merch", name="Merchandiser", permissions=[], acting_user=team.admin)
+        assignment_create(role=role, user=team.fay, scope_object=parramatta, acting_user=team.admin)
+    assert [f["id"] for f in api(team.sue).get(API).json()] == [store_visit.pk]  # tied to no workplace
+    assert api(team.fay).get(API).json() == []  # works at Parramatta only
+    with tenant_context(team.tenant):
+        services.template_update(template=store_visit, acting_user=team.admin, workplaces=[team.site, parramatta])
+    assert [f["id"] for f in api(team.fay).get(API).json()] == [store_visit.pk]
+    wrong = api(team.fay).post(f"{API}submissions/", {"template": store_visit.pk, "answers": answers(),
+                                                      "workplace": "NOPE"}, format="json")  # fmt: skip
+    assert wrong.status_code == 400 and wrong.json()["code"] == "unknown_workplace"
