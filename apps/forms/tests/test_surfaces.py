@@ -250,3 +250,20 @@ def test_a_person_tied_to_workplaces_sees_the_forms_of_theirs(team, store_visit)
     wrong = api(team.fay).post(f"{API}submissions/", {"template": store_visit.pk, "answers": answers(),
                                                       "workplace": "NOPE"}, format="json")  # fmt: skip
     assert wrong.status_code == 400 and wrong.json()["code"] == "unknown_workplace"
+
+
+def test_an_old_submission_renders_on_its_own_version(team, store_visit):
+    old = _submit(team, store_visit)
+    with tenant_context(team.tenant):
+        renamed = {"key": "shelf_share", "label": "Share of shelf (v2)", "type": "number"}
+        services.builder_field_save(template=store_visit, acting_user=team.admin, original_key="shelf_share",
+                                    field=renamed)  # fmt: skip
+        services.template_publish(template=store_visit, acting_user=team.admin)
+    admin = _portal(team.admin)
+    page = admin.get(f"/manage/reports/forms/submissions/{old.pk}/")
+    assert page.status_code == 200 and b"Shelf share" in page.content and b"(v2)" not in page.content
+    assert b"version 1" in page.content
+    editing = admin.get(f"/manage/reports/forms/{store_visit.pk}/?edit=facings")
+    assert editing.status_code == 200 and b"Save field" in editing.content
+    assert b"(v2)" in admin.get(f"/manage/reports/forms/{store_visit.pk}/versions/2/").content
+    assert api(team.fay).get(f"{API}submissions/{old.pk}/").json()["version"] == 1
