@@ -238,6 +238,8 @@ class FillView(FormsPage):
 class SubmissionListView(FormsPage):
     def get(self, request: HttpRequest) -> HttpResponse:
         form = SubmissionFilterForm(request.GET or None)
+        if not sees_everything(request):  # the forms a member may fill in, not every draft's name
+            form.fields["template"].queryset = templates_available(request.user)  # type: ignore[attr-defined]
         rows = submission_list(visible(request), **form.filters())
         page, cursor = keyset_page(rows, request.GET.get("after", ""))
         query: dict[str, str] = {k: str(v) for k, v in request.GET.items() if k != "after" and v}
