@@ -199,7 +199,7 @@ def explain(tenant: Tenant, user: User) -> None:
     from apps.tasks.selectors import my_today
 
     with schema_context(tenant.schema_name):
-        log(my_today(user=user, lat=CENTRE[0], lng=CENTRE[1]).order_by("distance_m", "id")[:51].explain(analyze=True))
+        log(my_today(user=user, lat=CENTRE[0], lng=CENTRE[1]).order_by("near_rank", "id")[:51].explain(analyze=True))
 
 
 def main() -> None:

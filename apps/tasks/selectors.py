@@ -124,15 +124,19 @@ class LocalDate(Func):
 
 
 NOT_OVERDUE_RANK_M = 1e12  # "near me": every overdue task sorts before every task due today
+# Claimable role tasks overdue by more than this are stale offers: they stay on the board and in `overdue=1`
+# lists, not in everyone's day (it keeps "my tasks today" on the (role, due_at) index however old the backlog).
+CLAIMABLE_OVERDUE_LOOKBACK = datetime.timedelta(days=7)
 
 
 def my_today(*, user: Any, lat: float | None = None, lng: float | None = None) -> QuerySet[Task]:
     """My open tasks due today or overdue (due before today; each day in its workplace's time zone) and the
-    role tasks I may claim due today or overdue; `overdue` says which. Overdue first, then by due time (they
-    are due earlier), or nearest first when a position is given (`near_rank`: overdue ones before the rest).
-    One query for my role assignments, one for the rows."""
+    role tasks I may claim due today or overdue by at most `CLAIMABLE_OVERDUE_LOOKBACK`; `overdue` says
+    which. Overdue first, then by due time (they are due earlier), or nearest first when a position is given
+    (`near_rank`: overdue ones before the rest). One query for my role assignments, one for the rows."""
     now = timezone.now()
-    mine = Q(assignee_id=user.pk) | role_claim_q(user)
+    claimable = role_claim_q(user) & Q(due_at__gte=now - CLAIMABLE_OVERDUE_LOOKBACK - LOCAL_DAY_SLACK)
+    mine = Q(assignee_id=user.pk) | claimable
     zone = Coalesce(F("workplace__time_zone"), Value(timezone.get_current_timezone_name()))
     rows: QuerySet[Task] = (
         Task.objects.filter(mine, status__in=OPEN_STATUSES, due_at__lt=now + LOCAL_DAY_SLACK)

@@ -124,6 +124,17 @@ def test_me_today_puts_my_overdue_open_tasks_first_in_constant_queries(world, dj
     assert len(rows) == 12 and all(row["overdue"] for row in rows[:11]) and rows[-1]["id"] == today.pk
 
 
+def test_me_today_keeps_claimable_offers_overdue_by_a_week_at_most(world):
+    with tenant_context(world.tenant):
+        now = timezone.now()
+        recent = task_create(title="Spill, 2 days late", acting_user=world.admin, role=world.lead, workplace=world.cbd,
+                             due_at=now - datetime.timedelta(days=2))  # fmt: skip
+        task_create(title="Spill, a month late", acting_user=world.admin, role=world.lead, workplace=world.cbd,
+                    due_at=now - datetime.timedelta(days=30))  # fmt: skip
+    rows = api(world.mia).get(f"{TASKS}me/today/").json()["results"]
+    assert [(row["id"], row["overdue"], row["claimable"]) for row in rows] == [(recent.pk, True, True)]
+
+
 def test_list_and_detail_queries_do_not_grow(world, django_assert_max_num_queries):
     with tenant_context(world.tenant):
         tasks = [task_create(title=f"T{i}", acting_user=world.admin, assignee=world.ann, checklist=[("a", True)])
