@@ -5,6 +5,7 @@ import datetime
 import uuid
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_date
@@ -95,8 +96,8 @@ def analytics_query_parse(
     if errors:
         raise ValidationError(errors)
     if default_days and values["date_from"] is None and values["date_to"] is None:
-        values["date_to"] = datetime.date.today()
-        values["date_from"] = values["date_to"] - datetime.timedelta(days=default_days - 1)
+        today = datetime.datetime.now(ZoneInfo(getattr(tenant, "time_zone", "") or "UTC")).date()
+        values.update(date_to=today, date_from=today - datetime.timedelta(days=default_days - 1))
     _period_check(values["date_from"], values["date_to"], group_by)
     return AnalyticsQuery(template=template, group_by=group_by, **values)
 

@@ -8,7 +8,8 @@ retries add nothing twice and concurrent writers to one bucket wait for each oth
 
 Which answers count, per field of the submission's own version (`forms_formfield`):
 - the field is shown: no `condition` in its config, or the condition holds on the answers
-  ({"field": key, "equals": v} — a list answer contains v —, {"field": key, "in": [...]},
+  ({"field": key, "equals": v} — a list answer contains v —, {"field": key, "in": [...]} — a list answer has one
+  of them —,
   {"field": key, "filled": true|false}); a hidden field is never counted, even if an answer slipped in;
 - it is answered: a value that is not null, "", [] or {}; photos and signatures: at least one file
   (`total` = the number of files);
@@ -77,9 +78,12 @@ VALUES = """
                 OR (jsonb_typeof(s.answers -> (f.config #>> '{condition,field}')) = 'array'
                     AND s.answers -> (f.config #>> '{condition,field}')
                         @> jsonb_build_array(f.config #> '{condition,equals}')), false)
-            WHEN f.config -> 'condition' ? 'in' THEN COALESCE(
-                f.config #> '{condition,in}' @> jsonb_build_array(s.answers -> (f.config #>> '{condition,field}')),
-                false)
+            WHEN f.config -> 'condition' ? 'in' THEN COALESCE(CASE
+                WHEN jsonb_typeof(s.answers -> (f.config #>> '{condition,field}')) = 'array' THEN EXISTS (
+                    SELECT 1 FROM jsonb_array_elements(s.answers -> (f.config #>> '{condition,field}')) AS e(x)
+                    WHERE f.config #> '{condition,in}' @> jsonb_build_array(e.x))
+                ELSE f.config #> '{condition,in}' @> jsonb_build_array(s.answers -> (f.config #>> '{condition,field}'))
+                END, false)
             WHEN f.config -> 'condition' ? 'filled' THEN
                 (COALESCE(s.answers -> (f.config #>> '{condition,field}'), 'null'::jsonb)
                     NOT IN ('null'::jsonb, '""'::jsonb, '[]'::jsonb, '{}'::jsonb))
@@ -106,7 +110,7 @@ VALUES = """
                count(DISTINCT a.submission_id) AS n
         FROM answered a
         CROSS JOIN LATERAL (
-            SELECT jsonb_array_elements_text(a.v) WHERE jsonb_typeof(a.v) = 'array'
+            SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(a.v) = 'array' THEN a.v ELSE '[]'::jsonb END)
             UNION ALL SELECT a.v #>> '{}' WHERE jsonb_typeof(a.v) IN ('string', 'number', 'boolean')
         ) AS c(value)
         WHERE a.type IN ('single_choice', 'multiple_choice')

@@ -122,7 +122,8 @@ def template_fields(template: FormTemplate) -> list[FieldResult]:
 
 
 def _where(query: AnalyticsQuery) -> tuple[str, list[Any]]:
-    clauses, params = ["template_id = %s"], [query.template.pk]
+    clauses: list[str] = ["template_id = %s"]
+    params: list[Any] = [query.template.pk]
     if query.workplace_ids is not None:
         clauses.append("workplace_id = ANY(%s::bigint[])")
         params.append(sorted(query.workplace_ids))

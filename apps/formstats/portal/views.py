@@ -6,6 +6,7 @@ import csv
 import datetime
 import io
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet, Sum
@@ -41,7 +42,8 @@ class AnalyticsPage(AnalyticsPortalMixin, TenantPortalView):
 
 class TemplateListView(AnalyticsPage):
     def get(self, request: HttpRequest) -> HttpResponse:
-        since = datetime.date.today() - datetime.timedelta(days=PORTAL_DAYS - 1)
+        zone = ZoneInfo(getattr(request.tenant, "time_zone", "") or "UTC")  # type: ignore[attr-defined]
+        since = datetime.datetime.now(zone).date() - datetime.timedelta(days=PORTAL_DAYS - 1)
         templates = FormTemplate.objects.filter(current_version__isnull=False).annotate(
             versions_count=Count("versions", distinct=True)).order_by("name", "id")  # fmt: skip
         counts = _recent_counts(analytics_scope(request), since)
