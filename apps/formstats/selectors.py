@@ -112,7 +112,7 @@ def template_fields(template: FormTemplate) -> list[FieldResult]:
     newest order (older keys after)."""
     rows = FormField.objects.filter(version__template=template).order_by("-version__number", "position")
     found: dict[tuple[str, str], FieldResult] = {}
-    for f in rows.only("key", "type", "label", "position", "config", "version_id"):
+    for f in rows.only("key", "type", "label", "position", "config"):
         if (f.key, f.type) not in found:
             config = f.config if isinstance(f.config, dict) else {}
             options = [o for o in config.get("options", []) if isinstance(o, dict)]

@@ -69,7 +69,8 @@ class AnalyticsView(AnalyticsPage):
         template = template_get(pk)
         scope = analytics_scope(request)
         context: dict[str, Any] = {"template": template, "scope": scope, "params": request.GET,
-                                   "filters": _filter_choices(request, scope)}  # fmt: skip
+                                   "filters": _filter_choices(request, scope), "period": (request.GET.get("from", ""),
+                                   request.GET.get("to", ""))}  # fmt: skip
         try:
             query = self.query(request, template)
         except ValidationError as error:
@@ -77,7 +78,8 @@ class AnalyticsView(AnalyticsPage):
             return render(request, "formstats/detail.html", context, status=400)
         result = analytics_read(query)
         context.update(query=query, result=result, fields=[_field_view(f, result) for f in result.fields],
-                       export_query=request.GET.urlencode(), period=(query.date_from, query.date_to))  # fmt: skip
+                       export_query=request.GET.urlencode(),
+                       period=tuple(d.isoformat() if d else "" for d in (query.date_from, query.date_to)))  # fmt: skip
         if request.htmx and not request.htmx.boosted:  # type: ignore[attr-defined]
             return render(request, "formstats/_results.html", context)
         return render(request, "formstats/detail.html", context)
@@ -134,35 +136,38 @@ def _headline(f: FieldResult, figures: Any) -> Any:
 
 
 class _Export(AnalyticsPage):
-    def data(self, request: HttpRequest, pk: int) -> tuple[FormTemplate, dict[str, Any]]:
-        template = template_get(pk)
-        return template, analytics_data(analytics_read(self.query(request, template)))
+    """The page's numbers as a file, with the page's filters; a refused filter is a 400 saying why."""
 
-    def filename(self, template: FormTemplate, ext: str) -> str:
-        return f"{slugify(template.name) or 'form'}-analytics.{ext}"
+    ext = ""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        template = template_get(pk)
+        try:
+            data = analytics_data(analytics_read(self.query(request, template)))
+        except ValidationError as error:
+            reasons = "; ".join(m for ms in error.message_dict.values() for m in ms)
+            return HttpResponse(reasons, status=400, content_type="text/plain")
+        response = self.file(template, data)
+        response["Content-Disposition"] = (
+            f'attachment; filename="{slugify(template.name) or "form"}-analytics.{self.ext}"'
+        )
+        return response
+
+    def file(self, template: FormTemplate, data: dict[str, Any]) -> HttpResponse:
+        raise NotImplementedError
 
 
 class ExportCsvView(_Export):
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        try:
-            template, data = self.data(request, pk)
-        except ValidationError as error:
-            return HttpResponse("; ".join(m for ms in error.message_dict.values() for m in ms), status=400,
-                                content_type="text/plain")  # fmt: skip
+    ext = "csv"
+
+    def file(self, template: FormTemplate, data: dict[str, Any]) -> HttpResponse:
         out = io.StringIO()
         csv.writer(out).writerows(analytics_rows(data))
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{self.filename(template, "csv")}"'
-        return response
+        return HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
 
 
 class ExportXlsxView(_Export):
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        try:
-            template, data = self.data(request, pk)
-        except ValidationError as error:
-            return HttpResponse("; ".join(m for ms in error.message_dict.values() for m in ms), status=400,
-                                content_type="text/plain")  # fmt: skip
-        response = HttpResponse(xlsx_bytes(data, title=template.name), content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="{self.filename(template, "xlsx")}"'
-        return response
+    ext = "xlsx"
+
+    def file(self, template: FormTemplate, data: dict[str, Any]) -> HttpResponse:
+        return HttpResponse(xlsx_bytes(data, title=template.name), content_type=XLSX)
