@@ -122,7 +122,7 @@ MERGE_CHOICES = """(
     SELECT COALESCE(jsonb_object_agg(k, t), '{}'::jsonb) FROM (
         SELECT k, sum(n) AS t FROM (
             SELECT key AS k, value::bigint AS n FROM jsonb_each_text(r.choices)
-            UNION ALL SELECT key, value::bigint FROM jsonb_each_text(EXCLUDED.choices)
+            UNION ALL SELECT key, %(sign)s * value::bigint FROM jsonb_each_text(EXCLUDED.choices)
         ) AS both_sides GROUP BY k HAVING sum(n) <> 0
     ) AS merged
 )"""
@@ -132,14 +132,14 @@ UPSERT_FIELDS = """
         INSERT INTO {table} AS r (template_id, workplace_id, {person_col} day, field_key, field_type,
                                   answered, total, low, high, choices)
         SELECT g.template_id, NULLIF(g.wp, 0), {person_g} g.day, g.key, g.type,
-               %(sign)s * g.answered, %(sign)s * g.total, g.low, g.high, COALESCE(c.choices, '{{}}'::jsonb)
+               g.answered, g.total, g.low, g.high, COALESCE(c.choices, '{{}}'::jsonb)
         FROM (
             SELECT template_id, wp, {person_a} day, key, type, count(*) AS answered, sum(n) AS total,
                    min(n) AS low, max(n) AS high
             FROM answered GROUP BY template_id, wp, {person_a} day, key, type
         ) AS g
         LEFT JOIN (
-            SELECT template_id, wp, {person_a} day, key, type, jsonb_object_agg(choice, %(sign)s * n) AS choices
+            SELECT template_id, wp, {person_a} day, key, type, jsonb_object_agg(choice, n) AS choices
             FROM (SELECT template_id, wp, {person_a} day, key, type, choice, sum(n) AS n
                   FROM chosen GROUP BY template_id, wp, {person_a} day, key, type, choice) AS per_choice
             GROUP BY template_id, wp, {person_a} day, key, type
@@ -147,25 +147,25 @@ UPSERT_FIELDS = """
               AND c.key = g.key AND c.type = g.type
         ORDER BY g.template_id, g.wp, {person_g} g.day, g.key, g.type
         ON CONFLICT (template_id, workplace_id, {person_col} day, field_key, field_type) DO UPDATE SET
-            answered = r.answered + EXCLUDED.answered,
+            answered = r.answered + %(sign)s * EXCLUDED.answered,
             total = CASE WHEN r.total IS NULL THEN EXCLUDED.total WHEN EXCLUDED.total IS NULL THEN r.total
-                         ELSE r.total + EXCLUDED.total END,
+                         ELSE r.total + %(sign)s * EXCLUDED.total END,
             low = CASE WHEN %(sign)s > 0 THEN LEAST(r.low, EXCLUDED.low) ELSE r.low END,
             high = CASE WHEN %(sign)s > 0 THEN GREATEST(r.high, EXCLUDED.high) ELSE r.high END,
             choices = {merge}
-        RETURNING 1
+        RETURNING (xmax = 0) AS inserted
     )
 """
 
 UPSERT_SUBMISSIONS = """
     ins_submissions AS (
         INSERT INTO formstats_submissiondayrollup AS r (template_id, workplace_id, person_id, day, submissions)
-        SELECT template_id, NULLIF(wp, 0), person_id, day, %(sign)s * count(*)
+        SELECT template_id, NULLIF(wp, 0), person_id, day, count(*)
         FROM delta GROUP BY template_id, wp, person_id, day
         ORDER BY template_id, wp, person_id, day
         ON CONFLICT (template_id, workplace_id, person_id, day) DO UPDATE
-            SET submissions = r.submissions + EXCLUDED.submissions
-        RETURNING 1
+            SET submissions = r.submissions + %(sign)s * EXCLUDED.submissions
+        RETURNING (xmax = 0) AS inserted
     )
 """
 
@@ -187,7 +187,9 @@ APPLY = (
     + _upsert("day", "formstats_fielddayrollup", by_person=False)
     + ", "
     + UPSERT_SUBMISSIONS
-    + " SELECT template_id, wp, person_id, day, count(*) FROM delta GROUP BY template_id, wp, person_id, day"
+    + " SELECT template_id, wp, person_id, day, count(*), "
+    + "(SELECT count(*) FROM ins_person WHERE inserted) + (SELECT count(*) FROM ins_day WHERE inserted) "
+    + "+ (SELECT count(*) FROM ins_submissions WHERE inserted) FROM delta GROUP BY template_id, wp, person_id, day"
 )
 
 # Low and high of the touched buckets: a person's day from the ledger, then a workplace's day from its people.
@@ -264,6 +266,9 @@ def rollup_remove(submission_ids: Iterable[Any]) -> int:
     if not ids:
         return 0
     buckets = _apply(REMOVED, {"ids": ids}, -1)
+    if buckets and any(bucket[5] for bucket in buckets):
+        # A removal only ever meets rows its add wrote: new rows mean the rollups are out of step. Roll back.
+        raise RuntimeError("Form analytics rollups are out of step with their ledger: run formstats_rebuild.")
     if buckets:
         _extremes_recompute(buckets)
     return sum(int(bucket[4]) for bucket in buckets)
