@@ -175,6 +175,12 @@ class Submission(models.Model):
                                   related_name="+")  # fmt: skip
     task = models.ForeignKey("tasks.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     client_id = models.UUIDField(default=uuid.uuid4, help_text="The client's id: a retry is the same submission.")
+    body_sha256 = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="The creating request's digest: a retry with another body conflicts.",
+    )
     status = models.CharField(max_length=10, choices=SubmissionStatus.choices, default=SubmissionStatus.DRAFT)
     answers = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

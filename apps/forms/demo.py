@@ -1,0 +1,132 @@
+"""Demo forms for Acme (seed_demo, after the workplaces and people): the "Store visit" form (shelf share %,
+prices seen, facings, display compliant yes/no with the reason when not, photos 1 to 3, the store manager's
+signature, a rating, and the shelf value computed from facings * price), published and assigned to Acme's
+sites, and a month of visits across the sites and the field people: bulk-created (already submitted, most
+approved, a few rejected), with their history rows in one INSERT … SELECT and the analytics told once through
+`forms.submissions_bulk_created`. Idempotent: the form is found by name, and visits are made once."""
+
+import datetime
+import random
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from apps.accounts.models import User
+from apps.audit.history import history_bulk_record
+from apps.catalogue.selectors import plan_solution_codes, tenant_plan
+from apps.solutions.services import solution_access_ensure
+from apps.tenancy.models import Tenant
+from apps.workplaces.models import Workplace
+
+from .models import FormTemplate, Submission, SubmissionStatus, TemplateStatus
+from .services import submissions_bulk_created, template_create, template_publish
+
+NAME = "Store visit"
+FIELD_PEOPLE = ("sam@acme.localhost", "sara@acme.localhost", "sue@acme.localhost", "oliver@acme.localhost")
+REVIEWER = "manager@acme.localhost"
+DAYS = 30
+SCHEMA = {"sections": [
+    {"title": "Shelf", "fields": [
+        {"key": "shelf_share", "label": "Shelf share", "type": "number", "required": True,
+         "help_text": "Our facings as a share of the category's.", "config": {"unit": "%", "min": 0, "max": 100}},
+        {"key": "facings", "label": "Facings", "type": "number", "required": True,
+         "config": {"min": 0, "max": 500, "integer": True}},
+        {"key": "price", "label": "Price seen", "type": "number", "required": True,
+         "config": {"unit": "AUD", "min": 0, "max": 1000}},
+        {"key": "competitor_price", "label": "Competitor's price", "type": "number",
+         "config": {"unit": "AUD", "min": 0}},
+        {"key": "shelf_value", "label": "Shelf value", "type": "computed",
+         "config": {"formula": "facings * price", "unit": "AUD", "decimals": 2}},
+    ]},
+    {"title": "Display", "fields": [
+        {"key": "display_compliant", "label": "Display compliant", "type": "single_choice", "required": True,
+         "config": {"options": [{"value": "yes", "label": "Yes"}, {"value": "no", "label": "No"}]}},
+        {"key": "issues", "label": "What is wrong", "type": "multiple_choice", "required": True,
+         "config": {"options": [{"value": "out_of_stock", "label": "Out of stock"},
+                                {"value": "wrong_place", "label": "Wrong place"},
+                                {"value": "no_price_tag", "label": "No price tag"},
+                                {"value": "damaged", "label": "Damaged display"}],
+                    "condition": {"field": "display_compliant", "equals": "no"}}},
+    ]},
+    {"title": "Evidence", "fields": [
+        {"key": "photos", "label": "Shelf photos", "type": "photo", "required": True,
+         "config": {"min_photos": 1, "max_photos": 3}},
+        {"key": "signature", "label": "Store manager's signature", "type": "signature", "required": True},
+        {"key": "rating", "label": "Overall impression", "type": "rating", "config": {"scale": 5}},
+        {"key": "notes", "label": "Notes", "type": "text", "config": {"max_length": 1000}},
+    ]},
+]}  # fmt: skip
+
+
+def store_visit_ensure(*, acting_user: Any = None) -> FormTemplate:
+    template = FormTemplate.objects.filter(name=NAME).first()
+    if template is None:
+        sites = list(Workplace.objects.filter(kind="site", is_active=True))
+        template = template_create(name=NAME, schema=SCHEMA, workplaces=sites, acting_user=acting_user,
+                                   description="A merchandiser's visit: the shelf, the display, photos and the "
+                                               "store manager's signature.")  # fmt: skip
+    if template.status == TemplateStatus.DRAFT:
+        template_publish(template=template, acting_user=acting_user)
+        template.refresh_from_db()
+    return template
+
+
+def _answers(rng: random.Random) -> dict[str, Any]:
+    facings, price = rng.randint(4, 30), round(rng.uniform(2.5, 9.5), 2)
+    compliant = "yes" if rng.random() < 0.8 else "no"
+    answers: dict[str, Any] = {
+        "shelf_share": round(rng.uniform(15, 55), 1), "facings": facings, "price": price,
+        "competitor_price": round(price * rng.uniform(0.85, 1.2), 2), "shelf_value": round(facings * price, 2),
+        "display_compliant": compliant, "rating": rng.randint(2, 5),
+    }  # fmt: skip
+    if compliant == "no":
+        answers["issues"] = rng.sample(["out_of_stock", "wrong_place", "no_price_tag", "damaged"], rng.randint(1, 2))
+    return answers
+
+
+@transaction.atomic
+def forms_demo_seed() -> int:
+    """In the current tenant's schema; returns how many visits were created."""
+    admin = User.objects.filter(email="admin@acme.localhost").first()
+    people = list(User.objects.filter(email__in=FIELD_PEOPLE).order_by("email"))
+    reviewer = User.objects.filter(email=REVIEWER).first()
+    solution_access_ensure(solution_code="reports", users=[*people, *([reviewer] if reviewer else [])],
+                           reason="Demo: forms")  # fmt: skip
+    template = store_visit_ensure(acting_user=admin)
+    sites = list(template.workplaces.all()) or list(Workplace.objects.filter(kind="site"))
+    if not people or not sites or Submission.objects.filter(template=template).exists():
+        return 0
+    rng = random.Random(17)  # noqa: S311 - demo data, not secrets
+    version, now = template.current_version, timezone.now()
+    rows = []
+    for day in range(DAYS, 0, -1):
+        for site in sites:
+            for person in rng.sample(people, min(len(people), 2)):
+                at = now - datetime.timedelta(days=day, hours=rng.randint(0, 8), minutes=rng.randint(0, 59))
+                status = rng.choices(["approved", "submitted", "rejected"], weights=[80, 15, 5])[0]
+                reviewed = status != SubmissionStatus.SUBMITTED
+                rows.append(Submission(
+                    template=template, version=version, person=person, workplace=site, client_id=uuid.uuid4(),
+                    status=status, answers=_answers(rng), submitted_at=at,
+                    reviewed_at=at + datetime.timedelta(hours=3) if reviewed else None,
+                    reviewed_by=reviewer if reviewed else None,
+                    review_note="Photos too dark to read the price tags." if status == "rejected" else "",
+                ))  # fmt: skip
+    created = Submission.objects.bulk_create(rows, batch_size=500)
+    ids = [row.pk for row in created]
+    history_bulk_record(Submission, ids)
+    submissions_bulk_created(ids)
+    return len(ids)
+
+
+def demo_seed(*, stdout: Any = None) -> None:
+    acme = Tenant.objects.filter(slug="acme").first()
+    if acme is None or "reports" not in plan_solution_codes(tenant_plan(acme)):
+        return
+    with tenant_context(acme):
+        created = forms_demo_seed()
+    if stdout is not None:
+        stdout.write(f"  Forms:        Acme: the Store visit form, {created} visits over the last {DAYS} days\n")
