@@ -100,7 +100,7 @@ class SubmissionDayRollup(Bucket):
                                     name="formstats_submission_day_once", nulls_distinct=False),
             models.CheckConstraint(condition=Q(submissions__gte=0), name="formstats_submission_day_count"),
         ]  # fmt: skip
-        indexes = [models.Index(fields=["template", "person", "day"], name="formstats_submission_person_day")]
+        indexes = [models.Index(fields=["template", "person", "day"], name="formstats_sub_person_day")]
 
     def __str__(self) -> str:
         return f"{self.submissions} on {self.day} by {self.person_id}"
