@@ -21,13 +21,14 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import Membership
+from apps.core.errors import refused
 from apps.core.events import publish, publish_many
+from apps.core.uploads import MB, PDF, PHOTO_TYPES, upload_check
 from apps.tasks.models import OPEN_STATUSES as TASK_OPEN_STATUSES
 from apps.tasks.models import TaskPriority
 from apps.tasks.services import task_create
 from apps.workplaces.models import Workplace, WorkplaceKind
 
-from . import attachments
 from .models import (
     SERIOUS,
     TRANSITIONS,
@@ -47,11 +48,10 @@ from .payloads import incident_payload
 ACTION_ORIGIN = "incidents.action"
 FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
 TASK_PRIORITY = {Severity.CRITICAL: TaskPriority.URGENT, Severity.HIGH: TaskPriority.HIGH}
-
-
-def refused(message: str, *, code: str, field: str | None = None) -> ValidationError:
-    error = ValidationError(message, code=code)
-    return ValidationError({field: error}) if field else error
+ATTACHMENT_TYPES = PHOTO_TYPES | {PDF}
+ATTACHMENT_MAX_BYTES = 10 * MB
+MAX_PER_INCIDENT = 20
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic", PDF: "pdf"}
 
 
 def _person(user: Any) -> Any:
@@ -124,25 +124,11 @@ def _person_check(person: PersonInput) -> None:
 
 
 def _attachment_check(upload: Any, *, already: int = 0) -> str:
-    """The sniffed content type of an acceptable upload, else the refusal."""
-    size = getattr(upload, "size", 0) or 0
-    if size <= 0:
-        raise refused("The file is empty.", code="attachment_empty", field="photos")
-    if size > attachments.MAX_BYTES:
-        raise refused(
-            f"{upload.name}: files are at most {attachments.MAX_BYTES // (1024 * 1024)} MB.",
-            code="attachment_too_large",
-            field="photos",
-        )
-    content_type = attachments.sniff(upload)
-    if content_type is None:
-        raise refused(f"{upload.name}: attach {attachments.ACCEPTED}.", code="attachment_type", field="photos")
-    if already >= attachments.MAX_PER_INCIDENT:
-        raise refused(
-            f"An incident keeps at most {attachments.MAX_PER_INCIDENT} attachments.",
-            code="too_many_attachments",
-            field="photos",
-        )
+    """The sniffed content type of an acceptable upload (a photo or a PDF), else the refusal."""
+    content_type = upload_check(upload, accept=ATTACHMENT_TYPES, max_bytes=ATTACHMENT_MAX_BYTES, field="photos")
+    if already >= MAX_PER_INCIDENT:
+        raise refused(f"An incident keeps at most {MAX_PER_INCIDENT} attachments.", code="too_many_attachments",
+                      field="photos")  # fmt: skip
     return content_type
 
 
@@ -234,8 +220,8 @@ def _report_write(
                   longitude=fields["longitude"], injury=injury, near_miss=near_miss, now=now)  # fmt: skip
     for person in people:
         _person_check(person)
-    if len(photos) > attachments.MAX_PER_INCIDENT:
-        raise refused(f"An incident keeps at most {attachments.MAX_PER_INCIDENT} attachments.",
+    if len(photos) > MAX_PER_INCIDENT:
+        raise refused(f"An incident keeps at most {MAX_PER_INCIDENT} attachments.",
                       code="too_many_attachments", field="photos")  # fmt: skip
     types = [_attachment_check(photo) for photo in photos]
     rules = settings_get()
@@ -389,13 +375,10 @@ def incident_person_remove(*, person: IncidentPerson, acting_user: Any) -> None:
 
 def _attachment_write(*, incident: Incident, upload: Any, content_type: str, acting_user: Any) -> IncidentAttachment:
     name = str(getattr(upload, "name", "") or "file").rsplit("/", 1)[-1][:150]
-    kind = AttachmentKind.PHOTO if content_type in attachments.PHOTO_TYPES else AttachmentKind.FILE
+    kind = AttachmentKind.PHOTO if content_type in PHOTO_TYPES else AttachmentKind.FILE
     row = IncidentAttachment(incident=incident, kind=kind, name=name, content_type=content_type, size=upload.size,
                              uploaded_by=_person(acting_user))  # fmt: skip
-    extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}.get(
-        content_type, "pdf"
-    )
-    row.file.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
+    row.file.save(f"{uuid.uuid4().hex}.{EXTENSIONS[content_type]}", upload, save=False)
     row.save()
     return row
 

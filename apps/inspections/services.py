@@ -22,8 +22,10 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from apps.core.errors import refused
 from apps.core.events import publish, publish_many
 from apps.core.recurrence import occurrence_key, occurrences_between, rule_parse, zone
+from apps.core.uploads import MB, PDF, PHOTO_TYPES, upload_check
 from apps.tasks.services import task_create, task_create_from_template, task_status_set
 from apps.tenancy.context import connection_tenant
 
@@ -42,20 +44,16 @@ from .payloads import failed_item_payload, inspection_payload
 
 ORIGIN_INSPECTION = "inspections.inspection"
 ORIGIN_ITEM = "inspections.item"
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
-SIGNATURE_MAX_BYTES = 1024 * 1024
-EVIDENCE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf")
-SIGNATURE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
+EVIDENCE_MAX_BYTES = 10 * MB
+SIGNATURE_MAX_BYTES = 1 * MB
+EVIDENCE_TYPES = PHOTO_TYPES | {PDF}
+# No SVG: a drawn signature is a PNG, and an SVG can carry script when it is opened from our domain.
+SIGNATURE_TYPES = frozenset({"image/png", "image/jpeg"})
 VALUES = {
     ItemKind.PASS_FAIL: ("pass", "fail"),
     ItemKind.YES_NO_NA: ("yes", "no", "na"),
 }
 HUNDRED = Decimal(100)
-
-
-def refused(message: str, *, code: str, field: str | None = None) -> ValidationError:
-    error = ValidationError(message, code=code)
-    return ValidationError({field: error}) if field else error
 
 
 def _actor(user: Any) -> Any:
@@ -276,15 +274,14 @@ def inspection_start(
     return inspection
 
 
-def _upload_check(upload: Any, *, allowed: Iterable[str], max_bytes: int, field: str) -> str:
-    content_type = (getattr(upload, "content_type", "") or "").split(";")[0].strip().lower()
-    if content_type not in allowed:
-        raise refused(f"Files of type {content_type or 'unknown'} are refused; send {', '.join(allowed)}.",
-                      code="attachment_type_refused", field=field)  # fmt: skip
-    if upload.size > max_bytes:
-        raise refused(f"The file is {upload.size} bytes; the limit is {max_bytes}.", code="attachment_too_large",
-                      field=field)  # fmt: skip
-    return content_type
+def _upload_check(upload: Any, *, accept: frozenset[str], max_bytes: int, field: str) -> str:
+    """The sniffed type (`apps.core.uploads`); a refused type keeps this API's code `attachment_type_refused`."""
+    try:
+        return upload_check(upload, accept=accept, max_bytes=max_bytes, field=field)
+    except ValidationError as exc:
+        if exc.error_dict[field][0].code != "attachment_type":
+            raise
+        raise refused(exc.messages[0], code="attachment_type_refused", field=field) from None
 
 
 def _open(inspection: Inspection) -> None:
@@ -297,7 +294,7 @@ def evidence_add(
     *, inspection: Inspection, upload: Any, acting_user: Any, item: InspectionItem | None = None
 ) -> Evidence:
     """A photo (or PDF) for the inspection, optionally for one item (limits: type and 10 MB)."""
-    content_type = _upload_check(upload, allowed=EVIDENCE_TYPES, max_bytes=EVIDENCE_MAX_BYTES, field="file")
+    content_type = _upload_check(upload, accept=EVIDENCE_TYPES, max_bytes=EVIDENCE_MAX_BYTES, field="file")
     _open(inspection)
     if item is not None and item.template_id != inspection.template_id:
         raise refused("That item is not on this inspection's template.", code="unknown_item", field="item")
@@ -310,24 +307,25 @@ def evidence_add(
 
 
 def signature_file(*, upload: Any = None, data_url: str = "") -> ContentFile | None:
-    """The signature as a file: an uploaded image, or a drawn `data:image/png;base64,...` URL."""
+    """The signature as a file: an uploaded image, or a drawn `data:image/png;base64,...` URL; either way
+    its bytes must really be a PNG or JPEG of at most 1 MB."""
     if upload is not None:
-        _upload_check(upload, allowed=SIGNATURE_TYPES, max_bytes=SIGNATURE_MAX_BYTES, field="signature")
-        return ContentFile(upload.read(), name=getattr(upload, "name", "signature.png"))
+        content_type = _upload_check(upload, accept=SIGNATURE_TYPES, max_bytes=SIGNATURE_MAX_BYTES, field="signature")
+        return ContentFile(upload.read(), name=f"signature.{content_type.split('/')[-1]}")
     if not data_url:
         return None
     header, _, encoded = data_url.partition(",")
-    content_type = header.removeprefix("data:").removesuffix(";base64")
-    if not header.startswith("data:") or not header.endswith(";base64") or content_type not in SIGNATURE_TYPES:
+    if header not in ("data:image/png;base64", "data:image/jpeg;base64"):
         raise refused("Send the signature as a data:image/png;base64 URL.", code="invalid_signature",
                       field="signature")  # fmt: skip
     try:
         raw = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise refused("The signature is not valid base64.", code="invalid_signature", field="signature") from None
-    if len(raw) > SIGNATURE_MAX_BYTES:
-        raise refused("The signature is over 1 MB.", code="attachment_too_large", field="signature")
-    return ContentFile(raw, name="signature." + content_type.split("/")[-1].replace("svg+xml", "svg"))
+    drawn = ContentFile(raw, name="signature")
+    content_type = _upload_check(drawn, accept=SIGNATURE_TYPES, max_bytes=SIGNATURE_MAX_BYTES, field="signature")
+    drawn.name = f"signature.{content_type.split('/')[-1]}"
+    return drawn
 
 
 def answer_score(item: InspectionItem, value: str) -> tuple[Decimal, Decimal, bool]:

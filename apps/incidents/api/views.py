@@ -5,7 +5,6 @@ never duplicates) and read the ones they reported or investigate; tenant admins 
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils.dateparse import parse_date
@@ -16,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import User
+from apps.core.errors import refused
 from apps.incidents import services
 from apps.incidents.access import (
     API_PERMISSIONS,
@@ -60,24 +60,20 @@ REFUSED = {
 NOT_FOUND = {404: OpenApiResponse(description="No such incident (or not one you may see).")}
 
 
-def _error(field: str, message: str, code: str) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
 def _member(value: Any, field: str) -> Any:
     """The user a body names by id; a person of another organisation is refused by the service."""
     if value is None:
         return None
     found = User.objects.filter(pk=value).first()
     if found is None:
-        raise _error(field, "That person is not a member of this organisation.", "unknown_person")
+        raise refused("That person is not a member of this organisation.", code="unknown_person", field=field)
     return found
 
 
 def _site(code: str) -> Workplace:
     found = Workplace.objects.filter(code=(code or "").strip().upper()).first()
     if found is None:
-        raise _error("workplace", "No such site in this organisation.", "unknown_workplace")
+        raise refused("No such site in this organisation.", code="unknown_workplace", field="workplace")
     return found
 
 

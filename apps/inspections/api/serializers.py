@@ -99,7 +99,7 @@ class SubmitSerializer(serializers.Serializer):
     client_id = serializers.UUIDField(help_text="Made by the app; a retry with the same id returns the result.")
     answers = serializers.JSONField(help_text="A list of {item, value, note} (a JSON string in multipart).")
     notes = serializers.CharField(required=False, allow_blank=True, default="")
-    signature = serializers.FileField(required=False, help_text="A PNG/JPEG/SVG image (multipart), up to 1 MB.")
+    signature = serializers.FileField(required=False, help_text="A PNG or JPEG image (multipart), up to 1 MB.")
     signature_data_url = serializers.CharField(required=False, allow_blank=True, default="",
                                                help_text="Or a drawn signature: data:image/png;base64,...")  # fmt: skip
 
