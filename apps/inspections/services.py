@@ -3,7 +3,8 @@ half-written (each service is one transaction).
 
 - `template_publish`: a new version of a template (the first is version 1); results keep theirs.
 - `schedule_create` and `inspections_generate` (the beat task's work, exactly once per occurrence).
-- `inspection_start`, `evidence_add`, `inspection_submit` (scored server-side, idempotent on the client
+- `inspection_claim` (an inspection offered to a role: the task engine's claim of its perform task decides),
+  `inspection_start`, `evidence_add`, `inspection_submit` (scored server-side, idempotent on the client
   id; every failed item opens one corrective task through the task engine, linked back).
 """
 
@@ -26,8 +27,10 @@ from apps.core.errors import refused
 from apps.core.events import publish, publish_many
 from apps.core.recurrence import occurrence_key, occurrences_between, rule_parse, zone
 from apps.core.uploads import MB, PDF, PHOTO_TYPES, upload_check
-from apps.tasks.services import task_create, task_create_from_template, task_status_set
+from apps.tasks.models import AssigneeKind
+from apps.tasks.services import task_claim, task_create, task_create_from_template, task_status_set
 from apps.tenancy.context import connection_tenant
+from apps.workplaces.models import Workplace, WorkplaceKind
 
 from .models import (
     Answer,
@@ -166,15 +169,23 @@ def schedule_create(
     time_of_day: datetime.time,
     acting_user: Any,
     assignee: Any = None,
+    role: Any = None,
     creates_task: bool = False,
 ) -> InspectionSchedule:
+    """A schedule at a site, or at a region or area (every active site below it). Assigned to a person, or
+    offered to a role (anyone holding it at the site; each inspection then gets a perform task offered to
+    the role, which is how it is claimed), or to nobody."""
     if not InspectionTemplate.objects.filter(code=template_code, is_current=True, is_active=True).exists():
         raise refused(f"No template {template_code}.", code="unknown_template", field="template")
-    if workplace is None or workplace.kind != "site":
-        raise refused("Schedule inspections at a site.", code="site_required", field="workplace")
+    if workplace is None or not workplace.is_active:
+        raise refused("Schedule inspections at an active site, area or region.", code="unknown_workplace",
+                      field="workplace")  # fmt: skip
+    if assignee is not None and role is not None:
+        raise refused("Assign the inspections to a person or offer them to a role, not both.",
+                      code="person_or_role", field="role")  # fmt: skip
     schedule = InspectionSchedule(template_code=template_code, workplace=workplace, rrule=rrule.strip(),
-                                  starts_on=starts_on, time_of_day=time_of_day, assignee=assignee,
-                                  creates_task=creates_task)  # fmt: skip
+                                  starts_on=starts_on, time_of_day=time_of_day, assignee=assignee, role=role,
+                                  creates_task=creates_task or role is not None)  # fmt: skip
     _schedule_rule(schedule)  # refuses invalid, unbounded or empty rules with their codes
     schedule._history_user = _actor(acting_user)  # type: ignore[attr-defined]
     schedule.save()
@@ -188,44 +199,49 @@ def _advisory_lock(name: str) -> None:
         )
 
 
+def schedule_sites(schedule: InspectionSchedule) -> list[Workplace]:
+    """The sites a schedule covers now: its site, or the active sites below its region or area."""
+    place = schedule.workplace
+    if place.kind == WorkplaceKind.SITE:
+        return [place] if place.is_active else []
+    return list(Workplace.objects.sites().active().under(place).order_by("pk"))
+
+
 @transaction.atomic
 def schedule_generate(*, schedule: InspectionSchedule, start: datetime.datetime, end: datetime.datetime) -> int:
-    """Due inspections of one schedule in [start, end): exactly once per occurrence, however often and
-    however concurrently it runs (an advisory lock per schedule, and the unique (schedule, occurrence)
-    underneath with ON CONFLICT DO NOTHING)."""
+    """Due inspections of one schedule in [start, end): one per site and occurrence (in the site's time
+    zone), exactly once however often and however concurrently it runs (an advisory lock per schedule, and
+    the unique (schedule, site, occurrence) underneath with ON CONFLICT DO NOTHING)."""
     _advisory_lock(f"inspections.schedule:{schedule.pk}")
     template = InspectionTemplate.objects.filter(code=schedule.template_code, is_current=True, is_active=True).first()
     if template is None:
         return 0
-    tz = zone(schedule.workplace.time_zone)
-    instants = occurrences_between(_schedule_rule(schedule), tz=tz, start=start, end=end)
-    keys = {occurrence_key(instant, tz): instant for instant in instants}
-    existing = set(schedule.inspections.filter(occurrence_key__in=keys).values_list("occurrence_key", flat=True))
-    rows = [
-        Inspection(
-            template=template,
-            workplace=schedule.workplace,
-            schedule=schedule,
-            occurrence_key=key,
-            due_at=instant,
-            assignee=schedule.assignee,
-        )
-        for key, instant in keys.items()
-        if key not in existing
-    ]
+    rule = _schedule_rule(schedule)
+    rows = []
+    for site in schedule_sites(schedule):
+        tz = zone(site.time_zone)
+        keys = {occurrence_key(instant, tz): instant for instant in occurrences_between(rule, tz=tz, start=start,
+                                                                                         end=end)}  # fmt: skip
+        existing = set(schedule.inspections.filter(workplace=site, occurrence_key__in=keys)
+                       .values_list("occurrence_key", flat=True))  # fmt: skip
+        rows += [Inspection(template=template, workplace=site, schedule=schedule, occurrence_key=key, due_at=instant,
+                            assignee=schedule.assignee, role=schedule.role)
+                 for key, instant in keys.items() if key not in existing]  # fmt: skip
     Inspection.objects.bulk_create(rows, ignore_conflicts=True)
     if schedule.creates_task and rows:
-        new = schedule.inspections.filter(occurrence_key__in=[row.occurrence_key for row in rows], task__isnull=True)
-        for inspection in new.select_related("workplace", "template"):
+        new = schedule.inspections.filter(task__isnull=True, occurrence_key__in={row.occurrence_key for row in rows},
+                                          workplace_id__in={row.workplace_id for row in rows})  # fmt: skip
+        for inspection in new.select_related("workplace", "template", "role"):
             _perform_task_create(inspection)
     return len(rows)
 
 
 def _perform_task_create(inspection: Inspection) -> None:
+    offer = {"assignee_kind": AssigneeKind.ROLE, "role": inspection.role} if inspection.role_id else {
+        "assignee": inspection.assignee}  # fmt: skip
     task = task_create(
         title=f"Inspect: {inspection.template.name}", acting_user=None, workplace=inspection.workplace,
-        due_at=inspection.due_at, assignee=inspection.assignee, origin_kind=ORIGIN_INSPECTION,
-        origin_id=str(inspection.pk),
+        due_at=inspection.due_at, origin_kind=ORIGIN_INSPECTION, origin_id=str(inspection.pk), **offer,
     )  # fmt: skip
     Inspection.objects.filter(pk=inspection.pk).update(task=task)
 
@@ -265,6 +281,7 @@ def inspection_start(
     inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
     if inspection.status in (InspectionStatus.SUBMITTED, InspectionStatus.CANCELLED):
         raise refused(f"This inspection is {inspection.get_status_display().lower()}.", code="inspection_closed")
+    inspection = _claimed_by(inspection, acting_user)
     if inspection.status == InspectionStatus.DUE:
         inspection.status, inspection.started_at = InspectionStatus.IN_PROGRESS, now
         if inspection.assignee_id is None:
@@ -272,6 +289,43 @@ def inspection_start(
         inspection._history_user = _actor(acting_user)  # type: ignore[attr-defined]
         inspection.save(update_fields=["status", "started_at", "assignee"])
     return inspection
+
+
+@transaction.atomic
+def inspection_claim(*, inspection: Inspection, acting_user: Any) -> Inspection:
+    """Take an inspection offered to a role. The task engine decides, by claiming the inspection's perform
+    task (`apps.tasks.services.task_claim`: the role held at the site, the first claimer wins; refusals
+    `role_required`, `already_claimed`); the inspection then is the claimer's."""
+    inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    _open(inspection)
+    return _claimed_by(inspection, acting_user, explicit=True)
+
+
+def _claimed_by(inspection: Inspection, acting_user: Any, *, explicit: bool = False) -> Inspection:
+    """The (locked) inspection, claimed for `acting_user` first when it is offered to a role and not yet
+    theirs; an inspection not offered to a role is returned as it is (or refused when claimed explicitly)."""
+    person = _actor(acting_user)
+    if inspection.role_id is None or inspection.task_id is None:
+        if explicit:
+            raise refused("This inspection is not offered to a role.", code="not_claimable")
+        return inspection
+    if person is not None and inspection.assignee_id == person.pk:
+        return inspection
+    task = inspection.task
+    assert task is not None
+    if person is None or task.assignee_id != person.pk:  # claimed already through the task: theirs
+        task_claim(task=task, acting_user=acting_user)
+    inspection.assignee = person
+    inspection._history_user = person  # type: ignore[attr-defined]
+    inspection.save(update_fields=["assignee"])
+    return inspection
+
+
+def claimed_through_task(*, task_id: int, inspection_id: int, assignee_id: Any) -> int:
+    """An offered inspection whose perform task was claimed on the task's own page or endpoint follows it."""
+    return Inspection.objects.filter(pk=inspection_id, task_id=task_id, assignee__isnull=True).update(
+        assignee_id=assignee_id
+    )
 
 
 def _upload_check(upload: Any, *, accept: frozenset[str], max_bytes: int, field: str) -> str:
@@ -417,6 +471,7 @@ def inspection_submit(
             return inspection, False
         raise refused("This inspection was already submitted.", code="already_submitted")
     _open(inspection)
+    inspection = _claimed_by(inspection, acting_user)
     if Inspection.objects.filter(client_id=client_id).exclude(pk=inspection.pk).exists():
         raise refused("This client_id was used for another inspection.", code="client_id_reused", field="client_id")
     rows = _answers_read(inspection, answers)
