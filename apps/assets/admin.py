@@ -12,7 +12,9 @@ from .models import Asset, AssetCategory, MaintenancePlan, MeterReading, WorkOrd
 @admin.register(AssetCategory)
 class AssetCategoryAdmin(TenantSchemaAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "is_active"]
+    list_filter = ["is_active"]
     search_fields = ["code", "name"]
+    list_select_related = False  # lists no related row
 
 
 @admin.register(Asset)
@@ -26,7 +28,8 @@ class AssetAdmin(TenantSchemaAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(MeterReading)
 class MeterReadingAdmin(TenantSchemaAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["asset", "value", "total", "unit", "read_at", "is_reset", "recorded_by"]
-    search_fields = ["asset__code"]
+    list_filter = ["is_reset"]
+    search_fields = ["asset__code", "asset__name"]
     list_select_related = ["asset", "recorded_by"]
 
 
@@ -41,5 +44,6 @@ class MaintenancePlanAdmin(TenantSchemaAdminMixin, ReadOnlyAdminMixin, admin.Mod
 @admin.register(WorkOrder)
 class WorkOrderAdmin(TenantSchemaAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["plan", "asset", "due_key", "due_at", "task", "created_at"]
-    search_fields = ["asset__code", "due_key"]
+    list_filter = ["plan__kind"]
+    search_fields = ["asset__code", "due_key", "plan__name"]
     list_select_related = ["plan", "asset", "task"]

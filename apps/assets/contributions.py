@@ -6,7 +6,6 @@ timeline, the beat task that makes work orders ahead, and Acme's demo assets."""
 from apps.core.contributions import (
     DemoStep,
     MenuEntry,
-    Notice,
     NotificationCategory,
     PeriodicTask,
     PortalUrls,
@@ -32,12 +31,10 @@ contribute(
     WebhookEventType("maintenance.work_order_created", "A maintenance plan made a work order (a task) for an asset.",
                      sample_payload="apps.assets.payloads.sample_work_order", order=602),
     NotificationCategory("operations", "Workplace operations",
-                         description="Maintenance work orders, incidents and inspections that concern you."),
-    Notice("maintenance.work_order_created", "operations", "apps.assets.notices.assignee",
-           url="apps.assets.notices.asset_url",
-           title="Maintenance due: {{ asset_name }}",
-           body="{{ plan_name }} made a work order for {{ asset_name }} ({{ asset }}): “{{ title }}”.",
-           description="A maintenance plan made a work order; its assignee is told."),
+                         description="Incidents and inspections that concern you (maintenance work orders are "
+                                     "tasks: the Tasks category tells their assignee)."),
+    # No notice for maintenance.work_order_created: a work order is a task, and the task engine's
+    # task.assigned notice already tells its assignee (a second one here told them twice).
     TimelineSource(tenant_schema_history("assets.HistoricalAsset"), order=230),
     TimelineSource(tenant_schema_history("assets.HistoricalMaintenancePlan"), order=231),
     PeriodicTask("assets.maintenance_generate", "assets.maintenance_generate", interval=(1, "hours"),

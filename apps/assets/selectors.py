@@ -3,6 +3,7 @@ per row; "not found" and "not yours" are the same 404."""
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -12,7 +13,7 @@ from django.utils import timezone
 from apps.core.recurrence import occurrence_key, occurrences_between, zone
 
 from .models import LABEL_ALPHABET, LABEL_LENGTH, Asset, MaintenancePlan, PlanKind, WorkOrder
-from .services import plan_assets, plan_rule
+from .services import meter_total, plan_assets, plan_rule
 
 
 def asset_list(
@@ -143,3 +144,14 @@ def _place(days: dict[datetime.date, list[Upcoming]], item: Upcoming, year: int,
     local = item.due_at.astimezone(zone(item.asset.site.time_zone)).date()
     if (local.year, local.month) == (year, month):
         days.setdefault(local, []).append(item)
+
+
+def meter_next(plan: MaintenancePlan) -> tuple[Decimal, Decimal] | None:
+    """A meter-based plan's asset's meter total now and the total at which its next work order is made."""
+    if plan.kind != PlanKind.METER or plan.asset is None or not plan.meter_interval:
+        return None
+    total = meter_total(plan.asset)
+    step = int((total - plan.meter_start) // plan.meter_interval)
+    last = WorkOrder.objects.filter(plan=plan).exclude(meter_total=None).order_by("-meter_total", "-id").first()
+    done = int((last.meter_total - plan.meter_start) // plan.meter_interval) if last and last.meter_total else 0
+    return total, plan.meter_start + plan.meter_interval * (max(step, done) + 1)

@@ -12,12 +12,12 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import Membership
 from apps.audit.writes import history_user
+from apps.core.errors import refused
 from apps.core.events import publish
 from apps.core.recurrence import occurrence_key, occurrences_between, rule_parse, zone
 from apps.tasks.models import AssigneeKind, TaskTemplate
@@ -44,10 +44,6 @@ ASSET_FIELDS = ("name", "category", "serial_number", "status", "purchase_date", 
 MAX_AHEAD = 200  # occurrences one plan may make in one run (a daily rule over a long lead stays bounded)
 
 
-def refused(field: str, message: str, code: str) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
 def _as_actor(instance: Any, acting_user: Any) -> None:
     instance._history_user = history_user(acting_user)
 
@@ -59,7 +55,7 @@ def _as_actor(instance: Any, acting_user: Any) -> None:
 def category_create(*, code: str, name: str, acting_user: Any, description: str = "") -> AssetCategory:
     code = (code or "").strip().upper()
     if AssetCategory.objects.filter(code=code).exists():
-        raise refused("code", f"Another category has the code {code}.", "code_taken")
+        raise refused(f"Another category has the code {code}.", code="code_taken", field="code")
     category = AssetCategory(code=code, name=(name or "").strip(), description=description)
     category.full_clean()
     _as_actor(category, acting_user)
@@ -81,25 +77,31 @@ def _next_asset_id() -> int:
 def _asset_check(asset: Asset) -> None:
     site: Workplace = asset.site
     if site.kind != WorkplaceKind.SITE:
-        raise refused("site", f"{site} is not a site; assets are located at sites.", "not_a_site")
+        raise refused(f"{site} is not a site; assets are located at sites.", code="not_a_site", field="site")
     if not site.is_active and asset.status == AssetStatus.ACTIVE:
-        raise refused("site", f"{site} is inactive.", "site_inactive")
+        raise refused(f"{site} is inactive.", code="site_inactive", field="site")
     department: Department | None = asset.department
     if department is not None and department.site_id != site.pk:
-        raise refused("department", f"{department.name} is not a department of {site.name}.", "department_elsewhere")
+        raise refused(
+            f"{department.name} is not a department of {site.name}.", code="department_elsewhere", field="department"
+        )
     if asset.status not in AssetStatus.values:
-        raise refused("status", f"Status is one of {', '.join(AssetStatus.values)}.", "invalid_status")
+        raise refused(f"Status is one of {', '.join(AssetStatus.values)}.", code="invalid_status", field="status")
     if asset.purchase_date and asset.warranty_until and asset.warranty_until < asset.purchase_date:
-        raise refused("warranty_until", "The warranty cannot end before the purchase date.", "warranty_before_purchase")
+        raise refused(
+            "The warranty cannot end before the purchase date.", code="warranty_before_purchase", field="warranty_until"
+        )
     if (
         asset.custodian_id is not None
         and not Membership.objects.filter(
             user_id=asset.custodian_id, tenant=connection_tenant(), status=Membership.Status.ACTIVE
         ).exists()
     ):
-        raise refused("custodian", "The custodian must be an active member of this organisation.", "not_a_member")
+        raise refused(
+            "The custodian must be an active member of this organisation.", code="not_a_member", field="custodian"
+        )
     if not asset.category.is_active and asset._state.adding:
-        raise refused("category", f"The category {asset.category} is retired.", "category_inactive")
+        raise refused(f"The category {asset.category} is retired.", code="category_inactive", field="category")
 
 
 @transaction.atomic
@@ -124,7 +126,9 @@ def asset_update(*, asset: Asset, acting_user: Any, **changes: Any) -> Asset:
     """Change fields of ASSET_FIELDS; a new status also sends `asset.status_changed`."""
     unknown = set(changes) - set(ASSET_FIELDS)
     if unknown:
-        raise refused("__all__", f"These fields cannot be changed: {', '.join(sorted(unknown))}.", "read_only")
+        raise refused(
+            f"These fields cannot be changed: {', '.join(sorted(unknown))}.", code="read_only", field="__all__"
+        )
     row = Asset.objects.select_for_update().select_related("category", "site").get(pk=asset.pk)
     previous = row.status
     if not any(getattr(row, name) != value for name, value in changes.items()):
@@ -153,18 +157,18 @@ def reading_record(
     orders of the asset's meter-based plans whose threshold it crossed."""
     value = Decimal(value)
     if value < 0:
-        raise refused("value", "A meter reading cannot be negative.", "invalid_reading")
+        raise refused("A meter reading cannot be negative.", code="invalid_reading", field="value")
     read_at = read_at or timezone.now()
     if read_at > timezone.now() + datetime.timedelta(minutes=5):
-        raise refused("read_at", "A reading cannot be in the future.", "reading_in_future")
+        raise refused("A reading cannot be in the future.", code="reading_in_future", field="read_at")
     row = Asset.objects.select_for_update().get(pk=asset.pk)  # one writer of an asset's meter at a time
     last = MeterReading.objects.filter(asset=row).order_by("-read_at", "-id").first()
     if last is not None and read_at < last.read_at:
-        raise refused("read_at", f"The last reading was taken at {last.read_at:%Y-%m-%d %H:%M} UTC; record readings "
-                      "in order.", "reading_out_of_order")  # fmt: skip
+        raise refused(f"The last reading was taken at {last.read_at:%Y-%m-%d %H:%M} UTC; record readings "
+                      "in order.", code="reading_out_of_order", field="read_at")  # fmt: skip
     if last is not None and value < last.value and not is_reset:
-        raise refused("value", f"The meter read {last.value} last time; a lower reading needs “meter reset”.",
-                      "reading_decreased")  # fmt: skip
+        raise refused(f"The meter read {last.value} last time; a lower reading needs “meter reset”.",
+                      code="reading_decreased", field="value")  # fmt: skip
     gained = value if (last is None or is_reset) else value - last.value
     total = (last.total if last is not None else Decimal(0)) + gained
     reading = MeterReading(asset=row, value=value, total=total, unit=row.meter_unit, read_at=read_at,
@@ -195,26 +199,30 @@ def plan_rule(plan: MaintenancePlan) -> tuple[Any, Any]:
 
 def _plan_check(plan: MaintenancePlan) -> None:
     if (plan.asset_id is None) == (plan.category_id is None):
-        raise refused("asset", "A plan is for one asset, or for a category of assets at a site.", "invalid_target")
+        raise refused(
+            "A plan is for one asset, or for a category of assets at a site.", code="invalid_target", field="asset"
+        )
     if plan.category_id is not None and plan.site_id is None:
-        raise refused("site", "A plan for a category names the site.", "site_required")
+        raise refused("A plan for a category names the site.", code="site_required", field="site")
     if plan.site_id is not None and plan.site.kind != WorkplaceKind.SITE:  # type: ignore[union-attr]
-        raise refused("site", f"{plan.site} is not a site.", "not_a_site")
+        raise refused(f"{plan.site} is not a site.", code="not_a_site", field="site")
     if not plan.template.is_active:
-        raise refused("template", f"The template {plan.template.code} is retired.", "template_inactive")
+        raise refused(f"The template {plan.template.code} is retired.", code="template_inactive", field="template")
     if plan.kind == PlanKind.TIME:
         if plan.starts_at is None:
-            raise refused("starts_at", "A time-based plan needs its first occurrence.", "starts_at_required")
+            raise refused("A time-based plan needs its first occurrence.", code="starts_at_required", field="starts_at")
         plan.meter_interval = None
         plan_rule(plan)  # refuses invalid_rrule, unbounded_rrule, empty_rrule
     elif plan.kind == PlanKind.METER:
         if plan.asset_id is None:
-            raise refused("asset", "A meter-based plan is for one asset (its meter).", "meter_needs_asset")
+            raise refused("A meter-based plan is for one asset (its meter).", code="meter_needs_asset", field="asset")
         if plan.meter_interval is None or plan.meter_interval <= 0:
-            raise refused("meter_interval", "Give the number of units between services.", "invalid_meter_interval")
+            raise refused(
+                "Give the number of units between services.", code="invalid_meter_interval", field="meter_interval"
+            )
         plan.rrule = ""
     else:
-        raise refused("kind", f"The kind is one of {', '.join(PlanKind.values)}.", "invalid_kind")
+        raise refused(f"The kind is one of {', '.join(PlanKind.values)}.", code="invalid_kind", field="kind")
 
 
 @transaction.atomic
@@ -245,7 +253,9 @@ def plan_update(*, plan: MaintenancePlan, acting_user: Any, **changes: Any) -> M
     allowed = {"name", "rrule", "starts_at", "meter_interval", "lead_days", "template", "is_active"}
     unknown = set(changes) - allowed
     if unknown:
-        raise refused("__all__", f"These fields cannot be changed: {', '.join(sorted(unknown))}.", "read_only")
+        raise refused(
+            f"These fields cannot be changed: {', '.join(sorted(unknown))}.", code="read_only", field="__all__"
+        )
     row = MaintenancePlan.objects.select_for_update().get(pk=plan.pk)
     for name, value in changes.items():
         setattr(row, name, value)

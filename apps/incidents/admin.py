@@ -6,7 +6,7 @@ from django.contrib import admin
 from apps.core.admin_mixins import ReadOnlyAdminMixin
 from apps.organisation.admin import TenantSchemaAdminMixin
 
-from .models import Incident, IncidentAction, IncidentAttachment, IncidentPerson, IncidentSettings
+from .models import Incident, IncidentAction, IncidentAttachment, IncidentPerson, IncidentSettings, RegulatorDeadline
 
 
 class _ListedOnly:
@@ -46,6 +46,25 @@ class IncidentAdmin(TenantSchemaAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
     inlines = [PersonInline, AttachmentInline, ActionInline]
 
 
+@admin.register(IncidentAction)
+class IncidentActionAdmin(TenantSchemaAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Corrective actions across incidents, with their tasks."""
+
+    list_display = ["incident", "task", "created_by", "created_at"]
+    search_fields = ["incident__title", "task__title"]
+    list_select_related = ["incident", "task", "created_by"]
+
+
 @admin.register(IncidentSettings)
 class IncidentSettingsAdmin(TenantSchemaAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["__str__", "hours_critical", "hours_high", "hours_other", "warn_hours_before", "auto_notifiable"]
+    list_display = ["__str__", "warn_hours_before", "auto_notifiable", "updated_at"]
+    list_select_related = False  # lists no related row
+
+
+@admin.register(RegulatorDeadline)
+class RegulatorDeadlineAdmin(TenantSchemaAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The tenant's hours per incident type (tenant admins edit them at /manage/incidents/settings/)."""
+
+    list_display = ["incident_type", "hours", "rule", "updated_at"]
+    search_fields = ["incident_type", "rule"]
+    list_select_related = False  # lists no related row

@@ -23,6 +23,7 @@ REFERENCE_PREFIX = "INC"
 
 class IncidentType(models.TextChoices):
     INJURY = "injury", "Injury"
+    DANGEROUS_OCCURRENCE = "dangerous_occurrence", "Dangerous occurrence"
     NEAR_MISS = "near_miss", "Near miss"
     PROPERTY_DAMAGE = "property_damage", "Property damage"
     SECURITY = "security", "Security"
@@ -89,6 +90,10 @@ class Incident(models.Model):
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+", help_text="Empty when an integration reported it.")  # fmt: skip
     client_id = models.UUIDField(null=True, blank=True, help_text="The reporting app's id: a retry is the same report.")
+    client_fingerprint = models.CharField(
+        max_length=64, blank=True, editable=False,
+        help_text="SHA-256 of the normalised report first sent with client_id: a retry must match it.",
+    )  # fmt: skip
     workplace = models.ForeignKey("workplaces.Workplace", on_delete=models.PROTECT, related_name="+")
     location_detail = models.CharField(max_length=300, blank=True, help_text="Where on the site, e.g. loading dock 2.")
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
@@ -117,7 +122,7 @@ class Incident(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = history_records(excluded_fields=["regulator_warned_at", "regulator_overdue_at"])
+    history = history_records(excluded_fields=["regulator_warned_at", "regulator_overdue_at", "client_fingerprint"])
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -280,17 +285,16 @@ class IncidentAction(models.Model):
 
 
 class IncidentSettings(models.Model):
-    """The organisation's regulator rules (one row per tenant schema; defaults when it has none): the
-    hours after the incident by which a notifiable one must be notified, by severity, and how long
-    before the deadline the safety people are warned."""
+    """The organisation's regulator rules (one row per tenant schema; defaults when it has none): how long
+    before a deadline the safety people are warned, and what is flagged notifiable when reported. The
+    deadlines themselves are per incident type (`RegulatorDeadline`)."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
-    hours_critical = models.PositiveSmallIntegerField(default=24)
-    hours_high = models.PositiveSmallIntegerField(default=48)
-    hours_other = models.PositiveSmallIntegerField(default=72, help_text="Medium and low severity.")
     warn_hours_before = models.PositiveSmallIntegerField(default=12)
     auto_notifiable = models.BooleanField(
-        default=True, help_text="Flag injuries of high or critical severity as notifiable when they are reported."
+        default=True,
+        help_text="Flag injuries of high or critical severity, and every dangerous occurrence, as notifiable when "
+        "they are reported.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -300,14 +304,49 @@ class IncidentSettings(models.Model):
         verbose_name_plural = "incident settings"
         constraints = [
             models.CheckConstraint(condition=Q(id=1), name="incidents_settings_single"),
-            models.CheckConstraint(
-                condition=Q(hours_critical__gte=1, hours_high__gte=1, hours_other__gte=1),
-                name="incidents_hours_positive",
-            ),
         ]
 
     def __str__(self) -> str:
         return "Incident settings"
 
-    def hours_for(self, severity: str) -> int:
-        return {Severity.CRITICAL: self.hours_critical, Severity.HIGH: self.hours_high}.get(severity, self.hours_other)  # type: ignore[call-overload]
+
+# Hours after the incident, by type, until the organisation edits them (WHS regulators want serious injuries
+# and dangerous incidents at once, RIDDOR within days): a starting point, set to your regulator's rules.
+DEFAULT_DEADLINE_HOURS: dict[str, int] = {
+    IncidentType.INJURY: 48,
+    IncidentType.DANGEROUS_OCCURRENCE: 24,
+    IncidentType.NEAR_MISS: 240,
+    IncidentType.PROPERTY_DAMAGE: 240,
+    IncidentType.SECURITY: 72,
+    IncidentType.ENVIRONMENTAL: 24,
+    IncidentType.OTHER: 72,
+}
+MAX_DEADLINE_HOURS = 8760  # a year
+
+
+class RegulatorDeadline(models.Model):
+    """How many hours after an incident of this type a notifiable one must be notified to the regulator
+    (one row per type, seeded with `DEFAULT_DEADLINE_HOURS`, edited by tenant admins). The deadline is
+    computed when an incident is flagged notifiable and stored on it: a later change here applies to
+    incidents flagged from then on and never rewrites an existing incident's deadline."""
+
+    id = models.BigAutoField(primary_key=True)
+    incident_type = models.CharField(max_length=20, choices=IncidentType.choices)
+    hours = models.PositiveIntegerField(help_text="Hours after the incident occurred.")
+    rule = models.CharField(max_length=200, blank=True, help_text="The rule it follows, e.g. “WHS Act s38”.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = history_records()
+
+    class Meta:
+        ordering = ["incident_type"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident_type"], name="incidents_deadline_type_once"),
+            models.CheckConstraint(condition=Q(incident_type__in=IncidentType.values), name="incidents_deadline_type"),
+            models.CheckConstraint(
+                condition=Q(hours__gte=1, hours__lte=MAX_DEADLINE_HOURS), name="incidents_deadline_hours_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_incident_type_display()}: {self.hours} h"

@@ -7,7 +7,15 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from .models import Incident, IncidentAction, IncidentPerson, reference_parse
+from .models import (
+    DEFAULT_DEADLINE_HOURS,
+    Incident,
+    IncidentAction,
+    IncidentPerson,
+    IncidentType,
+    RegulatorDeadline,
+    reference_parse,
+)
 
 
 def incidents_visible(*, user_id: Any = None) -> QuerySet[Incident]:
@@ -104,3 +112,10 @@ def register_csv_rows(rows: QuerySet[Incident]) -> Iterator[list[str]]:
             incident.notifiable, _iso(incident.regulator_deadline), _iso(incident.regulator_notified_at),
             getattr(incident, "action_count", ""), _iso(incident.closed_at),
         )]  # fmt: skip
+
+
+def regulator_deadlines() -> dict[str, tuple[int, str]]:
+    """(hours, rule) per incident type, in the types' order: the organisation's table, defaults for a
+    type it has no row for."""
+    rows = {row.incident_type: (row.hours, row.rule) for row in RegulatorDeadline.objects.all()}
+    return {kind: rows.get(kind, (DEFAULT_DEADLINE_HOURS[kind], "")) for kind in IncidentType.values}

@@ -4,12 +4,15 @@
 `occurred_in_future`, `invalid_position`, `injury_and_near_miss`, `invalid_status`,
 `invalid_transition`, `actions_open`, `investigation_required`, `reason_required`, `incident_closed`,
 `person_required`, `unknown_person`, `invalid_role`, `attachment_type`, `attachment_too_large`,
-`attachment_empty`, `too_many_attachments`, `deadline_required`, `invalid_settings`.
+`attachment_empty`, `too_many_attachments`, `deadline_required`, `invalid_settings`, `invalid_hours`,
+`idempotency_conflict`.
 
 Every write keeps history (the acting user, the reason) and publishes its event after commit.
 """
 
 import datetime
+import hashlib
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,14 +24,16 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import Membership
+from apps.core.errors import refused
 from apps.core.events import publish, publish_many
+from apps.core.uploads import MB, PDF, PHOTO_TYPES, upload_check
 from apps.tasks.models import OPEN_STATUSES as TASK_OPEN_STATUSES
 from apps.tasks.models import TaskPriority
 from apps.tasks.services import task_create
 from apps.workplaces.models import Workplace, WorkplaceKind
 
-from . import attachments
 from .models import (
+    MAX_DEADLINE_HOURS,
     SERIOUS,
     TRANSITIONS,
     AttachmentKind,
@@ -40,18 +45,19 @@ from .models import (
     IncidentStatus,
     IncidentType,
     PersonRole,
+    RegulatorDeadline,
     Severity,
 )
 from .payloads import incident_payload
+from .selectors import regulator_deadlines
 
 ACTION_ORIGIN = "incidents.action"
 FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
 TASK_PRIORITY = {Severity.CRITICAL: TaskPriority.URGENT, Severity.HIGH: TaskPriority.HIGH}
-
-
-def refused(message: str, *, code: str, field: str | None = None) -> ValidationError:
-    error = ValidationError(message, code=code)
-    return ValidationError({field: error}) if field else error
+ATTACHMENT_TYPES = PHOTO_TYPES | {PDF}
+ATTACHMENT_MAX_BYTES = 10 * MB
+MAX_PER_INCIDENT = 20
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic", PDF: "pdf"}
 
 
 def _person(user: Any) -> Any:
@@ -82,16 +88,39 @@ def settings_save(*, acting_user: Any, **fields: Any) -> IncidentSettings:
         current.full_clean()
     except ValidationError as exc:
         raise refused("; ".join(exc.messages), code="invalid_settings") from exc
-    if min(current.hours_critical, current.hours_high, current.hours_other) < 1:
-        raise refused("Deadlines are at least one hour after the incident.", code="invalid_settings")
     current._history_user = _person(acting_user)  # type: ignore[attr-defined]
     current.save()
     return current
 
 
-def regulator_deadline(*, occurred_at: datetime.datetime, severity: str, rules: IncidentSettings | None = None) -> Any:
-    rules = rules or settings_get()
-    return occurred_at + datetime.timedelta(hours=rules.hours_for(severity))
+@transaction.atomic
+def deadline_hours_save(*, hours: dict[str, int], acting_user: Any, rules: dict[str, str] | None = None) -> None:
+    """Set the hours (and optionally the rule's name) of some incident types, all or nothing. Incidents
+    already flagged keep the deadline they were given."""
+    for kind, value in hours.items():
+        if kind not in IncidentType.values:
+            raise refused(
+                f"The type is one of {', '.join(IncidentType.values)}.", code="invalid_type", field=f"hours_{kind}"
+            )
+        if not isinstance(value, int) or not 1 <= value <= MAX_DEADLINE_HOURS:
+            raise refused(f"From 1 to {MAX_DEADLINE_HOURS} hours after the incident.", code="invalid_hours",
+                          field=f"hours_{kind}")  # fmt: skip
+    rows = {row.incident_type: row for row in RegulatorDeadline.objects.select_for_update().filter(
+        incident_type__in=list(hours))}  # fmt: skip
+    for kind, value in hours.items():
+        row = rows.get(kind) or RegulatorDeadline(incident_type=kind)
+        rule = (rules or {}).get(kind, row.rule)
+        if row.pk is not None and (row.hours, row.rule) == (value, rule):
+            continue
+        row.hours, row.rule = value, (rule or "").strip()[:200]
+        row._history_user = _person(acting_user)  # type: ignore[attr-defined]
+        row.save()
+
+
+def regulator_deadline(*, occurred_at: datetime.datetime, type: str) -> datetime.datetime:
+    """When a notifiable incident of this type must have been notified: its type's hours after it occurred."""
+    hours, _ = regulator_deadlines()[type]
+    return occurred_at + datetime.timedelta(hours=hours)
 
 
 # --- Reporting -------------------------------------------------------------------------------------
@@ -124,25 +153,11 @@ def _person_check(person: PersonInput) -> None:
 
 
 def _attachment_check(upload: Any, *, already: int = 0) -> str:
-    """The sniffed content type of an acceptable upload, else the refusal."""
-    size = getattr(upload, "size", 0) or 0
-    if size <= 0:
-        raise refused("The file is empty.", code="attachment_empty", field="photos")
-    if size > attachments.MAX_BYTES:
-        raise refused(
-            f"{upload.name}: files are at most {attachments.MAX_BYTES // (1024 * 1024)} MB.",
-            code="attachment_too_large",
-            field="photos",
-        )
-    content_type = attachments.sniff(upload)
-    if content_type is None:
-        raise refused(f"{upload.name}: attach {attachments.ACCEPTED}.", code="attachment_type", field="photos")
-    if already >= attachments.MAX_PER_INCIDENT:
-        raise refused(
-            f"An incident keeps at most {attachments.MAX_PER_INCIDENT} attachments.",
-            code="too_many_attachments",
-            field="photos",
-        )
+    """The sniffed content type of an acceptable upload (a photo or a PDF), else the refusal."""
+    content_type = upload_check(upload, accept=ATTACHMENT_TYPES, max_bytes=ATTACHMENT_MAX_BYTES, field="photos")
+    if already >= MAX_PER_INCIDENT:
+        raise refused(f"An incident keeps at most {MAX_PER_INCIDENT} attachments.", code="too_many_attachments",
+                      field="photos")  # fmt: skip
     return content_type
 
 
@@ -178,6 +193,48 @@ def _existing_report(*, reported_by: Any, client_id: uuid.UUID | None) -> Incide
     return Incident.objects.select_related("workplace").filter(reported_by=reported_by, client_id=client_id).first()
 
 
+def report_fingerprint(
+    *, title: str, type: str, severity: str, occurred_at: datetime.datetime, workplace: Workplace | None,
+    description: str, location_detail: str, latitude: Any, longitude: Any, injury: bool | None,
+    near_miss: bool | None, immediate_actions: str, people: Sequence[PersonInput], photos: Sequence[Any],
+    notifiable: bool | None,
+) -> str:  # fmt: skip
+    """SHA-256 of the normalised report (texts trimmed, the time in UTC, positions to 6 places, each photo by
+    its bytes): a retry of the same report has the same fingerprint, whatever the JSON's key order or spacing."""
+    body = {
+        "title": (title or "").strip()[:200], "type": type, "severity": severity,
+        "occurred_at": occurred_at.astimezone(datetime.UTC).isoformat(), "workplace": getattr(workplace, "pk", None),
+        "description": (description or "").strip(), "location_detail": (location_detail or "").strip()[:300],
+        "position": [None if v is None else str(Decimal(str(v)).quantize(Decimal("0.000001")))
+                     for v in (latitude, longitude)],
+        "injury": injury, "near_miss": near_miss, "immediate_actions": (immediate_actions or "").strip(),
+        "notifiable": notifiable,
+        "people": [[p.role, str(getattr(p.user, "pk", "") or ""), (p.name or "").strip(), p.notes or ""]
+                   for p in people],
+        "photos": [_file_digest(photo) for photo in photos],
+    }  # fmt: skip
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _file_digest(upload: Any) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in iter(lambda: upload.read(1024 * 1024), b""):
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def _retry_of(existing: Incident, fingerprint: str) -> Incident:
+    """The first report, for a retry of it; a client id sent again with another report is refused."""
+    if existing.client_fingerprint and existing.client_fingerprint != fingerprint:
+        raise refused(
+            f"This client_id was already used for another report ({existing.reference}); generate a new one for a "
+            "new report.", code="idempotency_conflict", field="client_id",
+        )  # fmt: skip
+    return existing
+
+
 def incident_report(
     *,
     title: str,
@@ -199,16 +256,26 @@ def incident_report(
     notifiable: bool | None = None,
 ) -> tuple[Incident, bool]:
     """Record a report with its people and photos, all or nothing; `(incident, created)`. A retry with the
-    same `client_id` (same reporter) returns the first report, also when two retries race."""
+    same `client_id` (same reporter) and the same report returns the first one, also when two retries race;
+    the same `client_id` with a different report is refused (`idempotency_conflict`)."""
     reporter = _person(acting_user)
+    fingerprint = (
+        report_fingerprint(
+            title=title, type=type, severity=severity, occurred_at=occurred_at, workplace=workplace,
+            description=description, location_detail=location_detail, latitude=latitude, longitude=longitude,
+            injury=injury, near_miss=near_miss, immediate_actions=immediate_actions, people=people, photos=photos,
+            notifiable=notifiable,
+        ) if client_id is not None else ""
+    )  # fmt: skip
     existing = _existing_report(reported_by=reporter, client_id=client_id)
     if existing is not None:
-        return existing, False
+        return _retry_of(existing, fingerprint), False
     try:
         return _report_write(
             title=(title or "").strip()[:200], type=type, severity=severity, occurred_at=occurred_at,
             workplace=workplace, description=(description or "").strip(), acting_user=acting_user,
-            reporter=reporter, client_id=client_id, location_detail=(location_detail or "").strip()[:300],
+            reporter=reporter, client_id=client_id, client_fingerprint=fingerprint,
+            location_detail=(location_detail or "").strip()[:300],
             latitude=latitude, longitude=longitude, injury=injury, near_miss=near_miss,
             immediate_actions=(immediate_actions or "").strip(), people=people, photos=photos, notifiable=notifiable,
         ), True  # fmt: skip
@@ -217,7 +284,7 @@ def incident_report(
         again = _existing_report(reported_by=reporter, client_id=client_id)
         if again is None:
             raise
-        return again, False
+        return _retry_of(again, fingerprint), False
 
 
 @transaction.atomic
@@ -234,18 +301,18 @@ def _report_write(
                   longitude=fields["longitude"], injury=injury, near_miss=near_miss, now=now)  # fmt: skip
     for person in people:
         _person_check(person)
-    if len(photos) > attachments.MAX_PER_INCIDENT:
-        raise refused(f"An incident keeps at most {attachments.MAX_PER_INCIDENT} attachments.",
+    if len(photos) > MAX_PER_INCIDENT:
+        raise refused(f"An incident keeps at most {MAX_PER_INCIDENT} attachments.",
                       code="too_many_attachments", field="photos")  # fmt: skip
     types = [_attachment_check(photo) for photo in photos]
-    rules = settings_get()
     if notifiable is None:
-        notifiable = rules.auto_notifiable and injury and fields["severity"] in SERIOUS
+        notifiable = settings_get().auto_notifiable and (
+            (injury and fields["severity"] in SERIOUS) or kind == IncidentType.DANGEROUS_OCCURRENCE
+        )
     incident = Incident(
         **fields, injury=injury, near_miss=near_miss, reported_at=now, reported_by=reporter, status_changed_at=now,
         notifiable=notifiable,
-        regulator_deadline=regulator_deadline(occurred_at=fields["occurred_at"], severity=fields["severity"],
-                                              rules=rules) if notifiable else None,
+        regulator_deadline=regulator_deadline(occurred_at=fields["occurred_at"], type=kind) if notifiable else None,
     )  # fmt: skip
     _save(incident, acting_user, "Reported")
     IncidentPerson.objects.bulk_create(
@@ -389,13 +456,10 @@ def incident_person_remove(*, person: IncidentPerson, acting_user: Any) -> None:
 
 def _attachment_write(*, incident: Incident, upload: Any, content_type: str, acting_user: Any) -> IncidentAttachment:
     name = str(getattr(upload, "name", "") or "file").rsplit("/", 1)[-1][:150]
-    kind = AttachmentKind.PHOTO if content_type in attachments.PHOTO_TYPES else AttachmentKind.FILE
+    kind = AttachmentKind.PHOTO if content_type in PHOTO_TYPES else AttachmentKind.FILE
     row = IncidentAttachment(incident=incident, kind=kind, name=name, content_type=content_type, size=upload.size,
                              uploaded_by=_person(acting_user))  # fmt: skip
-    extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}.get(
-        content_type, "pdf"
-    )
-    row.file.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
+    row.file.save(f"{uuid.uuid4().hex}.{EXTENSIONS[content_type]}", upload, save=False)
     row.save()
     return row
 
@@ -439,15 +503,15 @@ def incident_regulator_set(
     *, incident: Incident, notifiable: bool, acting_user: Any, deadline: datetime.datetime | None = None,
     notified_at: datetime.datetime | None = None, reference: str = "",
 ) -> Incident:  # fmt: skip
-    """Flag (or unflag) the incident as notifiable to a regulator, with its deadline (computed from the
-    organisation's rules unless given), and record that the regulator was told."""
+    """Flag (or unflag) the incident as notifiable to a regulator, with its deadline (its type's hours after
+    it occurred, unless given; a deadline it already has is kept), and record that the regulator was told."""
     incident = _locked(incident)
     incident.notifiable = notifiable
     if notifiable:
         incident.regulator_deadline = (
             deadline
             or incident.regulator_deadline
-            or regulator_deadline(occurred_at=incident.occurred_at, severity=incident.severity)
+            or regulator_deadline(occurred_at=incident.occurred_at, type=incident.type)
         )
         if deadline is not None:
             incident.regulator_warned_at = incident.regulator_overdue_at = None  # a new deadline warns again

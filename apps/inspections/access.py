@@ -1,7 +1,7 @@
 """Who may use inspections: the plan's `workplaces` solution, through solution access.
 
-- a person with access reads the current templates, performs the inspections assigned to them (or to
-  nobody) and reads the results they submitted;
+- a person with access reads the current templates, performs the inspections assigned to them, to
+  nobody, or offered to a role they hold at the site (claiming it), and reads the results they submitted;
 - tenant admins (and API keys with the `operations` scopes and a role reaching the solution) see every
   inspection, build templates and schedules, and read the trends.
 """
@@ -25,14 +25,14 @@ def sees_everything(request: HttpRequest) -> bool:
     return is_service_principal(request.user) or is_tenant_admin(request)
 
 
-def visible_user_id(request: HttpRequest) -> Any:
-    """None: every inspection (tenant admins, API keys); else the caller's id."""
-    return None if sees_everything(request) else request.user.pk
+def visible_to(request: HttpRequest) -> Any:
+    """None: every inspection (tenant admins, API keys); else the caller."""
+    return None if sees_everything(request) else request.user
 
 
 def inspection_for(request: HttpRequest, pk: Any) -> Inspection:
     """The inspection if the caller may see it; the same 404 for "not yours" and "missing"."""
-    found = inspection_list(user_id=visible_user_id(request)).filter(pk=pk).first()
+    found = inspection_list(user=visible_to(request)).filter(pk=pk).first()
     if found is None:
         raise Http404("No such inspection.")
     return found

@@ -7,7 +7,7 @@ copy of its sections and items and retires the old one (`is_current`); an inspec
 exact version it was made on, so old results stay readable as they were answered.
 
 Kept by the database: one current version per code; one position per section/item; an item's kind and
-score range; one answer per (inspection, item); one inspection per (schedule, occurrence); one
+score range; one answer per (inspection, item); one inspection per (schedule, site, occurrence); one
 submission per client id; a submitted inspection has its score.
 """
 
@@ -117,17 +117,22 @@ class InspectionItem(models.Model):
 
 
 class InspectionSchedule(models.Model):
-    """A template (by code: the current version when each inspection is made) at a site, repeated by an
-    RRULE in the site's time zone from `starts_on` at `time_of_day`; assigned to a person or nobody."""
+    """A template (by code: the current version when each inspection is made) at a site, or at a region or
+    area (then at every active site below it, one inspection per site and occurrence), repeated by an RRULE
+    in each site's time zone from `starts_on` at `time_of_day`; assigned to a person, offered to anyone
+    holding a role at the site (the first to claim takes it, by the task engine's claim rules), or nobody."""
 
     id = models.BigAutoField(primary_key=True)
     template_code = models.CharField(max_length=30, validators=[CODE_VALIDATOR])
-    workplace = models.ForeignKey("workplaces.Workplace", on_delete=models.PROTECT, related_name="+")
+    workplace = models.ForeignKey("workplaces.Workplace", on_delete=models.PROTECT, related_name="+",
+                                  help_text="A site, or a region or area: every active site below it.")  # fmt: skip
     rrule = models.CharField(max_length=500)
     starts_on = models.DateField()
     time_of_day = models.TimeField()
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+")  # fmt: skip
+    role = models.ForeignKey("access.Role", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                             help_text="Offer each inspection to anyone holding this role at its site.")  # fmt: skip
     creates_task = models.BooleanField(default=False, help_text="Also create a task to perform each inspection.")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -136,6 +141,15 @@ class InspectionSchedule(models.Model):
 
     class Meta:
         ordering = ["template_code", "workplace_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(assignee__isnull=True) | Q(role__isnull=True), name="inspections_schedule_person_or_role"
+            ),
+            # A role offer is claimed through its perform task (the task engine's claim rules).
+            models.CheckConstraint(
+                condition=Q(role__isnull=True) | Q(creates_task=True), name="inspections_schedule_role_task"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.template_code} at {self.workplace_id}"
@@ -175,6 +189,10 @@ class Inspection(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+")  # fmt: skip
+    role = models.ForeignKey(
+        "access.Role", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Offered to anyone holding this role at the site (assignee: who claimed it).",
+    )  # fmt: skip
     status = models.CharField(max_length=12, choices=InspectionStatus.choices, default=InspectionStatus.DUE)
     task = models.ForeignKey("tasks.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     started_at = models.DateTimeField(null=True, blank=True)
@@ -194,9 +212,9 @@ class Inspection(models.Model):
         ordering = ["-due_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["schedule", "occurrence_key"],
+                fields=["schedule", "workplace", "occurrence_key"],
                 condition=Q(schedule__isnull=False),
-                name="inspections_one_per_occurrence",
+                name="inspections_one_per_site_occurrence",
             ),
             models.UniqueConstraint(fields=["client_id"], name="inspections_client_id_unique"),
             models.CheckConstraint(condition=Q(status__in=InspectionStatus.values), name="inspections_status"),

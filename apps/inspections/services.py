@@ -3,7 +3,8 @@ half-written (each service is one transaction).
 
 - `template_publish`: a new version of a template (the first is version 1); results keep theirs.
 - `schedule_create` and `inspections_generate` (the beat task's work, exactly once per occurrence).
-- `inspection_start`, `evidence_add`, `inspection_submit` (scored server-side, idempotent on the client
+- `inspection_claim` (an inspection offered to a role: the task engine's claim of its perform task decides),
+  `inspection_start`, `evidence_add`, `inspection_submit` (scored server-side, idempotent on the client
   id; every failed item opens one corrective task through the task engine, linked back).
 """
 
@@ -22,10 +23,14 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from apps.core.errors import refused
 from apps.core.events import publish, publish_many
 from apps.core.recurrence import occurrence_key, occurrences_between, rule_parse, zone
-from apps.tasks.services import task_create, task_create_from_template, task_status_set
+from apps.core.uploads import MB, PDF, PHOTO_TYPES, upload_check
+from apps.tasks.models import AssigneeKind
+from apps.tasks.services import task_claim, task_create, task_create_from_template, task_status_set
 from apps.tenancy.context import connection_tenant
+from apps.workplaces.models import Workplace, WorkplaceKind
 
 from .models import (
     Answer,
@@ -42,20 +47,16 @@ from .payloads import failed_item_payload, inspection_payload
 
 ORIGIN_INSPECTION = "inspections.inspection"
 ORIGIN_ITEM = "inspections.item"
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
-SIGNATURE_MAX_BYTES = 1024 * 1024
-EVIDENCE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf")
-SIGNATURE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
+EVIDENCE_MAX_BYTES = 10 * MB
+SIGNATURE_MAX_BYTES = 1 * MB
+EVIDENCE_TYPES = PHOTO_TYPES | {PDF}
+# No SVG: a drawn signature is a PNG, and an SVG can carry script when it is opened from our domain.
+SIGNATURE_TYPES = frozenset({"image/png", "image/jpeg"})
 VALUES = {
     ItemKind.PASS_FAIL: ("pass", "fail"),
     ItemKind.YES_NO_NA: ("yes", "no", "na"),
 }
 HUNDRED = Decimal(100)
-
-
-def refused(message: str, *, code: str, field: str | None = None) -> ValidationError:
-    error = ValidationError(message, code=code)
-    return ValidationError({field: error}) if field else error
 
 
 def _actor(user: Any) -> Any:
@@ -168,15 +169,23 @@ def schedule_create(
     time_of_day: datetime.time,
     acting_user: Any,
     assignee: Any = None,
+    role: Any = None,
     creates_task: bool = False,
 ) -> InspectionSchedule:
+    """A schedule at a site, or at a region or area (every active site below it). Assigned to a person, or
+    offered to a role (anyone holding it at the site; each inspection then gets a perform task offered to
+    the role, which is how it is claimed), or to nobody."""
     if not InspectionTemplate.objects.filter(code=template_code, is_current=True, is_active=True).exists():
         raise refused(f"No template {template_code}.", code="unknown_template", field="template")
-    if workplace is None or workplace.kind != "site":
-        raise refused("Schedule inspections at a site.", code="site_required", field="workplace")
+    if workplace is None or not workplace.is_active:
+        raise refused("Schedule inspections at an active site, area or region.", code="unknown_workplace",
+                      field="workplace")  # fmt: skip
+    if assignee is not None and role is not None:
+        raise refused("Assign the inspections to a person or offer them to a role, not both.",
+                      code="person_or_role", field="role")  # fmt: skip
     schedule = InspectionSchedule(template_code=template_code, workplace=workplace, rrule=rrule.strip(),
-                                  starts_on=starts_on, time_of_day=time_of_day, assignee=assignee,
-                                  creates_task=creates_task)  # fmt: skip
+                                  starts_on=starts_on, time_of_day=time_of_day, assignee=assignee, role=role,
+                                  creates_task=creates_task or role is not None)  # fmt: skip
     _schedule_rule(schedule)  # refuses invalid, unbounded or empty rules with their codes
     schedule._history_user = _actor(acting_user)  # type: ignore[attr-defined]
     schedule.save()
@@ -190,44 +199,49 @@ def _advisory_lock(name: str) -> None:
         )
 
 
+def schedule_sites(schedule: InspectionSchedule) -> list[Workplace]:
+    """The sites a schedule covers now: its site, or the active sites below its region or area."""
+    place = schedule.workplace
+    if place.kind == WorkplaceKind.SITE:
+        return [place] if place.is_active else []
+    return list(Workplace.objects.sites().active().under(place).order_by("pk"))
+
+
 @transaction.atomic
 def schedule_generate(*, schedule: InspectionSchedule, start: datetime.datetime, end: datetime.datetime) -> int:
-    """Due inspections of one schedule in [start, end): exactly once per occurrence, however often and
-    however concurrently it runs (an advisory lock per schedule, and the unique (schedule, occurrence)
-    underneath with ON CONFLICT DO NOTHING)."""
+    """Due inspections of one schedule in [start, end): one per site and occurrence (in the site's time
+    zone), exactly once however often and however concurrently it runs (an advisory lock per schedule, and
+    the unique (schedule, site, occurrence) underneath with ON CONFLICT DO NOTHING)."""
     _advisory_lock(f"inspections.schedule:{schedule.pk}")
     template = InspectionTemplate.objects.filter(code=schedule.template_code, is_current=True, is_active=True).first()
     if template is None:
         return 0
-    tz = zone(schedule.workplace.time_zone)
-    instants = occurrences_between(_schedule_rule(schedule), tz=tz, start=start, end=end)
-    keys = {occurrence_key(instant, tz): instant for instant in instants}
-    existing = set(schedule.inspections.filter(occurrence_key__in=keys).values_list("occurrence_key", flat=True))
-    rows = [
-        Inspection(
-            template=template,
-            workplace=schedule.workplace,
-            schedule=schedule,
-            occurrence_key=key,
-            due_at=instant,
-            assignee=schedule.assignee,
-        )
-        for key, instant in keys.items()
-        if key not in existing
-    ]
+    rule = _schedule_rule(schedule)
+    rows = []
+    for site in schedule_sites(schedule):
+        tz = zone(site.time_zone)
+        keys = {occurrence_key(instant, tz): instant for instant in occurrences_between(rule, tz=tz, start=start,
+                                                                                         end=end)}  # fmt: skip
+        existing = set(schedule.inspections.filter(workplace=site, occurrence_key__in=keys)
+                       .values_list("occurrence_key", flat=True))  # fmt: skip
+        rows += [Inspection(template=template, workplace=site, schedule=schedule, occurrence_key=key, due_at=instant,
+                            assignee=schedule.assignee, role=schedule.role)
+                 for key, instant in keys.items() if key not in existing]  # fmt: skip
     Inspection.objects.bulk_create(rows, ignore_conflicts=True)
     if schedule.creates_task and rows:
-        new = schedule.inspections.filter(occurrence_key__in=[row.occurrence_key for row in rows], task__isnull=True)
-        for inspection in new.select_related("workplace", "template"):
+        new = schedule.inspections.filter(task__isnull=True, occurrence_key__in={row.occurrence_key for row in rows},
+                                          workplace_id__in={row.workplace_id for row in rows})  # fmt: skip
+        for inspection in new.select_related("workplace", "template", "role"):
             _perform_task_create(inspection)
     return len(rows)
 
 
 def _perform_task_create(inspection: Inspection) -> None:
+    offer = {"assignee_kind": AssigneeKind.ROLE, "role": inspection.role} if inspection.role_id else {
+        "assignee": inspection.assignee}  # fmt: skip
     task = task_create(
         title=f"Inspect: {inspection.template.name}", acting_user=None, workplace=inspection.workplace,
-        due_at=inspection.due_at, assignee=inspection.assignee, origin_kind=ORIGIN_INSPECTION,
-        origin_id=str(inspection.pk),
+        due_at=inspection.due_at, origin_kind=ORIGIN_INSPECTION, origin_id=str(inspection.pk), **offer,
     )  # fmt: skip
     Inspection.objects.filter(pk=inspection.pk).update(task=task)
 
@@ -267,6 +281,7 @@ def inspection_start(
     inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
     if inspection.status in (InspectionStatus.SUBMITTED, InspectionStatus.CANCELLED):
         raise refused(f"This inspection is {inspection.get_status_display().lower()}.", code="inspection_closed")
+    inspection = _claimed_by(inspection, acting_user)
     if inspection.status == InspectionStatus.DUE:
         inspection.status, inspection.started_at = InspectionStatus.IN_PROGRESS, now
         if inspection.assignee_id is None:
@@ -276,15 +291,51 @@ def inspection_start(
     return inspection
 
 
-def _upload_check(upload: Any, *, allowed: Iterable[str], max_bytes: int, field: str) -> str:
-    content_type = (getattr(upload, "content_type", "") or "").split(";")[0].strip().lower()
-    if content_type not in allowed:
-        raise refused(f"Files of type {content_type or 'unknown'} are refused; send {', '.join(allowed)}.",
-                      code="attachment_type_refused", field=field)  # fmt: skip
-    if upload.size > max_bytes:
-        raise refused(f"The file is {upload.size} bytes; the limit is {max_bytes}.", code="attachment_too_large",
-                      field=field)  # fmt: skip
-    return content_type
+@transaction.atomic
+def inspection_claim(*, inspection: Inspection, acting_user: Any) -> Inspection:
+    """Take an inspection offered to a role. The task engine decides, by claiming the inspection's perform
+    task (`apps.tasks.services.task_claim`: the role held at the site, the first claimer wins; refusals
+    `role_required`, `already_claimed`); the inspection then is the claimer's."""
+    inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    _open(inspection)
+    return _claimed_by(inspection, acting_user, explicit=True)
+
+
+def _claimed_by(inspection: Inspection, acting_user: Any, *, explicit: bool = False) -> Inspection:
+    """The (locked) inspection, claimed for `acting_user` first when it is offered to a role and not yet
+    theirs; an inspection not offered to a role is returned as it is (or refused when claimed explicitly)."""
+    person = _actor(acting_user)
+    if inspection.role_id is None or inspection.task_id is None:
+        if explicit:
+            raise refused("This inspection is not offered to a role.", code="not_claimable")
+        return inspection
+    if person is not None and inspection.assignee_id == person.pk:
+        return inspection
+    task = inspection.task
+    assert task is not None
+    if person is None or task.assignee_id != person.pk:  # claimed already through the task: theirs
+        task_claim(task=task, acting_user=acting_user)
+    inspection.assignee = person
+    inspection._history_user = person  # type: ignore[attr-defined]
+    inspection.save(update_fields=["assignee"])
+    return inspection
+
+
+def claimed_through_task(*, task_id: int, inspection_id: int, assignee_id: Any) -> int:
+    """An offered inspection whose perform task was claimed on the task's own page or endpoint follows it."""
+    return Inspection.objects.filter(pk=inspection_id, task_id=task_id, assignee__isnull=True).update(
+        assignee_id=assignee_id
+    )
+
+
+def _upload_check(upload: Any, *, accept: frozenset[str], max_bytes: int, field: str) -> str:
+    """The sniffed type (`apps.core.uploads`); a refused type keeps this API's code `attachment_type_refused`."""
+    try:
+        return upload_check(upload, accept=accept, max_bytes=max_bytes, field=field)
+    except ValidationError as exc:
+        if exc.error_dict[field][0].code != "attachment_type":
+            raise
+        raise refused(exc.messages[0], code="attachment_type_refused", field=field) from None
 
 
 def _open(inspection: Inspection) -> None:
@@ -297,7 +348,7 @@ def evidence_add(
     *, inspection: Inspection, upload: Any, acting_user: Any, item: InspectionItem | None = None
 ) -> Evidence:
     """A photo (or PDF) for the inspection, optionally for one item (limits: type and 10 MB)."""
-    content_type = _upload_check(upload, allowed=EVIDENCE_TYPES, max_bytes=EVIDENCE_MAX_BYTES, field="file")
+    content_type = _upload_check(upload, accept=EVIDENCE_TYPES, max_bytes=EVIDENCE_MAX_BYTES, field="file")
     _open(inspection)
     if item is not None and item.template_id != inspection.template_id:
         raise refused("That item is not on this inspection's template.", code="unknown_item", field="item")
@@ -310,24 +361,25 @@ def evidence_add(
 
 
 def signature_file(*, upload: Any = None, data_url: str = "") -> ContentFile | None:
-    """The signature as a file: an uploaded image, or a drawn `data:image/png;base64,...` URL."""
+    """The signature as a file: an uploaded image, or a drawn `data:image/png;base64,...` URL; either way
+    its bytes must really be a PNG or JPEG of at most 1 MB."""
     if upload is not None:
-        _upload_check(upload, allowed=SIGNATURE_TYPES, max_bytes=SIGNATURE_MAX_BYTES, field="signature")
-        return ContentFile(upload.read(), name=getattr(upload, "name", "signature.png"))
+        content_type = _upload_check(upload, accept=SIGNATURE_TYPES, max_bytes=SIGNATURE_MAX_BYTES, field="signature")
+        return ContentFile(upload.read(), name=f"signature.{content_type.split('/')[-1]}")
     if not data_url:
         return None
     header, _, encoded = data_url.partition(",")
-    content_type = header.removeprefix("data:").removesuffix(";base64")
-    if not header.startswith("data:") or not header.endswith(";base64") or content_type not in SIGNATURE_TYPES:
+    if header not in ("data:image/png;base64", "data:image/jpeg;base64"):
         raise refused("Send the signature as a data:image/png;base64 URL.", code="invalid_signature",
                       field="signature")  # fmt: skip
     try:
         raw = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise refused("The signature is not valid base64.", code="invalid_signature", field="signature") from None
-    if len(raw) > SIGNATURE_MAX_BYTES:
-        raise refused("The signature is over 1 MB.", code="attachment_too_large", field="signature")
-    return ContentFile(raw, name="signature." + content_type.split("/")[-1].replace("svg+xml", "svg"))
+    drawn = ContentFile(raw, name="signature")
+    content_type = _upload_check(drawn, accept=SIGNATURE_TYPES, max_bytes=SIGNATURE_MAX_BYTES, field="signature")
+    drawn.name = f"signature.{content_type.split('/')[-1]}"
+    return drawn
 
 
 def answer_score(item: InspectionItem, value: str) -> tuple[Decimal, Decimal, bool]:
@@ -419,6 +471,7 @@ def inspection_submit(
             return inspection, False
         raise refused("This inspection was already submitted.", code="already_submitted")
     _open(inspection)
+    inspection = _claimed_by(inspection, acting_user)
     if Inspection.objects.filter(client_id=client_id).exclude(pk=inspection.pk).exists():
         raise refused("This client_id was used for another inspection.", code="client_id_reused", field="client_id")
     rows = _answers_read(inspection, answers)

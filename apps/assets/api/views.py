@@ -9,7 +9,6 @@ record meter readings; tenant admins create and change assets, categories and pl
 import uuid
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -29,6 +28,7 @@ from apps.assets.selectors import (
     plan_upcoming,
     work_order_list,
 )
+from apps.core.errors import refused
 from apps.surfaces.api import TenantAPIView, TenantListAPIView, TenantListCreateAPIView, validated
 
 from .serializers import (
@@ -125,7 +125,7 @@ def _uuid_or_refuse(text: str, name: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(text)
     except ValueError:
-        raise ValidationError({name: ValidationError("Give a user id.", code="invalid_filter")}) from None
+        raise refused("Give a user id.", code="invalid_filter", field=name) from None
 
 
 class AssetDetailView(AssetsApiMixin, TenantAPIView):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("labels/", views.LabelsView.as_view(), name="labels"),
     path("calendar/", views.CalendarView.as_view(), name="calendar"),
     path("scan/<str:code>/", views.AssetScanView.as_view(), name="scan"),
+    path("plans/<int:pk>/", views.PlanDetailView.as_view(), name="plan"),
     path("<str:key>/", views.AssetDetailView.as_view(), name="detail"),
     path("<str:key>/edit/", views.AssetFormView.as_view(), name="edit"),
     path("<str:key>/readings/", views.ReadingCreateView.as_view(), name="reading"),

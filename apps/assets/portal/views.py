@@ -25,6 +25,8 @@ from apps.assets.selectors import (
     asset_get,
     asset_list,
     calendar_month,
+    meter_next,
+    plan_get,
     plan_list,
     plan_upcoming,
     work_order_list,
@@ -37,6 +39,7 @@ from apps.workplaces.models import Workplace
 from .forms import AssetFilterForm, AssetForm, PlanForm, ReadingForm
 
 LABELS_MAX = 200
+PLAN_UPCOMING = 10  # occurrences shown on a plan's page (each for every asset the plan looks after)
 
 
 def filtered_assets(request: HttpRequest) -> tuple[AssetFilterForm, QuerySet[Asset]]:
@@ -204,6 +207,20 @@ class CalendarView(AssetsPortalMixin, TenantPortalView):
 def _weeks(first: datetime.date, days: dict[datetime.date, list[Any]]) -> list[list[tuple[datetime.date, list[Any]]]]:
     return [[(day, days.get(day, [])) for day in week]
             for week in calendar.Calendar().monthdatescalendar(first.year, first.month)]  # fmt: skip
+
+
+class PlanDetailView(AssetsPortalMixin, TenantPortalView):
+    """A maintenance plan: its rule, its next work orders (made ones with their task's status, then the
+    occurrences still to come, for each asset it looks after) and the work orders it made."""
+
+    tenant_access = "member"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        plan = plan_get(pk)
+        return render(request, "assets/plan.html", {
+            "plan": plan, "upcoming": plan_upcoming(plan, count=PLAN_UPCOMING), "meter": meter_next(plan),
+            "work_orders": work_order_list(plan=plan).order_by("-created_at", "-id")[:20],
+        })  # fmt: skip
 
 
 class PlanCreateView(AssetsPortalMixin, TenantPortalView):

@@ -13,6 +13,7 @@ SEGMENTS = {
     ("assets", "key"): "asset_code",
     ("scan", "code"): "asset_label_code",
     ("maintenance-plans", "plan"): "maintenance_plan_id",
+    ("plans", "pk"): "maintenance_plan_id",
 }
 
 

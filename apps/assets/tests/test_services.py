@@ -18,6 +18,7 @@ from apps.assets.services import (
     reading_record,
     work_orders_generate,
 )
+from apps.notifications.models import Notification
 from apps.tasks.models import Task
 from apps.workplaces.models import Department, Workplace
 
@@ -138,3 +139,17 @@ def test_category_plan_covers_each_asset_at_the_site(ops):
                     acting_user=ops.admin)  # fmt: skip
         assets = set(WorkOrder.objects.values_list("asset_id", flat=True))
         assert assets == {ops.fridge.pk, second.pk} and elsewhere.pk not in assets
+
+
+def test_the_assignee_is_told_once_per_work_order(ops, django_capture_on_commit_callbacks):
+    """A work order is a task: the engine's task.assigned notice tells its assignee, and maintenance adds
+    no second notice of its own."""
+    with tenant_context(ops.tenant):
+        asset_update(asset=ops.fridge, custodian=ops.ann, acting_user=ops.admin)
+        with django_capture_on_commit_callbacks(execute=True):
+            plan_create(name="Weekly", template=ops.template, kind="time", asset=ops.fridge,
+                        rrule="FREQ=WEEKLY;COUNT=2", starts_at=timezone.now() + datetime.timedelta(hours=1),
+                        lead_days=14, acting_user=ops.admin)  # fmt: skip
+        tasks = set(WorkOrder.objects.values_list("task_id", flat=True))
+        told = list(Notification.objects.filter(recipient=ops.ann).values_list("event", "payload__id"))
+        assert len(tasks) == 2 and sorted(told) == sorted(("task.assigned", pk) for pk in tasks)

@@ -120,6 +120,32 @@ def test_portal_pages_render_with_bounded_queries(ops, django_assert_max_num_que
     assert portal(ops.bob).get("/manage/assets/").status_code == 403
 
 
+def test_a_plan_page_shows_its_next_work_orders(ops, django_assert_max_num_queries):
+    """Acceptance of issue 16: "a maintenance plan shows its next work orders" (made ones with their task,
+    then the planned occurrences), on the plan's own page, linked from the calendar and the asset."""
+    with tenant_context(ops.tenant):
+        second = asset_create(name="Fridge 2", category=ops.fridges, site=ops.cbd, acting_user=ops.admin)
+        plan = plan_create(name="Weekly check", template=ops.template, kind="time", category=ops.fridges, site=ops.cbd,
+                           rrule="FREQ=WEEKLY;COUNT=8", starts_at=timezone.now() + datetime.timedelta(days=1),
+                           lead_days=10, acting_user=ops.admin)  # fmt: skip
+        made = WorkOrder.objects.filter(plan=plan).count()
+        meter = plan_create(name="Every 250 h", template=ops.template, kind="meter", asset=second,
+                            meter_interval=250, acting_user=ops.admin)  # fmt: skip
+    client = portal(ops.ann)
+    with django_assert_max_num_queries(25):
+        page = client.get(f"/manage/assets/plans/{plan.pk}/")
+    assert page.status_code == 200 and made == 4  # two weeks ahead, two fridges
+    text = page.content.decode()
+    assert text.count("planned (made 10 days ahead)") == 12 and text.count("Task #") >= 4  # 8 occurrences, 2 fridges
+    assert "Fridge 2" in text and "Dairy fridge" in text
+    meter_page = client.get(f"/manage/assets/plans/{meter.pk}/").content.decode()
+    assert "the next work order is made when it reaches <strong>250</strong>" in meter_page
+    calendar = client.get("/manage/assets/calendar/?site=SYD-CBD").content.decode()
+    assert f"/manage/assets/plans/{plan.pk}/" in calendar
+    assert client.get("/manage/assets/plans/999999/").status_code == 404
+    assert portal(ops.bob).get(f"/manage/assets/plans/{plan.pk}/").status_code == 403
+
+
 def test_admin_adds_an_asset_and_a_plan_in_the_portal(ops):
     client = portal(ops.admin)
     bad_form = {"name": "X", "category": "FRIDGE", "site": "SYD-CBD", "status": "active",

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import User
+from apps.core.errors import refused
 from apps.incidents import services
 from apps.incidents.access import (
     API_PERMISSIONS,
@@ -57,11 +58,10 @@ REFUSED = {
         "`solution_not_in_plan`), `admin_required`, or an API key without the `operations` scope."
     ),
 }
+CONFLICT = {
+    409: OpenApiResponse(description="`idempotency_conflict`: this `client_id` was already sent with another report.")
+}
 NOT_FOUND = {404: OpenApiResponse(description="No such incident (or not one you may see).")}
-
-
-def _error(field: str, message: str, code: str) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code)})
 
 
 def _member(value: Any, field: str) -> Any:
@@ -70,14 +70,14 @@ def _member(value: Any, field: str) -> Any:
         return None
     found = User.objects.filter(pk=value).first()
     if found is None:
-        raise _error(field, "That person is not a member of this organisation.", "unknown_person")
+        raise refused("That person is not a member of this organisation.", code="unknown_person", field=field)
     return found
 
 
 def _site(code: str) -> Workplace:
     found = Workplace.objects.filter(code=(code or "").strip().upper()).first()
     if found is None:
-        raise _error("workplace", "No such site in this organisation.", "unknown_workplace")
+        raise refused("No such site in this organisation.", code="unknown_workplace", field="workplace")
     return found
 
 
@@ -126,16 +126,31 @@ class IncidentListView(IncidentsAPIMixin, TenantListCreateAPIView):
     @extend_schema(
         summary="Report an incident",
         description="JSON, or multipart with `photos` (repeat the field; JPEG, PNG, WebP, HEIC or PDF, 10 MB each) and "
-        "`people` as a JSON string. With a `client_id`, a retry returns the first report (200) instead of a second "
-        "one (201). A high or critical injury is flagged notifiable to the regulator (the deadline from the "
-        "organisation's rules). All or nothing: a refused photo writes nothing. Sends `incident.reported`; tenant "
-        "admins are told (high and critical at once).",
+        "`people` as a JSON string. With a `client_id`, a retry with the same body returns the first report (200) "
+        "instead of a second one (201); the same `client_id` with a different body (any field, or other photos) is "
+        "refused with 409 `idempotency_conflict`. A dangerous occurrence, or a high or critical injury, is flagged "
+        "notifiable to the regulator (the deadline: the organisation's hours for the incident's type). All or "
+        "nothing: a refused photo writes nothing. Sends `incident.reported`; tenant admins are told (high and "
+        "critical at once).",
         request={"multipart/form-data": IncidentReportSerializer, "application/json": IncidentReportSerializer},
-        responses={201: IncidentDetailSerializer, 200: IncidentDetailSerializer, **REFUSED},
+        responses={201: IncidentDetailSerializer, 200: IncidentDetailSerializer, **REFUSED, **CONFLICT},
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = validated(IncidentReportSerializer, request)
-        incident, created = services.incident_report(
+        try:
+            incident, created = self.report(request, data)
+        except ValidationError as exc:
+            error = next(iter(exc.error_dict.values()))[0] if hasattr(exc, "error_dict") else exc.error_list[0]
+            if error.code != "idempotency_conflict":
+                raise
+            return Response({"detail": error.messages[0], "code": error.code}, status=status.HTTP_409_CONFLICT)
+        return Response(
+            IncidentDetailSerializer(incident_get_for(request, incident.pk, detail=True)).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    def report(self, request: Request, data: Any) -> tuple[Incident, bool]:
+        return services.incident_report(
             title=data["title"], type=data["type"], severity=data["severity"], occurred_at=data["occurred_at"],
             workplace=_site(data["workplace"]), description=data["description"], acting_user=request.user,
             client_id=data.get("client_id"), location_detail=data["location_detail"], latitude=data.get("latitude"),
@@ -144,10 +159,6 @@ class IncidentListView(IncidentsAPIMixin, TenantListCreateAPIView):
             people=[services.PersonInput(role=p["role"], user=_member(p.get("user"), "people"), name=p.get("name", ""),
                                          notes=p.get("notes", "")) for p in data["people"]],
         )  # fmt: skip
-        return Response(
-            IncidentDetailSerializer(incident_get_for(request, incident.pk, detail=True)).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
 
 
 class IncidentDetailView(IncidentsAPIMixin, TenantAPIView):
@@ -283,8 +294,8 @@ class RegulatorView(IncidentsAPIMixin, TenantAPIView):
     @extend_schema(
         summary="Regulator: flag notifiable, set the deadline, record the notice",
         description="`notifiable` with an optional `deadline` (default: occurred_at plus the organisation's hours for "
-        "the severity); `notified_at` and `reference` record that the regulator was told (the warnings stop). "
-        "Tenant admins or `operations:write` keys.",
+        "the incident's type; a deadline the incident already has is kept); `notified_at` and `reference` record "
+        "that the regulator was told (the warnings stop). Tenant admins or `operations:write` keys.",
         request=RegulatorSerializer,
         responses={200: IncidentDetailSerializer, **REFUSED, **NOT_FOUND},
     )

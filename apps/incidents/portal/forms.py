@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 
 from apps.accounts.models import Membership, User
-from apps.incidents.models import IncidentStatus, IncidentType, PersonRole, Severity
+from apps.incidents.models import MAX_DEADLINE_HOURS, IncidentStatus, IncidentType, PersonRole, Severity
 from apps.workplaces.models import Workplace
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -154,8 +154,36 @@ class RegulatorForm(forms.Form):
 
 
 class SettingsForm(forms.Form):
-    hours_critical = forms.IntegerField(min_value=1, max_value=2000, label="Critical: hours to notify")
-    hours_high = forms.IntegerField(min_value=1, max_value=2000, label="High: hours to notify")
-    hours_other = forms.IntegerField(min_value=1, max_value=2000, label="Medium and low: hours to notify")
     warn_hours_before = forms.IntegerField(min_value=0, max_value=2000, label="Warn this many hours before")
-    auto_notifiable = forms.BooleanField(required=False, label="Flag high and critical injuries notifiable")
+    auto_notifiable = forms.BooleanField(
+        required=False, label="Flag high and critical injuries, and dangerous occurrences, notifiable when reported"
+    )
+
+
+class DeadlinesForm(forms.Form):
+    """One row per incident type: the hours to notify the regulator and, optionally, the rule it follows."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind, label in IncidentType.choices:
+            self.fields[f"hours_{kind}"] = forms.IntegerField(
+                min_value=1, max_value=MAX_DEADLINE_HOURS, label=label, widget=forms.NumberInput(attrs={"min": 1})
+            )
+            self.fields[f"rule_{kind}"] = forms.CharField(max_length=200, required=False, label=f"{label}: rule")
+
+    def rows(self) -> list[tuple[str, Any, Any]]:
+        """(type label, hours field, rule field) for the table."""
+        return [(label, self[f"hours_{kind}"], self[f"rule_{kind}"]) for kind, label in IncidentType.choices]
+
+    def hours(self) -> dict[str, int]:
+        return {kind: self.cleaned_data[f"hours_{kind}"] for kind in IncidentType.values}
+
+    def rules(self) -> dict[str, str]:
+        return {kind: self.cleaned_data[f"rule_{kind}"] for kind in IncidentType.values}
+
+    @staticmethod
+    def initial_from(rows: dict[str, tuple[int, str]]) -> dict[str, Any]:
+        initial: dict[str, Any] = {}
+        for kind, (hours, rule) in rows.items():
+            initial[f"hours_{kind}"], initial[f"rule_{kind}"] = hours, rule
+        return initial

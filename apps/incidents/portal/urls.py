@@ -9,6 +9,7 @@ urlpatterns = [
     path("export.csv", views.ExportView.as_view(), name="export"),
     path("report/", views.ReportView.as_view(), name="report"),
     path("settings/", views.SettingsView.as_view(), name="settings"),
+    path("settings/deadlines/", views.DeadlinesView.as_view(), name="deadlines"),
     path("<int:pk>/", views.DetailView.as_view(), name="detail"),
     path("<int:pk>/status/", views.TransitionView.as_view(), name="transition"),
     path("<int:pk>/investigation/", views.InvestigationView.as_view(), name="investigation"),

@@ -26,13 +26,14 @@ from apps.incidents.access import (
     visible,
 )
 from apps.incidents.models import TRANSITIONS, Incident, IncidentPerson, IncidentStatus
-from apps.incidents.selectors import incident_register, register_csv_rows
+from apps.incidents.selectors import incident_register, register_csv_rows, regulator_deadlines
 from apps.organisation.portal.forms import apply_errors
 from apps.surfaces.portal import TenantPortalView
 
 from .forms import (
     ActionForm,
     AttachmentForm,
+    DeadlinesForm,
     InvestigationForm,
     PersonForm,
     RegisterFilterForm,
@@ -282,12 +283,21 @@ class RegulatorView(_IncidentAction):
 
 
 class SettingsView(IncidentsPage):
+    """The regulator rules: the deadline per incident type (a table) and the warning and flagging settings
+    (two forms, each posting to its own URL)."""
+
     tenant_access = "admin"
 
+    def render_page(self, *, form: Any = None, deadlines: Any = None, status: int = 200) -> HttpResponse:
+        if form is None:
+            current = services.settings_get()
+            form = SettingsForm(initial={name: getattr(current, name) for name in SettingsForm.base_fields})
+        if deadlines is None:
+            deadlines = DeadlinesForm(initial=DeadlinesForm.initial_from(regulator_deadlines()))
+        return self.page("incidents/settings.html", {"form": form, "deadlines": deadlines}, status=status)
+
     def get(self, request: HttpRequest) -> HttpResponse:
-        current = services.settings_get()
-        initial = {name: getattr(current, name) for name in SettingsForm.base_fields}
-        return self.page("incidents/settings.html", {"form": SettingsForm(initial=initial)})
+        return self.render_page()
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = SettingsForm(request.POST)
@@ -299,4 +309,22 @@ class SettingsView(IncidentsPage):
             else:
                 messages.success(request, "The regulator rules were saved.")
                 return HttpResponseRedirect(reverse("incidents:settings"))
-        return self.page("incidents/settings.html", {"form": form}, status=400)
+        return self.render_page(form=form, status=400)
+
+
+class DeadlinesView(SettingsView):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponseRedirect(reverse("incidents:settings"))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        deadlines = DeadlinesForm(request.POST)
+        if deadlines.is_valid():
+            try:
+                services.deadline_hours_save(hours=deadlines.hours(), rules=deadlines.rules(),
+                                             acting_user=request.user)  # fmt: skip
+            except ValidationError as exc:
+                apply_errors(deadlines, exc)
+            else:
+                messages.success(request, "The deadlines were saved; incidents already flagged keep theirs.")
+                return HttpResponseRedirect(reverse("incidents:settings"))
+        return self.render_page(deadlines=deadlines, status=400)

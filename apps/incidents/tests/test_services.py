@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django_tenants.utils import tenant_context
 
 from apps.incidents import notices, services
-from apps.incidents.models import Incident, IncidentAttachment, IncidentSettings
+from apps.incidents.models import Incident, IncidentAttachment, IncidentSettings, IncidentType, RegulatorDeadline
 from apps.incidents.services import PersonInput
 from apps.incidents.tasks import regulator_deadlines
 from apps.tasks.models import Task
@@ -97,6 +97,21 @@ def test_a_retried_mobile_report_is_the_same_incident(ops):
         assert (created, created_again, other_created) == (True, False, True)
         assert again.pk == first.pk and other.pk != first.pk
         assert Incident.objects.count() == 2
+        # The same report normalised the same way (spaces trimmed, the time in another zone) is a retry;
+        # the same client id with another report is refused and writes nothing.
+        sydney = datetime.timezone(datetime.timedelta(hours=11))
+        spaced, spaced_created = services.incident_report(
+            title=" Broken glass ", type="property_damage", severity="low", occurred_at=NOW.astimezone(sydney),
+            workplace=ops.site, description="Shelf fell.\n", acting_user=ops.rae, client_id=client_id,
+        )  # fmt: skip
+        assert (spaced.pk, spaced_created) == (first.pk, False)
+        with pytest.raises(ValidationError) as exc:
+            services.incident_report(
+                title="Broken glass", type="property_damage", severity="high", occurred_at=NOW, workplace=ops.site,
+                description="Shelf fell.", acting_user=ops.rae, client_id=client_id,
+            )  # fmt: skip
+        assert _code(exc) == "idempotency_conflict"
+        assert Incident.objects.count() == 2
 
 
 def test_attachment_limits_on_an_existing_incident(ops, monkeypatch):
@@ -107,7 +122,7 @@ def test_attachment_limits_on_an_existing_incident(ops, monkeypatch):
             with pytest.raises(ValidationError) as exc:
                 services.incident_attachment_add(incident=incident, upload=upload, acting_user=ops.rae)
             assert _code(exc) == code
-        monkeypatch.setattr("apps.incidents.attachments.MAX_PER_INCIDENT", 1)
+        monkeypatch.setattr("apps.incidents.services.MAX_PER_INCIDENT", 1)
         added = services.incident_attachment_add(incident=incident, upload=photo(), acting_user=ops.rae)
         assert (added.content_type, added.kind, added.size) == ("image/jpeg", "photo", len(photo().read()))
         assert added.file.name.startswith(f"incidents/{ops.tenant.schema_name}/{incident.pk}/")
@@ -165,9 +180,10 @@ def test_workflow_closing_waits_for_actions_and_the_investigation(ops, events, d
 
 def test_regulator_deadline_warned_once_and_overdue_once(ops, events, django_capture_on_commit_callbacks):
     with tenant_context(ops.tenant), django_capture_on_commit_callbacks(execute=True):
-        soon = report(ops, severity="critical", occurred_at=NOW - datetime.timedelta(hours=20))  # due in 4 h
+        # Injuries: 48 h to notify (the default).
+        soon = report(ops, severity="critical", occurred_at=NOW - datetime.timedelta(hours=44))  # due in 4 h
         late = report(ops, severity="high", occurred_at=NOW - datetime.timedelta(hours=50))  # due 2 h ago
-        told = report(ops, severity="critical", occurred_at=NOW - datetime.timedelta(hours=20))
+        told = report(ops, severity="critical", occurred_at=NOW - datetime.timedelta(hours=44))
         services.incident_regulator_set(incident=told, notifiable=True, notified_at=NOW, reference="WHS-1",
                                         acting_user=ops.admin)  # fmt: skip
         assert [services.regulator_deadlines_sweep(now=NOW) for _ in range(3)] == [(1, 1), (0, 0), (0, 0)]
@@ -186,19 +202,53 @@ def test_regulator_deadline_warned_once_and_overdue_once(ops, events, django_cap
 
 def test_the_beat_visits_tenants_with_workplaces_only_and_is_idempotent(ops, globex):
     with tenant_context(ops.tenant):
-        report(ops, severity="critical", occurred_at=NOW - datetime.timedelta(hours=23))
+        report(ops, severity="critical", occurred_at=NOW - datetime.timedelta(hours=47))
     assert regulator_deadlines() == {ops.tenant.schema_name: [1, 0]}
     assert regulator_deadlines() == {}
 
 
-def test_settings_change_the_deadline(ops):
+def test_the_deadline_comes_from_the_incident_type(ops):
     with tenant_context(ops.tenant):
-        services.settings_save(acting_user=ops.admin, hours_high=24, auto_notifiable=True)
-        assert IncidentSettings.objects.get().hours_high == 24
-        incident = report(ops, severity="high")
-        assert incident.regulator_deadline == incident.occurred_at + datetime.timedelta(hours=24)
-        services.settings_save(acting_user=ops.admin, auto_notifiable=False)
+        assert set(RegulatorDeadline.objects.values_list("incident_type", flat=True)) == set(IncidentType.values)
+        injury = report(ops, severity="high")
+        assert injury.regulator_deadline == injury.occurred_at + datetime.timedelta(hours=48)
+        # A dangerous occurrence is the regulator's business whatever its severity: flagged at once, 24 h.
+        dangerous = report(ops, type="dangerous_occurrence", severity="low", title="Scaffold collapsed")
+        assert dangerous.notifiable and dangerous.injury is False
+        assert dangerous.regulator_deadline == dangerous.occurred_at + datetime.timedelta(hours=24)
+        near_miss = report(ops, type="near_miss", severity="high", title="Pallet fell")
+        assert not near_miss.notifiable and near_miss.regulator_deadline is None
+        flagged = services.incident_regulator_set(incident=near_miss, notifiable=True, acting_user=ops.admin)
+        assert flagged.regulator_deadline == near_miss.occurred_at + datetime.timedelta(hours=240)
+        assert not report(ops, severity="medium").notifiable  # a minor injury is flagged by hand only
+
+
+def test_a_deadline_change_applies_from_then_on_and_never_rewrites_an_incident(ops):
+    with tenant_context(ops.tenant):
+        before = report(ops, severity="critical")
+        services.deadline_hours_save(hours={"injury": 12}, rules={"injury": "WHS Act s38"}, acting_user=ops.admin)
+        row = RegulatorDeadline.objects.get(incident_type="injury")
+        assert (row.hours, row.rule) == (12, "WHS Act s38") and row.history.filter(hours=12).exists()
+        after = report(ops, severity="critical")
+        assert after.regulator_deadline == after.occurred_at + datetime.timedelta(hours=12)
+        before.refresh_from_db()
+        assert before.regulator_deadline == before.occurred_at + datetime.timedelta(hours=48)
+        # Flagging again (or unflagging and flagging later) keeps a deadline the incident already has.
+        again = services.incident_regulator_set(incident=before, notifiable=True, acting_user=ops.admin)
+        assert again.regulator_deadline == before.regulator_deadline
+        for hours, code in (({"injury": 0}, "invalid_hours"), ({"injury": 10_000}, "invalid_hours"),
+                            ({"fire": 5}, "invalid_type")):  # fmt: skip
+            with pytest.raises(ValidationError) as exc:
+                services.deadline_hours_save(hours={"near_miss": 1, **hours}, acting_user=ops.admin)
+            assert _code(exc) == code
+        assert RegulatorDeadline.objects.get(incident_type="near_miss").hours == 240  # all or nothing
+
+
+def test_settings_decide_what_is_flagged(ops):
+    with tenant_context(ops.tenant):
+        services.settings_save(acting_user=ops.admin, warn_hours_before=6, auto_notifiable=False)
+        assert IncidentSettings.objects.get().warn_hours_before == 6
         assert not report(ops, severity="critical").notifiable
         with pytest.raises(ValidationError) as exc:
-            services.settings_save(acting_user=ops.admin, hours_critical=0)
+            services.settings_save(acting_user=ops.admin, warn_hours_before=-1)
         assert _code(exc) == "invalid_settings"

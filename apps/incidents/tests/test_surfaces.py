@@ -7,10 +7,13 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from apps.incidents import services
-from apps.incidents.models import Incident
+from apps.incidents.models import DEFAULT_DEADLINE_HOURS, Incident
+from apps.incidents.selectors import regulator_deadlines
 from apps.integrations.services import api_key_create
 
 from .conftest import API, HOST, api, new_client_id, photo, report
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 NOW = datetime.datetime.now(datetime.UTC)
 
@@ -32,8 +35,12 @@ def test_mobile_report_multipart_with_photos_and_retry(ops):
     data = first.json()
     assert (data["reference"], data["workplace"], data["notifiable"]) == (f"INC-{data['id']:06d}", "SYD-CBD", True)
     assert len(data["attachments"]) == 2 and data["people"][0]["display_name"] == "A customer"
-    again = client.post(API, {**body, "photos": [photo()]}, format="multipart")
+    # The app retries the same report: the first incident, 200. The same client id with another body: 409.
+    again = client.post(API, {**body, "photos": [photo(), photo("b.jpg")]}, format="multipart")
     assert again.status_code == 200 and again.json()["id"] == data["id"]
+    for changed in ({"title": "Customer fell hard"}, {"photos": [photo()]}, {"photos": [photo(), photo("b.jpg", PNG)]}):
+        conflict = client.post(API, {**body, "photos": [photo(), photo("b.jpg")], **changed}, format="multipart")
+        assert conflict.status_code == 409 and conflict.json()["code"] == "idempotency_conflict", changed
     download = client.get(data["attachments"][0]["url"])
     assert download.status_code == 200 and download["Content-Type"] == "image/jpeg"
     refused = client.post(API, {**body, "client_id": new_client_id(), "photos": [photo("x.jpg", b"<html>")]},
@@ -146,8 +153,25 @@ def test_portal_report_form_and_who_may_do_what(ops):
     admin = _portal(ops.admin)
     bad = admin.post(f"/manage/incidents/{incident.pk}/status/", {"status": "reopened"})
     assert bad.status_code == 400 and b"cannot become" in bad.content
-    saved = admin.post("/manage/incidents/settings/", {"hours_critical": 12, "hours_high": 24, "hours_other": 72,
-                                                        "warn_hours_before": 6, "auto_notifiable": "on"})  # fmt: skip
+    saved = admin.post("/manage/incidents/settings/", {"warn_hours_before": 6, "auto_notifiable": "on"})
     assert saved.status_code == 302
     with tenant_context(ops.tenant):
-        assert services.settings_get().hours_critical == 12
+        assert services.settings_get().warn_hours_before == 6
+
+
+DEFAULTS = {kind: (hours, "") for kind, hours in DEFAULT_DEADLINE_HOURS.items()}
+
+
+def test_tenant_admins_set_the_deadline_of_each_incident_type(ops):
+    page = _portal(ops.admin).get("/manage/incidents/settings/")
+    assert page.status_code == 200 and b"Dangerous occurrence" in page.content
+    table = {f"hours_{kind}": hours for kind, (hours, _) in DEFAULTS.items()}
+    body = {**table, "hours_injury": 12, "rule_injury": "WHS Act s38"}
+    assert _portal(ops.rae).post("/manage/incidents/settings/deadlines/", body).status_code == 403
+    bad = _portal(ops.admin).post("/manage/incidents/settings/deadlines/", {**body, "hours_security": 0})
+    assert bad.status_code == 400
+    saved = _portal(ops.admin).post("/manage/incidents/settings/deadlines/", body)
+    assert saved.status_code == 302
+    with tenant_context(ops.tenant):
+        assert regulator_deadlines()["injury"] == (12, "WHS Act s38")
+        assert regulator_deadlines()["security"] == (72, "")

@@ -35,11 +35,15 @@ class InspectionSerializer(serializers.ModelSerializer):
     workplace = serializers.CharField(source="workplace.code", read_only=True)
     status = serializers.CharField(read_only=True, help_text="due, in_progress, submitted or cancelled.")
     assignee = serializers.UUIDField(source="assignee_id", read_only=True, allow_null=True)
+    role = serializers.UUIDField(source="role.uuid", read_only=True, allow_null=True,
+                                 help_text="Offered to anyone holding this role at the site (the first to claim "
+                                           "takes it; `assignee` is then who did).")  # fmt: skip
+    role_name = serializers.CharField(source="role.name", read_only=True, allow_null=True)
 
     class Meta:
         model = Inspection
         fields = ["id", "template", "template_version", "template_name", "workplace", "status", "due_at",
-                  "assignee", "started_at", "submitted_at", "score", "passed", "task"]  # fmt: skip
+                  "assignee", "role", "role_name", "started_at", "submitted_at", "score", "passed", "task"]  # fmt: skip
 
 
 class AnswerSerializer(serializers.ModelSerializer):
@@ -99,7 +103,7 @@ class SubmitSerializer(serializers.Serializer):
     client_id = serializers.UUIDField(help_text="Made by the app; a retry with the same id returns the result.")
     answers = serializers.JSONField(help_text="A list of {item, value, note} (a JSON string in multipart).")
     notes = serializers.CharField(required=False, allow_blank=True, default="")
-    signature = serializers.FileField(required=False, help_text="A PNG/JPEG/SVG image (multipart), up to 1 MB.")
+    signature = serializers.FileField(required=False, help_text="A PNG or JPEG image (multipart), up to 1 MB.")
     signature_data_url = serializers.CharField(required=False, allow_blank=True, default="",
                                                help_text="Or a drawn signature: data:image/png;base64,...")  # fmt: skip
 
@@ -126,6 +130,26 @@ class TrendWeekSerializer(serializers.Serializer):
     average = serializers.DecimalField(max_digits=5, decimal_places=2)
     count = serializers.IntegerField()
     failed = serializers.IntegerField()
+    pass_rate = serializers.DecimalField(max_digits=4, decimal_places=1, help_text="Percentage that passed.")
+
+
+class TrendPointSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The inspection.")
+    occurrence_key = serializers.CharField(help_text="The schedule's occurrence (site time); empty when ad hoc.")
+    due_at = serializers.DateTimeField(allow_null=True)
+    submitted_at = serializers.DateTimeField()
+    score = serializers.DecimalField(max_digits=5, decimal_places=2)
+    passed = serializers.BooleanField()
+
+
+class TrendSiteSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    count = serializers.IntegerField()
+    passed = serializers.IntegerField()
+    pass_rate = serializers.DecimalField(max_digits=4, decimal_places=1, help_text="Percentage that passed.")
+    average = serializers.DecimalField(max_digits=5, decimal_places=2)
+    points = TrendPointSerializer(many=True, help_text="Each inspection's score, oldest first (the last 26).")
 
 
 class FailedItemSerializer(serializers.Serializer):
@@ -137,6 +161,7 @@ class TrendsSerializer(serializers.Serializer):
     template = serializers.CharField()
     workplace = serializers.CharField(allow_blank=True)
     weeks = TrendWeekSerializer(many=True)
+    sites = TrendSiteSerializer(many=True, help_text="Per site, lowest pass rate first.")
     most_failed = FailedItemSerializer(many=True)
 
 

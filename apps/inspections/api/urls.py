@@ -12,6 +12,7 @@ urlpatterns = [
     path("trends/", views.TrendsView.as_view(), name="inspections-trends"),
     path("results/", views.InspectionListView.as_view(), name="inspections-list"),
     path("results/<int:inspection>/", views.ResultView.as_view(), name="inspections-detail"),
+    path("results/<int:inspection>/claim/", views.ClaimView.as_view(), name="inspections-claim"),
     path("results/<int:inspection>/evidence/", views.EvidenceView.as_view(), name="inspections-evidence"),
     path("results/<int:inspection>/submit/", views.SubmitView.as_view(), name="inspections-submit"),
 ]

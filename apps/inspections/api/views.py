@@ -19,10 +19,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.access import is_service_principal
-from apps.inspections.access import AdminOnly, InspectionsApiMixin, inspection_for, visible_user_id
+from apps.inspections.access import AdminOnly, InspectionsApiMixin, inspection_for, visible_to
 from apps.inspections.models import Inspection, InspectionTemplate
-from apps.inspections.selectors import current_templates, inspection_list, most_failed, my_due, score_trend
-from apps.inspections.services import evidence_add, inspection_start, inspection_submit, signature_file
+from apps.inspections.selectors import (
+    current_templates,
+    inspection_list,
+    most_failed,
+    my_due,
+    score_trend,
+    site_trends,
+)
+from apps.inspections.services import (
+    evidence_add,
+    inspection_claim,
+    inspection_start,
+    inspection_submit,
+    signature_file,
+)
 from apps.surfaces.api import TenantAPIView, TenantListAPIView
 from apps.workplaces.models import Workplace
 
@@ -43,7 +56,7 @@ REFUSAL = OpenApiResponse(InspectionRefusalSerializer, description="Refused; `co
 FORBIDDEN = OpenApiResponse(description="Not a member, no access to Workplaces (`solution_access_required`, "
                             "`solution_not_in_plan`), or not a tenant admin (`admin_required`).")  # fmt: skip
 NOT_FOUND = OpenApiResponse(InspectionRefusalSerializer, description="No such inspection (or not yours).")
-CONFLICTS = {"already_submitted", "client_id_reused"}
+CONFLICTS = {"already_submitted", "client_id_reused", "already_claimed"}
 
 
 def refusal_response(exc: ValidationError) -> Response:
@@ -99,8 +112,9 @@ class MyDueView(InspectionsApiMixin, TenantListAPIView):
 
     @extend_schema(
         summary="My due inspections",
-        description="Due or started inspections assigned to you or to nobody, due before now + `days` (default 1, "
-        "at most 31), soonest first. An API key sees those assigned to nobody.",
+        description="Due or started inspections assigned to you, to nobody, or offered to a role you hold at their "
+        "site (claim one with `POST results/<id>/claim/`), due before now + `days` (default 1, at most 31), soonest "
+        "first. An API key sees those assigned to nobody.",
         parameters=[OpenApiParameter("days", int)],
         responses={200: InspectionSerializer(many=True), 403: FORBIDDEN},
     )
@@ -115,13 +129,14 @@ class InspectionListView(InspectionsApiMixin, TenantListAPIView):
 
     def get_queryset(self) -> QuerySet[Inspection]:
         params = self.request.query_params
-        return inspection_list(user_id=visible_user_id(self.request), status=params.get("status", ""),
+        return inspection_list(user=visible_to(self.request), status=params.get("status", ""),
                                template=params.get("template", ""), workplace=params.get("workplace", ""))  # fmt: skip
 
     @extend_schema(
         summary="Inspections and results",
-        description="Everything for tenant admins and API keys; yours (assigned, unassigned or submitted by you) "
-        "for others. Filters: `status` (due, in_progress, submitted, cancelled, open), `template`, `workplace`.",
+        description="Everything for tenant admins and API keys; yours (assigned, unassigned, offered to a role you "
+        "hold at the site, or submitted by you) for others. Filters: `status` (due, in_progress, submitted, "
+        "cancelled, open), `template`, `workplace`.",
         parameters=[
             OpenApiParameter("status", str),
             OpenApiParameter("template", str),
@@ -159,6 +174,27 @@ class StartView(InspectionsApiMixin, TenantAPIView):
         except ValidationError as exc:
             return refusal_response(exc)
         return Response(InspectionSerializer(inspection).data, status=status.HTTP_201_CREATED)
+
+
+class ClaimView(InspectionsApiMixin, TenantAPIView):
+    @extend_schema(
+        summary="Claim an inspection offered to a role",
+        description="An inspection a schedule offered to a role (`role` set, `assignee` empty) is taken by the first "
+        "person holding that role at its site, by the task engine's claim of its perform task: 200 with the "
+        "inspection, now yours; 409 `already_claimed` when someone was first; 400 `role_required` (you do not hold "
+        "the role there), `not_claimable` (not offered to a role) or `inspection_closed`. Starting or submitting an "
+        "offered inspection claims it too.",
+        request=None,
+        parameters=[OpenApiParameter("inspection", int, OpenApiParameter.PATH)],
+        responses={200: InspectionSerializer, 400: REFUSAL, 403: FORBIDDEN, 404: NOT_FOUND, 409: REFUSAL},
+    )
+    def post(self, request: Request, inspection: int) -> Response:
+        found = inspection_for(request, inspection)
+        try:
+            claimed = inspection_claim(inspection=found, acting_user=request.user)
+        except ValidationError as exc:
+            return refusal_response(exc)
+        return Response(InspectionSerializer(inspection_for(request, claimed.pk)).data)
 
 
 class ResultView(InspectionsApiMixin, TenantAPIView):
@@ -238,8 +274,9 @@ class TrendsView(InspectionsApiMixin, TenantAPIView):
 
     @extend_schema(
         summary="Inspection trends",
-        description="Per template code (all versions) and optionally one site: the weekly average score and the "
-        "most failed items over the last `weeks` (default 12). Tenant admins and API keys.",
+        description="Per template code (all versions) and optionally one site, over the last `weeks` (default 12): "
+        "the weekly average score and pass rate, per site the score of each inspection in time order (the last 26) "
+        "with its pass rate (lowest first), and the most failed items. Tenant admins and API keys.",
         parameters=[
             OpenApiParameter("template", str, required=True),
             OpenApiParameter("workplace", str),
@@ -254,5 +291,6 @@ class TrendsView(InspectionsApiMixin, TenantAPIView):
         template, workplace = params.get("template", ""), params.get("workplace", "")
         body = {"template": template, "workplace": workplace,
                 "weeks": score_trend(template=template, workplace=workplace, since=since),
+                "sites": site_trends(template=template, workplace=workplace, since=since),
                 "most_failed": most_failed(template=template, workplace=workplace, since=since)}  # fmt: skip
         return Response(TrendsSerializer(body).data)

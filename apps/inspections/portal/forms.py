@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 
+from apps.access.models import Role
 from apps.inspections.models import InspectionStatus, ItemKind
 from apps.workplaces.models import Workplace
 
@@ -22,10 +23,20 @@ class StartForm(forms.Form):
                                        to_field_name="code", label="Site")  # fmt: skip
 
 
+class WorkplaceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.name if obj.kind == "site" else f"{obj.name} (every site in this {obj.get_kind_display().lower()})"
+
+
 class ScheduleForm(forms.Form):
     template = forms.CharField(label="Template code")
-    workplace = forms.ModelChoiceField(queryset=Workplace.objects.filter(kind="site", is_active=True),
-                                       to_field_name="code", label="Site")  # fmt: skip
+    workplace = WorkplaceChoiceField(queryset=Workplace.objects.filter(is_active=True).order_by("kind", "name"),
+                                     to_field_name="code", label="Site, area or region")  # fmt: skip
+    role = forms.ModelChoiceField(
+        queryset=Role.objects.order_by("name"), required=False, to_field_name="code", empty_label="Anyone",
+        label="Offer to a role", help_text="Anyone holding this role at the site may claim each inspection; the first "
+        "to claim takes it (each one gets a perform task offered to the role).",
+    )  # fmt: skip
     rrule = forms.CharField(label="Repeats (RRULE)", initial="FREQ=WEEKLY;BYDAY=MO;COUNT=52")
     starts_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     time_of_day = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), initial="09:00")

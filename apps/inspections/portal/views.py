@@ -15,11 +15,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.access import is_tenant_admin
-from apps.inspections.access import InspectionsAccessMixin, inspection_for, visible_user_id
+from apps.inspections.access import InspectionsAccessMixin, inspection_for, visible_to
 from apps.inspections.models import InspectionSchedule, InspectionStatus, InspectionTemplate
-from apps.inspections.selectors import answers_of, current_templates, inspection_list, most_failed, score_trend
+from apps.inspections.selectors import (
+    answers_of,
+    current_templates,
+    inspection_list,
+    most_failed,
+    score_trend,
+    site_trends,
+)
 from apps.inspections.services import (
     evidence_add,
+    inspection_claim,
     inspection_start,
     inspection_submit,
     schedule_create,
@@ -43,7 +51,7 @@ class InspectionListView(InspectionsAccessMixin, TenantPortalView):
     def get(self, request: HttpRequest) -> HttpResponse:
         filters = FilterForm(request.GET or None)
         data = filters.cleaned_data if filters.is_valid() else {}
-        rows = inspection_list(user_id=visible_user_id(request), status=data.get("status", ""),
+        rows = inspection_list(user=visible_to(request), status=data.get("status", ""),
                                template=data.get("template", ""), workplace=data.get("workplace", ""),
                                search=data.get("q", ""))  # fmt: skip
         page = Paginator(rows.order_by("-due_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -108,6 +116,20 @@ class PerformView(InspectionsAccessMixin, TenantPortalView):
         return HttpResponseRedirect(reverse("inspections:detail", args=[found.pk]))
 
 
+class ClaimView(InspectionsAccessMixin, TenantPortalView):
+    """Take an inspection offered to a role (the task engine's claim rules), then perform it."""
+
+    def post(self, request: HttpRequest, inspection: int) -> HttpResponse:
+        found = inspection_for(request, inspection)
+        try:
+            inspection_claim(inspection=found, acting_user=request.user)
+        except ValidationError as exc:
+            _refusal(request, exc)
+            return HttpResponseRedirect(reverse("inspections:list"))
+        messages.success(request, "The inspection is yours.")
+        return HttpResponseRedirect(reverse("inspections:perform", args=[found.pk]))
+
+
 class TemplateListView(InspectionsAccessMixin, TenantPortalView):
     tenant_access = "admin"
 
@@ -151,7 +173,9 @@ class ScheduleListView(InspectionsAccessMixin, TenantPortalView):
     tenant_access = "admin"
 
     def get(self, request: HttpRequest, form: ScheduleForm | None = None) -> HttpResponse:
-        rows = InspectionSchedule.objects.select_related("workplace", "assignee").order_by("template_code", "id")
+        rows = InspectionSchedule.objects.select_related("workplace", "assignee", "role").order_by(
+            "template_code", "id"
+        )
         context = {"schedules": rows[:500],
                    "form": form or ScheduleForm(initial={"starts_on": timezone.localdate()})}  # fmt: skip
         return render(request, "inspections/schedules.html", context, status=400 if form else 200)
@@ -163,7 +187,7 @@ class ScheduleListView(InspectionsAccessMixin, TenantPortalView):
         data = form.cleaned_data
         try:
             schedule_create(template_code=data["template"], workplace=data["workplace"], rrule=data["rrule"],
-                            starts_on=data["starts_on"], time_of_day=data["time_of_day"],
+                            starts_on=data["starts_on"], time_of_day=data["time_of_day"], role=data["role"],
                             creates_task=data["creates_task"], acting_user=request.user)  # fmt: skip
         except ValidationError as exc:
             _refusal(request, exc)
@@ -173,14 +197,36 @@ class ScheduleListView(InspectionsAccessMixin, TenantPortalView):
 
 
 class TrendsView(InspectionsAccessMixin, TenantPortalView):
+    """Results over time: the score of each occurrence per site (a sparkline against the pass mark) with
+    the site's pass rate, the weekly average and pass rate, and the items failed most."""
+
     tenant_access = "admin"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         templates = current_templates()
         code = request.GET.get("template") or (templates[0].code if templates else "")
-        workplace = request.GET.get("workplace", "")
+        workplace = request.GET.get("workplace", "").strip().upper()
         since = timezone.now() - datetime.timedelta(weeks=12)
-        context = {"templates": templates, "code": code, "workplace": workplace,
+        current = next((t for t in templates if t.code == code), None)
+        pass_mark = current.pass_mark if current is not None else 0
+        sites = site_trends(template=code, workplace=workplace, since=since) if code else []
+        for site in sites:
+            site["line"] = sparkline([point["score"] for point in site["points"]])
+        context = {"templates": templates, "code": code, "workplace": workplace, "pass_mark": pass_mark,
+                   "mark_y": SPARK_HEIGHT - SPARK_HEIGHT * pass_mark / 100, "spark": (SPARK_WIDTH, SPARK_HEIGHT),
+                   "sites": sites,
                    "weeks": score_trend(template=code, workplace=workplace, since=since) if code else [],
                    "failed": most_failed(template=code, workplace=workplace, since=since) if code else []}  # fmt: skip
         return render(request, "inspections/trends.html", context)
+
+
+SPARK_WIDTH, SPARK_HEIGHT = 240, 40
+
+
+def sparkline(scores: list[Any]) -> str:
+    """SVG polyline points of scores (0..100) from left to right, oldest first (a single score: a flat line)."""
+    if not scores:
+        return ""
+    step = SPARK_WIDTH / max(len(scores) - 1, 1)
+    values = scores if len(scores) > 1 else scores * 2
+    return " ".join(f"{i * step:.1f},{SPARK_HEIGHT - SPARK_HEIGHT * float(v) / 100:.1f}" for i, v in enumerate(values))
