@@ -1,5 +1,7 @@
 """Reads of reporting: who a schedule reaches, what a signed link names, what a caller may see."""
 
+from typing import Any
+
 from django.db import connection
 from django.db.models import Q, QuerySet
 
@@ -42,18 +44,18 @@ def signed_download(token: str) -> GeneratedReport | None:
     return GeneratedReport.objects.filter(pk=checked[0]).first()
 
 
-def definitions_visible(user_id: object | None) -> QuerySet[ReportDefinition]:
+def definitions_visible(user_id: Any) -> QuerySet[ReportDefinition]:
     """All definitions (user_id None: an administrator or an API key), else the person's own."""
     rows = ReportDefinition.objects.select_related("owner")
     return rows if user_id is None else rows.filter(owner_id=user_id)
 
 
-def schedules_visible(user_id: object | None) -> QuerySet[ReportSchedule]:
+def schedules_visible(user_id: Any) -> QuerySet[ReportSchedule]:
     rows = ReportSchedule.objects.select_related("definition", "owner")
     return rows if user_id is None else rows.filter(Q(owner_id=user_id) | Q(definition__owner_id=user_id))
 
 
-def runs_visible(user_id: object | None) -> QuerySet[ReportRun]:
+def runs_visible(user_id: Any) -> QuerySet[ReportRun]:
     rows = ReportRun.objects.select_related("definition", "schedule", "report", "requested_by")
     if user_id is None:
         return rows

@@ -35,11 +35,12 @@ class DefinitionForm(forms.Form):
         super().__init__(*args, **kwargs)
         chosen = dataset_get(self.data.get("dataset") or dataset or self.initial.get("dataset") or "") \
             or next(iter(DATASETS.values()))  # fmt: skip
-        self.fields["dataset"].initial = chosen.key
-        self.fields["grouping"].choices = [(g.key, g.label) for g in chosen.groupings]
-        self.fields["columns"].choices = [(c.key, c.label) for c in chosen.columns]
-        self.fields["workplaces"].queryset = Workplace.objects.order_by("name")
-        self.fields["dataset"].widget.attrs.update({"hx-get": "", "hx-target": "#definition-form",
+        fields: Any = self.fields
+        fields["dataset"].initial = chosen.key
+        fields["grouping"].choices = [(g.key, g.label) for g in chosen.groupings]
+        fields["columns"].choices = [(c.key, c.label) for c in chosen.columns]
+        fields["workplaces"].queryset = Workplace.objects.order_by("name")
+        fields["dataset"].widget.attrs.update({"hx-get": "", "hx-target": "#definition-form",
                                                    "hx-select": "#definition-form", "hx-swap": "outerHTML",
                                                    "hx-include": "closest form"})  # fmt: skip
 
@@ -88,8 +89,9 @@ class ScheduleForm(forms.Form):
 
     def __init__(self, *args: Any, definitions: QuerySet[ReportDefinition], tenant: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["definition"].queryset = definitions
-        self.fields["people"].queryset = members(tenant)
+        fields: Any = self.fields
+        fields["definition"].queryset = definitions
+        fields["people"].queryset = members(tenant)
 
     def clean_external_emails(self) -> list[str]:
         text = self.cleaned_data.get("external_emails") or ""
