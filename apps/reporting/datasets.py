@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from apps.assets.models import WorkOrder
 from apps.attendance.models import AttendanceRecord, AttendanceStatus
+from apps.forms.models import Submission, SubmissionStatus
 from apps.incidents.models import Incident, IncidentStatus, IncidentType, Severity
 from apps.inspections.models import Inspection, InspectionStatus
 from apps.leave.models import TAKEN_STATUSES, LeaveRequest, LeaveRequestStatus
@@ -318,8 +319,32 @@ WORK_ORDERS = Dataset(
     default_columns=("work_orders", "done", "open", "overdue"),
 )  # fmt: skip
 
+FORM_SUBMISSIONS = Dataset(
+    key="form_submissions", label="Form submissions",
+    description="Forms submitted in the period (drafts left out): by form, workplace, person or status, with "
+                "their review outcome.",
+    queryset=lambda: Submission.objects.exclude(status=SubmissionStatus.DRAFT), date_field="submitted_at",
+    date_is_datetime=True, workplace_field="workplace", person_field="person",
+    groupings=(Grouping("form", "Form", by_field("template__name")), WORKPLACE, person(),
+               Grouping("status", "Status", by_field("status"), labels=choices(SubmissionStatus)), *WHEN),
+    columns=(
+        Column("submissions", "Submissions", count()),
+        Column("awaiting_review", "Awaiting review", count(status=SubmissionStatus.SUBMITTED)),
+        Column("approved", "Approved", count(status=SubmissionStatus.APPROVED)),
+        Column("rejected", "Rejected", count(status=SubmissionStatus.REJECTED)),
+        Column("approval_rate", "Approval rate %", rate(
+            lambda: Q(status=SubmissionStatus.APPROVED),
+            lambda: Q(status__in=[SubmissionStatus.APPROVED, SubmissionStatus.REJECTED])),
+            kind="percent", additive=False),
+        Column("people", "People", lambda: Count("person", distinct=True), additive=False),
+        Column("workplaces", "Workplaces", lambda: Count("workplace", distinct=True), additive=False),
+    ),
+    default_columns=("submissions", "awaiting_review", "approved", "rejected"),
+)  # fmt: skip
+
 DATASETS: dict[str, Dataset] = {
-    dataset.key: dataset for dataset in (ATTENDANCE, LEAVE, TASKS, TIME_ENTRIES, INCIDENTS, INSPECTIONS, WORK_ORDERS)
+    dataset.key: dataset
+    for dataset in (ATTENDANCE, LEAVE, TASKS, TIME_ENTRIES, INCIDENTS, INSPECTIONS, WORK_ORDERS, FORM_SUBMISSIONS)
 }
 
 

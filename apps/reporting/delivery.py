@@ -17,7 +17,7 @@ from apps.emails.models import EmailDelivery
 from apps.emails.services import email_branding, email_render, email_send, email_send_many
 
 from . import links
-from .models import Delivery, ExternalRecipient, GeneratedReport, ReportRun
+from .models import Delivery, ExternalRecipient, GeneratedReport, ReportFormat, ReportRun
 from .payloads import run_payload
 from .rendering import CONTENT_TYPES
 from .selectors import recipients_of
@@ -50,6 +50,7 @@ def run_deliver(run: ReportRun, report: GeneratedReport) -> int:
     when there was nobody, or every email failed (the run is retried)."""
     tenant = _tenant()
     schedule = run.schedule
+    assert schedule is not None  # only scheduled runs are delivered
     members, external = recipients_of(schedule)
     addresses = [user.email for user in members] + external
     if not addresses:
@@ -70,7 +71,9 @@ def run_deliver(run: ReportRun, report: GeneratedReport) -> int:
 def _send_attached(report: GeneratedReport, messages: list[tuple[str, dict[str, Any]]], tenant: Any) -> list[Any]:
     """Like `email_send_many`, with the file attached (apps.emails has no attachments: see the report to the
     lead for the proposed `attachments=` parameter that would replace this)."""
-    sender, reply_to, branded = settings.DEFAULT_FROM_EMAIL, [], {}
+    sender: str = settings.DEFAULT_FROM_EMAIL
+    reply_to: list[str] = []
+    branded: dict[str, Any] = {}
     if tenant is not None:
         sender, reply_to, branded = email_branding(tenant=tenant, context={})
     report.file.open("rb")
@@ -87,7 +90,7 @@ def _send_attached(report: GeneratedReport, messages: list[tuple[str, dict[str, 
             message = EmailMultiAlternatives(subject, text, sender, [to], reply_to=reply_to)
             if html is not None:
                 message.attach_alternative(html, "text/html")
-            message.attach(report.filename, content, CONTENT_TYPES[report.format].split(";")[0])
+            message.attach(report.filename, content, CONTENT_TYPES[ReportFormat(report.format)].split(";")[0])
             message.send()
         except Exception as exc:  # noqa: BLE001 - recorded per message, the others still go
             logger.warning("Report email to %s failed: %s", to, exc)

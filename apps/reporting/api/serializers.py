@@ -5,6 +5,7 @@ app's `status` or `format` component."""
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -27,6 +28,13 @@ def choice(choices: Any, **kwargs: Any) -> serializers.ChoiceField:
         type("ReportChoiceField", (serializers.ChoiceField,), {})
     )
     return field_class(choices=choices.choices, **kwargs)  # type: ignore[no-any-return]
+
+
+class ReportLocalDateTimeField(serializers.DateTimeField):
+    """A time with an offset as given; one without stays naive: wall-clock time in the schedule's zone."""
+
+    def enforce_timezone(self, value: Any) -> Any:
+        return value if timezone.is_naive(value) else super().enforce_timezone(value)
 
 
 class ReportDatasetGroupingSerializer(serializers.Serializer):
@@ -196,7 +204,7 @@ class ReportScheduleSerializer(serializers.ModelSerializer):
 class ReportScheduleInputSerializer(serializers.Serializer):
     definition = serializers.IntegerField()
     rrule = serializers.CharField(max_length=500, help_text="RFC 5545, e.g. FREQ=WEEKLY;BYDAY=MO.")
-    starts_at = serializers.DateTimeField(help_text="The first possible occurrence; a time without offset is "
+    starts_at = ReportLocalDateTimeField(help_text="The first possible occurrence; a time without offset is "
                                                     "wall-clock time in `time_zone`.")  # fmt: skip
     time_zone = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     format = choice(ReportFormat, required=False, default=ReportFormat.PDF)
@@ -209,7 +217,7 @@ class ReportScheduleInputSerializer(serializers.Serializer):
 
 class ReportSchedulePatchSerializer(serializers.Serializer):
     rrule = serializers.CharField(max_length=500, required=False)
-    starts_at = serializers.DateTimeField(required=False)
+    starts_at = ReportLocalDateTimeField(required=False)
     time_zone = serializers.CharField(max_length=64, required=False, allow_blank=True)
     format = choice(ReportFormat, required=False)
     delivery = choice(Delivery, required=False)

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +30,7 @@ from apps.reporting.access import (
 )
 from apps.reporting.downloads import file_response
 from apps.reporting.models import ReportRun, RunStatus
+from apps.reporting.selectors import signed_download
 from apps.surfaces.portal import PortalActionView, TenantPortalView
 
 from .forms import DefinitionForm, GenerateForm, ScheduleForm
@@ -222,7 +223,7 @@ class FileView(TenantPortalView):
 
     tenant_access = "member"
 
-    def get(self, request: HttpRequest, pk: int) -> FileResponse:
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         return file_response(file_get_for(request, pk))
 
 
@@ -232,7 +233,7 @@ class SignedDownloadView(TenantPortalView):
     tenant_access = "public"
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
-        report = services.signed_download(token)
+        report = signed_download(token)
         if report is None:
             return render(request, "reporting/link_invalid.html", {"days": links.LINK_DAYS}, status=404)
         return file_response(report)

@@ -67,8 +67,10 @@ def attendance(user: Any, day: datetime.date, site: Any, **values: Any) -> Atten
 
 
 def definition(by: Any, **values: Any) -> Any:
-    fields = {"name": "Attendance by person", "dataset": "attendance", "grouping": "person", "period": "fixed",
-              "period_start": datetime.date(2026, 3, 2), "period_end": datetime.date(2026, 3, 8)}  # fmt: skip
+    fields: dict[str, Any] = {
+        "name": "Attendance by person", "dataset": "attendance", "grouping": "person", "period": "fixed",
+        "period_start": datetime.date(2026, 3, 2), "period_end": datetime.date(2026, 3, 8),
+    }  # fmt: skip
     fields.update(values)
     return services.definition_create(acting_user=by, **fields)
 

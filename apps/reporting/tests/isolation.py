@@ -25,7 +25,13 @@ SEGMENTS = {
 
 def build(world: Any) -> None:
     from apps.reporting import links
-    from apps.reporting.models import ExternalRecipient, GeneratedReport, ReportDefinition, ReportRun, ReportSchedule
+    from apps.reporting.models import (
+        ExternalRecipient,
+        GeneratedReport,
+        ReportDefinition,
+        ReportRun,
+        ReportSchedule,
+    )
 
     schema, keep, subject = world.globex.schema_name, world.keep, world.users["globex_subject"]
     now = timezone.now()
@@ -39,8 +45,10 @@ def build(world: Any) -> None:
     ))  # fmt: skip
     schedule.people.add(subject)
     recipient = keep(schema, ExternalRecipient.objects.create(schedule=schedule, email=f"{CANARY}@example.com"))
-    report = GeneratedReport(definition=definition, title=f"Report {CANARY}", format="csv", size=20, rows=1,
-                             period_start=now.date(), period_end=now.date(), generated_at=now, schedule=schedule)  # fmt: skip
+    report = GeneratedReport(
+        definition=definition, title=f"Report {CANARY}", format="csv", size=20, rows=1, period_start=now.date(),
+        period_end=now.date(), generated_at=now, schedule=schedule,
+    )  # fmt: skip
     report.file.save("matrix.csv", ContentFile(f"Person\n{CANARY}\n".encode()), save=False)
     report.save()
     keep(schema, report)

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django_tenants.utils import tenant_context
 
 from apps.access.services import assignment_create, role_create
-from apps.reporting import delivery, links, rendering, services
+from apps.reporting import delivery, links, rendering, selectors, services
 from apps.reporting.models import ExternalRecipient, GeneratedReport, ReportRun, ReportSchedule, RunStatus
 
 from .conftest import attendance, definition
@@ -21,7 +21,7 @@ SYDNEY = zoneinfo.ZoneInfo("Australia/Sydney")
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 
 
-def codes(exc: ValidationError) -> set[str]:
+def codes(exc: ValidationError) -> set[str | None]:
     if hasattr(exc, "error_dict"):
         return {e.code for errors in exc.error_dict.values() for e in errors}
     return {e.code for e in exc.error_list}
@@ -65,8 +65,8 @@ def test_report_is_one_grouped_query_whatever_the_rows(rep, django_assert_num_qu
         made = definition(rep.rae, columns=["days", "worked_hours", "late", "absent", "attendance_rate"])
         with django_assert_num_queries(2):  # the workplaces chosen, then the report
             table = services.report_table(made)
-        for more in range(20):
-            attendance(rep.ned, day + datetime.timedelta(days=more % 6), rep.site)
+        for more in range(5):
+            attendance(rep.ned, day + datetime.timedelta(days=more), rep.site)
         with django_assert_num_queries(2):
             bigger = services.report_table(made)
     assert table.header == ["Person", "Days recorded", "Hours worked", "Days late", "Days absent", "Attendance rate %"]
@@ -106,9 +106,8 @@ def test_each_format_renders(rep):
     assert sheet["A1"].value == "Attendance by person" and sheet["A5"].value == "Rae"
     assert contents["pdf"].startswith(b"%PDF")
     assert all(report.size == len(contents[fmt]) and report.rows == 1 for fmt, report in files.items())
-    with pytest.raises(ValidationError) as refused:
-        with tenant_context(rep.tenant):
-            services.report_generate(definition=made, format="docx")
+    with pytest.raises(ValidationError) as refused, tenant_context(rep.tenant):
+        services.report_generate(definition=made, format="docx")
     assert codes(refused.value) == {"invalid_format"}
 
 
@@ -143,27 +142,27 @@ def test_weekly_0800_stays_0800_local_across_daylight_saving(rep):
 def test_new_york_across_the_autumn_change(rep):
     """New York leaves daylight time on Sunday 1 November 2026: 08:00 is 12:00 UTC before, 13:00 after."""
     with tenant_context(rep.tenant):
-        made = schedule(rep, definition(rep.rae), time_zone="America/New_York", rrule="FREQ=DAILY",
+        schedule(rep, definition(rep.rae), time_zone="America/New_York", rrule="FREQ=DAILY",
                         starts_at=datetime.datetime(2026, 10, 30, 8, 0))  # fmt: skip
         instants = []
         for day in (30, 31):
             instants += services.runs_create_due(now=datetime.datetime(2026, 10, day, 12, 30, tzinfo=UTC))
         for day in (1, 2):
             instants += services.runs_create_due(now=datetime.datetime(2026, 11, day, 13, 30, tzinfo=UTC))
-        runs = list(ReportRun.objects.filter(schedule=made).order_by("scheduled_for"))
+        runs = list(ReportRun.objects.order_by("scheduled_for"))
     assert [r.scheduled_for.astimezone(UTC).hour for r in runs] == [12, 12, 13, 13]
     assert {r.scheduled_for.astimezone(NEW_YORK).hour for r in runs} == {8}
     assert len(instants) == 4
 
 
 def test_runs_are_made_once_per_occurrence(rep, sent_tasks):
-    now = datetime.datetime(2026, 9, 14, 22, 5, tzinfo=UTC)
+    now = datetime.datetime(2026, 9, 13, 22, 5, tzinfo=UTC)
     with tenant_context(rep.tenant):
         made = schedule(rep, definition(rep.rae))
         first = services.runs_create_due(now=now)
         again = services.runs_create_due(now=now)
         # A beat that read the schedule before the first one moved it on: the constraint keeps it once.
-        ReportSchedule.objects.filter(pk=made.pk).update(next_run_at=datetime.datetime(2026, 9, 14, 22, 0, tzinfo=UTC))
+        ReportSchedule.objects.filter(pk=made.pk).update(next_run_at=datetime.datetime(2026, 9, 13, 22, 0, tzinfo=UTC))
         stale = services.runs_create_due(now=now)
         assert ReportRun.objects.filter(schedule=made).count() == 1
     assert len(first) == 1 and again == [] and stale == []
@@ -206,12 +205,12 @@ def test_scheduled_run_is_sent_by_link_with_a_notice(rep, events, sent_tasks, dj
     mail.outbox.clear()
     with tenant_context(rep.tenant):
         attendance(rep.rae, datetime.date(2026, 9, 8), rep.site)
-        made = schedule(rep, definition(rep.rae, period="last_week"), people=[rep.rae, rep.ivy])
+        schedule(rep, definition(rep.rae, period="last_week"), people=[rep.rae, rep.ivy])
         with django_capture_on_commit_callbacks(execute=True):
-            (run_id,) = services.runs_create_due(now=datetime.datetime(2026, 9, 14, 22, 1, tzinfo=UTC))
+            (run_id,) = services.runs_create_due(now=datetime.datetime(2026, 9, 13, 22, 1, tzinfo=UTC))
         assert sent_tasks[-1][0] == "reporting.run_execute" and sent_tasks[-1][1][1] == run_id
         with django_capture_on_commit_callbacks(execute=True):
-            run = services.run_execute(run_id=run_id, now=datetime.datetime(2026, 9, 14, 22, 2, tzinfo=UTC))
+            run = services.run_execute(run_id=run_id, now=datetime.datetime(2026, 9, 13, 22, 2, tzinfo=UTC))
         assert services.run_execute(run_id=run_id) is None  # claimed once
         report = run.report
     assert (run.status, run.recipients, run.attempts) == (RunStatus.SENT, 2, 1)
@@ -231,15 +230,14 @@ def test_attachment_delivery_and_external_recipients_after_confirmation(rep, dja
                             external_emails=["Boss@Example.com"])  # fmt: skip
         confirmation = mail.outbox[-1]
         assert confirmation.to == ["boss@example.com"] and "/manage/reports/confirm/" in confirmation.body
-        members, external = services_recipients(made)
-        assert external == []  # not confirmed yet
+        assert services_recipients(made)[1] == []  # not confirmed yet
         recipient = ExternalRecipient.objects.get(schedule=made)
         token = confirmation.body.split("/manage/reports/confirm/")[1].split("/")[0]
         assert links.confirm_check(token) == (recipient.pk, "boss@example.com")
         services.external_confirm(recipient_id=recipient.pk, email="boss@example.com")
         assert services_recipients(made)[1] == ["boss@example.com"]
         mail.outbox.clear()
-        (run_id,) = services.runs_create_due(now=datetime.datetime(2026, 9, 14, 22, 1, tzinfo=UTC))
+        (run_id,) = services.runs_create_due(now=datetime.datetime(2026, 9, 13, 22, 1, tzinfo=UTC))
         run = services.run_execute(run_id=run_id)
     assert run.status == RunStatus.SENT and run.recipients == 2
     assert all(m.attachments and m.attachments[0][0].endswith(".csv") for m in mail.outbox)
@@ -266,7 +264,7 @@ def test_retries_with_backoff_then_failed_and_owner_told(rep, events, monkeypatc
         raise RuntimeError("renderer exploded")
 
     monkeypatch.setattr(services, "render", broken)
-    now = datetime.datetime(2026, 9, 14, 22, 1, tzinfo=UTC)
+    now = datetime.datetime(2026, 9, 13, 22, 1, tzinfo=UTC)
     with tenant_context(rep.tenant):
         made = schedule(rep, definition(rep.rae))
         (run_id,) = services.runs_create_due(now=now)
@@ -293,8 +291,8 @@ def test_delivery_with_nobody_left_fails_the_attempt(rep):
     with tenant_context(rep.tenant):
         made = schedule(rep, definition(rep.rae))
         made.people.clear()
-        (run_id,) = services.runs_create_due(now=datetime.datetime(2026, 9, 14, 22, 1, tzinfo=UTC))
-        run = services.run_execute(run_id=run_id, now=datetime.datetime(2026, 9, 14, 22, 2, tzinfo=UTC))
+        (run_id,) = services.runs_create_due(now=datetime.datetime(2026, 9, 13, 22, 1, tzinfo=UTC))
+        run = services.run_execute(run_id=run_id, now=datetime.datetime(2026, 9, 13, 22, 2, tzinfo=UTC))
     assert run.status == RunStatus.QUEUED and "Nobody to send to" in run.error
     assert issubclass(delivery.DeliveryFailed, Exception)
 
@@ -303,12 +301,36 @@ def test_signed_link_expiry_tampering_and_other_schema(rep):
     with tenant_context(rep.tenant):
         report = services.report_generate(definition=definition(rep.rae), format="csv")
         token = links.download_token(report.pk, "rae@acme.test")
-        assert services.signed_download(token) == report
+        assert selectors.signed_download(token) == report
         assert links.download_check(token, max_age=datetime.timedelta(seconds=-1)) is None  # expired
-        assert services.signed_download(token[:-2] + ("AA" if not token.endswith("AA") else "BB")) is None
+        assert selectors.signed_download(token[:-2] + ("AA" if not token.endswith("AA") else "BB")) is None
         assert links.confirm_check(token) is None  # another purpose's salt
     assert links.download_check(token) is None  # outside acme's schema
 
 
 def test_rendering_content_types():
     assert rendering.CONTENT_TYPES["pdf"] == "application/pdf"
+
+
+def test_form_submissions_dataset(rep):
+    from apps.forms.models import FormTemplate, FormVersion, Submission
+
+    now = datetime.datetime(2026, 3, 3, 1, 0, tzinfo=UTC)
+    with tenant_context(rep.tenant):
+        form = FormTemplate.objects.create(name="Store visit", status="published")
+        version = FormVersion.objects.create(template=form, number=1, schema={}, published_at=now)
+        for person, status in (
+            (rep.rae, "approved"),
+            (rep.rae, "submitted"),
+            (rep.ivy, "rejected"),
+            (rep.ivy, "draft"),
+        ):
+            Submission.objects.create(
+                template=form, version=version, person=person, workplace=rep.site, status=status,
+                submitted_at=None if status == "draft" else now,
+                reviewed_at=now if status in ("approved", "rejected") else None,
+            )  # fmt: skip
+        columns = ["submissions", "awaiting_review", "approved", "approval_rate", "people"]
+        made = definition(rep.rae, dataset="form_submissions", grouping="form", columns=columns)
+        table = services.report_table(made)
+    assert table.rows == [("Store visit", [3, 1, 1, 50.0, 2])]

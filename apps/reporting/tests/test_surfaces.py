@@ -45,7 +45,7 @@ def test_api_definition_lifecycle_data_and_generate(rep, sent_tasks, django_capt
     assert queued.status_code == 202 and queued.json()["status"] == "queued"
     again = client.post(f"{API}definitions/{pk}/generate/", {"format": "xlsx", "client_id": client_id}, format="json")
     assert again.status_code == 200 and again.json()["id"] == queued.json()["id"]
-    assert sent_tasks == [("reporting.run_execute", ["acme", queued.json()["id"]], 0)]
+    assert sent_tasks == [("reporting.run_execute", [rep.tenant.schema_name, queued.json()["id"]], 0)]
     with tenant_context(rep.tenant):
         services.run_execute(run_id=queued.json()["id"])
     run = client.get(f"{API}runs/{queued.json()['id']}/").json()
@@ -99,7 +99,7 @@ def test_who_sees_what_and_outsiders(rep, globex_member, django_assert_max_num_q
     assert outsider.status_code == 403
 
 
-def APIClientFor(user):  # noqa: N802 - reads like a class at the call site
+def APIClientFor(user):
     return api(user)
 
 
@@ -122,8 +122,10 @@ def test_portal_pages_and_query_counts(rep, django_assert_max_num_queries):
         made = definition(rep.rae)
         for n in range(3):
             definition(rep.rae, name=f"Extra {n}")
-        schedule = services.schedule_create(definition=made, rrule="FREQ=WEEKLY;BYDAY=MO", acting_user=rep.rae,
-                                            starts_at=datetime.datetime(2030, 1, 7, 8), people=[rep.rae, rep.ivy])  # fmt: skip
+        schedule = services.schedule_create(
+            definition=made, rrule="FREQ=WEEKLY;BYDAY=MO", acting_user=rep.rae,
+            starts_at=datetime.datetime(2030, 1, 7, 8), people=[rep.rae, rep.ivy],
+        )  # fmt: skip
         for n in range(4):
             ReportRun.objects.create(definition=made, schedule=schedule, occurrence_key=f"2029-12-0{n + 1}T08:00",
                                      scheduled_for=datetime.datetime(2029, 12, n + 1, tzinfo=datetime.UTC),
