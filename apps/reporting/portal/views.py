@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -223,7 +224,7 @@ class FileView(TenantPortalView):
 
     tenant_access = "member"
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         return file_response(file_get_for(request, pk))
 
 
@@ -232,7 +233,7 @@ class SignedDownloadView(TenantPortalView):
 
     tenant_access = "public"
 
-    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+    def get(self, request: HttpRequest, token: str) -> HttpResponseBase:
         report = signed_download(token)
         if report is None:
             return render(request, "reporting/link_invalid.html", {"days": links.LINK_DAYS}, status=404)
