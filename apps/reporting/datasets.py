@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db.models import (
     Avg,
+    CharField,
     Count,
     DurationField,
     ExpressionWrapper,
@@ -121,11 +122,13 @@ def by_field(path: str) -> Callable[[Dataset, zoneinfo.ZoneInfo], Expression]:
 
 def _person(dataset: Dataset, zone: zoneinfo.ZoneInfo) -> Expression:
     person = dataset.person_field
-    return Coalesce(NullIf(F(f"{person}__full_name"), Value("")), F(f"{person}__email"), Value("(nobody)"))
+    return Coalesce(
+        NullIf(F(f"{person}__full_name"), Value("")), F(f"{person}__email"), Value("(nobody)"), output_field=CharField()
+    )
 
 
 def _workplace(dataset: Dataset, zone: zoneinfo.ZoneInfo) -> Expression:
-    return Coalesce(F(f"{dataset.workplace_field}__name"), Value("(no workplace)"))
+    return Coalesce(F(f"{dataset.workplace_field}__name"), Value("(no workplace)"), output_field=CharField())
 
 
 def _trunc(kind: type) -> Callable[[Dataset, zoneinfo.ZoneInfo], Expression]:

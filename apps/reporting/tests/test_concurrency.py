@@ -60,11 +60,6 @@ def test_concurrent_beats_make_each_run_once(acme):
                 ReportRun.objects.filter(definition_id=definition_pk).values_list("schedule_id", "occurrence_key")
             )
         assert sorted(runs) == [(schedule_ids[0], "2026-09-14T08:00"), (schedule_ids[1], "2026-09-14T08:00")]
-        assert (
-            sorted(pk for batch in made for pk in batch)
-            == sorted(ReportRun.objects.filter(definition_id=definition_pk).values_list("pk", flat=True))
-            or True
-        )
         assert sum(len(batch) for batch in made) == 2
     finally:
         _committed(cleanup)

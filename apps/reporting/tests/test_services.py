@@ -252,7 +252,7 @@ def services_recipients(made):
 def test_roles_reach_their_holders(rep):
     with tenant_context(rep.tenant):
         role = role_create(code="store-managers", name="Store managers", permissions=[], acting_user=None)
-        assignment_create(role=role, user=rep.ned, acting_user=None, reason="test")
+        assignment_create(role=role, user=rep.ned, scope_object=rep.site, acting_user=None, reason="test")
         made = schedule(rep, definition(rep.rae), people=[], roles=[role])
         members, _ = services_recipients(made)
     assert [user.email for user in members] == ["ned@acme.test"]
@@ -317,7 +317,7 @@ def test_form_submissions_dataset(rep):
 
     now = datetime.datetime(2026, 3, 3, 1, 0, tzinfo=UTC)
     with tenant_context(rep.tenant):
-        form = FormTemplate.objects.create(name="Store visit", status="published")
+        form = FormTemplate.objects.create(name="Store visit")
         version = FormVersion.objects.create(template=form, number=1, schema={}, published_at=now)
         for person, status in (
             (rep.rae, "approved"),
