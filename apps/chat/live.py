@@ -7,10 +7,13 @@ calls are no-ops, so the chat works through the API and the portal's polling alo
 """
 
 import importlib
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, transaction
+
+logger = logging.getLogger(__name__)
 
 
 def topic(channel_id: int) -> str:
@@ -42,7 +45,13 @@ sink = Sink()
 
 
 def _after_commit(fn: Callable[[], None]) -> None:
-    transaction.on_commit(fn)
+    def safely() -> None:
+        try:
+            fn()
+        except Exception:  # the write is committed: a channel-layer hiccup must not turn it into an error
+            logger.exception("chat: a live frame was not sent")
+
+    transaction.on_commit(safely)
 
 
 def emit(channel_id: int, event: str, **data: Any) -> None:

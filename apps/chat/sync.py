@@ -56,7 +56,7 @@ def channels_reconcile(channel_ids: list[int] | None = None) -> tuple[int, int]:
         cursor.execute(
             f"""
             INSERT INTO {members} (channel_id, user_id, role, source, notify, muted_until, last_read_id, joined_at)
-            SELECT DISTINCT d.channel_id, d.user_id, %s, %s, %s, NULL,
+            SELECT DISTINCT d.channel_id, d.user_id, %s, %s, %s, NULL::timestamptz,
                    COALESCE((SELECT max(id) FROM chat_message x WHERE x.channel_id = d.channel_id), 0), now()
             FROM ({desired}) d
             ON CONFLICT (channel_id, user_id) DO NOTHING

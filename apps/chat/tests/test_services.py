@@ -70,7 +70,8 @@ def test_direct_conversation_is_one_per_pair(chat):
 
 def test_send_is_idempotent_refuses_long_bodies_and_reaches_the_socket(chat, django_capture_on_commit_callbacks):
     with tenant_context(chat.tenant):
-        channel = services.channel_create(name="Ops", members=[chat.bob], acting_user=chat.ann)
+        with django_capture_on_commit_callbacks(execute=True):
+            channel = services.channel_create(name="Ops", members=[chat.bob], acting_user=chat.ann)
         client_id = uuid.uuid4()
         with django_capture_on_commit_callbacks(execute=True):
             first, created = services.message_send(channel=channel, author=chat.ann, body="Hello", client_id=client_id)
