@@ -103,7 +103,8 @@ def _channels(people: dict[str, Any]) -> dict[str, Channel]:
 
 
 def _history(channels: dict[str, Channel], people: dict[str, Any]) -> int:
-    now, created, sent = timezone.now(), 0, {}
+    now, created = timezone.now(), 0
+    sent: dict[int, Message] = {}
     for line, (key, days, hour, who, text, reply_to, reactions) in enumerate(SCRIPT):
         channel, author = channels.get(key), people.get(who)
         if channel is None or author is None:

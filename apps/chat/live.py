@@ -16,6 +16,10 @@ from django.db import connection, transaction
 logger = logging.getLogger(__name__)
 
 
+def _schema() -> str:
+    return str(getattr(connection, "schema_name", "public"))
+
+
 def topic(channel_id: int) -> str:
     return f"chat.channel.{channel_id}"
 
@@ -56,18 +60,18 @@ def _after_commit(fn: Callable[[], None]) -> None:
 
 def emit(channel_id: int, event: str, **data: Any) -> None:
     """`{"event": event, **data}` to the channel's sockets, after commit (nothing on a rollback)."""
-    schema = connection.schema_name
+    schema = _schema()
     frame = {"event": event, "channel": channel_id, **data}
     _after_commit(lambda: sink.publish(topic(channel_id), frame, schema))
 
 
 def emit_now(channel_id: int, event: str, **data: Any) -> None:
     """The same at once, for what is never written (someone typing)."""
-    sink.publish(topic(channel_id), {"event": event, "channel": channel_id, **data}, connection.schema_name)
+    sink.publish(topic(channel_id), {"event": event, "channel": channel_id, **data}, _schema())
 
 
 def join(user_ids: Any, channel_id: int, *, leave: bool = False) -> None:
-    schema = connection.schema_name
+    schema = _schema()
     ids = [str(pk) for pk in user_ids]
 
     def send() -> None:

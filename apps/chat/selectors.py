@@ -164,12 +164,12 @@ def search(user: Any, q: str, *, channel: Channel | None = None, limit: int = SE
         .select_related("author", "channel")
         .order_by("-rank", "-id")[: max(1, min(limit, SEARCH_LIMIT))]
     )
-    rows = list(rows)
-    others = direct_others(user, [m.channel_id for m in rows if m.channel.is_direct])
+    found = list(rows)
+    others = direct_others(user, [m.channel_id for m in found if m.channel.is_direct])
     return [
         SearchHit(m, person_name(others.get(m.channel_id)) if m.channel.is_direct else m.channel.name,
                   _highlight(m.headline), float(m.rank))  # type: ignore[attr-defined]
-        for m in rows
+        for m in found
     ]  # fmt: skip
 
 

@@ -50,6 +50,7 @@ ATTACHMENT_MAX_BYTES = 10 * MB
 ATTACHMENTS_PER_MESSAGE = 10
 EMOJI_MAX = 32
 NAME_PATTERN = re.compile(r"^[\w][\w .&'()/-]{0,79}$")
+KEEP = object()  # member_update: leave the mute as it is
 MENTION = re.compile(r"(?<![\w@])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
 
 
@@ -328,7 +329,7 @@ def member_remove(*, channel: Channel, user: Any, acting_user: Any) -> None:
 @transaction.atomic
 def member_update(
     *, channel: Channel, user: Any, acting_user: Any, role: str | None = None, notify: str | None = None,
-    muted_until: datetime.datetime | bool | None = False,
+    muted_until: Any = KEEP,
 ) -> ChannelMember:  # fmt: skip
     """A member's role (owners or tenant admins), mute (moderators) or own notification level."""
     member = (
@@ -341,7 +342,7 @@ def member_update(
         if role not in MemberRole.values:
             raise refused(f"A role is one of {', '.join(MemberRole.values)}.", code="invalid_role", field="role")
         member.role = role
-    if muted_until is not False:
+    if muted_until is not KEEP:
         _moderator_require(channel, acting_user)
         member.muted_until = muted_until or None
     if notify is not None:

@@ -10,7 +10,6 @@ class MessageForm(forms.Form):
                            max_length=BODY_MAX + 1000, strip=False)  # fmt: skip
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     client_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    files = forms.FileField(required=False, widget=forms.ClearableFileInput(attrs={"class": "form-control"}))
 
 
 class EditForm(forms.Form):

@@ -84,7 +84,7 @@ class ChannelView(ChatPage):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         channel = channel_for(request.user, pk, joinable=True)
-        member = ChannelMember.objects.filter(channel=channel, user=request.user).first()
+        member = ChannelMember.objects.filter(channel=channel, user=request.user.pk).first()
         page, more = selectors.history(channel)
         if member is not None and page:
             services.read_move(channel=channel, user=request.user, message_id=page[-1].pk)
@@ -107,7 +107,7 @@ class MessagesView(ChatPage):
         page, more = selectors.history(
             channel, before=before, after=after, limit=_id(request.GET.get("limit")) or selectors.PAGE
         )
-        member = ChannelMember.objects.filter(channel=channel, user=request.user).first()
+        member = ChannelMember.objects.filter(channel=channel, user=request.user.pk).first()
         if after is not None and page and member is not None:
             services.read_move(channel=channel, user=request.user, message_id=page[-1].pk)
         context = {"page": page, "has_more": more, "channel": channel, "member": member, "older": before is not None,
@@ -133,7 +133,7 @@ class MessagesView(ChatPage):
                 if data.get("parent"):
                     back = f"{reverse('chat:thread', args=[data['parent']])}"
                 return HttpResponseRedirect(back)
-        errors = " ".join(e for errs in form.errors.values() for e in errs)
+        errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
         if _partial(request):
             return HttpResponse(errors, status=400, content_type="text/plain")
         messages.error(request, errors)
@@ -153,7 +153,7 @@ class ThreadView(ChatPage):
         if parent.parent_id:
             parent = message_for(request.user, parent.parent_id)
         channel = parent.channel
-        member = ChannelMember.objects.filter(channel=channel, user=request.user).first()
+        member = ChannelMember.objects.filter(channel=channel, user=request.user.pk).first()
         context = {"parent": selectors.history_one(parent), "replies": selectors.thread(parent), "channel": channel,
                    "member": member, "moderates": services.may_moderate(channel, request.user, member),
                    "form": MessageForm(initial={"parent": parent.pk})}  # fmt: skip
@@ -184,7 +184,7 @@ class MessageActionView(ChatPage):
             work[action]()
         except ValidationError as exc:
             return HttpResponse(" ".join(exc.messages), status=400, content_type="text/plain")
-        member = ChannelMember.objects.filter(channel=message.channel, user=request.user).first()
+        member = ChannelMember.objects.filter(channel=message.channel, user=request.user.pk).first()
         context = {"m": selectors.history_one(message_for(request.user, pk)), "channel": message.channel,
                    "member": member, "moderates": services.may_moderate(message.channel, request.user, member),
                    "emoji": EMOJI}  # fmt: skip
@@ -196,13 +196,13 @@ def _reaction_on(request: HttpRequest, message: Any) -> bool:
     if request.POST.get("on") in ("0", "1"):
         return request.POST["on"] == "1"
     emoji = (request.POST.get("emoji") or "").strip()
-    return not Reaction.objects.filter(message=message, user=request.user, emoji=emoji).exists()
+    return not Reaction.objects.filter(message=message, user=request.user.pk, emoji=emoji).exists()
 
 
 def _edit_body(request: HttpRequest) -> str:
     form = EditForm(request.POST)
     if not form.is_valid():
-        raise ValidationError(" ".join(e for errs in form.errors.values() for e in errs), code="body_required")
+        raise ValidationError(" ".join(str(e) for errs in form.errors.values() for e in errs), code="body_required")
     return str(form.cleaned_data["body"])
 
 
@@ -234,13 +234,17 @@ class NewChannelView(ChatPage):
         if not is_tenant_admin(self.request):
             return None
         form = SyncedChannelForm()
-        taken = Channel.objects.exclude(team__isnull=True).values("team_id")
-        teams = Entity.objects.exclude(pk__in=taken).filter(status="active").values_list("pk", "name")[:500]
-        form.fields["team"].choices = [("", "—"), *teams]
-        taken = Channel.objects.exclude(workplace__isnull=True).values("workplace_id")
-        places = Workplace.objects.active().exclude(pk__in=taken).values_list("pk", "name")[:500]
-        form.fields["workplace"].choices = [("", "—"), *places]
+        with_team = Channel.objects.exclude(team__isnull=True).values("team_id")
+        teams = Entity.objects.exclude(pk__in=with_team).filter(status="active").values_list("pk", "name")[:500]
+        _choices(form, "team", [("", "—"), *teams])
+        with_place = Channel.objects.exclude(workplace__isnull=True).values("workplace_id")
+        places = Workplace.objects.active().exclude(pk__in=with_place).values_list("pk", "name")[:500]
+        _choices(form, "workplace", [("", "—"), *places])
         return form
+
+
+def _choices(form: Any, name: str, values: list[Any]) -> None:
+    form.fields[name].choices = values
 
 
 class SyncedChannelView(ChatPage):
@@ -248,20 +252,13 @@ class SyncedChannelView(ChatPage):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         admin_require(request)
-        form = SyncedChannelForm(request.POST)
-        form.fields["team"].choices = [("", "")] + [(pk, pk) for pk in Entity.objects.values_list("pk", flat=True)]
-        form.fields["workplace"].choices = [("", "")] + [
-            (pk, pk) for pk in Workplace.objects.values_list("pk", flat=True)
-        ]
-        if not form.is_valid():
-            messages.error(request, "Choose a team or a workplace.")
-            return HttpResponseRedirect(reverse("chat:new"))
-        data = form.cleaned_data
-        team = Entity.objects.filter(pk=data["team"]).first() if data["team"] else None
-        workplace = Workplace.objects.filter(pk=data["workplace"]).first() if data["workplace"] else None
+        team_id, workplace_id = _id(request.POST.get("team")), _id(request.POST.get("workplace"))
+        team = Entity.objects.filter(pk=team_id).first() if team_id else None
+        workplace = Workplace.objects.filter(pk=workplace_id).first() if workplace_id else None
+        name = request.POST.get("name", "").strip()[:80]
         try:
             channel = services.synced_channel_create(acting_user=request.user, team=team, workplace=workplace,
-                                                     name=data["name"])  # fmt: skip
+                                                     name=name)  # fmt: skip
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return HttpResponseRedirect(reverse("chat:new"))
@@ -320,7 +317,7 @@ class ChannelActionView(ChatPage):
 def _field(form_class: Any, request: HttpRequest, name: str) -> Any:
     form = form_class(request.POST)
     if not form.is_valid():
-        raise ValidationError(" ".join(e for errs in form.errors.values() for e in errs), code="invalid")
+        raise ValidationError(" ".join(str(e) for errs in form.errors.values() for e in errs), code="invalid")
     return form.cleaned_data[name]
 
 
@@ -332,7 +329,7 @@ class ChannelSettingsView(ChatPage):
         return self._page(channel, ChannelSettingsForm(initial={"name": channel.name, "topic": channel.topic}))
 
     def _page(self, channel: Channel, form: Any, status: int = 200) -> HttpResponse:
-        member = ChannelMember.objects.filter(channel=channel, user=self.request.user).first()
+        member = ChannelMember.objects.filter(channel=channel, user=self.request.user.pk).first()
         members = ChannelMember.objects.filter(channel=channel).select_related("user").order_by("user__full_name")
         context = {
             "channel": channel,

@@ -254,7 +254,7 @@ def test_search_only_within_my_channels_ranked_and_highlighted(chat):
 
 
 def _team(name: str, parent: Entity) -> Entity:
-    kind = EntityType.objects.order_by("id").last()
+    kind = EntityType.objects.order_by("-id")[0]
     return Entity.objects.create(name=name, entity_type=kind, parent=parent)
 
 
