@@ -17,7 +17,7 @@ if "REDIS_URL" not in os.environ or os.environ.get("NF_TEST_REDIS_URL_CHOSEN") =
     os.environ["NF_TEST_REDIS_URL_CHOSEN"] = "1"
 
 from .base import *  # noqa: F403, E402
-from .base import CACHES, DATABASES, INSTALLED_APPS, TENANT_APPS, env  # noqa: E402
+from .base import CACHES, CHANNEL_LAYERS, DATABASES, INSTALLED_APPS, TENANT_APPS, env  # noqa: E402
 
 DEBUG = False
 ALLOWED_HOSTS = ["*"]  # tests use custom domains too; routing decides what is served
@@ -45,6 +45,8 @@ DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}
 # (two checkouts, or a local run during CI) must not bump each other's cached versions.
 CACHES["default"]["KEY_PREFIX"] = f"{TEST_DATABASE_NAME}:{_XDIST_WORKER or 'main'}"
 API_REQUEST_LOG_BUFFER_KEY = f"logs:api_requests:{TEST_DATABASE_NAME}:{_XDIST_WORKER or 'main'}"  # raw Redis list
+# WebSocket groups likewise (apps/realtime): a suite's sockets never receive another suite's publishes.
+CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"nf-rt:{TEST_DATABASE_NAME}:{_XDIST_WORKER or 'main'}"
 # With pytest-xdist each worker has its own database (…_gw0, …_gw1) and so its own queue.
 CELERY_TASK_DEFAULT_QUEUE = f"nidia-{TEST_DATABASE_NAME}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
