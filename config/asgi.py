@@ -15,8 +15,8 @@ if not os.environ.get("DJANGO_SETTINGS_MODULE"):
         "config.settings.local in development; `make run` sets it)."
     )
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
-from django.core.asgi import get_asgi_application  # noqa: E402
+from channels.routing import ProtocolTypeRouter
+from django.core.asgi import get_asgi_application
 
 # Django is set up here, before anything that imports models (the consumer).
 django_application = get_asgi_application()
