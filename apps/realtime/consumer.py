@@ -120,7 +120,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         user = await database_sync_to_async(socket_admit_token)(self.scope, self.tenant, frame.get("token"))
         self.auth_timer.cancel()
         await self.admitted(user)
-        return {"type": "reply", "ref": frame.get("ref"), "data": {"user": user.pk}}
+        return {"type": "reply", "ref": frame.get("ref"), "data": {"user": str(user.pk)}}
 
     async def recheck(self) -> None:
         """A long-lived socket outlives a membership: re-read it now and then (on frames)."""
