@@ -15,9 +15,14 @@ _REDIS_DB = 14 - int(_XDIST_WORKER[2:]) if _XDIST_WORKER.startswith("gw") and _X
 if "REDIS_URL" not in os.environ or os.environ.get("NF_TEST_REDIS_URL_CHOSEN") == "1":
     os.environ["REDIS_URL"] = f"redis://127.0.0.1:6379/{max(_REDIS_DB, 1)}"
     os.environ["NF_TEST_REDIS_URL_CHOSEN"] = "1"
+# WebSocket groups likewise (apps/realtime): a suite's sockets never receive another suite's publishes
+# (read by base.py's realtime block; set in the environment so an ASGI server started by a test agrees).
+os.environ["REALTIME_CHANNEL_PREFIX"] = (
+    f"nf-rt:{os.environ.get('TEST_DATABASE_NAME', 'test_nidia_flow')}:{_XDIST_WORKER or 'main'}"
+)
 
 from .base import *  # noqa: F403, E402
-from .base import CACHES, CHANNEL_LAYERS, DATABASES, INSTALLED_APPS, TENANT_APPS, env  # noqa: E402
+from .base import CACHES, DATABASES, INSTALLED_APPS, TENANT_APPS, env  # noqa: E402
 
 DEBUG = False
 ALLOWED_HOSTS = ["*"]  # tests use custom domains too; routing decides what is served
@@ -45,8 +50,6 @@ DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}
 # (two checkouts, or a local run during CI) must not bump each other's cached versions.
 CACHES["default"]["KEY_PREFIX"] = f"{TEST_DATABASE_NAME}:{_XDIST_WORKER or 'main'}"
 API_REQUEST_LOG_BUFFER_KEY = f"logs:api_requests:{TEST_DATABASE_NAME}:{_XDIST_WORKER or 'main'}"  # raw Redis list
-# WebSocket groups likewise (apps/realtime): a suite's sockets never receive another suite's publishes.
-CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"nf-rt:{TEST_DATABASE_NAME}:{_XDIST_WORKER or 'main'}"
 # With pytest-xdist each worker has its own database (…_gw0, …_gw1) and so its own queue.
 CELERY_TASK_DEFAULT_QUEUE = f"nidia-{TEST_DATABASE_NAME}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
