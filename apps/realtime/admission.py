@@ -139,7 +139,7 @@ def _origin_check(request: HttpRequest) -> None:
 
 
 def session_user(request: HttpRequest) -> Any:
-    """The person signed in to the portal by this cookie (None: no session), under the security policy."""
+    """The person signed in to the portal by this cookie (None: no session), from a page of this host."""
     key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
     if not key:
         return None
@@ -148,11 +148,10 @@ def session_user(request: HttpRequest) -> Any:
     if not user.is_authenticated:
         return None
     _origin_check(request)
-    _session_policy_check(request, user)
     return user
 
 
-def _session_policy_check(request: HttpRequest, user: Any) -> None:
+def session_policy_check(request: HttpRequest, user: Any) -> None:
     """The portal's session rules (apps.policy, apps.security) for the socket's handshake."""
     tenant = request.tenant  # type: ignore[attr-defined]
     session = request.session  # type: ignore[attr-defined]
@@ -191,6 +190,8 @@ def socket_admit(scope: dict[str, Any]) -> Admission:
         if user is None:
             return Admission(tenant=tenant, user=None)
         member_require(request, user)
+        if not token:  # (the token's own policy checks ran in AccessTokenAuthentication)
+            session_policy_check(request, user)
     return Admission(tenant=tenant, user=user, method="token" if token else "session")
 
 
