@@ -21,7 +21,6 @@ import websockets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.test import Client
-from django_tenants.utils import get_public_schema_name
 
 from apps.accounts.models import Membership
 from apps.core.contributions import Hook, contribute, contributions_reset
@@ -299,15 +298,6 @@ def test_subscribe_and_unsubscribe_reach_the_persons_open_sockets(realtime_serve
             await _nothing(a)
 
     run(scenario())
-
-
-def test_publish_names_the_schema_of_the_current_connection(acme, in_schema):
-    from apps.realtime.groups import topic_group
-
-    assert topic_group("t_acme", "x.1") != topic_group("t_globex", "x.1")
-    assert topic_group("t_acme", "weird topic/ü").startswith("rtt.h.")
-    assert len(topic_group("t_" + "a" * 60, "b" * 80)) < 100
-    assert get_public_schema_name() not in topic_group(acme.schema_name, "x")
 
 
 # --- Frames -----------------------------------------------------------------------------------------
