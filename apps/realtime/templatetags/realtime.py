@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.http.request import split_domain_port
 from django.templatetags.static import static
 from django.utils.html import format_html
+from django_tenants.utils import get_public_schema_name
 
 register = template.Library()
 
@@ -27,8 +28,9 @@ def realtime_url(request: HttpRequest) -> str:
 @register.simple_tag(takes_context=True)
 def realtime_meta(context: template.Context) -> str:
     request = context.get("request")
-    if request is None:
-        return ""
+    tenant = getattr(request, "tenant", None)
+    if request is None or tenant is None or tenant.schema_name == get_public_schema_name():
+        return ""  # the platform domain serves no sockets
     return format_html(
         '<meta name="nf-realtime-url" content="{}">\n<script src="{}" defer></script>',
         realtime_url(request),

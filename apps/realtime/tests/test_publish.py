@@ -70,9 +70,10 @@ def test_group_names_are_valid_for_any_topic():
     assert len(topic_group("t_" + "a" * 60, "b" * 80)) < 100
 
 
-def test_realtime_url(settings):
+def test_realtime_url(settings, acme):
     factory = RequestFactory()
     page = factory.get("/manage/", HTTP_HOST="acme.localhost:8000")
+    page.tenant = acme
     settings.REALTIME_URL, settings.REALTIME_PORT = "", 0
     assert realtime_url(page) == "ws://acme.localhost:8000/ws/"
     assert realtime_url(factory.get("/", HTTP_HOST="acme.example.com", secure=True)) == "wss://acme.example.com/ws/"
@@ -83,3 +84,5 @@ def test_realtime_url(settings):
     html = Template("{% load realtime %}{% realtime_meta %}").render(Context({"request": page}))
     assert '<meta name="nf-realtime-url" content="wss://rt.example.com/ws/">' in html
     assert "realtime/realtime.js" in html
+    page.tenant = type(acme)(schema_name="public")
+    assert Template("{% load realtime %}{% realtime_meta %}").render(Context({"request": page})) == ""
