@@ -206,7 +206,7 @@ def socket_admit_token(scope: dict[str, Any], tenant: Tenant, raw: Any) -> Any:
     return user
 
 
-def still_member(*, user_id: int, tenant_id: Any) -> bool:
+def still_member(*, user_id: Any, tenant_id: Any) -> bool:
     """Re-read on a socket's frames (at most every REALTIME_RECHECK_SECONDS): removed or suspended
     people, deactivated accounts and tenants no longer active lose their socket."""
     return Membership.objects.filter(

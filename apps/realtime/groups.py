@@ -22,6 +22,6 @@ def topic_group(schema_name: str, topic: str) -> str:
     return _name("t", schema_name, topic)
 
 
-def person_group(schema_name: str, user_id: int | str) -> str:
+def person_group(schema_name: str, user_id: object) -> str:
     """The group of one person's open sockets in one tenant (subscribe/unsubscribe are sent to it)."""
     return _name("u", schema_name, str(user_id))

@@ -13,6 +13,7 @@ Publishing is fire-and-forget: a socket that is not connected at that moment doe
 import json
 import logging
 from typing import Any
+from uuid import UUID
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -29,7 +30,7 @@ UNSUBSCRIBE = "rt.unsubscribe"
 
 
 def _schema(schema_name: str | None) -> str:
-    return schema_name or connection.schema_name
+    return schema_name or connection.schema_name  # type: ignore[attr-defined]
 
 
 def event_text(topic: str, data: dict[str, Any]) -> str:
@@ -51,7 +52,7 @@ def publish(topic: str, data: dict, *, schema_name: str | None = None) -> None:
 def publish_on_commit(topic: str, data: dict) -> None:
     """publish() after the current transaction commits (nothing for a rolled-back write). The schema is
     the one current now, not at commit time."""
-    schema_name = connection.schema_name
+    schema_name = connection.schema_name  # type: ignore[attr-defined]
     text = event_text(topic, data)  # encoded now: the data describes the record as written
     group = topic_group(schema_name, topic)
 
@@ -64,10 +65,10 @@ def publish_on_commit(topic: str, data: dict) -> None:
     transaction.on_commit(send)
 
 
-def subscribe(user_id: int, topic: str, *, schema_name: str | None = None) -> None:
+def subscribe(user_id: int | str | UUID, topic: str, *, schema_name: str | None = None) -> None:
     """That person's sockets open now in the tenant join `topic` (new sockets ask the realtime.topics hooks)."""
     _send(person_group(_schema(schema_name), user_id), {"type": SUBSCRIBE, "topic": topic})
 
 
-def unsubscribe(user_id: int, topic: str, *, schema_name: str | None = None) -> None:
+def unsubscribe(user_id: int | str | UUID, topic: str, *, schema_name: str | None = None) -> None:
     _send(person_group(_schema(schema_name), user_id), {"type": UNSUBSCRIBE, "topic": topic})
