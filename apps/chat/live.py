@@ -2,16 +2,17 @@
 to its topic `chat.channel.<id>` after the writing transaction commits, and a person who joins or leaves a
 channel has their open sockets join or leave its topic.
 
-`apps.realtime.publish` is built beside this app (issue 17's realtime part); until it is installed these
-calls are no-ops, so the chat works through the API and the portal's polling alone. Tests replace `sink`.
+Frames go through `apps.realtime.publish` (a lower layer); tests replace `sink` with a fake. Sending happens
+after commit and never fails the write (a channel-layer hiccup is logged; the portal's polling catches up).
 """
 
-import importlib
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, transaction
+
+from apps.realtime import publish as realtime
 
 logger = logging.getLogger(__name__)
 
@@ -24,25 +25,14 @@ def topic(channel_id: int) -> str:
     return f"chat.channel.{channel_id}"
 
 
-def _realtime() -> Any:
-    try:
-        return importlib.import_module("apps.realtime.publish")
-    except ImportError:  # the realtime app is not there (yet): the portal polls instead
-        return None
-
-
 class Sink:
     """Where frames go: the realtime app's publish functions (overridden in tests)."""
 
     def publish(self, topic: str, data: dict[str, Any], schema_name: str) -> None:
-        module = _realtime()
-        if module is not None:
-            module.publish(topic, data, schema_name=schema_name)
+        realtime.publish(topic, data, schema_name=schema_name)
 
     def subscribe(self, user_id: Any, topic: str, schema_name: str, *, leave: bool = False) -> None:
-        module = _realtime()
-        if module is not None:
-            (module.unsubscribe if leave else module.subscribe)(user_id, topic, schema_name=schema_name)
+        (realtime.unsubscribe if leave else realtime.subscribe)(user_id, topic, schema_name=schema_name)
 
 
 sink = Sink()
@@ -67,7 +57,10 @@ def emit(channel_id: int, event: str, **data: Any) -> None:
 
 def emit_now(channel_id: int, event: str, **data: Any) -> None:
     """The same at once, for what is never written (someone typing)."""
-    sink.publish(topic(channel_id), {"event": event, "channel": channel_id, **data}, _schema())
+    try:
+        sink.publish(topic(channel_id), {"event": event, "channel": channel_id, **data}, _schema())
+    except Exception:
+        logger.exception("chat: a live frame was not sent")
 
 
 def join(user_ids: Any, channel_id: int, *, leave: bool = False) -> None:

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -51,8 +50,7 @@ class ChatPage(ChatPortalMixin, TenantPortalView):
     tenant_access = "member"
 
     def page(self, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-        base = {"is_admin": is_tenant_admin(self.request), "emoji": EMOJI,
-                "realtime_js": bool(finders.find("realtime/realtime.js"))}  # fmt: skip
+        base = {"is_admin": is_tenant_admin(self.request), "emoji": EMOJI}
         return render(self.request, template, {**base, **context}, status=status)
 
     def act(self, request: HttpRequest, work: Callable[[], Any], back: str, done: str = "") -> HttpResponse:

@@ -11,6 +11,7 @@
   var pane = document.getElementById("chat-pane");
   var thread = document.getElementById("chat-thread");
   var live = false;
+  var lastPoll = 0;
   var typingTimer = null;
   var lastTyping = 0;
 
@@ -47,6 +48,7 @@
   }
   function catchUp() {
     var stick = atBottom();
+    lastPoll = Date.now();
     return get("after=" + lastId()).then(function (html) {
       nodes(html).forEach(function (n) { place(n, "end"); });
       if (stick) { toBottom(); }
@@ -174,13 +176,14 @@
   }
 
   toBottom();
-  if (window.NFRealtime && root.dataset.realtime === "1") {
-    try {
-      window.NFRealtime.on("*", onEvent);
-      window.NFRealtime.connect();
-      live = true;
-    } catch (e) { live = false; }
+  if (window.NFRealtime) {
+    window.NFRealtime.on("*", onEvent);
+    window.NFRealtime.on("connect", function () { live = true; catchUp(); });  // and what was missed meanwhile
+    window.NFRealtime.on("disconnect", function () { live = false; });
+    window.NFRealtime.connect();
   }
-  // Polling: the whole way without a socket, a slow safety net with one (a missed event is caught up).
-  setInterval(catchUp, live ? 30000 : 4000);
+  // Polling: every 4 s without a socket, a 30 s safety net while one is connected.
+  setInterval(function () {
+    if (!live || Date.now() - lastPoll > 30000) { catchUp(); }
+  }, 4000);
 })();
