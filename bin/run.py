@@ -1,5 +1,10 @@
 #!/usr/bin/env python
-"""Run web, worker and beat together in the foreground; `make run` calls this after setup.
+"""Run web, sockets, worker and beat together in the foreground; `make run` calls this after setup.
+
+web is Django's runserver on PORT (default 8000); socket is uvicorn serving config.asgi on PORT + 1
+(REALTIME_PORT): the WebSockets of apps/realtime (docs/realtime.md). runserver keeps its debug pages,
+static files and quick reloads for the pages; uvicorn reloads too (--reload). Both get
+DJANGO_SETTINGS_MODULE=config.settings.local unless it is set: config/asgi.py refuses to guess it.
 
 With STRIPE_STUB=1 (environment or .data/services.env) it also starts the local Stripe stub
 (bin/stripe_stub.py, port STRIPE_STUB_PORT, default 12111) and exports STRIPE_API_HOST, a test key
@@ -26,7 +31,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 STOP_TIMEOUT = 10.0
-COLOURS = {"web": "\033[32m", "worker": "\033[36m", "beat": "\033[35m", "stripe": "\033[33m", "run": "\033[1m"}
+COLOURS = {
+    "web": "\033[32m",
+    "socket": "\033[34m",
+    "worker": "\033[36m",
+    "beat": "\033[35m",
+    "stripe": "\033[33m",
+    "run": "\033[1m",
+}
 STRIPE_STUB_SECRET = "whsec_localstub_" + "0" * 32  # the stub signs, the web checks: both get it from here
 STRIPE_STUB_KEY = "sk_test_" + "0" * 24 + "localstub"
 RESET = "\033[0m"
@@ -63,12 +75,31 @@ def stripe_stub_command(port: str) -> list[str]:
             "--webhook-url", webhook_url, "--webhook-secret", secret]  # fmt: skip
 
 
+def realtime_port(port: str) -> str:
+    return os.environ.get("REALTIME_PORT") or str(int(port) + 1)
+
+
 def commands(port: str) -> dict[str, list[str]]:
     venv = REPO / ".venv" / "bin"
     stub = {"stripe": stripe_stub_command(port)} if stripe_stub_enabled() else {}
     return {
         **stub,  # first: web and worker inherit its address
         "web": [str(venv / "python"), "manage.py", "runserver", f"0.0.0.0:{port}"],
+        "socket": [
+            str(venv / "uvicorn"),
+            "config.asgi:application",
+            "--host",
+            "0.0.0.0",  # noqa: S104 - like runserver: the *.localhost names reach it
+            "--port",
+            realtime_port(port),
+            "--ws-max-size",
+            "65536",  # frames over REALTIME_FRAME_MAX_BYTES get an error frame; far larger ones are cut here
+            "--reload",
+            "--reload-dir",
+            "apps",
+            "--reload-dir",
+            "config",
+        ],
         "worker": [str(venv / "celery"), "-A", "config", "worker", "-l", "info", "--concurrency", "2"],
         "beat": [
             str(venv / "celery"),
@@ -101,7 +132,7 @@ class Supervisor:
     def on_signal(self, signum, _frame) -> None:
         self.signals_seen += 1
         if self.signals_seen == 1:
-            say("run", f"{signal.Signals(signum).name} received — stopping web, worker and beat")
+            say("run", f"{signal.Signals(signum).name} received — stopping web, socket, worker and beat")
             self.stop_requested.set()
         elif self.signals_seen == 2:
             say("run", "again — killing the children now")
@@ -109,6 +140,9 @@ class Supervisor:
 
     def start(self) -> None:
         children = commands(self.port)  # may export the Stripe stub's settings into os.environ
+        # The socket server and the pages ({% realtime_meta %}) agree on the port; asgi.py needs the settings.
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+        os.environ["REALTIME_PORT"] = realtime_port(self.port)
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         for name, argv in children.items():
             if not Path(argv[0]).exists():
@@ -178,6 +212,7 @@ def print_urls(port: str) -> None:
         ("Tenant portal (Acme)", f"http://acme.localhost:{port}/manage/"),
         ("Tenant portal (Globex)", f"http://globex.localhost:{port}/manage/"),
         ("API docs", f"{base}/api/docs/"),
+        ("WebSockets (Acme)", f"ws://acme.localhost:{realtime_port(port)}/ws/"),
         ("Health", f"{base}/healthz"),
     ]
     if stripe_stub_enabled():
@@ -190,7 +225,7 @@ def print_urls(port: str) -> None:
         say("run", "Demo sign-ins (from seed_demo):")
         for email, password in json.loads(credentials.read_text()).items():
             say("run", f"  {email:<24}{password}")
-    say("run", "Press Ctrl-C to stop web, worker and beat.")
+    say("run", "Press Ctrl-C to stop web, socket, worker and beat.")
 
 
 def main() -> int:

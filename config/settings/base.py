@@ -481,3 +481,29 @@ DNS_RESOLVER_PORT = env.int("DNS_RESOLVER_PORT", default=53)
 DNS_RESOLVER_TIMEOUT_SECONDS = env.float("DNS_RESOLVER_TIMEOUT_SECONDS", default=3.0)
 # Verified custom domains are checked again after this many days (the record may have gone).
 DOMAIN_REVERIFY_AFTER_DAYS = env.int("DOMAIN_REVERIFY_AFTER_DAYS", default=7)
+
+# --- realtime (apps/realtime, docs/realtime.md) ------------------------------------------------------
+# WebSockets over Django Channels, served by uvicorn (config/asgi.py). Groups live in Redis, so every
+# ASGI process and every publisher (web, worker) reaches the same sockets; the prefix keeps two
+# checkouts (and two test databases) on one Redis apart.
+REALTIME_CHANNEL_PREFIX = env("REALTIME_CHANNEL_PREFIX", default="nf-rt")
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            "hosts": [env("CHANNEL_LAYER_URL", default=REDIS_URL)],
+            "prefix": REALTIME_CHANNEL_PREFIX,
+            "capacity": 500,  # queued messages per socket before the layer drops (a slow reader loses events)
+            "expiry": 30,  # seconds an undelivered message waits
+        },
+    }
+}
+# Where browsers open the socket ({% realtime_meta %}): REALTIME_URL outright (wss://rt.example.com/ws/),
+# else the page's own host on REALTIME_PORT (bin/run.py: the web port + 1), else the page's own host and port.
+REALTIME_URL = env("REALTIME_URL", default="")
+REALTIME_PORT = env.int("REALTIME_PORT", default=0)
+REALTIME_FRAME_MAX_BYTES = env.int("REALTIME_FRAME_MAX_BYTES", default=16 * 1024)  # larger frames: frame_too_large
+REALTIME_RATE_FRAMES = env.int("REALTIME_RATE_FRAMES", default=20)  # a socket's burst of client frames ...
+REALTIME_RATE_SECONDS = env.float("REALTIME_RATE_SECONDS", default=10.0)  # ... refilled over this many seconds
+REALTIME_AUTH_SECONDS = env.float("REALTIME_AUTH_SECONDS", default=10.0)  # to send the auth frame
+REALTIME_RECHECK_SECONDS = env.float("REALTIME_RECHECK_SECONDS", default=60.0)  # membership re-read on frames

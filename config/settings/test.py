@@ -15,6 +15,11 @@ _REDIS_DB = 14 - int(_XDIST_WORKER[2:]) if _XDIST_WORKER.startswith("gw") and _X
 if "REDIS_URL" not in os.environ or os.environ.get("NF_TEST_REDIS_URL_CHOSEN") == "1":
     os.environ["REDIS_URL"] = f"redis://127.0.0.1:6379/{max(_REDIS_DB, 1)}"
     os.environ["NF_TEST_REDIS_URL_CHOSEN"] = "1"
+# WebSocket groups likewise (apps/realtime): a suite's sockets never receive another suite's publishes
+# (read by base.py's realtime block; set in the environment so an ASGI server started by a test agrees).
+os.environ["REALTIME_CHANNEL_PREFIX"] = (
+    f"nf-rt:{os.environ.get('TEST_DATABASE_NAME', 'test_nidia_flow')}:{_XDIST_WORKER or 'main'}"
+)
 
 from .base import *  # noqa: F403, E402
 from .base import CACHES, DATABASES, INSTALLED_APPS, TENANT_APPS, env  # noqa: E402

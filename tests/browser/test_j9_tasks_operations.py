@@ -125,7 +125,7 @@ def test_a_store_visit_an_inspection_failure_and_a_maintenance_plan(page, live, 
     expect(page.get_by_text("Published SAFETY-WALK version 1.")).to_be_visible()
     page.goto(live.tenant_url(tenant, "/manage/inspections/"))
     start = page.locator("form", has=page.get_by_role("button", name="Start"))
-    start.locator('input[name="template"]').fill("SAFETY-WALK")
+    start.locator('select[name="template"]').select_option("SAFETY-WALK")
     start.locator('select[name="workplace"]').select_option(label=re.compile("Harbour CBD Store"))
     start.get_by_role("button", name="Start").click()
     page.get_by_label(re.compile("Fire exit clear")).select_option("fail")
