@@ -491,7 +491,9 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [env("CHANNEL_LAYER_URL", default=REDIS_URL)],
+            # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that channels-redis blocks in
+            # BZPOPMIN waiting for a socket's next message: an idle socket's read then timed out and closed it.
+            "hosts": [{"address": env("CHANNEL_LAYER_URL", default=REDIS_URL), "socket_timeout": 30}],
             "prefix": REALTIME_CHANNEL_PREFIX,
             "capacity": 500,  # queued messages per socket before the layer drops (a slow reader loses events)
             "expiry": 30,  # seconds an undelivered message waits

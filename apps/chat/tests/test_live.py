@@ -1,10 +1,6 @@
 """Chat over a real socket (the realtime app's uvicorn fixture, tests/test_realtime_server.py): Ann sends a
 message (the service the API calls, committed); Bob, a member of the channel, receives it on his socket as a
-`message.created` event. The people, the plan with Chat and the channel are committed, then removed.
-
-Expected to fail for now (xfail): on this branch the server closes an idle socket with a Redis read timeout
-in the channel layer's receive before the event arrives, with a `chat.send` frame and with the API path alike.
-Remove the mark once the realtime server keeps idle sockets open."""
+`message.created` event. The people, the plan with Chat and the channel are committed, then removed."""
 
 import asyncio
 from typing import Any
@@ -52,11 +48,6 @@ def live_world(acme):
     people.cleanup()
 
 
-@pytest.mark.xfail(
-    reason="An idle socket of the i17-realtime server is closed by a Redis read timeout in the channel layer's "
-    "receive (channels_redis) while the message is written; reported to the lead, realtime's to fix.",
-    strict=False,
-)
 def test_a_message_reaches_the_members_live(realtime_server, live_world):
     _, people, channel, ann, bob, cy = live_world
     sessions = [people.session(user) for user in (ann, bob, cy)]
