@@ -122,7 +122,7 @@ def frame_echo(frame: dict, *, user: Any, tenant: Any) -> dict | None:
     from django.db import connection
 
     if frame["type"] == "test.echo":
-        return {"echo": frame.get("text"), "user": str(user.pk), "schema": connection.schema_name}
+        return {"echo": frame.get("text"), "user": str(user.pk), "schema": getattr(connection, "schema_name", "")}
     if frame["type"] == "test.refuse":
         raise ValidationError("Not today.", code="not_today")
     return NotImplemented
@@ -135,9 +135,10 @@ async def _open(port: int, host: str, *, session: str | None = None, origin: str
                 subprotocols: list[str] | None = None) -> Any:  # fmt: skip
     headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"} if session else {}
     origin = f"http://{host}:8000" if origin == "auto" else origin
+    options: dict[str, Any] = {"origin": origin, "subprotocols": subprotocols}  # plain str: websockets' NewTypes
     return await websockets.connect(
-        f"ws://{host}:{port}/ws/", host="127.0.0.1", port=port, origin=origin, additional_headers=headers,
-        subprotocols=subprotocols, open_timeout=20, max_size=2**20,
+        f"ws://{host}:{port}/ws/", host="127.0.0.1", port=port, additional_headers=headers, open_timeout=20,
+        max_size=2**20, **options,
     )  # fmt: skip
 
 
@@ -168,7 +169,9 @@ async def _refused(ws: Any) -> tuple[str, int]:
     assert frame["type"] == "error"
     with pytest.raises(websockets.ConnectionClosed) as closed:
         await asyncio.wait_for(ws.recv(), 10)
-    return frame["code"], closed.value.rcvd.code
+    received = closed.value.rcvd
+    assert received is not None, "the server closed without a close frame"
+    return frame["code"], received.code
 
 
 async def _publish(topic: str, data: dict, tenant: Tenant) -> None:
