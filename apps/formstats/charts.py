@@ -5,8 +5,17 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.utils.html import escape, format_html
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
+
+
+def format_html(template: str, *args: Any) -> SafeString:
+    """Django's format_html, but numbers keep their type so the template's format specs ({:.1f}) apply;
+    every string is escaped."""
+    return mark_safe(  # noqa: S308 - every string argument is escaped
+        template.format(*(a if isinstance(a, int | float | Decimal) else conditional_escape(a) for a in args))
+    )
+
 
 WIDTH, BAR, GAP, LABEL_W, VALUE_W = 560, 18, 6, 170, 70
 HEIGHT, COLUMN_AREA = 180, 140

@@ -20,8 +20,15 @@ __all__ = ["realtime_server"]  # the server fixture, used by name
 
 @pytest.fixture
 def live_world(acme):
+    from apps.catalogue.models import Solution
+
     people = People()
     before = acme.plan_id
+    # The server reads on its own connection: the catalogue's Chat must be committed (the `catalogue` fixture's
+    # rows live in the test's transaction only). Made here when missing, removed again at the end.
+    made_solution = _committed(
+        lambda: Solution.objects.get_or_create(code="chat", defaults={"name": "Chat", "is_active": True})[1]
+    )
     plan = _committed(lambda: Plan.objects.create(name="chat-live-test", display_name="Chat live (test)",
                                                   features={"solutions": ["chat"], "integrations": []}))  # fmt: skip
     _committed(lambda: Tenant.objects.filter(pk=acme.pk).update(plan=plan))
@@ -43,6 +50,8 @@ def live_world(acme):
             SolutionAccess.objects.filter(user__in=[ann, bob, cy]).delete()
         Tenant.objects.filter(pk=acme.pk).update(plan_id=before)
         Plan.objects.filter(pk=plan.pk).delete()
+        if made_solution:
+            Solution.objects.filter(code="chat").delete()
 
     _committed(cleanup)
     people.cleanup()

@@ -26,7 +26,7 @@ def snapshot():
     """Every rollup row's figures (to compare incremental and rebuilt rollups)."""
 
     def rows(model, *extra):
-        return sorted(model.objects.values_list("template_id", "workplace_id", "day", *extra))
+        return sorted(model.objects.values_list("template_id", "workplace_id", "day", *extra), key=repr)
 
     keys = ("field_key", "field_type", "answered", "total", "low", "high", "choices")
     return (rows(FieldDayRollup, *keys), rows(FieldPersonDayRollup, "person_id", *keys),

@@ -13,6 +13,9 @@ from django.utils import timezone
 # Read at run time: a static import would pull tests/isolation_world.py into `mypy apps`.
 CANARY: str = import_module("tests.isolation_world").CANARY
 
+# The Celery task that renders and sends a run, given globex's run from acme (tests/test_isolation_matrix.py).
+TASK_ARGUMENTS = {"run_id": "report_run_id"}
+
 SEGMENTS = {
     ("definitions", "pk"): "report_definition_id",
     ("schedules", "pk"): "report_schedule_id",
