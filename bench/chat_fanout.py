@@ -166,6 +166,7 @@ async def connect_all(clients: list[Client], port: int, tenant: Tenant, topic: s
             await client.open(port)
 
     await asyncio.gather(*(one(c) for c in clients))
+    await asyncio.gather(*(c.ping() for c in clients))  # a pong: the connect handler (admission, groups) is done
     log(f"{len(clients)} sockets open in {time.perf_counter() - started:.1f} s; subscribing to {topic} ...")
     for client in clients:
         await asyncio.to_thread(subscribe, client.user.pk, topic, schema_name=tenant.schema_name)
@@ -173,11 +174,10 @@ async def connect_all(clients: list[Client], port: int, tenant: Tenant, topic: s
     await asyncio.gather(*(c.ping() for c in clients))
 
 
-async def run(args: argparse.Namespace, tenant: Tenant, users: list[User], port: int) -> dict[str, Any]:
+async def run(
+    args: argparse.Namespace, tenant: Tenant, clients: list[Client], port: int, via_chat: tuple[str, Any] | None
+) -> dict[str, Any]:
     now = time.time()
-    tokens = [access_token_issue(user=u, tenant=tenant, family=SimpleNamespace(pk=uuid.uuid4()))[0] for u in users]
-    clients = [Client(u, t) for u, t in zip(users, tokens, strict=True)]
-    via_chat = chat_sender(tenant, users) if args.via_chat else None
     topic, send_chat = via_chat if via_chat else (TOPIC, None)
     await connect_all(clients, port, tenant, topic)
     listeners = [asyncio.create_task(c.listen()) for c in clients]
@@ -212,13 +212,21 @@ def main() -> None:
     args = parser.parse_args()
     platform_ensure()
     tenant, users = people_ensure(args.clients)
+    # The database work is done here, before the event loop: Django refuses ORM calls inside it.
+    tokens = [access_token_issue(user=u, tenant=tenant, family=SimpleNamespace(pk=uuid.uuid4()))[0] for u in users]
+    clients = [Client(u, t) for u, t in zip(users, tokens, strict=True)]
+    via_chat = chat_sender(tenant, users) if args.via_chat else None
     port = free_port()
     server = server_start(port)
     try:
-        result = asyncio.run(run(args, tenant, users, port))
+        result = asyncio.run(run(args, tenant, clients, port, via_chat))
     finally:
         server.terminate()
-        server.wait(10)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:  # sockets still closing: the numbers are taken, stop it
+            server.kill()
+            server.wait()
     if args.drop:
         database_drop()
     print(json.dumps(result))

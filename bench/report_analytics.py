@@ -147,9 +147,9 @@ def form_ensure() -> FormTemplate:
 
 # Answers vary with g: shares 0-100, prices, facings 1-12, display no every 4th (then why_not), 1-3 brands.
 INSERT = """
-INSERT INTO forms_submission (template_id, version_id, person_id, workplace_id, task_id, client_id, status,
+INSERT INTO forms_submission (template_id, version_id, person_id, workplace_id, task_id, client_id, body_sha256, status,
     answers, created_at, updated_at, submitted_at, reviewed_by_id, reviewed_at, review_note)
-SELECT %(template)s, %(version)s, (%(users)s::uuid[])[1 + g %% %(n_users)s], {workplace}, NULL, gen_random_uuid(),
+SELECT %(template)s, %(version)s, (%(users)s::uuid[])[1 + g %% %(n_users)s], {workplace}, NULL, gen_random_uuid(), '',
        CASE WHEN g %% 3 = 0 THEN 'approved' ELSE 'submitted' END,
        jsonb_strip_nulls(jsonb_build_object(
            'shelf_share', g %% 101, 'price', round(((g %% 500) / 10.0 + 1)::numeric, 2), 'facings', 1 + g %% 12,

@@ -487,13 +487,25 @@ DOMAIN_REVERIFY_AFTER_DAYS = env.int("DOMAIN_REVERIFY_AFTER_DAYS", default=7)
 # ASGI process and every publisher (web, worker) reaches the same sockets; the prefix keeps two
 # checkouts (and two test databases) on one Redis apart.
 REALTIME_CHANNEL_PREFIX = env("REALTIME_CHANNEL_PREFIX", default="nf-rt")
+# The layer: "pubsub" (default) publishes an event once per topic to Redis Pub/Sub; each ASGI process subscribed
+# to the topic receives it once and hands it to its own sockets in memory. "queue" (channels-redis' core layer)
+# queues one copy per socket in Redis, which the process then pops one by one: 500 sockets on a topic cost 500
+# round trips per event (docs/realtime.md, bench/chat_fanout.py). Pub/Sub keeps nothing for a process that is not
+# listening; the pages catch up over HTTP when their socket (re)connects.
+REALTIME_LAYER = env("REALTIME_LAYER", default="pubsub")
+_realtime_host = {"address": env("CHANNEL_LAYER_URL", default=REDIS_URL), "socket_timeout": 30}
 CHANNEL_LAYERS = {
     "default": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [_realtime_host], "prefix": REALTIME_CHANNEL_PREFIX},
+    }
+    if REALTIME_LAYER == "pubsub"
+    else {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
             # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that channels-redis blocks in
             # BZPOPMIN waiting for a socket's next message: an idle socket's read then timed out and closed it.
-            "hosts": [{"address": env("CHANNEL_LAYER_URL", default=REDIS_URL), "socket_timeout": 30}],
+            "hosts": [_realtime_host],
             "prefix": REALTIME_CHANNEL_PREFIX,
             "capacity": 500,  # queued messages per socket before the layer drops (a slow reader loses events)
             "expiry": 30,  # seconds an undelivered message waits
@@ -509,3 +521,5 @@ REALTIME_RATE_FRAMES = env.int("REALTIME_RATE_FRAMES", default=20)  # a socket's
 REALTIME_RATE_SECONDS = env.float("REALTIME_RATE_SECONDS", default=10.0)  # ... refilled over this many seconds
 REALTIME_AUTH_SECONDS = env.float("REALTIME_AUTH_SECONDS", default=10.0)  # to send the auth frame
 REALTIME_RECHECK_SECONDS = env.float("REALTIME_RECHECK_SECONDS", default=60.0)  # membership re-read on frames
+# Group joins/leaves at once per ASGI process: below the layer's Redis pool (redis-py: 100), which raises when full.
+REALTIME_LAYER_CONCURRENCY = env.int("REALTIME_LAYER_CONCURRENCY", default=40)
