@@ -419,6 +419,27 @@ def schedule_resume(*, schedule: ReportSchedule, acting_user: Any, now: datetime
 
 
 @transaction.atomic
+def schedule_send_now(*, schedule: ReportSchedule, acting_user: Any, now: datetime.datetime | None = None) -> ReportRun:
+    """A run of the schedule now, outside its rule (to check what the recipients get, or send a missed week):
+    rendered and sent like an occurrence, to the same recipients, and in the schedule's history. The rule's
+    next run stays where it was. Its occurrence key starts with "now-" (a rule's keys are wall times), so it
+    never takes the place of a real occurrence; a double click within the same second is one run."""
+    schedule = ReportSchedule.objects.select_for_update().get(pk=schedule.pk)
+    if schedule.status != ScheduleStatus.ACTIVE:
+        raise refused("A paused schedule sends nothing: resume it first.", code="schedule_paused")
+    now = now or timezone.now()
+    key = "now-" + now.astimezone(zone(schedule.time_zone)).strftime("%Y%m%dT%H%M%S")
+    run, created = ReportRun.objects.get_or_create(
+        schedule=schedule, occurrence_key=key,
+        defaults={"definition_id": schedule.definition_id, "scheduled_for": now, "format": schedule.format,
+                  "requested_by": _person(acting_user)},
+    )  # fmt: skip
+    if created:
+        _enqueue([run.pk])
+    return run
+
+
+@transaction.atomic
 def schedule_delete(*, schedule: ReportSchedule, acting_user: Any) -> None:
     schedule._history_user = _person(acting_user)  # type: ignore[attr-defined]
     schedule.delete()
