@@ -1,8 +1,10 @@
 """Writes of reporting. Refusals are `ValidationError`s (apps.core.errors.refused) whose `code` names the rule:
 
 `name_required`, `unknown_dataset`, `unknown_grouping`, `columns_required`, `unknown_column`, `invalid_period`,
-`period_too_long`, `unknown_workplace`, `invalid_format`, `invalid_delivery`, `invalid_time_zone`,
-`invalid_rrule`, `empty_rrule` (the rule yields nothing at all), `rule_never_fires` (no occurrence after now),
+`period_too_long`, `unknown_workplace`, `form_not_supported`, `unknown_form`, `form_required`, `invalid_filter`,
+`unknown_filter_field`, `invalid_filter_operator`, `invalid_filter_value`, `too_many_filters` (filters.py),
+`invalid_format`, `invalid_delivery`, `invalid_time_zone`, `invalid_rrule`, `empty_rrule` (the rule yields
+nothing at all), `rule_never_fires` (no occurrence after now),
 `recipients_required`, `unknown_person`, `invalid_email`, `schedule_paused`, `schedule_active`.
 
 Definitions and schedules keep history (the acting person). Generated files are stored through Django's
@@ -31,10 +33,12 @@ from apps.accounts.models import Membership, User
 from apps.core.errors import refused
 from apps.core.events import publish
 from apps.core.recurrence import occurrence_key, occurrences_between, rule_parse, zone
+from apps.forms.models import FormField, FormTemplate
 from apps.workplaces.models import Workplace
 
 from . import delivery
-from .datasets import ReportTable, dataset_get, report_query, totals_of
+from .datasets import Dataset, ReportTable, dataset_get, report_query, totals_of
+from .filters import filter_conditions, filters_check
 from .models import (
     Delivery,
     ExternalRecipient,
@@ -101,6 +105,24 @@ def _definition_check(definition: ReportDefinition) -> None:
         raise refused(f"Unknown columns {', '.join(unknown)}; {dataset.label.lower()} has {names}.",
                       code="unknown_column", field="columns")  # fmt: skip
     _period_check(definition)
+    _form_check(definition, dataset)
+
+
+def _form_check(definition: ReportDefinition, dataset: Dataset) -> None:
+    """A form (and filters on its answers) only for a dataset of form submissions; filters checked against the
+    form's current fields and stored normalised."""
+    if definition.form_id is None:
+        if definition.filters:
+            raise refused("Choose the form whose answers are filtered.", code="form_required", field="form")
+        return
+    if not dataset.form_field:
+        raise refused(f"{dataset.label} are not form submissions: leave the form out.", code="form_not_supported",
+                      field="form")  # fmt: skip
+    form = FormTemplate.objects.filter(pk=definition.form_id).select_related("current_version").first()
+    if form is None or form.current_version is None:
+        raise refused("Choose a published form of this organisation.", code="unknown_form", field="form")
+    fields = {field.key: field for field in FormField.objects.filter(version=form.current_version)}
+    definition.filters = filters_check(definition.filters or [], fields)
 
 
 def _period_check(definition: ReportDefinition) -> None:
@@ -124,11 +146,34 @@ def _workplaces(ids: Iterable[Any]) -> list[Workplace]:
     return found
 
 
-DEFINITION_FIELDS = ("name", "description", "dataset", "grouping", "columns", "period", "period_start", "period_end")
+DEFINITION_FIELDS = (
+    "name",
+    "description",
+    "dataset",
+    "grouping",
+    "columns",
+    "period",
+    "period_start",
+    "period_end",
+    "form",
+    "filters",
+)
+
+
+def _form_of(value: Any) -> FormTemplate | None:
+    """The form a definition names: a template, its id (the API) or nothing."""
+    if value is None or value == "" or isinstance(value, FormTemplate):
+        return value or None
+    found = FormTemplate.objects.filter(pk=value).first() if str(value).isdigit() else None
+    if found is None:
+        raise refused("Choose a published form of this organisation.", code="unknown_form", field="form")
+    return found
 
 
 @transaction.atomic
 def definition_create(*, acting_user: Any, workplaces: Iterable[Any] = (), **fields: Any) -> ReportDefinition:
+    if "form" in fields:
+        fields["form"] = _form_of(fields["form"])
     dataset = dataset_get(fields.get("dataset", ""))
     if dataset is not None and not fields.get("columns"):
         fields["columns"] = list(dataset.default_columns)
@@ -145,6 +190,8 @@ def definition_create(*, acting_user: Any, workplaces: Iterable[Any] = (), **fie
 def definition_update(*, definition: ReportDefinition, acting_user: Any, workplaces: Any = None,
                       **fields: Any) -> ReportDefinition:  # fmt: skip
     definition = ReportDefinition.objects.select_for_update().get(pk=definition.pk)
+    if "form" in fields:
+        fields["form"] = _form_of(fields["form"])
     for name, value in fields.items():
         if name in DEFINITION_FIELDS:
             setattr(definition, name, value)
@@ -185,12 +232,19 @@ def report_table(definition: ReportDefinition, *, at: datetime.datetime | None =
                                    end=definition.period_end)  # fmt: skip
     places = list(definition.workplaces.values_list("pk", "name"))
     rows, truncated = report_query(dataset=dataset, grouping=grouping, columns=columns, start=start, end=end,
-                                   workplace_ids=[pk for pk, _ in places], zone=tz)  # fmt: skip
+                                   workplace_ids=[pk for pk, _ in places], zone=tz,
+                                   conditions=_conditions(definition, dataset))  # fmt: skip
     return ReportTable(
         title=definition.name, dataset=dataset, grouping=grouping, columns=columns, rows=rows,
         totals=totals_of(columns, rows), period_start=start, period_end=end, workplaces=[n for _, n in places],
         truncated=truncated, generated_at=timezone.now(), time_zone=zone_name,
     )  # fmt: skip
+
+
+def _conditions(definition: ReportDefinition, dataset: Dataset) -> tuple[Any, ...]:
+    if not dataset.form_field or definition.form_id is None:
+        return ()
+    return (Q(**{f"{dataset.form_field}_id": definition.form_id}), *filter_conditions(definition.filters or []))
 
 
 @transaction.atomic

@@ -6,9 +6,9 @@ token from /api/v1/auth/token/), sends a visit with a photo: 201, and the retry 
 the same submission (200); a visit breaking the rules is refused with a message per field. The admin finds the
 visit in the portal, with its photo, and approves it (no approval workflow: the admin signs it off directly).
 The analytics page shows the visit in the field's aggregates and its chart. The admin defines a report over the
-form submissions and a weekly schedule sending it to Rob Regional, and sends it now: the worker renders the
-file, Rob's email has a signed link that downloads it from the live server, and the run is in the schedule's
-history as sent.
+form's submissions filtered on their answers and a weekly schedule sending it to Rob Regional, and sends it now
+(the schedule's "Send now", instead of waiting for Monday): the worker renders the file, Rob's email has a
+signed link that downloads it from the live server, and the run is in the schedule's history as sent.
 """
 
 import json
@@ -143,15 +143,22 @@ def test_a_store_visit_form_its_submission_analytics_and_a_scheduled_report(page
     expect(compliant.get_by_role("columnheader", name="No", exact=True)).to_be_visible()
     artifacts.screenshot(page, "analytics")
 
-    # 5. A report over the form submissions, this month, by form.
+    # 5. A report over the form's submissions this month, by form, of the non-compliant visits with a shelf share of
+    #    40 % or more (a filter naming an option the field does not have is refused first).
     page.goto(live.tenant_url(tenant, "/manage/reports/definitions/new/"))
     _label(page, "Dataset").select_option("form_submissions")  # htmx reloads the groupings and columns
     expect(_label(page, "Group by").locator('option[value="form"]')).to_have_count(1)
     _label(page, "Name").fill("Store visits J10")
     _label(page, "Group by").select_option("form")
     _label(page, "Period").select_option("this_month")
+    _label(page, "Form").select_option(str(form_id))
+    _label(page, "Filters on the answers").fill("compliant = maybe")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("“compliant” is one of yes, no; not maybe.")).to_be_visible()  # checked on the form
+    _label(page, "Filters on the answers").fill("compliant = no\nshelf_share >= 40")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("The report “Store visits J10” was saved.")).to_be_visible()
+    expect(page.get_by_text("compliant = no", exact=True)).to_be_visible()
     definition_id = int(re.search(r"/manage/reports/definitions/(\d+)/", page.url).group(1))
     cells = page.locator("table.report-table tbody tr", has_text="Store visit J10").locator("td")
     expect(cells).to_have_text(["Store visit J10", "1", "0", "1", "0"])  # submissions, awaiting, approved, rejected

@@ -9,6 +9,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.reporting.filters import OPERATORS
 from apps.reporting.models import (
     Delivery,
     GeneratedReport,
@@ -57,15 +58,29 @@ class ReportDatasetSerializer(serializers.Serializer):
     default_columns = serializers.ListField(child=serializers.CharField())
 
 
+class ReportFilterSerializer(serializers.Serializer):
+    """One filter on a form's answers; the value is checked against the field (services)."""
+
+    field = serializers.CharField(max_length=60, help_text="The form field's key.")
+    op = serializers.ChoiceField(
+        choices=[(op, meaning) for op, (meaning, _) in OPERATORS.items()],
+        help_text="Choices: eq, in; numbers: eq, lt, lte, gt, gte; text: contains.",
+    )
+    value = serializers.JSONField(help_text="A choice's value (a list for `in`), a number, or some text.")
+    type = serializers.CharField(read_only=True, help_text="The field's type (set when checked).")
+
+
 class ReportDefinitionSerializer(serializers.ModelSerializer):
     period = choice(Period, read_only=True)
     workplaces = serializers.SerializerMethodField()
+    form = serializers.IntegerField(source="form_id", allow_null=True, read_only=True)
+    filters = ReportFilterSerializer(many=True, read_only=True)
     owner = serializers.UUIDField(source="owner_id", allow_null=True, read_only=True)
 
     class Meta:
         model = ReportDefinition
         fields = ["id", "name", "description", "dataset", "grouping", "columns", "period", "period_start",
-                  "period_end", "workplaces", "owner", "created_at", "updated_at"]  # fmt: skip
+                  "period_end", "workplaces", "form", "filters", "owner", "created_at", "updated_at"]  # fmt: skip
         read_only_fields = fields
 
     def get_workplaces(self, obj: ReportDefinition) -> list[int]:
@@ -84,6 +99,10 @@ class ReportDefinitionInputSerializer(serializers.Serializer):
     period_end = serializers.DateField(required=False, allow_null=True, default=None)
     workplaces = serializers.ListField(child=serializers.IntegerField(), required=False, default=list,
                                        help_text="Workplace ids; empty: every workplace.")  # fmt: skip
+    form = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                    help_text="Form submissions only: the form's id (empty: every form).")  # fmt: skip
+    filters = ReportFilterSerializer(many=True, required=False, default=list,
+                                     help_text="On the form's answers, all of them (needs `form`).")  # fmt: skip
 
 
 class ReportDefinitionPatchSerializer(ReportDefinitionInputSerializer):
