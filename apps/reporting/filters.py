@@ -34,6 +34,7 @@ OPERATORS = {  # operator → what it means, and the field types it applies to
     "gte": ("is at least", NUMBERS),
     "contains": ("contains", TEXTS),
 }
+OPERATOR_CHOICES = [(op, meaning) for op, (meaning, _) in OPERATORS.items()]
 SYMBOLS = {"=": "eq", "==": "eq", "<": "lt", "<=": "lte", ">": "gt", ">=": "gte", "in": "in", "contains": "contains"}
 NUMERIC = r"^\s*-?[0-9]+(\.[0-9]+)?\s*$"  # answers are JSON numbers or numeric strings; anything else is not
 COMPARE = {"eq": Exact, "lt": LessThan, "lte": LessThanOrEqual, "gt": GreaterThan, "gte": GreaterThanOrEqual}
