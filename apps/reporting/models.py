@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from apps.audit.history import history_records
+from apps.core.storage import tenant_file_path
 
 
 class Period(models.TextChoices):
@@ -106,10 +107,7 @@ class ReportDefinition(models.Model):
 
 def report_path(instance: "GeneratedReport", filename: str) -> str:
     """Stored through Django's storage API (object storage in production), per schema and day."""
-    from django.db import connection
-
-    schema = getattr(connection, "schema_name", "public")
-    return f"reports/{schema}/{instance.generated_at:%Y/%m/%d}/{filename}"
+    return tenant_file_path("reports", f"{instance.generated_at:%Y/%m/%d}", filename=filename)
 
 
 class GeneratedReport(models.Model):

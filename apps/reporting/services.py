@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from apps.access.models import Role
 from apps.accounts.models import Membership, User
+from apps.core.actors import acting_person
 from apps.core.errors import refused
 from apps.core.events import publish
 from apps.core.recurrence import occurrence_key, occurrences_between, rule_parse, zone
@@ -66,13 +67,8 @@ MAX_EXTERNAL = 20
 RUN_TASK = "reporting.run_execute"
 
 
-def _person(user: Any) -> Any:
-    """The acting person for history and foreign keys (None for an API key or a task)."""
-    return user if getattr(user, "pk", None) and not getattr(user, "is_service_principal", False) else None
-
-
 def _save(instance: Any, acting_user: Any) -> None:
-    instance._history_user = _person(acting_user)
+    instance._history_user = acting_person(acting_user)
     instance.save()
 
 
@@ -177,7 +173,9 @@ def definition_create(*, acting_user: Any, workplaces: Iterable[Any] = (), **fie
     dataset = dataset_get(fields.get("dataset", ""))
     if dataset is not None and not fields.get("columns"):
         fields["columns"] = list(dataset.default_columns)
-    definition = ReportDefinition(owner=_person(acting_user), **{k: v for k, v in fields.items() if v is not None})
+    definition = ReportDefinition(
+        owner=acting_person(acting_user), **{k: v for k, v in fields.items() if v is not None}
+    )
     definition.columns = list(dict.fromkeys(definition.columns or []))
     _definition_check(definition)
     chosen = _workplaces(workplaces)
@@ -208,7 +206,7 @@ def definition_update(*, definition: ReportDefinition, acting_user: Any, workpla
 
 @transaction.atomic
 def definition_delete(*, definition: ReportDefinition, acting_user: Any) -> None:
-    definition._history_user = _person(acting_user)  # type: ignore[attr-defined]
+    definition._history_user = acting_person(acting_user)  # type: ignore[attr-defined]
     definition.delete()  # its schedules and runs go with it; generated files stay (definition set to null)
 
 
@@ -264,7 +262,7 @@ def report_generate(
     report = GeneratedReport(
         definition=definition, title=definition.name[:200], format=format, size=len(content), rows=len(table.rows),
         truncated=table.truncated, period_start=table.period_start, period_end=table.period_end,
-        generated_at=timezone.now(), generated_by=_person(acting_user), schedule=schedule,
+        generated_at=timezone.now(), generated_by=acting_person(acting_user), schedule=schedule,
     )  # fmt: skip
     report.file.save(f"report-{uuid.uuid4().hex[:12]}.{format}", ContentFile(content), save=False)
     report.save()
@@ -279,7 +277,7 @@ def run_request(*, definition: ReportDefinition, format: str, acting_user: Any,
     same run (False: not created)."""
     if format not in ReportFormat.values:
         raise refused(f"The format is one of {', '.join(ReportFormat.values)}.", code="invalid_format", field="format")
-    person = _person(acting_user)
+    person = acting_person(acting_user)
     if client_id is not None and person is not None:
         existing = ReportRun.objects.filter(requested_by=person, client_id=client_id).first()
         if existing is not None:
@@ -394,7 +392,7 @@ def _recipients_set(schedule: ReportSchedule, *, people: Any, roles: Any, emails
         clean = _emails_check(emails)
         schedule.external_recipients.exclude(email__in=clean).delete()
         known = set(schedule.external_recipients.values_list("email", flat=True))
-        added = [ExternalRecipient.objects.create(schedule=schedule, email=email, added_by=_person(acting_user))
+        added = [ExternalRecipient.objects.create(schedule=schedule, email=email, added_by=acting_person(acting_user))
                  for email in clean if email not in known]  # fmt: skip
         if added:
             tenant = current_tenant()
@@ -423,7 +421,8 @@ def schedule_create(
     organisation's)."""
     name = _zone_check(time_zone)
     schedule = ReportSchedule(definition=definition, rrule=rrule.strip(), starts_at=_aware(starts_at, name),
-                              time_zone=name, format=format, delivery=delivery, owner=_person(acting_user))  # fmt: skip
+                              time_zone=name, format=format, delivery=delivery,
+                              owner=acting_person(acting_user))  # fmt: skip
     _schedule_check(schedule, now=now or timezone.now())
     _save(schedule, acting_user)
     _recipients_set(schedule, people=list(people), roles=list(roles), emails=list(external_emails),
@@ -486,7 +485,7 @@ def schedule_send_now(*, schedule: ReportSchedule, acting_user: Any, now: dateti
     run, created = ReportRun.objects.get_or_create(
         schedule=schedule, occurrence_key=key,
         defaults={"definition_id": schedule.definition_id, "scheduled_for": now, "format": schedule.format,
-                  "requested_by": _person(acting_user)},
+                  "requested_by": acting_person(acting_user)},
     )  # fmt: skip
     if created:
         _enqueue([run.pk])
@@ -495,7 +494,7 @@ def schedule_send_now(*, schedule: ReportSchedule, acting_user: Any, now: dateti
 
 @transaction.atomic
 def schedule_delete(*, schedule: ReportSchedule, acting_user: Any) -> None:
-    schedule._history_user = _person(acting_user)  # type: ignore[attr-defined]
+    schedule._history_user = acting_person(acting_user)  # type: ignore[attr-defined]
     schedule.delete()
 
 
