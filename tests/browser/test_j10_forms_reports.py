@@ -11,6 +11,7 @@ form's submissions filtered on their answers and a weekly schedule sending it to
 signed link that downloads it from the live server, and the run is in the schedule's history as sent.
 """
 
+import datetime
 import json
 import re
 import uuid
@@ -43,7 +44,8 @@ def _world(tenant: Any, admin: Any, mia: Any) -> None:
 def _add_field(page: Any, **values: Any) -> None:
     """Fill the builder's "Add a field" form (labels as Django writes them) and add the field."""
     form = page.locator("form", has=page.get_by_role("button", name="Add field"))
-    _label(form, "Key").fill(values.pop("key"))
+    key = values.pop("key")
+    _label(form, "Key").fill(key)
     _label(form, "Label").fill(values.pop("label"))
     _label(form, "Type").select_option(values.pop("type"))
     if values.pop("required", False):
@@ -51,6 +53,7 @@ def _add_field(page: Any, **values: Any) -> None:
     for label, value in values.items():
         _label(form, label).fill(str(value))
     form.get_by_role("button", name="Add field").click()
+    expect(page.locator("li code").filter(has_text=re.compile(rf"^{key}$"))).to_be_visible()  # in the section
 
 
 def _build_store_visit(page: Any) -> int:
@@ -94,7 +97,7 @@ def test_a_store_visit_form_its_submission_analytics_and_a_scheduled_report(page
     api.sign_in(mia)
     forms = api.call("GET", "/api/v1/reports/forms/")
     assert forms.status_code == 200, forms.text
-    assert form_id in [row["id"] for row in forms.json()["results"]], forms.text
+    assert form_id in [row["id"] for row in forms.json()], forms.text
     photo = _png(tmp_path / "shelf.png")
     answers = {"shelf_share": 42, "compliant": "no", "why_not": "Facings hidden by a pallet"}
     body = {"template": form_id, "client_id": str(uuid.uuid4()), "workplace": SITE, "answers": json.dumps(answers)}
@@ -167,7 +170,7 @@ def test_a_store_visit_form_its_submission_analytics_and_a_scheduled_report(page
     page.goto(live.tenant_url(tenant, f"/manage/reports/schedules/new/?definition={definition_id}"))
     expect(_label(page, "Report")).to_have_value(str(definition_id))
     _label(page, "Repeat (RFC 5545 rule)").fill("FREQ=WEEKLY;BYDAY=MO")
-    starts = timezone.localtime(timezone.now()) + timezone.timedelta(days=1)
+    starts = timezone.localtime(timezone.now()) + datetime.timedelta(days=1)
     _label(page, "First run (local time)").fill(starts.strftime("%Y-%m-%dT08:00"))
     _label(page, "Format").select_option("csv")
     _label(page, "Delivery").select_option("link")
