@@ -31,13 +31,15 @@ SITE = "J10-CBD"
 
 
 def _world(tenant: Any, admin: Any, mia: Any) -> None:
-    """What the journey starts from: a store in Sydney and Mia allowed to use Reports."""
+    """What the journey starts from: a store in Sydney (region → area → site) and Mia allowed to use Reports."""
     from apps.solutions.services import solution_access_ensure
     from apps.workplaces.models import Workplace
 
     with tenant_context(tenant):
-        Workplace.objects.create(kind="site", code=SITE, name="Harbour CBD Store", country="AU",
-                                 time_zone="Australia/Sydney")  # fmt: skip
+        common = {"country": "AU", "time_zone": "Australia/Sydney"}
+        region = Workplace.objects.create(kind="region", code="NSW", name="New South Wales", **common)
+        area = Workplace.objects.create(kind="area", code="SYD", name="Sydney Metro", parent=region, **common)
+        Workplace.objects.create(kind="site", code=SITE, name="Harbour CBD Store", parent=area, **common)
         solution_access_ensure(solution_code="reports", users=[mia.user], acting_user=admin.user, reason="J10")
 
 
