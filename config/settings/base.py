@@ -351,6 +351,8 @@ SPECTACULAR_SETTINGS = {
         "InspectionStatusEnum": "apps.inspections.models.InspectionStatus",
         # Forms, analytics and generated reports (issue 17).
         "FormFieldTypeEnum": "apps.forms.models.FieldType",
+        # Incidents' "type" was the only enum named so; the forms' field type now shares the name.
+        "IncidentTypeEnum": "apps.incidents.models.IncidentType",
         "FormTemplateStatusEnum": "apps.forms.models.TemplateStatus",
         "SubmissionStatusEnum": "apps.forms.models.SubmissionStatus",
         "SubmissionSendStatusEnum": "apps.forms.api.serializers.SEND_STATUSES",
