@@ -32,6 +32,18 @@ class ReadOnlyInlineMixin(NoWritesAdminMixin):
     can_delete = False
 
 
+class ListedInlineMixin:
+    """Inlines listed for reading (their fields read-only): nothing is added or removed through them."""
+
+    extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class ServiceRefusalsAdminMixin:
     """A refusal (ValidationError) from a service called while saving the form comes back as an
     error message on the form's page, not a server error; the admin's transaction was rolled back."""

@@ -17,6 +17,8 @@ from .models import EmailDelivery
 
 logger = logging.getLogger(__name__)
 
+Attachment = tuple[str, bytes, str]  # file name, content, MIME type
+
 
 def email_render(*, template: str, context: dict[str, Any]) -> tuple[str, str, str | None]:
     """Subject, text body and (when the template set has one) HTML body of `templates/emails/<template>`."""
@@ -51,11 +53,27 @@ def email_branding(*, tenant: Any, context: dict[str, Any]) -> tuple[str, list[s
     return sender, reply_to, {**defaults, **context}
 
 
-def email_send(*, template: str, to: str, context: dict[str, Any], tenant: Any = None) -> EmailDelivery:
+def _message(
+    rendered: tuple[str, str, str | None], *, sender: str, to: str, reply_to: list[str],
+    attachments: list[Attachment] | None, connection: Any = None,
+) -> EmailMultiAlternatives:  # fmt: skip
+    subject, text, html = rendered
+    message = EmailMultiAlternatives(subject, text, sender, [to], reply_to=reply_to, connection=connection)
+    if html is not None:
+        message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments or ():
+        message.attach(filename, content, mimetype)
+    return message
+
+
+def email_send(
+    *, template: str, to: str, context: dict[str, Any], tenant: Any = None, attachments: list[Attachment] | None = None
+) -> EmailDelivery:
     """Send one email and record it. Never raises for a delivery failure: the record says `failed`.
 
     Call it from services through `transaction.on_commit`, so a rolled-back write sends nothing.
-    With a tenant, the email carries the tenant's branding (`email_branding`).
+    With a tenant, the email carries the tenant's branding (`email_branding`). `attachments` are
+    (file name, content, MIME type) files attached as they are.
     """
     delivery = EmailDelivery.objects.create(
         recipient=to, template=template, tenant=tenant, correlation_id=get_correlation_id()
@@ -65,12 +83,9 @@ def email_send(*, template: str, to: str, context: dict[str, Any], tenant: Any =
         reply_to: list[str] = []
         if tenant is not None:
             sender, reply_to, context = email_branding(tenant=tenant, context=context)
-        subject, text, html = email_render(template=template, context=context)
-        delivery.subject = subject[:255]
-        message = EmailMultiAlternatives(subject, text, sender, [to], reply_to=reply_to)
-        if html is not None:
-            message.attach_alternative(html, "text/html")
-        message.send()
+        rendered = email_render(template=template, context=context)
+        delivery.subject = rendered[0][:255]
+        _message(rendered, sender=sender, to=to, reply_to=reply_to, attachments=attachments).send()
     except Exception as exc:  # noqa: BLE001 - any backend or template failure is recorded, not raised
         logger.warning("Email %s to %s failed: %s", template, to, exc)
         delivery.status, delivery.error = EmailDelivery.Status.FAILED, f"{type(exc).__name__}: {exc}"
@@ -81,11 +96,16 @@ def email_send(*, template: str, to: str, context: dict[str, Any], tenant: Any =
 
 
 def email_send_many(
-    *, template: str, messages: list[tuple[str, dict[str, Any]]], tenant: Any = None
+    *,
+    template: str,
+    messages: list[tuple[str, dict[str, Any]]],
+    tenant: Any = None,
+    attachments: list[Attachment] | None = None,
 ) -> list[EmailDelivery]:
     """Send many emails of one template set (and one tenant's branding) over ONE backend connection,
     and record them with one bulk insert. Returns the records, in the order of `messages`; like
-    `email_send`, a failure is recorded (`failed` with the error), never raised.
+    `email_send`, a failure is recorded (`failed` with the error), never raised. `attachments`
+    ((file name, content, MIME type)) go with every message.
 
     Bulk senders (notifications' fan-out) call it per chunk of a few hundred messages.
     """
@@ -102,12 +122,10 @@ def email_send_many(
         for to, context in messages:
             record = EmailDelivery(recipient=to, template=template, tenant=tenant, correlation_id=correlation_id)
             try:
-                subject, text, html = email_render(template=template, context={**branded, **context})
-                record.subject = subject[:255]
-                message = EmailMultiAlternatives(subject, text, sender, [to], reply_to=reply_to, connection=backend)
-                if html is not None:
-                    message.attach_alternative(html, "text/html")
-                message.send()
+                rendered = email_render(template=template, context={**branded, **context})
+                record.subject = rendered[0][:255]
+                _message(rendered, sender=sender, to=to, reply_to=reply_to, attachments=attachments,
+                         connection=backend).send()  # fmt: skip
             except Exception as exc:  # noqa: BLE001 - recorded per message, the others still go
                 logger.warning("Email %s to %s failed: %s", template, to, exc)
                 record.status, record.error = EmailDelivery.Status.FAILED, f"{type(exc).__name__}: {exc}"

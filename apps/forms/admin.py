@@ -3,7 +3,7 @@
 
 from django.contrib import admin
 
-from apps.core.admin_mixins import ReadOnlyAdminMixin
+from apps.core.admin_mixins import ListedInlineMixin, ReadOnlyAdminMixin
 from apps.organisation.admin import TenantSchemaAdminMixin
 
 from .models import (
@@ -17,27 +17,17 @@ from .models import (
 )
 
 
-class _ListedOnly:
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-
-class FieldInline(_ListedOnly, admin.TabularInline):
+class FieldInline(ListedInlineMixin, admin.TabularInline):
     model = FormField
     fields = readonly_fields = ("position", "key", "label", "type", "section", "required", "config")
 
 
-class FileInline(_ListedOnly, admin.TabularInline):
+class FileInline(ListedInlineMixin, admin.TabularInline):
     model = SubmissionFile
     fields = readonly_fields = ("field_key", "kind", "name", "content_type", "size", "created_at")
 
 
-class CommentInline(_ListedOnly, admin.TabularInline):
+class CommentInline(ListedInlineMixin, admin.TabularInline):
     model = SubmissionComment
     fields = readonly_fields = ("author", "body", "created_at")
 

@@ -3,18 +3,28 @@ prices seen, facings, display compliant yes/no with the reason when not, photos 
 signature, a rating, and the shelf value computed from facings * price), published and assigned to Acme's
 sites, and a month of visits across the sites and the field people: bulk-created (already submitted, most
 approved, a few rejected), with their history rows in one INSERT … SELECT and the analytics told once through
-`forms.submissions_bulk_created`. Idempotent: the form is found by name, and visits are made once."""
+`forms.submissions_bulk_created`. Idempotent: the form is found by name, and visits are made once.
+
+The visits have pictures: a few small generated JPEGs of a shelf and a PNG signature, stored once each through
+Django's storage API (`forms/<schema>/demo/`) and shared by every visit's file rows (one bulk insert), so the
+portal shows them without a month of uploads. Visits seeded before the pictures existed get theirs on the next
+run; the files of submitted visits are never removed, so sharing them is safe."""
 
 import contextlib
 import datetime
+import hashlib
+import io
 import random
 import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
+from PIL import Image, ImageDraw
 
 from apps.accounts.models import User
 from apps.audit.history import history_bulk_record
@@ -23,13 +33,14 @@ from apps.solutions.services import solution_access_ensure
 from apps.tenancy.models import Tenant
 from apps.workplaces.models import Workplace
 
-from .models import FormTemplate, Submission, SubmissionStatus, TemplateStatus
+from .models import FileKind, FormTemplate, Submission, SubmissionFile, SubmissionStatus, TemplateStatus
 from .services import submissions_bulk_created, template_create, template_publish
 
 NAME = "Store visit"
 FIELD_PEOPLE = ("sam@acme.localhost", "sara@acme.localhost", "sue@acme.localhost", "oliver@acme.localhost")
 REVIEWER = "manager@acme.localhost"
 DAYS = 30
+SHELF_COLOURS = ((196, 62, 48), (46, 110, 180), (236, 178, 44))  # the products on three demo shelves
 SCHEMA = {"sections": [
     {"title": "Shelf", "fields": [
         {"key": "shelf_share", "label": "Shelf share", "type": "number", "required": True,
@@ -89,6 +100,60 @@ def _answers(rng: random.Random) -> dict[str, Any]:
     return answers
 
 
+def _shelf_jpeg(colour: tuple[int, int, int]) -> bytes:
+    """A 240x160 picture of three shelves of packs in `colour` (a few kB)."""
+    image = Image.new("RGB", (240, 160), (232, 228, 220))
+    draw = ImageDraw.Draw(image)
+    for shelf in range(3):
+        top = 12 + shelf * 50
+        for pack in range(9):
+            shade = tuple(max(0, c - 18 * (pack % 3)) for c in colour)
+            draw.rectangle((10 + pack * 25, top, 30 + pack * 25, top + 34), fill=shade)
+        draw.rectangle((4, top + 36, 236, top + 42), fill=(120, 96, 72))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def _signature_png() -> bytes:
+    image = Image.new("RGB", (200, 60), (255, 255, 255))
+    ImageDraw.Draw(image).line([(12, 40), (40, 14), (58, 44), (86, 18), (110, 42), (150, 22), (188, 36)],
+                               fill=(20, 30, 90), width=3)  # fmt: skip
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def _demo_file(name: str, content: bytes) -> tuple[str, str, int]:
+    """(stored name, sha256, size) of a demo picture, stored once per schema (found again by its name)."""
+    path = f"forms/{getattr(connection, 'schema_name', 'public')}/demo/{name}"
+    if not default_storage.exists(path):
+        path = default_storage.save(path, ContentFile(content))
+    return path, hashlib.sha256(content).hexdigest(), len(content)
+
+
+def demo_files_attach(template: FormTemplate) -> int:
+    """Give the template's sent visits that have no files a shelf photo and a signature; returns how many
+    visits got them (0 when all have theirs). Two queries and one insert, whatever the number of visits."""
+    missing = list(Submission.objects.filter(template=template).exclude(status=SubmissionStatus.DRAFT)
+                   .filter(files__isnull=True).values_list("pk", flat=True))  # fmt: skip
+    if not missing:
+        return 0
+    photos = [_demo_file(f"shelf-{n}.jpg", _shelf_jpeg(colour)) for n, colour in enumerate(SHELF_COLOURS, 1)]
+    signature = _demo_file("signature.png", _signature_png())
+    rows = []
+    for pk in missing:
+        path, digest, size = photos[pk % len(photos)]
+        rows.append(SubmissionFile(submission_id=pk, field_key="photos", kind=FileKind.PHOTO, file=path,
+                                   name="shelf.jpg", content_type="image/jpeg", size=size, sha256=digest))  # fmt: skip
+        path, digest, size = signature
+        rows.append(SubmissionFile(submission_id=pk, field_key="signature", kind=FileKind.SIGNATURE, file=path,
+                                   name="signature.png", content_type="image/png", size=size,
+                                   sha256=digest))  # fmt: skip
+    SubmissionFile.objects.bulk_create(rows, batch_size=1000)
+    return len(missing)
+
+
 @transaction.atomic
 def forms_demo_seed() -> int:
     """In the current tenant's schema; returns how many visits were created."""
@@ -101,6 +166,7 @@ def forms_demo_seed() -> int:
     template = store_visit_ensure(acting_user=admin)
     sites = list(template.workplaces.all()) or list(Workplace.objects.filter(kind="site"))
     if not people or not sites or Submission.objects.filter(template=template).exists():
+        demo_files_attach(template)  # visits seeded before they had pictures
         return 0
     rng = random.Random(17)  # noqa: S311 - demo data, not secrets
     version, now = template.current_version, timezone.now()
@@ -121,6 +187,7 @@ def forms_demo_seed() -> int:
     created = Submission.objects.bulk_create(rows, batch_size=500)
     ids = [row.pk for row in created]
     history_bulk_record(Submission, ids)
+    demo_files_attach(template)  # before the analytics count the photo fields
     submissions_bulk_created(ids)
     return len(ids)
 

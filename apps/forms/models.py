@@ -24,6 +24,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.audit.history import history_records
+from apps.core.storage import tenant_file_path
 
 
 class TemplateStatus(models.TextChoices):
@@ -228,10 +229,7 @@ class Submission(models.Model):
 
 def submission_file_path(instance: "SubmissionFile", filename: str) -> str:
     """Stored through Django's storage API (object storage in production), per schema and submission."""
-    from django.db import connection
-
-    schema = getattr(connection, "schema_name", "public")
-    return f"forms/{schema}/{instance.submission_id}/{filename}"
+    return tenant_file_path("forms", instance.submission_id, filename=filename)
 
 
 class SubmissionFile(models.Model):

@@ -35,6 +35,7 @@ from django.utils import timezone
 from apps.approvals.models import ApprovalRequest
 from apps.approvals.services import request_approve, request_reject, request_submit, workflow_active
 from apps.core import hooks
+from apps.core.actors import acting_person
 from apps.core.errors import refused
 from apps.core.events import publish, publish_many
 from apps.core.uploads import MB, PHOTO_TYPES, upload_check
@@ -64,17 +65,12 @@ SIGNATURE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp"})
 OPEN_APPROVAL = ("pending", "returned")
 
 
-def _person(user: Any) -> Any:
-    """The acting person for history and foreign keys (None for an API key or a task)."""
-    return user if getattr(user, "pk", None) and not getattr(user, "is_service_principal", False) else None
-
-
 def _tenant() -> Any:
     return getattr(connection, "tenant", None)
 
 
 def _save(row: Any, acting_user: Any, reason: str = "", **kwargs: Any) -> None:
-    row._history_user = _person(acting_user)
+    row._history_user = acting_person(acting_user)
     row._change_reason = reason[:100] or None
     row.save(**kwargs)
 
@@ -110,7 +106,7 @@ def template_create(
     template = FormTemplate(
         name=_name_check(name), description=(description or "").strip(), review_required=review_required,
         draft_schema=schema_rules.schema_normalise(schema or {"sections": [{"title": "", "fields": []}]}),
-        created_by=_person(acting_user),
+        created_by=acting_person(acting_user),
     )  # fmt: skip
     _save(template, acting_user, "Created")
     template.workplaces.set(list(workplaces))
@@ -174,8 +170,8 @@ def template_publish(*, template: FormTemplate, acting_user: Any) -> FormVersion
     if template.current_version is not None and not has_unpublished_changes(template):
         raise refused("Nothing changed since the last version.", code="no_changes")
     number = (template.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    version = FormVersion.objects.create(template=template, number=number, schema=schema,
-                                         published_at=timezone.now(), published_by=_person(acting_user))  # fmt: skip
+    version = FormVersion.objects.create(template=template, number=number, schema=schema, published_at=timezone.now(),
+                                         published_by=acting_person(acting_user))  # fmt: skip
     FormField.objects.bulk_create([
         FormField(version=version, key=field["key"], label=field["label"], type=field["type"],
                   section=field["section"][:200], position=position, required=bool(field.get("required")),
@@ -415,7 +411,7 @@ def submission_create(
     """A submission (or a draft when `submit` is False) by the acting person, with its files, all or nothing;
     `(submission, created)`. A retry with the same `client_id` and the same body returns the first one;
     another body under a used id is refused with `idempotency_conflict` (also when two retries race)."""
-    person = _person(acting_user)
+    person = acting_person(acting_user)
     if person is None:
         raise PermissionDenied("A submission is a person's: sign in as one (an API key has none).")
     client_id = client_id or uuid.uuid4()
@@ -485,7 +481,7 @@ def submission_draft_update(*, submission: Submission, acting_user: Any, answers
 
 def _draft_locked(submission: Submission, acting_user: Any) -> Submission:
     row = Submission.objects.select_for_update(of=("self",)).select_related("template", "version").get(pk=submission.pk)
-    if row.person_id != getattr(_person(acting_user), "pk", None):
+    if row.person_id != getattr(acting_person(acting_user), "pk", None):
         raise PermissionDenied("Only the person who made this draft changes it.")
     if row.status != SubmissionStatus.DRAFT:
         raise refused("This submission was already sent: it can no longer change.", code="not_a_draft")
@@ -524,7 +520,7 @@ def submission_submit(*, submission: Submission, acting_user: Any, answers: Any 
     """Send a draft: validated in full against its version (with its files). Sending a submission that was
     already sent returns it as it is (a retry)."""
     row = Submission.objects.select_for_update(of=("self",)).select_related("template", "version").get(pk=submission.pk)
-    if row.person_id != getattr(_person(acting_user), "pk", None):
+    if row.person_id != getattr(acting_person(acting_user), "pk", None):
         raise PermissionDenied("Only the person who made this draft sends it.")
     if row.status != SubmissionStatus.DRAFT:
         return row
@@ -595,7 +591,7 @@ def submission_decide(*, submission: Submission, outcome: str, acting_user: Any,
     if row.status != SubmissionStatus.SUBMITTED:
         raise refused(f"This submission was already {row.status}.", code="already_reviewed", field="outcome")
     previous = row.status
-    row.status, row.reviewed_at, row.reviewed_by = outcome, timezone.now(), _person(acting_user)
+    row.status, row.reviewed_at, row.reviewed_by = outcome, timezone.now(), acting_person(acting_user)
     row.review_note = (note or "").strip()
     _save(row, acting_user, f"{outcome.capitalize()}")
     _status_changed(row, previous)
@@ -608,7 +604,7 @@ def submission_comment(*, submission: Submission, acting_user: Any, body: str) -
     body = (body or "").strip()
     if not body:
         raise refused("Write a comment.", code="comment_required", field="body")
-    comment = SubmissionComment(submission=submission, author=_person(acting_user), body=body[:5000])
+    comment = SubmissionComment(submission=submission, author=acting_person(acting_user), body=body[:5000])
     _save(comment, acting_user, "Comment")
     publish(
         "submission.commented",
@@ -659,7 +655,7 @@ def task_template_form_set(*, task_template: Any, form_template: FormTemplate | 
     current = TaskTemplateForm.objects.select_for_update().filter(task_template=task_template).first()
     if form_template is None:
         if current is not None:
-            current._history_user = _person(acting_user)  # type: ignore[attr-defined]
+            current._history_user = acting_person(acting_user)  # type: ignore[attr-defined]
             current.delete()
         return
     if form_template.status == TemplateStatus.ARCHIVED:

@@ -78,6 +78,7 @@ class Dataset:
     groupings: tuple[Grouping, ...]
     columns: tuple[Column, ...]
     default_columns: tuple[str, ...]
+    form_field: str = ""  # the form its rows are submissions of (a report may name one and filter on answers)
 
     def grouping(self, key: str) -> Grouping | None:
         return next((g for g in self.groupings if g.key == key), None)
@@ -342,7 +343,7 @@ FORM_SUBMISSIONS = Dataset(
         Column("people", "People", lambda: Count("person", distinct=True), additive=False),
         Column("workplaces", "Workplaces", lambda: Count("workplace", distinct=True), additive=False),
     ),
-    default_columns=("submissions", "awaiting_review", "approved", "rejected"),
+    default_columns=("submissions", "awaiting_review", "approved", "rejected"), form_field="template",
 )  # fmt: skip
 
 DATASETS: dict[str, Dataset] = {
@@ -432,9 +433,11 @@ def report_query(
     end: datetime.date,
     workplace_ids: list[int],
     zone: zoneinfo.ZoneInfo,
+    conditions: tuple[Any, ...] = (),
 ) -> tuple[list[tuple[str, list[Any]]], bool]:
-    """The grouped rows (one query) and whether there were more than MAX_ROWS groups."""
-    rows = dataset.queryset().filter(_period_q(dataset, start, end, zone))
+    """The grouped rows (one query) and whether there were more than MAX_ROWS groups. `conditions` narrow the
+    rows further (a form and its answers' filters), in the same query."""
+    rows = dataset.queryset().filter(_period_q(dataset, start, end, zone), *conditions)
     if workplace_ids:
         rows = rows.filter(workplaces_q(dataset, workplace_ids))
     grouped = (

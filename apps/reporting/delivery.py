@@ -7,14 +7,12 @@ confirmed; their confirmation email carries a signed link too."""
 import logging
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import connection
 from django.utils import timezone
 
 from apps.core.events import publish
 from apps.emails.models import EmailDelivery
-from apps.emails.services import email_branding, email_render, email_send, email_send_many
+from apps.emails.services import Attachment, email_send, email_send_many
 
 from . import links
 from .models import Delivery, ExternalRecipient, GeneratedReport, ReportFormat, ReportRun
@@ -57,8 +55,8 @@ def run_deliver(run: ReportRun, report: GeneratedReport) -> int:
         raise DeliveryFailed("Nobody to send to: no active member and no confirmed address.")
     attached = schedule.delivery == Delivery.ATTACHMENT
     messages = [(email, _context(run, report, tenant, email, attached)) for email in addresses]
-    records = _send_attached(report, messages, tenant) if attached else \
-        email_send_many(template=TEMPLATE, messages=messages, tenant=tenant)  # fmt: skip
+    records = email_send_many(template=TEMPLATE, messages=messages, tenant=tenant,
+                              attachments=_attachment(report) if attached else None)  # fmt: skip
     sent = sum(1 for record in records if record.status == EmailDelivery.Status.SENT)
     if not sent:
         raise DeliveryFailed(f"Every email failed: {records[0].error if records else 'no records'}")
@@ -68,37 +66,13 @@ def run_deliver(run: ReportRun, report: GeneratedReport) -> int:
     return sent
 
 
-def _send_attached(report: GeneratedReport, messages: list[tuple[str, dict[str, Any]]], tenant: Any) -> list[Any]:
-    """Like `email_send_many`, with the file attached (apps.emails has no attachments: see the report to the
-    lead for the proposed `attachments=` parameter that would replace this)."""
-    sender: str = settings.DEFAULT_FROM_EMAIL
-    reply_to: list[str] = []
-    branded: dict[str, Any] = {}
-    if tenant is not None:
-        sender, reply_to, branded = email_branding(tenant=tenant, context={})
+def _attachment(report: GeneratedReport) -> list[Attachment]:
     report.file.open("rb")
     try:
         content = report.file.read()
     finally:
         report.file.close()
-    records = []
-    for to, context in messages:
-        record = EmailDelivery(recipient=to, template=TEMPLATE, tenant=tenant)
-        try:
-            subject, text, html = email_render(template=TEMPLATE, context={**branded, **context})
-            record.subject = subject[:255]
-            message = EmailMultiAlternatives(subject, text, sender, [to], reply_to=reply_to)
-            if html is not None:
-                message.attach_alternative(html, "text/html")
-            message.attach(report.filename, content, CONTENT_TYPES[ReportFormat(report.format)].split(";")[0])
-            message.send()
-        except Exception as exc:  # noqa: BLE001 - recorded per message, the others still go
-            logger.warning("Report email to %s failed: %s", to, exc)
-            record.status, record.error = EmailDelivery.Status.FAILED, f"{type(exc).__name__}: {exc}"
-        else:
-            record.status, record.sent_at = EmailDelivery.Status.SENT, timezone.now()
-        records.append(record)
-    return EmailDelivery.objects.bulk_create(records)
+    return [(report.filename, content, CONTENT_TYPES[ReportFormat(report.format)].split(";")[0])]
 
 
 def confirmations_send(tenant: Any, recipient_ids: list[int]) -> int:

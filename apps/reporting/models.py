@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from apps.audit.history import history_records
+from apps.core.storage import tenant_file_path
 
 
 class Period(models.TextChoices):
@@ -73,6 +74,10 @@ class ReportDefinition(models.Model):
     period_end = models.DateField(null=True, blank=True, help_text="Fixed period only (included).")
     grouping = models.CharField(max_length=40, help_text="One of the dataset's groupings.")
     columns = ArrayField(models.CharField(max_length=40), default=list, help_text="Some of the dataset's columns.")
+    form = models.ForeignKey("forms.FormTemplate", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                             help_text="Form submissions only: the form reported on (empty: every form).")  # fmt: skip
+    filters = models.JSONField(default=list, blank=True,
+                               help_text="On the form's answers: [{field, op, value, type}] (filters.py).")  # fmt: skip
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
@@ -91,6 +96,8 @@ class ReportDefinition(models.Model):
                 name="reporting_definition_fixed_period",
             ),
             models.CheckConstraint(condition=~Q(columns=[]), name="reporting_definition_columns"),
+            models.CheckConstraint(condition=Q(filters=[]) | Q(form__isnull=False),
+                                   name="reporting_definition_filters_need_form"),
         ]  # fmt: skip
         indexes = [models.Index(fields=["owner", "name"], name="reporting_definition_owner")]
 
@@ -100,10 +107,7 @@ class ReportDefinition(models.Model):
 
 def report_path(instance: "GeneratedReport", filename: str) -> str:
     """Stored through Django's storage API (object storage in production), per schema and day."""
-    from django.db import connection
-
-    schema = getattr(connection, "schema_name", "public")
-    return f"reports/{schema}/{instance.generated_at:%Y/%m/%d}/{filename}"
+    return tenant_file_path("reports", f"{instance.generated_at:%Y/%m/%d}", filename=filename)
 
 
 class GeneratedReport(models.Model):

@@ -1,8 +1,10 @@
 """Writes of reporting. Refusals are `ValidationError`s (apps.core.errors.refused) whose `code` names the rule:
 
 `name_required`, `unknown_dataset`, `unknown_grouping`, `columns_required`, `unknown_column`, `invalid_period`,
-`period_too_long`, `unknown_workplace`, `invalid_format`, `invalid_delivery`, `invalid_time_zone`,
-`invalid_rrule`, `empty_rrule` (the rule yields nothing at all), `rule_never_fires` (no occurrence after now),
+`period_too_long`, `unknown_workplace`, `form_not_supported`, `unknown_form`, `form_required`, `invalid_filter`,
+`unknown_filter_field`, `invalid_filter_operator`, `invalid_filter_value`, `too_many_filters` (filters.py),
+`invalid_format`, `invalid_delivery`, `invalid_time_zone`, `invalid_rrule`, `empty_rrule` (the rule yields
+nothing at all), `rule_never_fires` (no occurrence after now),
 `recipients_required`, `unknown_person`, `invalid_email`, `schedule_paused`, `schedule_active`.
 
 Definitions and schedules keep history (the acting person). Generated files are stored through Django's
@@ -28,13 +30,16 @@ from django.utils import timezone
 
 from apps.access.models import Role
 from apps.accounts.models import Membership, User
+from apps.core.actors import acting_person
 from apps.core.errors import refused
 from apps.core.events import publish
 from apps.core.recurrence import occurrence_key, occurrences_between, rule_parse, zone
+from apps.forms.models import FormField, FormTemplate
 from apps.workplaces.models import Workplace
 
 from . import delivery
-from .datasets import ReportTable, dataset_get, report_query, totals_of
+from .datasets import Dataset, ReportTable, dataset_get, report_query, totals_of
+from .filters import filter_conditions, filters_check
 from .models import (
     Delivery,
     ExternalRecipient,
@@ -62,13 +67,8 @@ MAX_EXTERNAL = 20
 RUN_TASK = "reporting.run_execute"
 
 
-def _person(user: Any) -> Any:
-    """The acting person for history and foreign keys (None for an API key or a task)."""
-    return user if getattr(user, "pk", None) and not getattr(user, "is_service_principal", False) else None
-
-
 def _save(instance: Any, acting_user: Any) -> None:
-    instance._history_user = _person(acting_user)
+    instance._history_user = acting_person(acting_user)
     instance.save()
 
 
@@ -101,6 +101,24 @@ def _definition_check(definition: ReportDefinition) -> None:
         raise refused(f"Unknown columns {', '.join(unknown)}; {dataset.label.lower()} has {names}.",
                       code="unknown_column", field="columns")  # fmt: skip
     _period_check(definition)
+    _form_check(definition, dataset)
+
+
+def _form_check(definition: ReportDefinition, dataset: Dataset) -> None:
+    """A form (and filters on its answers) only for a dataset of form submissions; filters checked against the
+    form's current fields and stored normalised."""
+    if definition.form_id is None:
+        if definition.filters:
+            raise refused("Choose the form whose answers are filtered.", code="form_required", field="form")
+        return
+    if not dataset.form_field:
+        raise refused(f"{dataset.label} are not form submissions: leave the form out.", code="form_not_supported",
+                      field="form")  # fmt: skip
+    form = FormTemplate.objects.filter(pk=definition.form_id).select_related("current_version").first()
+    if form is None or form.current_version is None:
+        raise refused("Choose a published form of this organisation.", code="unknown_form", field="form")
+    fields = {field.key: field for field in FormField.objects.filter(version=form.current_version)}
+    definition.filters = filters_check(definition.filters or [], fields)
 
 
 def _period_check(definition: ReportDefinition) -> None:
@@ -124,15 +142,40 @@ def _workplaces(ids: Iterable[Any]) -> list[Workplace]:
     return found
 
 
-DEFINITION_FIELDS = ("name", "description", "dataset", "grouping", "columns", "period", "period_start", "period_end")
+DEFINITION_FIELDS = (
+    "name",
+    "description",
+    "dataset",
+    "grouping",
+    "columns",
+    "period",
+    "period_start",
+    "period_end",
+    "form",
+    "filters",
+)
+
+
+def _form_of(value: Any) -> FormTemplate | None:
+    """The form a definition names: a template, its id (the API) or nothing."""
+    if value is None or value == "" or isinstance(value, FormTemplate):
+        return value or None
+    found = FormTemplate.objects.filter(pk=value).first() if str(value).isdigit() else None
+    if found is None:
+        raise refused("Choose a published form of this organisation.", code="unknown_form", field="form")
+    return found
 
 
 @transaction.atomic
 def definition_create(*, acting_user: Any, workplaces: Iterable[Any] = (), **fields: Any) -> ReportDefinition:
+    if "form" in fields:
+        fields["form"] = _form_of(fields["form"])
     dataset = dataset_get(fields.get("dataset", ""))
     if dataset is not None and not fields.get("columns"):
         fields["columns"] = list(dataset.default_columns)
-    definition = ReportDefinition(owner=_person(acting_user), **{k: v for k, v in fields.items() if v is not None})
+    definition = ReportDefinition(
+        owner=acting_person(acting_user), **{k: v for k, v in fields.items() if v is not None}
+    )
     definition.columns = list(dict.fromkeys(definition.columns or []))
     _definition_check(definition)
     chosen = _workplaces(workplaces)
@@ -145,6 +188,8 @@ def definition_create(*, acting_user: Any, workplaces: Iterable[Any] = (), **fie
 def definition_update(*, definition: ReportDefinition, acting_user: Any, workplaces: Any = None,
                       **fields: Any) -> ReportDefinition:  # fmt: skip
     definition = ReportDefinition.objects.select_for_update().get(pk=definition.pk)
+    if "form" in fields:
+        fields["form"] = _form_of(fields["form"])
     for name, value in fields.items():
         if name in DEFINITION_FIELDS:
             setattr(definition, name, value)
@@ -161,7 +206,7 @@ def definition_update(*, definition: ReportDefinition, acting_user: Any, workpla
 
 @transaction.atomic
 def definition_delete(*, definition: ReportDefinition, acting_user: Any) -> None:
-    definition._history_user = _person(acting_user)  # type: ignore[attr-defined]
+    definition._history_user = acting_person(acting_user)  # type: ignore[attr-defined]
     definition.delete()  # its schedules and runs go with it; generated files stay (definition set to null)
 
 
@@ -185,12 +230,19 @@ def report_table(definition: ReportDefinition, *, at: datetime.datetime | None =
                                    end=definition.period_end)  # fmt: skip
     places = list(definition.workplaces.values_list("pk", "name"))
     rows, truncated = report_query(dataset=dataset, grouping=grouping, columns=columns, start=start, end=end,
-                                   workplace_ids=[pk for pk, _ in places], zone=tz)  # fmt: skip
+                                   workplace_ids=[pk for pk, _ in places], zone=tz,
+                                   conditions=_conditions(definition, dataset))  # fmt: skip
     return ReportTable(
         title=definition.name, dataset=dataset, grouping=grouping, columns=columns, rows=rows,
         totals=totals_of(columns, rows), period_start=start, period_end=end, workplaces=[n for _, n in places],
         truncated=truncated, generated_at=timezone.now(), time_zone=zone_name,
     )  # fmt: skip
+
+
+def _conditions(definition: ReportDefinition, dataset: Dataset) -> tuple[Any, ...]:
+    if not dataset.form_field or definition.form_id is None:
+        return ()
+    return (Q(**{f"{dataset.form_field}_id": definition.form_id}), *filter_conditions(definition.filters or []))
 
 
 @transaction.atomic
@@ -210,7 +262,7 @@ def report_generate(
     report = GeneratedReport(
         definition=definition, title=definition.name[:200], format=format, size=len(content), rows=len(table.rows),
         truncated=table.truncated, period_start=table.period_start, period_end=table.period_end,
-        generated_at=timezone.now(), generated_by=_person(acting_user), schedule=schedule,
+        generated_at=timezone.now(), generated_by=acting_person(acting_user), schedule=schedule,
     )  # fmt: skip
     report.file.save(f"report-{uuid.uuid4().hex[:12]}.{format}", ContentFile(content), save=False)
     report.save()
@@ -225,7 +277,7 @@ def run_request(*, definition: ReportDefinition, format: str, acting_user: Any,
     same run (False: not created)."""
     if format not in ReportFormat.values:
         raise refused(f"The format is one of {', '.join(ReportFormat.values)}.", code="invalid_format", field="format")
-    person = _person(acting_user)
+    person = acting_person(acting_user)
     if client_id is not None and person is not None:
         existing = ReportRun.objects.filter(requested_by=person, client_id=client_id).first()
         if existing is not None:
@@ -340,7 +392,7 @@ def _recipients_set(schedule: ReportSchedule, *, people: Any, roles: Any, emails
         clean = _emails_check(emails)
         schedule.external_recipients.exclude(email__in=clean).delete()
         known = set(schedule.external_recipients.values_list("email", flat=True))
-        added = [ExternalRecipient.objects.create(schedule=schedule, email=email, added_by=_person(acting_user))
+        added = [ExternalRecipient.objects.create(schedule=schedule, email=email, added_by=acting_person(acting_user))
                  for email in clean if email not in known]  # fmt: skip
         if added:
             tenant = current_tenant()
@@ -369,7 +421,8 @@ def schedule_create(
     organisation's)."""
     name = _zone_check(time_zone)
     schedule = ReportSchedule(definition=definition, rrule=rrule.strip(), starts_at=_aware(starts_at, name),
-                              time_zone=name, format=format, delivery=delivery, owner=_person(acting_user))  # fmt: skip
+                              time_zone=name, format=format, delivery=delivery,
+                              owner=acting_person(acting_user))  # fmt: skip
     _schedule_check(schedule, now=now or timezone.now())
     _save(schedule, acting_user)
     _recipients_set(schedule, people=list(people), roles=list(roles), emails=list(external_emails),
@@ -419,8 +472,29 @@ def schedule_resume(*, schedule: ReportSchedule, acting_user: Any, now: datetime
 
 
 @transaction.atomic
+def schedule_send_now(*, schedule: ReportSchedule, acting_user: Any, now: datetime.datetime | None = None) -> ReportRun:
+    """A run of the schedule now, outside its rule (to check what the recipients get, or send a missed week):
+    rendered and sent like an occurrence, to the same recipients, and in the schedule's history. The rule's
+    next run stays where it was. Its occurrence key starts with "now-" (a rule's keys are wall times), so it
+    never takes the place of a real occurrence; a double click within the same second is one run."""
+    schedule = ReportSchedule.objects.select_for_update().get(pk=schedule.pk)
+    if schedule.status != ScheduleStatus.ACTIVE:
+        raise refused("A paused schedule sends nothing: resume it first.", code="schedule_paused")
+    now = now or timezone.now()
+    key = "now-" + now.astimezone(zone(schedule.time_zone)).strftime("%Y%m%dT%H%M%S")
+    run, created = ReportRun.objects.get_or_create(
+        schedule=schedule, occurrence_key=key,
+        defaults={"definition_id": schedule.definition_id, "scheduled_for": now, "format": schedule.format,
+                  "requested_by": acting_person(acting_user)},
+    )  # fmt: skip
+    if created:
+        _enqueue([run.pk])
+    return run
+
+
+@transaction.atomic
 def schedule_delete(*, schedule: ReportSchedule, acting_user: Any) -> None:
-    schedule._history_user = _person(acting_user)  # type: ignore[attr-defined]
+    schedule._history_user = acting_person(acting_user)  # type: ignore[attr-defined]
     schedule.delete()
 
 

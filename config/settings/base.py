@@ -349,6 +349,20 @@ SPECTACULAR_SETTINGS = {
         "IncidentSeverityEnum": "apps.incidents.models.Severity",
         "IncidentAttachmentKindEnum": "apps.incidents.models.AttachmentKind",
         "InspectionStatusEnum": "apps.inspections.models.InspectionStatus",
+        # Forms, analytics and generated reports (issue 17).
+        "FormFieldTypeEnum": "apps.forms.models.FieldType",
+        # Incidents' "type" was the only enum named so; the forms' field type now shares the name.
+        "IncidentTypeEnum": "apps.incidents.models.IncidentType",
+        "FormTemplateStatusEnum": "apps.forms.models.TemplateStatus",
+        "SubmissionStatusEnum": "apps.forms.models.SubmissionStatus",
+        "SubmissionSendStatusEnum": "apps.forms.api.serializers.SEND_STATUSES",
+        "SubmissionReviewOutcomeEnum": "apps.forms.api.serializers.REVIEW_OUTCOMES",
+        "ReportPeriodEnum": "apps.reporting.models.Period",
+        "ReportFormatEnum": "apps.reporting.models.ReportFormat",
+        "ReportDeliveryEnum": "apps.reporting.models.Delivery",
+        "ReportScheduleStatusEnum": "apps.reporting.models.ScheduleStatus",
+        "ReportRunStatusEnum": "apps.reporting.models.RunStatus",
+        "ReportFilterOperatorEnum": "apps.reporting.filters.OPERATOR_CHOICES",
     },
 }
 

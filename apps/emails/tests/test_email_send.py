@@ -10,7 +10,7 @@ from django.core import mail
 
 from apps.core.correlation import reset_correlation_id, set_correlation_id
 from apps.emails.models import EmailDelivery
-from apps.emails.services import email_render, email_send
+from apps.emails.services import email_render, email_send, email_send_many
 from apps.invitations.services import invitation_create
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +53,22 @@ def test_a_sent_email_is_recorded_with_tenant_and_correlation_id(acme):
         "x@example.test", "notification", acme, ""
     )  # fmt: skip
     assert delivery.correlation_id == "corr-mail-1"
+
+
+def test_attachments_go_with_one_email_and_with_each_of_many():
+    files = [("report.csv", b"Person,Days\r\nAda,3\r\n", "text/csv"), ("logo.png", b"\x89PNG\r\n", "image/png")]
+    email_send(template="notification", to="one@example.test", context=CONTEXT, attachments=files[:1])
+    records = email_send_many(template="notification", attachments=files,
+                              messages=[("a@example.test", CONTEXT), ("b@example.test", CONTEXT)])  # fmt: skip
+    one, *many = mail.outbox
+    assert one.attachments == [("report.csv", "Person,Days\r\nAda,3\r\n", "text/csv")]  # text is decoded
+    assert [m.to for m in many] == [["a@example.test"], ["b@example.test"]]
+    assert all([name for name, _, _ in m.attachments] == ["report.csv", "logo.png"] for m in many)
+    assert many[0].attachments[1] == ("logo.png", b"\x89PNG\r\n", "image/png")
+    assert all(m.alternatives[0][1] == "text/html" for m in mail.outbox)  # the HTML body is kept
+    assert [r.status for r in records] == [EmailDelivery.Status.SENT] * 2
+    message = message_from_bytes(many[0].message().as_bytes())
+    assert [part.get_filename() for part in message.walk() if part.get_filename()] == ["report.csv", "logo.png"]
 
 
 def test_a_backend_failure_is_recorded_not_raised(settings):

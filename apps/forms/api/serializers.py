@@ -4,7 +4,6 @@ import json
 from typing import Any
 
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.forms.models import (
@@ -19,21 +18,13 @@ from apps.forms.models import (
     TemplateStatus,
 )
 
-
-def enum(choices: Any, **kwargs: Any) -> serializers.ChoiceField:
-    """A choice field described as a string listing its values. "status" and "type" are names many apps use:
-    an OpenAPI enum here would need ENUM_NAME_OVERRIDES entries in the shared settings (asked of the lead)."""
-    values = [value for value, _ in choices]
-
-    @extend_schema_field({"type": "string", "description": f"One of: {', '.join(values)}."})
-    class DescribedChoiceField(serializers.ChoiceField):
-        pass
-
-    return DescribedChoiceField(choices=choices, **kwargs)
+# Choice sets of the API only (named enums: config/settings/base.py SPECTACULAR ENUM_NAME_OVERRIDES).
+SEND_STATUSES = [("submitted", "Submitted"), ("draft", "Draft")]
+REVIEW_OUTCOMES = [("approved", "Approved"), ("rejected", "Rejected")]
 
 
 class FormFieldSerializer(serializers.ModelSerializer):
-    type = enum(FieldType.choices, read_only=True)
+    type = serializers.ChoiceField(choices=FieldType.choices, read_only=True)
 
     class Meta:
         model = FormField
@@ -58,7 +49,7 @@ class FormVersionSummarySerializer(serializers.ModelSerializer):
 
 
 class FormTemplateSerializer(serializers.ModelSerializer):
-    status = enum(TemplateStatus.choices, read_only=True)
+    status = serializers.ChoiceField(choices=TemplateStatus.choices, read_only=True)
     current_version = FormVersionSerializer(read_only=True)
     workplaces = serializers.SerializerMethodField()
 
@@ -136,7 +127,7 @@ class SubmissionCommentSerializer(serializers.ModelSerializer):
 
 
 class SubmissionSerializer(serializers.ModelSerializer):
-    status = enum(SubmissionStatus.choices, read_only=True)
+    status = serializers.ChoiceField(choices=SubmissionStatus.choices, read_only=True)
     template_name = serializers.CharField(source="template.name", read_only=True)
     version = serializers.IntegerField(source="version.number", read_only=True)
     person = serializers.UUIDField(source="person_id", read_only=True)
@@ -187,7 +178,7 @@ class SubmissionCreateSerializer(serializers.Serializer):
     task = serializers.IntegerField(required=False, allow_null=True, default=None)
     version = serializers.IntegerField(required=False, allow_null=True, default=None,
                                        help_text="The version filled in (default: the current one).")  # fmt: skip
-    status = enum([("submitted", "Submitted"), ("draft", "Draft")], default="submitted")
+    status = serializers.ChoiceField(choices=SEND_STATUSES, default="submitted")
 
 
 class SubmissionDraftSerializer(serializers.Serializer):
@@ -205,7 +196,7 @@ class SubmissionFileInputSerializer(serializers.Serializer):
 
 
 class SubmissionReviewSerializer(serializers.Serializer):
-    outcome = enum([("approved", "Approved"), ("rejected", "Rejected")])
+    outcome = serializers.ChoiceField(choices=REVIEW_OUTCOMES)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 

@@ -182,6 +182,17 @@ def test_demo_is_idempotent_and_tells_analytics_once(team):
             visit = Submission.objects.filter(template__name="Store visit").first()
             assert visit.version.number == 1 and visit.history.count() == 1
             assert not Submission.objects.filter(status="draft").exists()
+            # Every visit shows a shelf photo and a signature: a few stored pictures shared by all the rows.
+            files = SubmissionFile.objects.filter(submission__template__name="Store visit")
+            assert files.filter(field_key="photos").count() == files.filter(field_key="signature").count() == created
+            assert files.values("file").distinct().count() == 4
+            photo = files.filter(field_key="photos").first()
+            with photo.file.open("rb") as stored:
+                assert stored.read(3) == b"\xff\xd8\xff" and photo.content_type == "image/jpeg"  # a real JPEG
+            # Visits seeded before the pictures existed get theirs on the next run, once.
+            SubmissionFile.objects.filter(submission=visit).delete()
+            assert forms_demo_seed() == 0 and visit.files.count() == 2
+            assert forms_demo_seed() == 0 and files.count() == 2 * created
     finally:
         contributions_reset()
     assert told == [created]

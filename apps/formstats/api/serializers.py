@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from apps.forms.models import FieldType
+
 
 class AnalyticsChoiceSerializer(serializers.Serializer):
     value = serializers.CharField()
@@ -23,8 +25,10 @@ class AnalyticsFiguresSerializer(serializers.Serializer):
 
 class AnalyticsFieldSerializer(serializers.Serializer):
     key = serializers.CharField()
-    type = serializers.CharField(help_text="The field's type; a key whose type changed between versions is listed "
-                                 "once per type.")  # fmt: skip
+    type = serializers.ChoiceField(
+        choices=FieldType.choices,
+        help_text="The field's type; a key whose type changed between versions is listed once per type.",
+    )
     label = serializers.CharField(help_text="As in the newest version that has the field.")
     unit = serializers.CharField()
     overall = AnalyticsFiguresSerializer()

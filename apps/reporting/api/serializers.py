@@ -9,6 +9,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.reporting.filters import OPERATOR_CHOICES
 from apps.reporting.models import (
     Delivery,
     GeneratedReport,
@@ -20,14 +21,6 @@ from apps.reporting.models import (
     RunStatus,
     ScheduleStatus,
 )
-
-
-def choice(choices: Any, **kwargs: Any) -> serializers.ChoiceField:
-    """A choice field documented as an inline enum (no shared component name)."""
-    field_class = extend_schema_field({"type": "string", "enum": list(choices.values)})(
-        type("ReportChoiceField", (serializers.ChoiceField,), {})
-    )
-    return field_class(choices=choices.choices, **kwargs)  # type: ignore[no-any-return]
 
 
 class ReportLocalDateTimeField(serializers.DateTimeField):
@@ -57,15 +50,29 @@ class ReportDatasetSerializer(serializers.Serializer):
     default_columns = serializers.ListField(child=serializers.CharField())
 
 
+class ReportFilterSerializer(serializers.Serializer):
+    """One filter on a form's answers; the value is checked against the field (services)."""
+
+    field = serializers.CharField(max_length=60, help_text="The form field's key.")
+    op = serializers.ChoiceField(
+        choices=OPERATOR_CHOICES,
+        help_text="Choices: eq, in; numbers: eq, lt, lte, gt, gte; text: contains.",
+    )
+    value = serializers.JSONField(help_text="A choice's value (a list for `in`), a number, or some text.")
+    type = serializers.CharField(read_only=True, help_text="The field's type (set when checked).")
+
+
 class ReportDefinitionSerializer(serializers.ModelSerializer):
-    period = choice(Period, read_only=True)
+    period = serializers.ChoiceField(choices=Period.choices, read_only=True)
     workplaces = serializers.SerializerMethodField()
+    form = serializers.IntegerField(source="form_id", allow_null=True, read_only=True)
+    filters = ReportFilterSerializer(many=True, read_only=True)
     owner = serializers.UUIDField(source="owner_id", allow_null=True, read_only=True)
 
     class Meta:
         model = ReportDefinition
         fields = ["id", "name", "description", "dataset", "grouping", "columns", "period", "period_start",
-                  "period_end", "workplaces", "owner", "created_at", "updated_at"]  # fmt: skip
+                  "period_end", "workplaces", "form", "filters", "owner", "created_at", "updated_at"]  # fmt: skip
         read_only_fields = fields
 
     def get_workplaces(self, obj: ReportDefinition) -> list[int]:
@@ -79,11 +86,15 @@ class ReportDefinitionInputSerializer(serializers.Serializer):
     grouping = serializers.CharField(max_length=40)
     columns = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list,
                                     help_text="Empty: the dataset's default columns.")  # fmt: skip
-    period = choice(Period, required=False, default=Period.LAST_WEEK)
+    period = serializers.ChoiceField(choices=Period.choices, required=False, default=Period.LAST_WEEK)
     period_start = serializers.DateField(required=False, allow_null=True, default=None)
     period_end = serializers.DateField(required=False, allow_null=True, default=None)
     workplaces = serializers.ListField(child=serializers.IntegerField(), required=False, default=list,
                                        help_text="Workplace ids; empty: every workplace.")  # fmt: skip
+    form = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                    help_text="Form submissions only: the form's id (empty: every form).")  # fmt: skip
+    filters = ReportFilterSerializer(many=True, required=False, default=list,
+                                     help_text="On the form's answers, all of them (needs `form`).")  # fmt: skip
 
 
 class ReportDefinitionPatchSerializer(ReportDefinitionInputSerializer):
@@ -120,7 +131,7 @@ def table_data(table: Any) -> dict[str, Any]:
 
 
 class GeneratedReportSerializer(serializers.ModelSerializer):
-    format = choice(ReportFormat, read_only=True)
+    format = serializers.ChoiceField(choices=ReportFormat.choices, read_only=True)
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -134,8 +145,8 @@ class GeneratedReportSerializer(serializers.ModelSerializer):
 
 
 class ReportRunSerializer(serializers.ModelSerializer):
-    status = choice(RunStatus, read_only=True)
-    format = choice(ReportFormat, read_only=True)
+    status = serializers.ChoiceField(choices=RunStatus.choices, read_only=True)
+    format = serializers.ChoiceField(choices=ReportFormat.choices, read_only=True)
     report = GeneratedReportSerializer(read_only=True, allow_null=True)
     requested_by = serializers.UUIDField(source="requested_by_id", allow_null=True, read_only=True)
 
@@ -148,7 +159,7 @@ class ReportRunSerializer(serializers.ModelSerializer):
 
 
 class ReportGenerateSerializer(serializers.Serializer):
-    format = choice(ReportFormat, default=ReportFormat.PDF)
+    format = serializers.ChoiceField(choices=ReportFormat.choices, default=ReportFormat.PDF)
     client_id = serializers.UUIDField(required=False, allow_null=True, default=None,
                                       help_text="Your id for this request: a retry returns the same run.")  # fmt: skip
 
@@ -160,9 +171,9 @@ class ReportExternalRecipientSerializer(serializers.Serializer):
 
 
 class ReportScheduleSerializer(serializers.ModelSerializer):
-    format = choice(ReportFormat, read_only=True)
-    delivery = choice(Delivery, read_only=True)
-    status = choice(ScheduleStatus, read_only=True)
+    format = serializers.ChoiceField(choices=ReportFormat.choices, read_only=True)
+    delivery = serializers.ChoiceField(choices=Delivery.choices, read_only=True)
+    status = serializers.ChoiceField(choices=ScheduleStatus.choices, read_only=True)
     people = serializers.SerializerMethodField()
     roles = serializers.SerializerMethodField()
     external_recipients = serializers.SerializerMethodField()
@@ -207,8 +218,8 @@ class ReportScheduleInputSerializer(serializers.Serializer):
     starts_at = ReportLocalDateTimeField(help_text="The first possible occurrence; a time without offset is "
                                                     "wall-clock time in `time_zone`.")  # fmt: skip
     time_zone = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    format = choice(ReportFormat, required=False, default=ReportFormat.PDF)
-    delivery = choice(Delivery, required=False, default=Delivery.LINK)
+    format = serializers.ChoiceField(choices=ReportFormat.choices, required=False, default=ReportFormat.PDF)
+    delivery = serializers.ChoiceField(choices=Delivery.choices, required=False, default=Delivery.LINK)
     people = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
     roles = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     external_emails = serializers.ListField(child=serializers.EmailField(), required=False, default=list,
@@ -219,8 +230,8 @@ class ReportSchedulePatchSerializer(serializers.Serializer):
     rrule = serializers.CharField(max_length=500, required=False)
     starts_at = ReportLocalDateTimeField(required=False)
     time_zone = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    format = choice(ReportFormat, required=False)
-    delivery = choice(Delivery, required=False)
+    format = serializers.ChoiceField(choices=ReportFormat.choices, required=False)
+    delivery = serializers.ChoiceField(choices=Delivery.choices, required=False)
     people = serializers.ListField(child=serializers.UUIDField(), required=False)
     roles = serializers.ListField(child=serializers.IntegerField(), required=False)
     external_emails = serializers.ListField(child=serializers.EmailField(), required=False)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("schedules/<int:pk>/", views.ScheduleDetailView.as_view(), name="report-schedule"),
     path("schedules/<int:pk>/pause/", views.SchedulePauseView.as_view(change="pause"), name="report-schedule-pause"),
     path("schedules/<int:pk>/resume/", views.SchedulePauseView.as_view(change="resume"), name="report-schedule-resume"),
+    path("schedules/<int:pk>/send/", views.ScheduleSendNowView.as_view(), name="report-schedule-send-now"),
     path("runs/", views.RunListView.as_view(), name="report-runs"),
     path("runs/<int:pk>/", views.RunDetailView.as_view(), name="report-run"),
     path("files/<int:pk>/", views.FileView.as_view(), name="report-file"),

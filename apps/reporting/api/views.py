@@ -232,6 +232,16 @@ class SchedulePauseView(ReportsAPIMixin, TenantAPIView):
         return Response(ReportScheduleSerializer(_schedules(request).get(pk=schedule.pk)).data)
 
 
+class ScheduleSendNowView(ReportsAPIMixin, TenantAPIView):
+    @extend_schema(summary="Send a report schedule now", description="A run outside the rule, sent to the "
+                   "schedule's recipients by a worker (202; poll `runs/{id}/`); the rule's next run is unchanged. "
+                   "Refused with `schedule_paused` when paused.", request=None,
+                   responses={202: ReportRunSerializer, **REFUSED, **NOT_FOUND})  # fmt: skip
+    def post(self, request: Request, pk: int) -> Response:
+        run = services.schedule_send_now(schedule=schedule_get_for(request, pk), acting_user=request.user)
+        return Response(ReportRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
 class RunListView(ReportsAPIMixin, TenantListAPIView):
     serializer_class = ReportRunSerializer
     queryset = ReportRun.objects.none()

@@ -3,11 +3,14 @@
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from apps.access.models import Role
 from apps.accounts.models import Membership, User
+from apps.forms.models import FormTemplate, TemplateStatus
 from apps.reporting.datasets import DATASETS, dataset_get
+from apps.reporting.filters import filters_parse, filters_text
 from apps.reporting.models import Delivery, Period, ReportDefinition, ReportFormat
 from apps.workplaces.models import Workplace
 
@@ -31,11 +34,25 @@ class DefinitionForm(forms.Form):
         help_text="None chosen: every workplace. A region includes its sites.",
     )
 
+    form = forms.ModelChoiceField(queryset=FormTemplate.objects.none(), required=False, empty_label="Every form",
+                                  help_text="The form reported on; needed to filter on its answers.")  # fmt: skip
+    filters = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Filters on the answers",
+        help_text="One a line: a field's key, an operator and a value, e.g. “compliant = no”, “issues in damaged, "
+        "wrong_place”, “shelf_share >= 40” (also <, <=, >), “notes contains pallet”. All must hold.",
+    )
+
     def __init__(self, *args: Any, dataset: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         chosen = dataset_get(self.data.get("dataset") or dataset or self.initial.get("dataset") or "") \
             or next(iter(DATASETS.values()))  # fmt: skip
         fields: Any = self.fields
+        if chosen.form_field:
+            fields["form"].queryset = FormTemplate.objects.exclude(status=TemplateStatus.DRAFT).order_by("name")
+        else:  # other datasets are not form submissions
+            del fields["form"], fields["filters"]
         fields["dataset"].initial = chosen.key
         fields["grouping"].choices = [(g.key, g.label) for g in chosen.groupings]
         fields["columns"].choices = [(c.key, c.label) for c in chosen.columns]
@@ -44,12 +61,25 @@ class DefinitionForm(forms.Form):
                                                    "hx-select": "#definition-form", "hx-swap": "outerHTML",
                                                    "hx-include": "closest form"})  # fmt: skip
 
+    def clean_filters(self) -> list[dict[str, Any]]:
+        try:
+            return filters_parse(self.cleaned_data.get("filters") or "")
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from exc
+
+    def definition_fields(self) -> dict[str, Any]:
+        """What the services take (a dataset without forms: no form, no filters)."""
+        data = dict(self.cleaned_data)
+        data["workplaces"] = [w.pk for w in data["workplaces"]]
+        return {"form": None, "filters": [], **data}
+
     @staticmethod
     def initial_of(definition: ReportDefinition) -> dict[str, Any]:
         return {"name": definition.name, "description": definition.description, "dataset": definition.dataset,
                 "grouping": definition.grouping, "columns": definition.columns, "period": definition.period,
                 "period_start": definition.period_start, "period_end": definition.period_end,
-                "workplaces": list(definition.workplaces.all())}  # fmt: skip
+                "workplaces": list(definition.workplaces.all()), "form": definition.form_id,
+                "filters": filters_text(definition.filters or [])}  # fmt: skip
 
 
 def members(tenant: Any) -> QuerySet[User]:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("schedules/<int:pk>/", views.ScheduleFormView.as_view(), name="schedule_edit"),
     path("schedules/<int:pk>/pause/", views.SchedulePauseView.as_view(pause=True), name="schedule_pause"),
     path("schedules/<int:pk>/resume/", views.SchedulePauseView.as_view(pause=False), name="schedule_resume"),
+    path("schedules/<int:pk>/send/", views.ScheduleSendNowView.as_view(), name="schedule_send_now"),
     path("runs/", views.RunListView.as_view(), name="runs"),
     path("runs/<int:pk>/", views.RunView.as_view(), name="run"),
     path("files/<int:pk>/", views.FileView.as_view(), name="file"),

@@ -30,6 +30,7 @@ from apps.reporting.access import (
     sees_everything,
 )
 from apps.reporting.downloads import file_response
+from apps.reporting.filters import filters_text
 from apps.reporting.models import ReportRun, RunStatus
 from apps.reporting.selectors import signed_download
 from apps.surfaces.portal import PortalActionView, TenantPortalView
@@ -67,8 +68,7 @@ class DefinitionFormView(ReportsPage):
         definition = definition_get_for(request, pk) if pk else None
         form = DefinitionForm(request.POST)
         if form.is_valid():
-            data = dict(form.cleaned_data)
-            data["workplaces"] = [w.pk for w in data["workplaces"]]
+            data = form.definition_fields()
             try:
                 if definition is None:
                     definition = services.definition_create(acting_user=request.user, **data)
@@ -90,6 +90,7 @@ class DefinitionView(ReportsPage):
         table = services.report_table(definition)
         context = {
             "definition": definition, "table": table, "generate_form": GenerateForm(),
+            "filter_lines": filters_text(definition.filters or []).splitlines(),
             "schedules": schedules_for(request).filter(definition=definition)[:20],
             "runs": runs_for(request).filter(definition=definition).order_by("-scheduled_for", "-id")[:10],
         }  # fmt: skip
@@ -193,6 +194,22 @@ class SchedulePauseView(ReportsPortalMixin, PortalActionView):
 
     def success_url(self, obj: Any) -> str:
         return reverse("reporting:schedules")
+
+
+class ScheduleSendNowView(ReportsPortalMixin, PortalActionView):
+    """Send the schedule's report now (the worker renders and emails it; the run is in the history)."""
+
+    tenant_access = "member"
+    done = "The report is being sent now; its run is in the history."
+
+    def get_object(self, request: HttpRequest, **kwargs: Any) -> Any:
+        return schedule_get_for(request, kwargs["pk"])
+
+    def perform(self, obj: Any, data: dict[str, Any]) -> None:
+        services.schedule_send_now(schedule=obj, acting_user=self.request.user)
+
+    def success_url(self, obj: Any) -> str:
+        return f"{reverse('reporting:runs')}?schedule={obj.pk}"
 
 
 class RunListView(ReportsPage):

@@ -243,6 +243,46 @@ def test_attachment_delivery_and_external_recipients_after_confirmation(rep, dja
     assert all(m.attachments and m.attachments[0][0].endswith(".csv") for m in mail.outbox)
 
 
+def test_attachment_is_the_file_with_its_type(rep, django_capture_on_commit_callbacks):
+    """Attached delivery goes through apps.emails' `attachments=`: the file's own bytes and MIME type, no link."""
+    mail.outbox.clear()
+    with tenant_context(rep.tenant):
+        attendance(rep.rae, datetime.date(2026, 9, 8), rep.site)
+        made = schedule(rep, definition(rep.rae, period="last_week"), delivery="attachment", format="xlsx")
+        (run_id,) = services.runs_create_due(now=datetime.datetime(2026, 9, 13, 22, 1, tzinfo=UTC))
+        run = services.run_execute(run_id=run_id)
+        with run.report.file.open("rb") as file:
+            stored = file.read()
+    assert run.status == RunStatus.SENT and made.delivery == "attachment"
+    ((name, content, mimetype),) = mail.outbox[0].attachments
+    assert name.endswith(".xlsx") and content == stored
+    assert mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "/manage/reports/link/" not in mail.outbox[0].body
+
+
+def test_send_now_runs_outside_the_rule_once(rep, sent_tasks, django_capture_on_commit_callbacks):
+    now = datetime.datetime(2026, 9, 9, 3, 0, 5, tzinfo=UTC)
+    mail.outbox.clear()
+    with tenant_context(rep.tenant):
+        made = schedule(rep, definition(rep.rae))
+        with django_capture_on_commit_callbacks(execute=True):
+            run = services.schedule_send_now(schedule=made, acting_user=rep.rae, now=now)
+            again = services.schedule_send_now(schedule=made, acting_user=rep.rae, now=now)  # a double click
+        assert again.pk == run.pk and run.occurrence_key == "now-20260909T130005"  # Sydney's wall time
+        assert [args[1] for name, args, _ in sent_tasks if name == "reporting.run_execute"] == [run.pk]
+        sent = services.run_execute(run_id=run.pk)
+        made.refresh_from_db()
+        assert made.next_run_at == datetime.datetime(2026, 9, 13, 22, 0, tzinfo=UTC)  # the rule's, unchanged
+        assert services.runs_create_due(now=now) == []  # and nothing else is due
+        services.schedule_pause(schedule=made, acting_user=rep.rae)
+        with pytest.raises(ValidationError) as refused:
+            services.schedule_send_now(schedule=made, acting_user=rep.rae)
+        assert list(services.runs_of(made)) == [sent]
+    assert codes(refused.value) == {"schedule_paused"}
+    assert (sent.status, sent.recipients, sent.requested_by) == (RunStatus.SENT, 1, rep.rae)
+    assert [m.to for m in mail.outbox] == [["rae@acme.test"]]
+
+
 def services_recipients(made):
     from apps.reporting.selectors import recipients_of
 

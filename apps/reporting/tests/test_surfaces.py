@@ -75,6 +75,9 @@ def test_api_schedules_refusals_pause_resume(rep):
     assert paused.status_code == 200 and paused.json()["status"] == "paused" and paused.json()["next_run_at"] is None
     assert client.post(f"{API}schedules/{schedule['id']}/pause/").json()["code"] == "schedule_paused"
     assert client.post(f"{API}schedules/{schedule['id']}/resume/").json()["status"] == "active"
+    sent_now = client.post(f"{API}schedules/{schedule['id']}/send/")
+    assert sent_now.status_code == 202 and sent_now.json()["status"] == "queued", sent_now.content
+    assert sent_now.json()["schedule"] == schedule["id"]
     patched = client.patch(f"{API}schedules/{schedule['id']}/", {"external_emails": ["a@example.com"]}, format="json")
     assert patched.status_code == 200 and patched.json()["external_recipients"][0]["confirmed"] is False
 
