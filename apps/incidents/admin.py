@@ -3,35 +3,23 @@
 
 from django.contrib import admin
 
-from apps.core.admin_mixins import ReadOnlyAdminMixin
+from apps.core.admin_mixins import ListedInlineMixin, ReadOnlyAdminMixin
 from apps.organisation.admin import TenantSchemaAdminMixin
 
 from .models import Incident, IncidentAction, IncidentAttachment, IncidentPerson, IncidentSettings, RegulatorDeadline
 
 
-class _ListedOnly:
-    """Inlines listed for reading: nothing is added or removed here."""
-
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-
-class PersonInline(_ListedOnly, admin.TabularInline):
+class PersonInline(ListedInlineMixin, admin.TabularInline):
     model = IncidentPerson
     fields = readonly_fields = ("role", "user", "name", "notes")
 
 
-class AttachmentInline(_ListedOnly, admin.TabularInline):
+class AttachmentInline(ListedInlineMixin, admin.TabularInline):
     model = IncidentAttachment
     fields = readonly_fields = ("kind", "name", "content_type", "size", "uploaded_by", "created_at")
 
 
-class ActionInline(_ListedOnly, admin.TabularInline):
+class ActionInline(ListedInlineMixin, admin.TabularInline):
     model = IncidentAction
     fields = readonly_fields = ("task", "created_by", "created_at")
 

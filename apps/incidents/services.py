@@ -24,6 +24,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import Membership
+from apps.core.actors import acting_person
 from apps.core.errors import refused
 from apps.core.events import publish, publish_many
 from apps.core.uploads import MB, PDF, PHOTO_TYPES, upload_check
@@ -60,13 +61,8 @@ MAX_PER_INCIDENT = 20
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic", PDF: "pdf"}
 
 
-def _person(user: Any) -> Any:
-    """The acting person for history and foreign keys (None for an API key or a task)."""
-    return user if getattr(user, "pk", None) and not getattr(user, "is_service_principal", False) else None
-
-
 def _save(incident: Incident, acting_user: Any, reason: str = "") -> None:
-    incident._history_user = _person(acting_user)  # type: ignore[attr-defined]
+    incident._history_user = acting_person(acting_user)  # type: ignore[attr-defined]
     incident._change_reason = reason[:100] or None  # type: ignore[attr-defined]
     incident.save()
 
@@ -88,7 +84,7 @@ def settings_save(*, acting_user: Any, **fields: Any) -> IncidentSettings:
         current.full_clean()
     except ValidationError as exc:
         raise refused("; ".join(exc.messages), code="invalid_settings") from exc
-    current._history_user = _person(acting_user)  # type: ignore[attr-defined]
+    current._history_user = acting_person(acting_user)  # type: ignore[attr-defined]
     current.save()
     return current
 
@@ -113,7 +109,7 @@ def deadline_hours_save(*, hours: dict[str, int], acting_user: Any, rules: dict[
         if row.pk is not None and (row.hours, row.rule) == (value, rule):
             continue
         row.hours, row.rule = value, (rule or "").strip()[:200]
-        row._history_user = _person(acting_user)  # type: ignore[attr-defined]
+        row._history_user = acting_person(acting_user)  # type: ignore[attr-defined]
         row.save()
 
 
@@ -258,7 +254,7 @@ def incident_report(
     """Record a report with its people and photos, all or nothing; `(incident, created)`. A retry with the
     same `client_id` (same reporter) and the same report returns the first one, also when two retries race;
     the same `client_id` with a different report is refused (`idempotency_conflict`)."""
-    reporter = _person(acting_user)
+    reporter = acting_person(acting_user)
     fingerprint = (
         report_fingerprint(
             title=title, type=type, severity=severity, occurred_at=occurred_at, workplace=workplace,
@@ -373,7 +369,7 @@ def incident_transition(*, incident: Incident, status: str, acting_user: Any, no
     now = timezone.now()
     if status == IncidentStatus.CLOSED:
         _close_check(incident)
-        incident.closed_at, incident.closed_by, incident.closure_note = now, _person(acting_user), note
+        incident.closed_at, incident.closed_by, incident.closure_note = now, acting_person(acting_user), note
     if status == IncidentStatus.REOPENED:
         if not note:
             raise refused("Say why the incident is reopened.", code="reason_required", field="note")
@@ -439,7 +435,7 @@ def incident_person_add(*, incident: Incident, person: PersonInput, acting_user:
         raise refused("That person is already listed in that role.", code="person_listed", field="people")
     row = IncidentPerson(incident=incident, user=person.user, name="" if person.user else person.name.strip()[:200],
                          role=person.role, notes=(person.notes or "")[:500])  # fmt: skip
-    row._history_user = _person(acting_user)  # type: ignore[attr-defined]
+    row._history_user = acting_person(acting_user)  # type: ignore[attr-defined]
     row.save()
     if person.role == PersonRole.INJURED and not incident.injury and not incident.near_miss:
         incident.injury = True
@@ -450,7 +446,7 @@ def incident_person_add(*, incident: Incident, person: PersonInput, acting_user:
 @transaction.atomic
 def incident_person_remove(*, person: IncidentPerson, acting_user: Any) -> None:
     _open_check(_locked(person.incident))
-    person._history_user = _person(acting_user)  # type: ignore[attr-defined]
+    person._history_user = acting_person(acting_user)  # type: ignore[attr-defined]
     person.delete()
 
 
@@ -458,7 +454,7 @@ def _attachment_write(*, incident: Incident, upload: Any, content_type: str, act
     name = str(getattr(upload, "name", "") or "file").rsplit("/", 1)[-1][:150]
     kind = AttachmentKind.PHOTO if content_type in PHOTO_TYPES else AttachmentKind.FILE
     row = IncidentAttachment(incident=incident, kind=kind, name=name, content_type=content_type, size=upload.size,
-                             uploaded_by=_person(acting_user))  # fmt: skip
+                             uploaded_by=acting_person(acting_user))  # fmt: skip
     row.file.save(f"{uuid.uuid4().hex}.{EXTENSIONS[content_type]}", upload, save=False)
     row.save()
     return row
@@ -489,8 +485,8 @@ def incident_action_create(
         priority=TASK_PRIORITY.get(incident.severity, TaskPriority.NORMAL),  # type: ignore[call-overload]
         origin_kind=ACTION_ORIGIN, origin_id=str(incident.pk),
     )  # fmt: skip
-    action = IncidentAction(incident=incident, task=task, created_by=_person(acting_user))
-    action._history_user = _person(acting_user)  # type: ignore[attr-defined]
+    action = IncidentAction(incident=incident, task=task, created_by=acting_person(acting_user))
+    action._history_user = acting_person(acting_user)  # type: ignore[attr-defined]
     action.save()
     if incident.status in (IncidentStatus.REPORTED, IncidentStatus.UNDER_INVESTIGATION, IncidentStatus.REOPENED):
         incident_transition(incident=incident, status=IncidentStatus.ACTION_REQUIRED, acting_user=acting_user,

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.core.actors import acting_person
 from apps.core.db import clash_id, violated_constraint
 from apps.core.errors import refused
 from apps.core.events import publish
@@ -26,10 +27,6 @@ from .payloads import entry_payload
 
 MAX_ENTRY = datetime.timedelta(hours=24)
 FUTURE_TOLERANCE = datetime.timedelta(minutes=2)
-
-
-def _person(user: Any) -> Any:
-    return user if getattr(user, "pk", None) and not getattr(user, "is_service_principal", False) else None
 
 
 def _describe(entry: TimeEntry) -> str:
@@ -109,8 +106,8 @@ def timer_start(*, task: Task, user: Any, acting_user: Any, note: str = "") -> T
     if TimeEntry.objects.filter(user=user, ended_at__isnull=True).exists():
         raise refused("You already have a timer running; stop it first.", code="timer_already_running")
     entry = TimeEntry(task=task, user=user, started_at=timezone.now(), note=note[:500], source=EntrySource.TIMER,
-                      created_by=_person(acting_user))  # fmt: skip
-    entry._history_user = _person(acting_user)  # type: ignore[attr-defined]
+                      created_by=acting_person(acting_user))  # fmt: skip
+    entry._history_user = acting_person(acting_user)  # type: ignore[attr-defined]
     _save(entry)
     _publish("time_entry.created", entry)
     return entry
@@ -125,7 +122,7 @@ def timer_stop(*, user: Any, acting_user: Any, note: str | None = None) -> TimeE
     entry.ended_at = max(timezone.now(), entry.started_at + datetime.timedelta(seconds=1))
     if note is not None:
         entry.note = note[:500]
-    entry._history_user = _person(acting_user)  # type: ignore[attr-defined]
+    entry._history_user = acting_person(acting_user)  # type: ignore[attr-defined]
     _save(entry)
     _publish("time_entry.updated", entry)
     return entry
@@ -147,8 +144,8 @@ def entry_add(
     _range_check(started_at, ended_at)
     _task_check(task, user, acting_user)
     entry = TimeEntry(task=task, user=user, started_at=started_at, ended_at=ended_at, note=note[:500],
-                      source=EntrySource.MANUAL, created_by=_person(acting_user))  # fmt: skip
-    entry._history_user = _person(acting_user)  # type: ignore[attr-defined]
+                      source=EntrySource.MANUAL, created_by=acting_person(acting_user))  # fmt: skip
+    entry._history_user = acting_person(acting_user)  # type: ignore[attr-defined]
     _save(entry)
     _publish("time_entry.created", entry)
     return entry
@@ -181,7 +178,7 @@ def entry_update(
     _range_check(entry.started_at, entry.ended_at)
     if note is not None:
         entry.note = note[:500]
-    entry._history_user = _person(acting_user)  # type: ignore[attr-defined]
+    entry._history_user = acting_person(acting_user)  # type: ignore[attr-defined]
     _save(entry)
     _publish("time_entry.updated", entry)
     return entry
@@ -192,7 +189,7 @@ def entry_delete(*, entry: TimeEntry, acting_user: Any) -> None:
     """Delete an entry (your own; admins any). History keeps it."""
     entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
     _owner_check(entry, acting_user)
-    entry._history_user = _person(acting_user)  # type: ignore[attr-defined]
+    entry._history_user = acting_person(acting_user)  # type: ignore[attr-defined]
     payload_entry = TimeEntry(pk=entry.pk, task_id=entry.task_id, user_id=entry.user_id, started_at=entry.started_at,
                               ended_at=entry.ended_at, source=entry.source, note=entry.note)  # fmt: skip
     entry.delete()
