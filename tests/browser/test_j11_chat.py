@@ -64,7 +64,7 @@ def _received(page: Any, frames: list[dict[str, Any]], name: str, **match: Any) 
     """Waits (5 s) for the page's socket to have received that event. Playwright hands events over only while
     the test calls it, hence the short waits on the page."""
     return wait_for(lambda: page.wait_for_timeout(50) or _event(frames, name, **match), timeout=5,
-                    message=f"the socket to receive {name} {match}")  # fmt: skip
+                    message=f"the socket to receive {name} {match} (received: {frames})")  # fmt: skip
 
 
 def test_two_people_chat_live_over_the_socket(page, new_page, live, realtime, people, sign_in, artifacts):
@@ -91,8 +91,8 @@ def test_two_people_chat_live_over_the_socket(page, new_page, live, realtime, pe
     page.get_by_label("Message").fill("Morning! Shelf 4 is restocked.")
     page.get_by_label("Message").press("Enter")
     expect(page.locator("#chat-messages")).to_contain_text("Morning! Shelf 4 is restocked.")
-    expect(ben_page.locator("#chat-messages")).to_contain_text("Morning! Shelf 4 is restocked.", timeout=LIVE_WITHIN_MS)
     created = _received(ben_page, ben_frames, "message.created", body="Morning! Shelf 4 is restocked.")
+    expect(ben_page.locator("#chat-messages")).to_contain_text("Morning! Shelf 4 is restocked.", timeout=LIVE_WITHIN_MS)
     first = created["message"]["id"]
     assert created["message"]["author"] == str(ada.user.pk)
 

@@ -313,7 +313,7 @@ def test_retention_deletes_the_attachments_files_after_commit(chat, settings, tm
         assert len(paths[swept]) == 3 and all(path.is_file() for path in paths[held] + paths[swept])
         services.channel_update(channel=held, acting_user=chat.admin, legal_hold=True)
         services.settings_save(acting_user=chat.admin, retention_days=30, legal_hold=False)
-        with django_capture_on_commit_callbacks() as callbacks, django_assert_max_num_queries(12):
+        with django_capture_on_commit_callbacks() as callbacks, django_assert_max_num_queries(20):
             assert services.retention_sweep(now=timezone.now()) == 2  # the thread: its message and its reply
         assert all(path.is_file() for path in paths[swept])  # nothing leaves storage before the commit
         assert not MessageAttachment.objects.filter(message__channel=swept).exists()

@@ -246,9 +246,10 @@
     clearTimeout(typingTimer);
     typingTimer = setTimeout(function () { box.textContent = ""; }, 4000);
   }
-  function onEvent(frame) {
-    var topic = frame.topic || "";
-    var data = frame.data || {};
+  // NFRealtime calls listeners with (data, frame): the topic is the frame's.
+  function onEvent(data, frame) {
+    var topic = (frame && frame.topic) || "";
+    data = data || {};
     if (topic.indexOf("chat.channel.") !== 0) { return; }
     var id = topic.slice("chat.channel.".length);
     if (id !== String(channel)) {
