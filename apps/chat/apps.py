@@ -7,4 +7,4 @@ class ChatConfig(AppConfig):
     verbose_name = "Chat"
 
     def ready(self) -> None:
-        from . import subscribers  # noqa: F401 - registers the domain-event subscriber
+        from . import files, subscribers  # noqa: F401 - register the file cleanup and the domain-event subscriber

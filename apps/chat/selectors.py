@@ -5,6 +5,7 @@ None of them counts a whole table: unread counts stop at UNREAD_CAP ("99+"), his
 """
 
 import datetime
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -215,6 +216,64 @@ def people_choices(*, q: str = "", limit: int = 20) -> QuerySet[User]:
     if q:
         rows = rows.filter(Q(full_name__icontains=q) | Q(email__icontains=q))
     return rows[:limit]
+
+
+def mention_names(email: str, full_name: str) -> set[str]:
+    """The words that name a person after `@` (lower case): the email, its first part, the full name without
+    spaces or with dots, the first name."""
+    names = {email.lower(), email.split("@")[0].lower()}
+    if full_name:
+        names |= {"".join(full_name.split()).lower(), ".".join(full_name.split()).lower(),
+                  full_name.split()[0].lower()}  # fmt: skip
+    return names
+
+
+def mention_keys(channel: Channel) -> dict[str, set[uuid.UUID]]:
+    """{name after `@`: the channel's members it names}; a name naming two people names nobody."""
+    people = User.objects.filter(pk__in=channel.members.values("user_id")).values_list("pk", "email", "full_name")
+    keys: dict[str, set[uuid.UUID]] = {}
+    for pk, email, full_name in people:
+        for name in mention_names(email, full_name):
+            keys.setdefault(name, set()).add(pk)
+    return keys
+
+
+MENTION_SUGGESTIONS = 8
+
+
+@dataclass
+class MentionSuggestion:
+    user: Any
+    name: str
+    mention: str  # what to write after `@`: a word that names this member only
+
+
+def _mention_word(email: str, full_name: str, keys: dict[str, set[Any]]) -> str:
+    """The friendliest word naming one member: the full name without spaces, else the email's first part,
+    else the email (unique in the organisation)."""
+    for word in ("".join(full_name.split()), email.split("@")[0]):
+        if word and len(keys.get(word.lower(), ())) == 1:
+            return word
+    return email
+
+
+def mention_suggestions(channel: Channel, q: str, *, limit: int = MENTION_SUGGESTIONS) -> list[MentionSuggestion]:
+    """The channel's members whose name or email starts with `q` (or whose name has a word starting so), for
+    the composer's @ autocomplete; each with the word that mentions them (services.mentions_find reads it)."""
+    q = (q or "").strip().lstrip("@")[:80]
+    members = User.objects.filter(pk__in=channel.members.values("user_id"), is_active=True)
+    if q:
+        members = members.filter(
+            Q(full_name__istartswith=q) | Q(full_name__icontains=f" {q}") | Q(email__istartswith=q)
+        )
+    found = list(members.order_by("full_name", "email")[: max(1, min(limit, MENTION_SUGGESTIONS))])
+    if not found:
+        return []
+    keys = mention_keys(channel)
+    return [
+        MentionSuggestion(user, person_name(user), _mention_word(user.email, user.full_name or "", keys))
+        for user in found
+    ]
 
 
 def history_one(message: Message) -> Message:

@@ -20,7 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from apps.accounts.models import Membership, User
+from apps.accounts.models import Membership
 from apps.accounts.selectors import tenant_admins
 from apps.core.errors import refused
 from apps.core.events import publish
@@ -44,6 +44,7 @@ from .models import (
     Reaction,
 )
 from .payloads import channel_payload, member_payload, message_event_payload
+from .selectors import mention_keys
 from .serialize import message_data
 
 ATTACHMENT_MAX_BYTES = 10 * MB
@@ -395,15 +396,7 @@ def mentions_find(body: str, channel: Channel) -> list[uuid.UUID]:
     tokens = {token.rstrip(".").lower() for token in MENTION.findall(body)}
     if not tokens:
         return []
-    people = User.objects.filter(pk__in=channel.members.values("user_id")).values_list("pk", "email", "full_name")
-    keys: dict[str, set[uuid.UUID]] = {}
-    for pk, email, full_name in people:
-        names = {email.lower(), email.split("@")[0].lower()}
-        if full_name:
-            names |= {"".join(full_name.split()).lower(), ".".join(full_name.split()).lower(),
-                      full_name.split()[0].lower()}  # fmt: skip
-        for name in names:
-            keys.setdefault(name, set()).add(pk)
+    keys = mention_keys(channel)
     found = {next(iter(keys[t])) for t in tokens if t in keys and len(keys[t]) == 1}
     return sorted(found, key=str)
 

@@ -12,6 +12,7 @@ The fixtures (documented in README.md, keep them stable; other journeys build on
     mailbox   mailbox.last(to), mailbox.link(to, contains=): mail sent by the server or the worker
     command   command("billing_run", "--now", ...): a management command in the test process
     wait_for  wait_for(condition, timeout=30): poll until truthy
+    realtime  the WebSocket server (uvicorn serving config.asgi) on its own port; pages point their socket at it
     artifacts artifacts.screenshot(page, "last"): full-page PNG + HTML in .artifacts/browser/<test>/
 
 Data is committed (the server and the worker run on their own connections) and never rolled back:
@@ -128,6 +129,41 @@ def live(_browser_db: None, celery_worker: Any) -> Iterator[Live]:
         for name, value in saved.items():
             setattr(settings, name, value)
         thread.terminate()
+
+
+@pytest.fixture(scope="session")
+def realtime(live: Live) -> Iterator[int]:
+    """The WebSocket server as `make run` serves it: uvicorn with config.asgi in a thread of this process, on a
+    free port, and settings.REALTIME_PORT set to it for the session, so the live server's pages open their
+    socket at `ws://<slug>.localhost:<port>/ws/` (the session cookie ignores ports). Yields the port."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from config.asgi import application
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    config = uvicorn.Config(application, host="127.0.0.1", port=port, lifespan="off", log_level="warning",
+                            ws_max_size=64 * 1024)  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="realtime-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the WebSocket server did not start"
+        time.sleep(0.05)
+    saved = settings.REALTIME_PORT
+    settings.REALTIME_PORT = port
+    try:
+        yield port
+    finally:
+        settings.REALTIME_PORT = saved
+        server.should_exit = True
+        thread.join(10)
 
 
 # --- Chromium -------------------------------------------------------------------------------------

@@ -1,12 +1,14 @@
 """Serializers of the chat API. A message has one shape everywhere (apps/chat/serialize.py): the API's
 answers and the socket's events carry the same dict; the classes here describe it for the OpenAPI document.
-Choice-like fields are plain strings whose values the help text lists (no enum components to collide)."""
+Kinds, roles, notification levels and sources are choice fields, so the schema names their enums
+(ChatChannelKindEnum, ChatMemberRoleEnum, ChatNotifyLevelEnum, ChatMemberSourceEnum: SPECTACULAR's
+ENUM_NAME_OVERRIDES, since "kind", "role" and "source" are names other apps use too)."""
 
 from typing import Any
 
 from rest_framework import serializers
 
-from apps.chat.models import BODY_MAX
+from apps.chat.models import BODY_MAX, ChannelKind, MemberRole, MemberSource, NotifyLevel
 from apps.chat.selectors import ChannelRow, unread_label
 from apps.chat.serialize import message_data
 
@@ -53,7 +55,7 @@ class ChatHistorySerializer(serializers.Serializer):
 
 class ChatChannelSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    kind = serializers.CharField(help_text="public, private or direct.")
+    kind = serializers.ChoiceField(choices=ChannelKind.choices)
     name = serializers.CharField(help_text="Empty for a direct conversation (see title).")
     title = serializers.CharField(help_text="The name, or the other person's for a direct conversation.")
     topic = serializers.CharField()
@@ -63,8 +65,8 @@ class ChatChannelSerializer(serializers.Serializer):
     archived_at = serializers.DateTimeField(allow_null=True)
     last_message_at = serializers.DateTimeField(allow_null=True)
     member = serializers.BooleanField(help_text="Whether I belong to it.")
-    role = serializers.CharField(allow_null=True, help_text="My role: owner, moderator or member.")
-    notify = serializers.CharField(allow_null=True, help_text="My notifications: all, mentions or none.")
+    role = serializers.ChoiceField(choices=MemberRole.choices, allow_null=True, help_text="My role.")
+    notify = serializers.ChoiceField(choices=NotifyLevel.choices, allow_null=True, help_text="My notifications.")
     muted_until = serializers.DateTimeField(allow_null=True, help_text="A moderator muted me until then.")
     last_read_id = serializers.IntegerField(allow_null=True)
     unread = serializers.IntegerField(help_text="Unread messages, counted up to 100.")
@@ -89,7 +91,11 @@ class ChatChannelSerializer(serializers.Serializer):
 
 class ChatChannelInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=80)
-    kind = serializers.CharField(default="public", help_text="public or private.")
+    kind = serializers.ChoiceField(
+        choices=ChannelKind.choices,
+        default=ChannelKind.PUBLIC,
+        help_text="public or private (direct conversations are opened with POST direct/).",
+    )
     topic = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
     members = serializers.ListField(child=serializers.UUIDField(), required=False, default=list,
                                     help_text="People to add (user ids).")  # fmt: skip
@@ -113,8 +119,8 @@ class ChatMemberSerializer(serializers.Serializer):
     user = serializers.UUIDField()
     name = serializers.CharField()
     email = serializers.EmailField()
-    role = serializers.CharField(help_text="owner, moderator or member.")
-    source = serializers.CharField(help_text="manual, or sync (from the team or workplace).")
+    role = serializers.ChoiceField(choices=MemberRole.choices)
+    source = serializers.ChoiceField(choices=MemberSource.choices, help_text="sync: from the team or workplace.")
     muted_until = serializers.DateTimeField(allow_null=True)
     joined_at = serializers.DateTimeField()
 
@@ -133,14 +139,14 @@ class ChatInviteSerializer(serializers.Serializer):
 
 
 class ChatMemberUpdateSerializer(serializers.Serializer):
-    role = serializers.CharField(required=False, help_text="owner, moderator or member (owners only).")
+    role = serializers.ChoiceField(choices=MemberRole.choices, required=False, help_text="Owners only.")
     muted_minutes = serializers.IntegerField(
         required=False,
         min_value=0,
         max_value=60 * 24 * 365,
         help_text="Moderators: no sending for that long (0 lifts it).",
     )
-    notify = serializers.CharField(required=False, help_text="Your own: all, mentions or none.")
+    notify = serializers.ChoiceField(choices=NotifyLevel.choices, required=False, help_text="Your own.")
 
 
 class ChatMessageInputSerializer(serializers.Serializer):

@@ -6,7 +6,9 @@ from apps.chat.models import BODY_MAX, ChannelKind, MemberRole, NotifyLevel
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Write a message… (@name mentions)"}),
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Write a message… (@name mentions)",
+                                                        "aria-label": "Message", "aria-autocomplete": "list",
+                                                        "aria-controls": "chat-mentions"}),
                            max_length=BODY_MAX + 1000, strip=False)  # fmt: skip
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     client_id = forms.UUIDField(required=False, widget=forms.HiddenInput)

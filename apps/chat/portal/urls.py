@@ -19,6 +19,7 @@ urlpatterns = [
     path("messages/<int:pk>/<slug:action>/", views.MessageActionView.as_view(), name="message_action"),
     path("<int:pk>/", views.ChannelView.as_view(), name="channel"),
     path("<int:pk>/messages/", views.MessagesView.as_view(), name="messages"),
+    path("<int:pk>/mentions/", views.MentionsView.as_view(), name="mentions"),
     path("<int:pk>/settings/", views.ChannelSettingsView.as_view(), name="settings"),
     path("<int:pk>/members/<slug:action>/", views.MembersActionView.as_view(), name="members_action"),
     path("<int:pk>/<slug:action>/", views.ChannelActionView.as_view(), name="channel_action"),

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -202,6 +202,17 @@ def _edit_body(request: HttpRequest) -> str:
     if not form.is_valid():
         raise ValidationError(" ".join(str(e) for errs in form.errors.values() for e in errs), code="body_required")
     return str(form.cleaned_data["body"])
+
+
+class MentionsView(ChatPage):
+    """The composer's @ autocomplete: the channel's members matching `q` (members of the channel only; any
+    other channel is the same 404 as a missing one)."""
+
+    def get(self, request: HttpRequest, pk: int) -> JsonResponse:
+        channel = channel_for(request.user, pk)
+        found = selectors.mention_suggestions(channel, request.GET.get("q", ""))
+        rows = [{"id": str(s.user.pk), "name": s.name, "email": s.user.email, "mention": s.mention} for s in found]
+        return JsonResponse({"results": rows})
 
 
 class RevisionsView(ChatPage):

@@ -149,3 +149,25 @@ def test_socket_frames_answer_like_the_api(chat):
                                   tenant=chat.tenant)  # fmt: skip
         assert exc.value.code == "solution_access_required"
     assert chat.sink.events("typing")[0]["name"] == "Ann Smith"
+
+
+def test_the_schema_names_chat_enums(tmp_path):
+    """Kinds, roles, notification levels and sources are enum components, not free strings."""
+    import json
+
+    from django.core.management import call_command
+
+    target = tmp_path / "schema.json"
+    call_command("spectacular", urlconf="config.urls.api_tenant_schema", format="openapi-json", file=str(target))
+    components = json.loads(target.read_text())["components"]["schemas"]
+
+    def enum(schema: str, field: str) -> list[str]:
+        prop = components[schema]["properties"][field]
+        refs = [prop, *prop.get("oneOf", []), *prop.get("allOf", [])]
+        (ref,) = [r["$ref"] for r in refs if "$ref" in r and not r["$ref"].endswith(("/NullEnum", "/BlankEnum"))]
+        return list(components[ref.rsplit("/", 1)[-1]]["enum"])
+
+    assert enum("ChatChannel", "kind") == ["public", "private", "direct"]
+    assert enum("ChatChannel", "role") == enum("ChatMember", "role") == ["owner", "moderator", "member"]
+    assert enum("ChatChannel", "notify") == ["all", "mentions", "none"]
+    assert enum("ChatMember", "source") == ["manual", "sync"]

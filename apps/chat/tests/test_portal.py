@@ -7,6 +7,8 @@ from django_tenants.utils import tenant_context
 
 from apps.chat import services
 from apps.chat.models import Message
+from apps.solutions.services import solution_access_grant
+from tests.factories import MembershipFactory
 
 from .conftest import HOST
 
@@ -64,3 +66,31 @@ def test_pages_and_outsiders(chat):
     assert saved.status_code == 302
     created = cy.post("/manage/chat/new/", {"name": "Cy's corner", "kind": "public", "topic": ""})
     assert created.status_code == 302
+
+
+def test_mention_suggestions_are_the_channels_members_only(chat, globex):
+    with tenant_context(chat.tenant):
+        twin = MembershipFactory(tenant=chat.tenant, user__email="bob2@acme.test", user__full_name="Bob Smith").user
+        solution_access_grant(solution_code="chat", user=twin, acting_user=chat.admin)
+        channel = services.channel_create(name="Mentions", members=[chat.bob], acting_user=chat.ann)
+        services.channel_create(name="Elsewhere", members=[chat.cy], acting_user=chat.ann)
+    url = f"/manage/chat/{channel.pk}/mentions/"
+    ann = portal(chat.ann)
+    found = ann.get(url, {"q": "bo"}).json()["results"]
+    assert [(row["name"], row["mention"]) for row in found] == [("Bob Smith", "BobSmith")]
+    assert {row["name"] for row in ann.get(url).json()["results"]} == {"Ann Smith", "Bob Smith"}
+    assert ann.get(url, {"q": "cy"}).json()["results"] == []  # Cy is not in this channel
+    assert ann.get(url, {"q": "smi"}).json()["results"][0]["name"] == "Ann Smith"  # a later word of the name
+    with tenant_context(chat.tenant):
+        services.members_invite(channel=channel, users=[twin], acting_user=chat.ann)
+        sent, _ = services.message_send(channel=channel, author=chat.ann, body=f"Hi @{found[0]['mention']}")
+    assert sent.mentions == []  # "BobSmith" names two people now: the suggestion must not offer it
+    words = {row["email"]: row["mention"] for row in ann.get(url, {"q": "bob"}).json()["results"]}
+    assert words == {"bob@acme.test": "bob@acme.test", "bob2@acme.test": "bob2"}
+    with tenant_context(chat.tenant):
+        sent, _ = services.message_send(channel=channel, author=chat.ann, body="@bob@acme.test and @bob2, look")
+    assert set(sent.mentions) == {chat.bob.pk, twin.pk}  # each suggested word names its person
+    assert portal(chat.cy).get(url, {"q": "b"}).status_code == 404  # not a member: like a missing channel
+    assert portal(chat.ned).get(url).status_code == 403  # no Chat
+    outsider = MembershipFactory(tenant=globex, user__email="spy@globex.test").user
+    assert portal(outsider).get(url, {"q": "b"}).status_code in (403, 404)  # another tenant's person

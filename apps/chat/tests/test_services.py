@@ -7,12 +7,13 @@ import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from apps.chat import selectors, services
-from apps.chat.models import Channel, ChannelMember, Message, MessageRevision
+from apps.chat.models import Channel, ChannelMember, Message, MessageAttachment, MessageRevision
 from apps.chat.sync import channels_reconcile
 from apps.notifications.models import Notification
 from apps.organisation.models import Entity, EntityMembership, EntityType, MemberProfile
@@ -282,3 +283,41 @@ def test_team_channels_follow_the_team(chat, django_capture_on_commit_callbacks)
             services.channel_leave(channel=channel, user=chat.ann)
         assert code(exc) == "synced_member"
         assert Channel.objects.get(pk=channel.pk).kind == "private"
+
+
+def test_retention_deletes_the_attachments_files_after_commit(chat, settings, tmp_path,
+                                                               django_capture_on_commit_callbacks,
+                                                               django_assert_max_num_queries):  # fmt: skip
+    """Real files on disk: a swept thread's files (the first message's and its reply's) leave storage once the
+    sweep's transaction commits, never before; a held channel's stay; doing it twice is harmless."""
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}  # fmt: skip
+    old = timezone.now() - datetime.timedelta(days=40)
+
+    def note(n: int) -> SimpleUploadedFile:
+        return SimpleUploadedFile(f"note-{n}.txt", f"shelf {n} restocked\n".encode(), content_type="text/plain")
+
+    with tenant_context(chat.tenant):
+        held = services.channel_create(name="Held files", acting_user=chat.ann)
+        swept = services.channel_create(name="Swept files", acting_user=chat.ann)
+        for channel in (held, swept):
+            first, _ = services.message_send(channel=channel, author=chat.ann, body="photos", files=[note(1), note(2)])
+            reply, _ = services.message_send(channel=channel, author=chat.ann, body="more", parent=first.pk,
+                                             files=[note(3)])  # fmt: skip
+            Message.objects.filter(pk__in=[first.pk, reply.pk]).update(created_at=old, last_reply_at=old)
+        paths = {
+            channel: [tmp_path / name for name in MessageAttachment.objects.filter(message__channel=channel)
+                      .values_list("file", flat=True)]
+            for channel in (held, swept)
+        }  # fmt: skip
+        assert len(paths[swept]) == 3 and all(path.is_file() for path in paths[held] + paths[swept])
+        services.channel_update(channel=held, acting_user=chat.admin, legal_hold=True)
+        services.settings_save(acting_user=chat.admin, retention_days=30, legal_hold=False)
+        with django_capture_on_commit_callbacks() as callbacks, django_assert_max_num_queries(20):
+            assert services.retention_sweep(now=timezone.now()) == 2  # the thread: its message and its reply
+        assert all(path.is_file() for path in paths[swept])  # nothing leaves storage before the commit
+        assert not MessageAttachment.objects.filter(message__channel=swept).exists()
+        for callback in callbacks + callbacks:  # twice: a file already gone is not an error
+            callback()
+        assert not any(path.exists() for path in paths[swept])
+        assert all(path.is_file() for path in paths[held])

@@ -87,6 +87,96 @@
     if (open && (!parentId || open.dataset.parent === String(parentId))) { openThread(open.dataset.url); }
   }
 
+  /* @ autocomplete: typing "@" and letters lists the channel's members (the server's answer, members only);
+   * up/down choose, Enter or Tab (or a click) writes the word the server gave, which names that member. */
+  function mentionBox(field) {
+    var box = document.getElementById("chat-mentions");
+    var options = [];
+    var active = -1;
+    var asked = 0;
+    var timer = null;
+    function word() {
+      var before = field.value.slice(0, field.selectionStart);
+      var found = /(^|[^\w@])@([\w.+-]{0,80})$/.exec(before);
+      return found ? {start: before.length - found[2].length - 1, q: found[2]} : null;
+    }
+    function close() {
+      box.hidden = true;
+      box.innerHTML = "";
+      options = [];
+      active = -1;
+      field.setAttribute("aria-expanded", "false");
+      field.removeAttribute("aria-activedescendant");
+    }
+    function highlight(index) {
+      active = index;
+      options.forEach(function (li, i) { li.classList.toggle("active", i === index); li.setAttribute("aria-selected", String(i === index)); });
+      if (options[index]) { field.setAttribute("aria-activedescendant", options[index].id); }
+    }
+    function choose(index) {
+      var at = word();
+      var option = options[index];
+      if (!at || !option) { close(); return; }
+      var text = "@" + option.dataset.mention + " ";
+      var end = field.selectionStart;
+      field.value = field.value.slice(0, at.start) + text + field.value.slice(end);
+      field.selectionStart = field.selectionEnd = at.start + text.length;
+      close();
+      field.focus();
+    }
+    function show(rows) {
+      close();
+      if (!rows.length) { return; }
+      rows.forEach(function (row, i) {
+        var li = document.createElement("li");
+        li.id = "chat-mention-" + i;
+        li.className = "list-group-item list-group-item-action py-1";
+        li.setAttribute("role", "option");
+        li.dataset.mention = row.mention;
+        li.textContent = row.name + " ";
+        var small = document.createElement("small");
+        small.className = "text-muted";
+        small.textContent = "@" + row.mention;
+        li.appendChild(small);
+        li.addEventListener("mousedown", function (event) { event.preventDefault(); choose(i); });
+        box.appendChild(li);
+        options.push(li);
+      });
+      box.hidden = false;
+      field.setAttribute("aria-expanded", "true");
+      highlight(0);
+    }
+    function update() {
+      clearTimeout(timer);
+      var at = word();
+      if (!at) { close(); return; }
+      timer = setTimeout(function () {
+        var mine = ++asked;
+        fetch(root.dataset.mentionsUrl + "?q=" + encodeURIComponent(at.q), {credentials: "same-origin"})
+          .then(function (r) { return r.ok ? r.json() : {results: []}; })
+          .then(function (data) { if (mine === asked && word()) { show(data.results || []); } });
+      }, 120);
+    }
+    function key(event) {
+      if (box.hidden || !options.length) { return false; }
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        var step = event.key === "ArrowDown" ? 1 : options.length - 1;
+        highlight((active + step) % options.length);
+      } else if (event.key === "Enter" || event.key === "Tab") {
+        choose(active);
+      } else if (event.key === "Escape") {
+        close();
+      } else {
+        return false;
+      }
+      event.preventDefault();
+      return true;
+    }
+    if (!box) { return {key: function () { return false; }, update: function () {}}; }
+    field.addEventListener("blur", function () { setTimeout(close, 150); });
+    return {key: key, update: update};
+  }
+
   var composer = document.getElementById("chat-composer");
   if (composer) {
     composer.addEventListener("submit", function (event) {
@@ -103,10 +193,13 @@
       });
     });
     var body = composer.querySelector("textarea[name=body]");
+    var mentions = mentionBox(body);
     body.addEventListener("keydown", function (event) {
+      if (mentions.key(event)) { return; }
       if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); composer.requestSubmit(); }
     });
     body.addEventListener("input", function () {
+      mentions.update();
       if (live && Date.now() - lastTyping > 3000) {
         lastTyping = Date.now();
         window.NFRealtime.send({type: "chat.typing", channel: Number(channel)}).catch(function () {});
@@ -153,9 +246,10 @@
     clearTimeout(typingTimer);
     typingTimer = setTimeout(function () { box.textContent = ""; }, 4000);
   }
-  function onEvent(frame) {
-    var topic = frame.topic || "";
-    var data = frame.data || {};
+  // NFRealtime calls listeners with (data, frame): the topic is the frame's.
+  function onEvent(data, frame) {
+    var topic = (frame && frame.topic) || "";
+    data = data || {};
     if (topic.indexOf("chat.channel.") !== 0) { return; }
     var id = topic.slice("chat.channel.".length);
     if (id !== String(channel)) {
@@ -175,11 +269,20 @@
     }
   }
 
+  // The page says whether it is live (data-live, and the "Live" badge): with a socket, changes arrive as
+  // they happen and polling is only a 30 s safety net.
+  function setLive(on) {
+    live = on;
+    root.dataset.live = on ? "1" : "0";
+    var badge = document.getElementById("chat-live");
+    if (badge) { badge.hidden = !on; }
+  }
+
   toBottom();
   if (window.NFRealtime) {
     window.NFRealtime.on("*", onEvent);
-    window.NFRealtime.on("connect", function () { live = true; catchUp(); });  // and what was missed meanwhile
-    window.NFRealtime.on("disconnect", function () { live = false; });
+    window.NFRealtime.on("connect", function () { setLive(true); catchUp(); });  // and what was missed meanwhile
+    window.NFRealtime.on("disconnect", function () { setLive(false); });
     window.NFRealtime.connect();
   }
   // Polling: every 4 s without a socket, a 30 s safety net while one is connected.
