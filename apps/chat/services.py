@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Membership
 from apps.accounts.selectors import tenant_admins
+from apps.core.actors import acting_person
 from apps.core.errors import refused
 from apps.core.events import publish
 from apps.core.uploads import ALL_TYPES, MB, upload_check
@@ -55,11 +56,6 @@ KEEP = object()  # member_update: leave the mute as it is
 MENTION = re.compile(r"(?<![\w@])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
 
 
-def _person(user: Any) -> Any:
-    """The acting person for history and foreign keys (None for an API key or a task)."""
-    return user if getattr(user, "pk", None) and not getattr(user, "is_service_principal", False) else None
-
-
 def _tenant_active_members(user_ids: Iterable[Any]) -> set[Any]:
     schema = getattr(connection, "schema_name", "")
     return set(
@@ -69,12 +65,12 @@ def _tenant_active_members(user_ids: Iterable[Any]) -> set[Any]:
 
 
 def is_tenant_admin(user: Any) -> bool:
-    person = _person(user)
+    person = acting_person(user)
     return person is not None and tenant_admins().filter(user_id=person.pk).exists()
 
 
 def membership_of(channel: Channel, user: Any) -> ChannelMember | None:
-    person = _person(user)
+    person = acting_person(user)
     return None if person is None else ChannelMember.objects.filter(channel=channel, user=person).first()
 
 
@@ -103,7 +99,7 @@ def _moderator_require(channel: Channel, user: Any) -> None:
 
 
 def _save(obj: Any, acting_user: Any, reason: str = "") -> None:
-    obj._history_user = _person(acting_user)
+    obj._history_user = acting_person(acting_user)
     obj._change_reason = reason[:100] or None
     obj.save()
 
@@ -151,7 +147,7 @@ def _name_check(name: str, *, exclude: int | None = None) -> str:
 
 def _members_add(channel: Channel, users: Iterable[Any], *, role: str = MemberRole.MEMBER,
                  source: str = MemberSource.MANUAL, acting_user: Any = None) -> list[ChannelMember]:  # fmt: skip
-    wanted = {user.pk: user for user in users if _person(user) is not None}
+    wanted = {user.pk: user for user in users if acting_person(user) is not None}
     active = _tenant_active_members(wanted)
     unknown = set(wanted) - active
     if unknown:
@@ -189,13 +185,13 @@ def channel_create(
         raise refused("A channel is public or private (direct conversations are opened with a person).",
                       code="invalid_kind", field="kind")  # fmt: skip
     channel = Channel(kind=kind, name=_name_check(name), topic=(topic or "").strip()[:250], team=team,
-                      workplace=workplace, created_by=_person(acting_user))  # fmt: skip
+                      workplace=workplace, created_by=acting_person(acting_user))  # fmt: skip
     try:
         with transaction.atomic():
             _save(channel, acting_user, "Created")
     except IntegrityError as exc:  # a concurrent creation with the same name won
         raise refused("Another channel already has this name.", code="name_taken", field="name") from exc
-    creator = _person(acting_user)
+    creator = acting_person(acting_user)
     if creator is not None:
         _members_add(channel, [creator], role=MemberRole.OWNER, acting_user=acting_user)
     _members_add(channel, [m for m in members if creator is None or m.pk != creator.pk], acting_user=acting_user)
@@ -245,7 +241,7 @@ def direct_key(first: Any, second: Any) -> str:
 def direct_open(*, user: Any, other: Any) -> tuple[Channel, bool]:
     """The one direct conversation of two people, `(channel, created)`; opening it again (or twice at the
     same instant) finds the same one."""
-    if _person(user) is None:
+    if acting_person(user) is None:
         raise refused("Only people have direct conversations.", code="direct_channel")
     if other is None or other.pk == user.pk:
         raise refused("Choose someone else to talk to.", code="direct_self", field="user")
@@ -299,7 +295,7 @@ def _member_drop(member: ChannelMember, acting_user: Any, reason: str) -> None:
         owners = ChannelMember.objects.filter(channel=channel, role=MemberRole.OWNER).exclude(pk=member.pk)
         if not owners.exists() and channel.members.exclude(pk=member.pk).exists():
             raise refused("Name another owner before the last one leaves.", code="last_owner")
-    member._history_user = _person(acting_user)  # type: ignore[attr-defined]
+    member._history_user = acting_person(acting_user)  # type: ignore[attr-defined]
     member._change_reason = reason  # type: ignore[attr-defined]
     user_id = member.user_id
     member.delete()
@@ -347,7 +343,7 @@ def member_update(
         _moderator_require(channel, acting_user)
         member.muted_until = muted_until or None
     if notify is not None:
-        if _person(acting_user) is None or acting_user.pk != member.user_id:
+        if acting_person(acting_user) is None or acting_user.pk != member.user_id:
             raise refused("People choose their own notifications.", code="not_a_member")
         if notify not in NotifyLevel.values:
             raise refused(f"Notify is one of {', '.join(NotifyLevel.values)}.", code="invalid_notify", field="notify")
@@ -440,7 +436,9 @@ def _existing(author: Any, client_id: uuid.UUID | None) -> Message | None:
     if client_id is None:
         return None
     return (
-        Message.objects.select_related("author", "channel").filter(author=_person(author), client_id=client_id).first()
+        Message.objects.select_related("author", "channel")
+        .filter(author=acting_person(author), client_id=client_id)
+        .first()
     )
 
 
@@ -477,7 +475,7 @@ def _send(*, channel: Channel, author: Any, body: str, parent: Any, client_id: A
         raise refused(f"A message carries at most {ATTACHMENTS_PER_MESSAGE} files.", code="too_many_attachments",
                       field="files")  # fmt: skip
     types = [upload_check(f, accept=ALL_TYPES, max_bytes=ATTACHMENT_MAX_BYTES, field="files") for f in files]
-    message = Message.objects.create(channel=channel, author=_person(author), body=body, parent=thread,
+    message = Message.objects.create(channel=channel, author=acting_person(author), body=body, parent=thread,
                                      client_id=client_id, mentions=mentions_find(body, channel))  # fmt: skip
     for upload, content_type in zip(files, types, strict=True):
         MessageAttachment.objects.create(
@@ -486,12 +484,12 @@ def _send(*, channel: Channel, author: Any, body: str, parent: Any, client_id: A
             name=str(upload.name)[:200],
             content_type=content_type,
             size=upload.size,
-            uploaded_by=_person(author),
+            uploaded_by=acting_person(author),
         )
     if thread is not None:
         Message.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1, last_reply_at=now)
     Channel.objects.filter(pk=channel.pk).update(last_message_at=now)
-    sender = _person(author)
+    sender = acting_person(author)
     if sender is not None:
         ChannelMember.objects.filter(channel=channel, user=sender, last_read_id__lt=message.pk).update(
             last_read_id=message.pk
@@ -514,7 +512,7 @@ def _webhook(message: Message) -> None:
 
 
 def _own_or_moderated(message: Message, acting_user: Any, *, moderators: bool) -> bool:
-    person = _person(acting_user)
+    person = acting_person(acting_user)
     if person is not None and message.author_id == person.pk:
         return False
     if moderators and may_moderate(message.channel, acting_user):
@@ -534,7 +532,9 @@ def message_edit(*, message: Message, body: str, acting_user: Any) -> Message:
     if body == message.body:
         return message
     now = timezone.now()
-    MessageRevision.objects.create(message=message, body=message.body, edited_by=_person(acting_user), edited_at=now)
+    MessageRevision.objects.create(
+        message=message, body=message.body, edited_by=acting_person(acting_user), edited_at=now
+    )
     message.body, message.edited_at = body, now
     message.mentions = mentions_find(body, message.channel)
     message.save(update_fields=["body", "edited_at", "mentions"])
@@ -550,7 +550,7 @@ def message_delete(*, message: Message, acting_user: Any) -> Message:
     if message.deleted_at is not None:
         return message
     _own_or_moderated(message, acting_user, moderators=True)
-    message.deleted_at, message.deleted_by = timezone.now(), _person(acting_user)
+    message.deleted_at, message.deleted_by = timezone.now(), acting_person(acting_user)
     message.save(update_fields=["deleted_at", "deleted_by"])
     live.emit(message.channel_id, "message.deleted", message=message_data(message))
     return message

@@ -349,6 +349,10 @@ SPECTACULAR_SETTINGS = {
         "IncidentSeverityEnum": "apps.incidents.models.Severity",
         "IncidentAttachmentKindEnum": "apps.incidents.models.AttachmentKind",
         "InspectionStatusEnum": "apps.inspections.models.InspectionStatus",
+        "ChatChannelKindEnum": "apps.chat.models.ChannelKind",
+        "ChatMemberRoleEnum": "apps.chat.models.MemberRole",
+        "ChatNotifyLevelEnum": "apps.chat.models.NotifyLevel",
+        "ChatMemberSourceEnum": "apps.chat.models.MemberSource",
         # Forms, analytics and generated reports (issue 17).
         "FormFieldTypeEnum": "apps.forms.models.FieldType",
         # Incidents' "type" was the only enum named so; the forms' field type now shares the name.
