@@ -76,8 +76,8 @@ def test_dimension_filters_narrow_the_rows_in_the_one_query(rows, dataset, lines
 
 def test_people_and_records_are_stored_by_id_and_read_back(rows):
     with tenant_context(rows.tenant):
-        made = definition(rows.rae, dataset="leave", grouping="status",
-                          filters=filters_parse("person = RAE@acme.test\nleave_type in Sick leave, annual leave"))  # fmt: skip
+        lines = "person = RAE@acme.test\nleave_type in Sick leave, annual leave"
+        made = definition(rows.rae, dataset="leave", grouping="status", filters=filters_parse(lines))
         made.refresh_from_db()
         annual, sick = LeaveType.objects.get(code="ANNUAL"), LeaveType.objects.get(code="SICK")
     assert made.filters == [
