@@ -38,11 +38,11 @@ def rows(rep):
             attendance(rep.rae, MONDAY + datetime.timedelta(days=offset), rep.site, late_minutes=late,
                        status="late" if late else "present")  # fmt: skip
         attendance(rep.ivy, MONDAY, rep.site, status="absent", worked_minutes=0)
-        for title, priority, status in (("Count the pallets", "high", "todo"), ("Clean the dock", "normal", "done"),
+        for title, priority, status in (("Count the pallets", "high", "todo"), ("Clean the dock", "normal", "in_progress"),
                                         ("Pallet wrap order", "urgent", "todo")):  # fmt: skip
             Task.objects.create(title=title, priority=priority, status=status, due_at=NOON, workplace=rep.site)
         for severity, injury in (("low", False), ("high", True), ("critical", True)):
-            Incident.objects.create(title="Spill", type="injury" if injury else "hazard", injury=injury,
+            Incident.objects.create(title="Spill", type="injury" if injury else "property_damage", injury=injury,
                                     severity=severity, occurred_at=NOON, reported_at=NOON, reported_by=rep.rae,
                                     workplace=rep.site, status_changed_at=NOON)  # fmt: skip
     return rep
