@@ -38,7 +38,8 @@ def rows(rep):
             attendance(rep.rae, MONDAY + datetime.timedelta(days=offset), rep.site, late_minutes=late,
                        status="late" if late else "present")  # fmt: skip
         attendance(rep.ivy, MONDAY, rep.site, status="absent", worked_minutes=0)
-        for title, priority, status in (("Count the pallets", "high", "todo"), ("Clean the dock", "normal", "in_progress"),
+        for title, priority, status in (("Count the pallets", "high", "todo"),
+                                        ("Clean the dock", "normal", "in_progress"),
                                         ("Pallet wrap order", "urgent", "todo")):  # fmt: skip
             Task.objects.create(title=title, priority=priority, status=status, due_at=NOON, workplace=rep.site)
         for severity, injury in (("low", False), ("high", True), ("critical", True)):
