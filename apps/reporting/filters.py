@@ -76,6 +76,38 @@ def filters_text(filters: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def filters_shown(filters: list[dict[str, Any]], dataset: Dataset) -> list[str]:
+    """The filters as lines for people to read: dimensions by label, people by email, records by name, choices
+    by label (one query for the people and one per kind of record named, whatever the number of filters)."""
+    dimensions = {row["field"]: dataset.dimension(row["field"]) for row in filters if row.get("on") == "dimension"}
+    wanted: dict[str, set[str]] = {}  # dimension key → the values named
+    for row in filters:
+        if dimensions.get(row["field"]) is not None:
+            wanted.setdefault(row["field"], set()).update(_listed(row["value"]))
+    used = [(dimension, wanted[key]) for key, dimension in dimensions.items() if dimension is not None]
+    names: dict[tuple[str, str], str] = {}
+    people = {v for dimension, values in used if dimension.kind == "person" for v in values}
+    if people:
+        found = User.objects.filter(pk__in=people).values_list("pk", "email")
+        names.update((("person", str(pk)), email) for pk, email in found)
+    for dimension, values in used:
+        if dimension.kind == "record" and dimension.records is not None:
+            rows = dimension.records().filter(pk__in=[int(v) for v in values if v.isdigit()])
+            named = rows.values_list("pk", dimension.name_field)
+            names.update(((dimension.key, str(pk)), str(name)) for pk, name in named)
+        names.update(((dimension.key, value), label) for value, label in dimension.choices.items())
+
+    def shown(row: dict[str, Any]) -> dict[str, Any]:
+        dimension = dimensions.get(row["field"])
+        if dimension is None or row.get("on") != "dimension":
+            return row
+        space = "person" if dimension.kind == "person" else dimension.key
+        value = [names.get((space, v), v) for v in _listed(row["value"])]
+        return {**row, "field": dimension.label.lower(), "value": value if row["op"] == "in" else value[0]}
+
+    return filters_text([shown(row) for row in filters]).splitlines()
+
+
 def _number(value: Any, key: str) -> float:
     try:
         number = float(value)
@@ -152,7 +184,7 @@ def _people(key: str, values: list[str]) -> list[str]:
         raise refused(f"“{key}” names people of this organisation; not {', '.join(missing) or 'nobody'}.",
                       code="unknown_person", field="filters")  # fmt: skip
     by_email = {email.lower(): str(pk) for email, pk in found.items()}
-    return [by_email.get(v.lower(), v) for v in values]
+    return [by_email.get(v.lower()) or str(uuid.UUID(v)) for v in values]
 
 
 def _is_uuid(value: str) -> bool:

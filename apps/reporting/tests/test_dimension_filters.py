@@ -12,7 +12,8 @@ from django_tenants.utils import tenant_context
 from apps.incidents.models import Incident
 from apps.leave.models import LeaveRequest, LeaveType
 from apps.reporting import services
-from apps.reporting.filters import filters_parse, filters_text
+from apps.reporting.datasets import LEAVE
+from apps.reporting.filters import filters_parse, filters_shown, filters_text
 from apps.reporting.models import ReportDefinition
 from apps.tasks.models import Task
 
@@ -87,6 +88,11 @@ def test_people_and_records_are_stored_by_id_and_read_back(rows):
     ]
     assert filters_text(made.filters) == f"person = {rows.rae.pk}\nleave_type in {sick.pk}, {annual.pk}"
     assert filters_parse(filters_text(made.filters))[0]["value"] == str(rows.rae.pk)  # the portal edits them back
+    with tenant_context(rows.tenant):
+        assert filters_shown(made.filters, LEAVE) == [
+            "person = rae@acme.test",
+            "leave type in Sick leave, Annual leave",
+        ]
 
 
 @pytest.mark.parametrize(
@@ -165,6 +171,7 @@ def test_api_lists_dimensions_and_takes_and_shows_filters(rows):
     assert 'name="filters"' in shown and "leave_type" in shown
     page = client.post("/manage/reports/definitions/new/", portal)
     assert page.status_code == 302, page.content.decode()[:2000]
-    assert "status in rejected" in client.get(page["Location"]).content.decode()
+    shown = client.get(page["Location"]).content.decode()
+    assert "leave type = Sick leave" in shown and "status in Rejected" in shown, shown
     refused = client.post("/manage/reports/definitions/new/", {**portal, "filters": "status = maybe"})
     assert refused.status_code == 400 and "is one of" in refused.content.decode()
