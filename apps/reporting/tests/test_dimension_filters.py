@@ -173,5 +173,8 @@ def test_api_lists_dimensions_and_takes_and_shows_filters(rows):
     assert page.status_code == 302, page.content.decode()[:2000]
     shown = client.get(page["Location"]).content.decode()
     assert "leave type = Sick leave" in shown and "status in Rejected" in shown, shown
+    edit = client.get(f"{page['Location']}edit/").content.decode()
+    sick = client.get(f"{API}definitions/{page['Location'].rstrip('/').rsplit('/', 1)[1]}/").json()["filters"][0]
+    assert f"leave_type = {sick['value']}\nstatus in rejected" in edit  # the stored filters, editable as lines
     refused = client.post("/manage/reports/definitions/new/", {**portal, "filters": "status = maybe"})
     assert refused.status_code == 400 and "is one of" in refused.content.decode()
