@@ -195,23 +195,33 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
+def _by_name(dimension: Dimension, found: list[tuple[int, Any]], names: list[str]) -> dict[str, int]:
+    """The records named (any case); a name two records share is refused (its id says which)."""
+    wanted, by_name = {name.lower() for name in names}, dict[str, int]()
+    for pk, name in found:
+        if str(name).lower() in wanted and by_name.setdefault(str(name).lower(), pk) != pk:
+            raise refused(f"Several of this organisation's {dimension.label.lower()} records are named “{name}”: "
+                          "give the id of the one meant.", code="invalid_filter_value", field="filters")  # fmt: skip
+    return by_name
+
+
 def _records(dimension: Dimension, values: list[str]) -> list[int]:
     """Ids of this organisation's records (a leave type, a checklist...), given as ids or names; one query."""
     assert dimension.records is not None
-    ids = {int(v) for v in values if v.isdigit()}
+    if not values:
+        raise refused(f"“{dimension.key}” names a {dimension.label.lower()}: give one.", code="invalid_filter_value",
+                      field="filters")  # fmt: skip
     names = [v for v in values if not v.isdigit()]
-    named = Q()
+    named = Q(pk__in={int(v) for v in values if v.isdigit()})
     for name in names:
         named |= Q(**{f"{dimension.name_field}__iexact": name})
-    found = list(dimension.records().filter(Q(pk__in=ids) | named).values_list("pk", dimension.name_field))
-    known = {pk for pk, _ in found}
-    by_name = {str(name).lower(): pk for pk, name in found}
+    found = list(dimension.records().filter(named).values_list("pk", dimension.name_field))
+    by_name = _by_name(dimension, found, names)
     chosen = [int(v) if v.isdigit() else by_name.get(v.lower()) for v in values]
-    missing = [v for v, pk in zip(values, chosen, strict=True) if pk not in known]
-    if missing or not values:
+    missing = [v for v, pk in zip(values, chosen, strict=True) if pk not in {pk for pk, _ in found}]
+    if missing:
         raise refused(f"“{dimension.key}” names a {dimension.label.lower()} of this organisation (its id or "
-                      f"name); not {', '.join(missing) or 'nothing'}.", code="invalid_filter_value",
-                      field="filters")  # fmt: skip
+                      f"name); not {', '.join(missing)}.", code="invalid_filter_value", field="filters")  # fmt: skip
     return [pk for pk in chosen if pk is not None]
 
 

@@ -30,6 +30,8 @@ def rows(rep):
     with tenant_context(rep.tenant):
         annual = LeaveType.objects.create(code="ANNUAL", name="Annual leave")
         sick = LeaveType.objects.create(code="SICK", name="Sick leave")
+        LeaveType.objects.create(code="TWICE_A", name="Twice")
+        LeaveType.objects.create(code="TWICE_B", name="twice")
         for user, kind, status in ((rep.rae, annual, "pending"), (rep.rae, sick, "rejected"),
                                    (rep.ivy, annual, "pending"), (rep.ivy, annual, "cancelled")):  # fmt: skip
             LeaveRequest.objects.create(user=user, leave_type=kind, start_date=MONDAY, end_date=MONDAY, status=status,
@@ -104,6 +106,7 @@ def test_people_and_records_are_stored_by_id_and_read_back(rows):
         ("leave", [{"field": "status", "op": "eq", "value": ["pending", "approved"]}], "invalid_filter_value"),
         ("leave", [{"field": "leave_type", "op": "eq", "value": "Long service"}], "invalid_filter_value"),
         ("leave", [{"field": "leave_type", "op": "in", "value": [999999]}], "invalid_filter_value"),
+        ("leave", [{"field": "leave_type", "op": "eq", "value": "Twice"}], "invalid_filter_value"),  # two have it
         ("leave", [{"field": "person", "op": "eq", "value": "nobody@acme.test"}], "unknown_person"),
         ("leave", [{"field": "person", "op": "contains", "value": "rae"}], "invalid_filter_operator"),
         ("attendance", [{"field": "late_minutes", "op": "gt", "value": "lots"}], "invalid_filter_value"),
