@@ -33,12 +33,12 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Extract, NullIf, TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from apps.assets.models import WorkOrder
+from apps.assets.models import Asset, WorkOrder
 from apps.attendance.models import AttendanceRecord, AttendanceStatus
 from apps.forms.models import Submission, SubmissionStatus
 from apps.incidents.models import Incident, IncidentStatus, IncidentType, Severity
-from apps.inspections.models import Inspection, InspectionStatus
-from apps.leave.models import TAKEN_STATUSES, LeaveRequest, LeaveRequestStatus
+from apps.inspections.models import Inspection, InspectionStatus, InspectionTemplate
+from apps.leave.models import TAKEN_STATUSES, LeaveRequest, LeaveRequestStatus, LeaveType
 from apps.tasks.models import OPEN_STATUSES, Task, TaskPriority, TaskStatus
 from apps.timesheets.models import TimeEntry
 
@@ -66,6 +66,21 @@ class Grouping:
 
 
 @dataclass(frozen=True)
+class Dimension:
+    """What a report's rows can be narrowed by (filters.py): `path` is the ORM path the filter applies to, in the
+    report's one query. Kinds: `choice` (one of `choices`), `yes_no`, `person` (a member's id or email),
+    `record` (one of this organisation's `records`, by id or name; stored as ids), `number`, `text`."""
+
+    key: str
+    label: str
+    path: str
+    kind: str
+    choices: dict[str, str] = field(default_factory=dict)
+    records: Callable[[], QuerySet[Any]] | None = None
+    name_field: str = "name"  # a record named instead of by id
+
+
+@dataclass(frozen=True)
 class Dataset:
     key: str
     label: str
@@ -79,6 +94,10 @@ class Dataset:
     columns: tuple[Column, ...]
     default_columns: tuple[str, ...]
     form_field: str = ""  # the form its rows are submissions of (a report may name one and filter on answers)
+    dimensions: tuple[Dimension, ...] = ()  # what its filters can name
+
+    def dimension(self, key: str) -> Dimension | None:
+        return next((d for d in self.dimensions if d.key == key), None)
 
     def grouping(self, key: str) -> Grouping | None:
         return next((g for g in self.groupings if g.key == key), None)
@@ -156,6 +175,14 @@ def choices(cls: Any) -> dict[str, str]:
     return {str(value): str(label) for value, label in cls.choices}
 
 
+def status(cls: Any, path: str = "status") -> Dimension:
+    return Dimension("status", "Status", path, "choice", choices=choices(cls))
+
+
+def someone(path: str, label: str = "Person", key: str = "person") -> Dimension:
+    return Dimension(key, label, path, "person")
+
+
 # --- The datasets ----------------------------------------------------------------------------------
 
 
@@ -185,6 +212,8 @@ ATTENDANCE = Dataset(
             kind="percent", additive=False),
     ),
     default_columns=("days", "worked_hours", "late", "absent", "overtime_hours"),
+    dimensions=(someone("user"), status(AttendanceStatus),
+                Dimension("late_minutes", "Minutes late", "late_minutes", "number")),
 )  # fmt: skip
 
 LEAVE = Dataset(
@@ -206,6 +235,8 @@ LEAVE = Dataset(
         Column("hours", "Hours (approved)", hours("minutes", status__in=TAKEN_STATUSES), kind="hours"),
     ),
     default_columns=("requests", "approved", "pending", "days"),
+    dimensions=(Dimension("leave_type", "Leave type", "leave_type", "record", records=lambda: LeaveType.objects.all()),
+                status(LeaveRequestStatus), someone("user")),
 )  # fmt: skip
 
 
@@ -232,6 +263,10 @@ TASKS = Dataset(
         Column("estimated_hours", "Estimated hours", hours("estimated_minutes"), kind="hours"),
     ),
     default_columns=("tasks", "done", "open", "overdue", "on_time_rate"),
+    dimensions=(status(TaskStatus),
+                Dimension("priority", "Priority", "priority", "choice", choices=choices(TaskPriority)),
+                someone("assignee", "Assignee", "assignee"), Dimension("title", "Title", "title", "text"),
+                Dimension("estimated_minutes", "Estimated minutes", "estimated_minutes", "number")),
 )  # fmt: skip
 
 
@@ -253,6 +288,8 @@ TIME_ENTRIES = Dataset(
         Column("running", "Timers running", count(ended_at__isnull=True)),
     ),
     default_columns=("entries", "hours"),
+    dimensions=(someone("user"), Dimension("task", "Task", "task", "record", records=lambda: Task.objects.all(),
+                                           name_field="title")),
 )  # fmt: skip
 
 INCIDENTS = Dataset(
@@ -273,6 +310,10 @@ INCIDENTS = Dataset(
         Column("notifiable", "Notifiable", count(notifiable=True)),
     ),
     default_columns=("incidents", "injuries", "near_misses", "open"),
+    dimensions=(Dimension("type", "Type", "type", "choice", choices=choices(IncidentType)),
+                Dimension("severity", "Severity", "severity", "choice", choices=choices(Severity)),
+                status(IncidentStatus), Dimension("injury", "Injury", "injury", "yes_no"),
+                someone("reported_by", "Reported by", "reported_by")),
 )  # fmt: skip
 
 
@@ -297,6 +338,10 @@ INSPECTIONS = Dataset(
                kind="percent", additive=False),
     ),
     default_columns=("inspections", "average_score", "pass_rate"),
+    dimensions=(Dimension("template", "Checklist", "template", "record",
+                          records=lambda: InspectionTemplate.objects.all()),
+                Dimension("passed", "Passed", "passed", "yes_no"), Dimension("score", "Score %", "score", "number"),
+                someone("submitted_by", "Inspector", "inspector")),
 )  # fmt: skip
 
 
@@ -321,6 +366,9 @@ WORK_ORDERS = Dataset(
                kind="percent", additive=False),
     ),
     default_columns=("work_orders", "done", "open", "overdue"),
+    dimensions=(status(TaskStatus, "task__status"),
+                Dimension("asset", "Asset", "asset", "record", records=lambda: Asset.objects.all()),
+                someone("task__assignee", "Assignee", "assignee")),
 )  # fmt: skip
 
 FORM_SUBMISSIONS = Dataset(
@@ -344,6 +392,7 @@ FORM_SUBMISSIONS = Dataset(
         Column("workplaces", "Workplaces", lambda: Count("workplace", distinct=True), additive=False),
     ),
     default_columns=("submissions", "awaiting_review", "approved", "rejected"), form_field="template",
+    dimensions=(status(SubmissionStatus), someone("person")),
 )  # fmt: skip
 
 DATASETS: dict[str, Dataset] = {

@@ -76,8 +76,8 @@ class ReportDefinition(models.Model):
     columns = ArrayField(models.CharField(max_length=40), default=list, help_text="Some of the dataset's columns.")
     form = models.ForeignKey("forms.FormTemplate", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                              help_text="Form submissions only: the form reported on (empty: every form).")  # fmt: skip
-    filters = models.JSONField(default=list, blank=True,
-                               help_text="On the form's answers: [{field, op, value, type}] (filters.py).")  # fmt: skip
+    filters = models.JSONField(default=list, blank=True, help_text="On the dataset's dimensions or the form's "
+                               "answers: [{field, op, value, type, on}] (filters.py).")  # fmt: skip
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
@@ -96,7 +96,8 @@ class ReportDefinition(models.Model):
                 name="reporting_definition_fixed_period",
             ),
             models.CheckConstraint(condition=~Q(columns=[]), name="reporting_definition_columns"),
-            models.CheckConstraint(condition=Q(filters=[]) | Q(form__isnull=False),
+            # Filters on the dataset's dimensions need no form; filters on answers do.
+            models.CheckConstraint(condition=~Q(filters__contains=[{"on": "answer"}]) | Q(form__isnull=False),
                                    name="reporting_definition_filters_need_form"),
         ]  # fmt: skip
         indexes = [models.Index(fields=["owner", "name"], name="reporting_definition_owner")]

@@ -2,7 +2,8 @@
 
 `name_required`, `unknown_dataset`, `unknown_grouping`, `columns_required`, `unknown_column`, `invalid_period`,
 `period_too_long`, `unknown_workplace`, `form_not_supported`, `unknown_form`, `form_required`, `invalid_filter`,
-`unknown_filter_field`, `invalid_filter_operator`, `invalid_filter_value`, `too_many_filters` (filters.py),
+`unknown_filter_field`, `invalid_filter_operator`, `invalid_filter_value`, `too_many_filters`, `unknown_person`
+(a filter's person; filters.py),
 `invalid_format`, `invalid_delivery`, `invalid_time_zone`, `invalid_rrule`, `empty_rrule` (the rule yields
 nothing at all), `rule_never_fires` (no occurrence after now),
 `recipients_required`, `unknown_person`, `invalid_email`, `schedule_paused`, `schedule_active`.
@@ -105,20 +106,18 @@ def _definition_check(definition: ReportDefinition) -> None:
 
 
 def _form_check(definition: ReportDefinition, dataset: Dataset) -> None:
-    """A form (and filters on its answers) only for a dataset of form submissions; filters checked against the
-    form's current fields and stored normalised."""
-    if definition.form_id is None:
-        if definition.filters:
-            raise refused("Choose the form whose answers are filtered.", code="form_required", field="form")
-        return
-    if not dataset.form_field:
-        raise refused(f"{dataset.label} are not form submissions: leave the form out.", code="form_not_supported",
-                      field="form")  # fmt: skip
-    form = FormTemplate.objects.filter(pk=definition.form_id).select_related("current_version").first()
-    if form is None or form.current_version is None:
-        raise refused("Choose a published form of this organisation.", code="unknown_form", field="form")
-    fields = {field.key: field for field in FormField.objects.filter(version=form.current_version)}
-    definition.filters = filters_check(definition.filters or [], fields)
+    """A form only for a dataset of form submissions; filters (on the dataset's dimensions, and on the chosen
+    form's answers) checked against them and stored normalised."""
+    fields = None
+    if definition.form_id is not None:
+        if not dataset.form_field:
+            raise refused(f"{dataset.label} are not form submissions: leave the form out.", code="form_not_supported",
+                          field="form")  # fmt: skip
+        form = FormTemplate.objects.filter(pk=definition.form_id).select_related("current_version").first()
+        if form is None or form.current_version is None:
+            raise refused("Choose a published form of this organisation.", code="unknown_form", field="form")
+        fields = {field.key: field for field in FormField.objects.filter(version=form.current_version)}
+    definition.filters = filters_check(definition.filters or [], fields, dataset)
 
 
 def _period_check(definition: ReportDefinition) -> None:
@@ -240,9 +239,8 @@ def report_table(definition: ReportDefinition, *, at: datetime.datetime | None =
 
 
 def _conditions(definition: ReportDefinition, dataset: Dataset) -> tuple[Any, ...]:
-    if not dataset.form_field or definition.form_id is None:
-        return ()
-    return (Q(**{f"{dataset.form_field}_id": definition.form_id}), *filter_conditions(definition.filters or []))
+    form = (Q(**{f"{dataset.form_field}_id": definition.form_id}),) if dataset.form_field and definition.form_id else ()
+    return (*form, *filter_conditions(definition.filters or [], dataset))
 
 
 @transaction.atomic

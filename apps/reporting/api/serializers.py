@@ -41,6 +41,23 @@ class ReportDatasetColumnSerializer(serializers.Serializer):
     kind = serializers.CharField(help_text="count, hours, number or percent.")
 
 
+class ReportDatasetChoiceSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField()
+
+
+class ReportDatasetDimensionSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="A filter's `field`.")
+    label = serializers.CharField()
+    kind = serializers.ChoiceField(
+        choices=["choice", "yes_no", "person", "record", "number", "text"],
+        help_text="choice: one of `choices`; yes_no: yes or no; person: a member's id (or email); record: one of "
+        "this organisation's records by id (or name), e.g. a leave type; number; text.",
+    )
+    operators = serializers.ListField(child=serializers.CharField(), help_text="The `op`s it takes.")
+    choices = ReportDatasetChoiceSerializer(many=True, help_text="A choice's values (empty for other kinds).")
+
+
 class ReportDatasetSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()
@@ -48,18 +65,27 @@ class ReportDatasetSerializer(serializers.Serializer):
     groupings = ReportDatasetGroupingSerializer(many=True)
     columns = ReportDatasetColumnSerializer(many=True)
     default_columns = serializers.ListField(child=serializers.CharField())
+    dimensions = ReportDatasetDimensionSerializer(many=True, help_text="What a definition's filters can name.")
+    forms = serializers.BooleanField(help_text="A definition may name a form and filter on its answers too.")
 
 
 class ReportFilterSerializer(serializers.Serializer):
-    """One filter on a form's answers; the value is checked against the field (services)."""
+    """One filter on a dataset's dimension or a form's answers; the value is checked against it (services)."""
 
-    field = serializers.CharField(max_length=60, help_text="The form field's key.")
+    field = serializers.CharField(
+        max_length=60, help_text="A dimension's key (`GET datasets/`) or, with a form, one of its fields' keys."
+    )
     op = serializers.ChoiceField(
         choices=OPERATOR_CHOICES,
-        help_text="Choices: eq, in; numbers: eq, lt, lte, gt, gte; text: contains.",
+        help_text="Choices, people and records: eq, in; yes/no: eq; numbers: eq, lt, lte, gt, gte; text: contains.",
     )
-    value = serializers.JSONField(help_text="A choice's value (a list for `in`), a number, or some text.")
-    type = serializers.CharField(read_only=True, help_text="The field's type (set when checked).")
+    value = serializers.JSONField(
+        help_text="A choice's value (a list for `in`), yes or no, a person's id or email, a record's id or name, a "
+        "number, or some text. People and records are stored (and read back) by id."
+    )
+    type = serializers.CharField(read_only=True, help_text="The field's type or the dimension's kind (when checked).")
+    on = serializers.ChoiceField(choices=["answer", "dimension"], read_only=True,
+                                 help_text="What it filters on (when checked).")  # fmt: skip
 
 
 class ReportDefinitionSerializer(serializers.ModelSerializer):
@@ -94,7 +120,7 @@ class ReportDefinitionInputSerializer(serializers.Serializer):
     form = serializers.IntegerField(required=False, allow_null=True, default=None,
                                     help_text="Form submissions only: the form's id (empty: every form).")  # fmt: skip
     filters = ReportFilterSerializer(many=True, required=False, default=list,
-                                     help_text="On the form's answers, all of them (needs `form`).")  # fmt: skip
+                                     help_text="All hold: on dimensions, or answers (needs `form`).")  # fmt: skip
 
 
 class ReportDefinitionPatchSerializer(ReportDefinitionInputSerializer):

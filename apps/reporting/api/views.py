@@ -25,6 +25,7 @@ from apps.reporting.access import (
 )
 from apps.reporting.datasets import DATASETS
 from apps.reporting.downloads import file_response
+from apps.reporting.filters import operators_of
 from apps.reporting.models import ExternalRecipient, ReportDefinition, ReportRun, ReportSchedule
 from apps.surfaces.api import TenantAPIView, TenantListAPIView, validated
 
@@ -71,14 +72,17 @@ def _schedules(request: Request) -> QuerySet[ReportSchedule]:
 
 class DatasetListView(ReportsAPIMixin, TenantAPIView):
     @extend_schema(summary="List report datasets", description="What a definition can report on: each dataset's "
-                   "groupings (one per report) and columns (aggregates), and the columns chosen by default.",
+                   "groupings (one per report), columns (aggregates), the columns chosen by default, and the "
+                   "dimensions its filters can name (with their kind, operators and choices).",
                    responses={200: ReportDatasetSerializer(many=True), 403: REFUSED[403]})  # fmt: skip
     def get(self, request: Request) -> Response:
         data = [{
             "key": d.key, "label": d.label, "description": d.description,
             "groupings": [{"key": g.key, "label": g.label} for g in d.groupings],
             "columns": [{"key": c.key, "label": c.label, "kind": c.kind} for c in d.columns],
-            "default_columns": list(d.default_columns),
+            "default_columns": list(d.default_columns), "forms": bool(d.form_field),
+            "dimensions": [{"key": m.key, "label": m.label, "kind": m.kind, "operators": operators_of(m.kind),
+                            "choices": [{"value": v, "label": t} for v, t in m.choices.items()]} for m in d.dimensions],
         } for d in DATASETS.values()]  # fmt: skip
         return Response(ReportDatasetSerializer(data, many=True).data)
 
@@ -100,7 +104,9 @@ class DefinitionListView(ReportsAPIMixin, TenantListAPIView):
         summary="Create a report definition",
         description="A dataset, one grouping, columns (empty: the "
         "dataset's defaults), workplace ids (empty: all; a region includes its sites) and a period: "
-        "relative (`last_week`, `last_month`, ...) or `fixed` with `period_start` and `period_end`.",
+        "relative (`last_week`, `last_month`, ...) or `fixed` with `period_start` and `period_end`. `filters` "
+        "narrow the rows, all of them: on the dataset's dimensions (`GET datasets/`: e.g. a leave type, a status, a "
+        "person of this organisation, a severity) and, with a `form`, on its answers.",
         request=ReportDefinitionInputSerializer,
         responses={201: ReportDefinitionSerializer, **REFUSED},
     )

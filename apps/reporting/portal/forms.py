@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from apps.access.models import Role
 from apps.accounts.models import Membership, User
 from apps.forms.models import FormTemplate, TemplateStatus
-from apps.reporting.datasets import DATASETS, dataset_get
+from apps.reporting.datasets import DATASETS, Dataset, dataset_get
 from apps.reporting.filters import filters_parse, filters_text
 from apps.reporting.models import Delivery, Period, ReportDefinition, ReportFormat
 from apps.workplaces.models import Workplace
@@ -36,13 +36,7 @@ class DefinitionForm(forms.Form):
 
     form = forms.ModelChoiceField(queryset=FormTemplate.objects.none(), required=False, empty_label="Every form",
                                   help_text="The form reported on; needed to filter on its answers.")  # fmt: skip
-    filters = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        label="Filters on the answers",
-        help_text="One a line: a field's key, an operator and a value, e.g. “compliant = no”, “issues in damaged, "
-        "wrong_place”, “shelf_share >= 40” (also <, <=, >), “notes contains pallet”. All must hold.",
-    )
+    filters = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Filters")
 
     def __init__(self, *args: Any, dataset: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -52,7 +46,8 @@ class DefinitionForm(forms.Form):
         if chosen.form_field:
             fields["form"].queryset = FormTemplate.objects.exclude(status=TemplateStatus.DRAFT).order_by("name")
         else:  # other datasets are not form submissions
-            del fields["form"], fields["filters"]
+            del fields["form"]
+        fields["filters"].help_text = filters_help(chosen)
         fields["dataset"].initial = chosen.key
         fields["grouping"].choices = [(g.key, g.label) for g in chosen.groupings]
         fields["columns"].choices = [(c.key, c.label) for c in chosen.columns]
@@ -68,7 +63,7 @@ class DefinitionForm(forms.Form):
             raise ValidationError(exc.messages) from exc
 
     def definition_fields(self) -> dict[str, Any]:
-        """What the services take (a dataset without forms: no form, no filters)."""
+        """What the services take (a dataset without forms: no form)."""
         data = dict(self.cleaned_data)
         data["workplaces"] = [w.pk for w in data["workplaces"]]
         return {"form": None, "filters": [], **data}
@@ -80,6 +75,17 @@ class DefinitionForm(forms.Form):
                 "period_start": definition.period_start, "period_end": definition.period_end,
                 "workplaces": list(definition.workplaces.all()), "form": definition.form_id,
                 "filters": filters_text(definition.filters or [])}  # fmt: skip
+
+
+def filters_help(dataset: Dataset) -> str:
+    """What the dataset's filters can name, for the portal's one-a-line syntax."""
+    named = "; ".join(f"{d.key} ({d.label.lower()}{': ' + ', '.join(d.choices) if d.choices else ''})"
+                      for d in dataset.dimensions)  # fmt: skip
+    answers = (
+        " With a form, also its fields' keys, e.g. “compliant = no”, “shelf_share >= 40”." if dataset.form_field else ""
+    )
+    return (f"One a line: a key, an operator (=, in, <, <=, >, >=, contains) and a value, e.g. “status in pending, "
+            f"approved”; all must hold. People by email, records by name. Keys: {named}.{answers}")  # fmt: skip
 
 
 def members(tenant: Any) -> QuerySet[User]:

@@ -30,7 +30,7 @@ from apps.reporting.access import (
     sees_everything,
 )
 from apps.reporting.downloads import file_response
-from apps.reporting.filters import filters_text
+from apps.reporting.filters import filters_shown
 from apps.reporting.models import ReportRun, RunStatus
 from apps.reporting.selectors import signed_download
 from apps.surfaces.portal import PortalActionView, TenantPortalView
@@ -90,7 +90,7 @@ class DefinitionView(ReportsPage):
         table = services.report_table(definition)
         context = {
             "definition": definition, "table": table, "generate_form": GenerateForm(),
-            "filter_lines": filters_text(definition.filters or []).splitlines(),
+            "filter_lines": filters_shown(definition.filters or [], table.dataset),
             "schedules": schedules_for(request).filter(definition=definition)[:20],
             "runs": runs_for(request).filter(definition=definition).order_by("-scheduled_for", "-id")[:10],
         }  # fmt: skip

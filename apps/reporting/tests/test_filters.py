@@ -116,7 +116,7 @@ def test_filters_are_stored_normalised_and_read_back_as_lines(rep, visits):
         made = definition(rep.rae, dataset="form_submissions", grouping="form", form=visits,
                           filters=filters_parse(lines))  # fmt: skip
         made.refresh_from_db()
-        assert made.filters[1] == {"field": "shelf_share", "op": "gte", "value": 40, "type": "number"}
+        assert made.filters[1] == {"field": "shelf_share", "op": "gte", "value": 40, "type": "number", "on": "answer"}
         assert filters_text(made.filters) == lines
         changed = services.definition_update(definition=made, acting_user=rep.rae, dataset="attendance",
                                              grouping="person", form=None, filters=[])  # fmt: skip
@@ -157,4 +157,4 @@ def test_api_and_portal_take_filters_with_messages(rep, visits):
     shown = client.get("/manage/reports/definitions/new/?dataset=form_submissions")
     assert 'name="filters"' in shown.content.decode() and "Store visit" in shown.content.decode()
     other = client.get("/manage/reports/definitions/new/?dataset=attendance")
-    assert 'name="filters"' not in other.content.decode()
+    assert 'name="form"' not in other.content.decode() and 'name="filters"' in other.content.decode()
