@@ -157,10 +157,10 @@ def test_a_store_visit_form_its_submission_analytics_and_a_scheduled_report(page
     _label(page, "Group by").select_option("form")
     _label(page, "Period").select_option("this_month")
     _label(page, "Form").select_option(str(form_id))
-    _label(page, "Filters on the answers").fill("compliant = maybe")
+    _label(page, "Filters").fill("compliant = maybe")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("“compliant” is one of yes, no; not maybe.")).to_be_visible()  # checked on the form
-    _label(page, "Filters on the answers").fill("compliant = no\nshelf_share >= 40")
+    _label(page, "Filters").fill("compliant = no\nshelf_share >= 40")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("The report “Store visits J10” was saved.")).to_be_visible()
     expect(page.get_by_text("compliant = no", exact=True)).to_be_visible()
