@@ -43,10 +43,10 @@ def offered(world, *, count: int = 3):
     lead = role_create(code="store-lead", name="Store lead", permissions=[], acting_user=world.admin)
     assignment_create(role=lead, user=world.ann, scope_entity=entity_root(), acting_user=world.admin)
     schedule = schedule_create(template_code="SAFE", workplace=world.site, rrule=f"FREQ=DAILY;COUNT={count}",
-                               starts_on=timezone.localdate() + datetime.timedelta(days=1),
+                               starts_on=timezone.localdate() + datetime.timedelta(days=2),
                                time_of_day=datetime.time(9), role=lead, acting_user=world.admin)  # fmt: skip
-    now = timezone.now()
-    schedule_generate(schedule=schedule, start=now, end=now + datetime.timedelta(days=count + 2))
+    now = timezone.now()  # two days ahead: tomorrow 09:00 in Sydney is already past from 22:00 UTC
+    schedule_generate(schedule=schedule, start=now, end=now + datetime.timedelta(days=count + 3))
     return lead, schedule, list(Inspection.objects.filter(schedule=schedule).order_by("due_at"))
 
 
@@ -112,8 +112,10 @@ def test_a_region_schedule_makes_one_inspection_per_site_and_occurrence_exactly_
     with tenant_context(world.tenant):
         region = Workplace.objects.get(code="NSW")
         sites = set(Workplace.objects.filter(code__in=["SYD-CBD", "PARRAMATTA"]).values_list("pk", flat=True))
+        # Two days ahead: tomorrow 08:30 in Sydney (UTC+11) is already past from 21:30 UTC, and its first
+        # occurrence would be skipped (the test failed between 21:30 and midnight UTC).
         schedule = schedule_create(template_code="SAFE", workplace=region, rrule="FREQ=WEEKLY;COUNT=2",
-                                   starts_on=timezone.localdate() + datetime.timedelta(days=1),
+                                   starts_on=timezone.localdate() + datetime.timedelta(days=2),
                                    time_of_day=datetime.time(8, 30), acting_user=world.admin)  # fmt: skip
         now = timezone.now()
         made = [inspections_generate(now=now) for _ in range(3)]
