@@ -9,14 +9,11 @@ memberships removed afterwards, like the other tests on real connections).
 import asyncio
 import json
 import socket
-import threading
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-import uvicorn
 import websockets
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,7 +25,7 @@ from apps.realtime.publish import publish, subscribe, unsubscribe
 from apps.tenancy.models import Tenant
 from apps.tokens.services import token_pair_issue
 from tests.factories import MembershipFactory
-from tests.utils import run_on_own_connections
+from tests.utils import asgi_server, run_on_own_connections
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 SHARED_TOPIC = "room.shared"
@@ -45,21 +42,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def realtime_server(django_db_setup, django_db_blocker):
-    from config.asgi import application
-
-    port = _free_port()
-    config = uvicorn.Config(application, host="127.0.0.1", port=port, lifespan="off", log_level="warning",
-                            ws_max_size=64 * 1024)  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="realtime-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the ASGI server did not start"
-        time.sleep(0.05)
-    yield port
-    server.should_exit = True
-    thread.join(10)
+    with asgi_server() as port:
+        yield port
 
 
 def _committed(fn: Callable[[], Any]) -> Any:

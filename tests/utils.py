@@ -1,6 +1,9 @@
+import contextlib
 import os
+import socket
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from urllib.parse import quote
 
 from django.conf import settings
@@ -63,3 +66,30 @@ def run_cleanup(cleanup: Callable[[], object]) -> None:
         cleanup()
     finally:
         connection.close()
+
+
+@contextlib.contextmanager
+def asgi_server() -> Iterator[int]:
+    """The real ASGI app (config.asgi: HTTP and the WebSockets of apps/realtime) served by uvicorn in a thread of
+    this process, on a free port of 127.0.0.1 and this test database; yields the port, stops it at the end."""
+    import uvicorn
+
+    from config.asgi import application
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    config = uvicorn.Config(application, host="127.0.0.1", port=port, lifespan="off", log_level="warning",
+                            ws_max_size=64 * 1024)  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="realtime-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the ASGI server did not start"
+        time.sleep(0.05)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(10)

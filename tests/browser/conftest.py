@@ -136,34 +136,15 @@ def realtime(live: Live) -> Iterator[int]:
     """The WebSocket server as `make run` serves it: uvicorn with config.asgi in a thread of this process, on a
     free port, and settings.REALTIME_PORT set to it for the session, so the live server's pages open their
     socket at `ws://<slug>.localhost:<port>/ws/` (the session cookie ignores ports). Yields the port."""
-    import socket
-    import threading
-    import time
+    from tests.utils import asgi_server
 
-    import uvicorn
-
-    from config.asgi import application
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    config = uvicorn.Config(application, host="127.0.0.1", port=port, lifespan="off", log_level="warning",
-                            ws_max_size=64 * 1024)  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="realtime-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the WebSocket server did not start"
-        time.sleep(0.05)
-    saved = settings.REALTIME_PORT
-    settings.REALTIME_PORT = port
-    try:
-        yield port
-    finally:
-        settings.REALTIME_PORT = saved
-        server.should_exit = True
-        thread.join(10)
+    with asgi_server() as port:
+        saved = settings.REALTIME_PORT
+        settings.REALTIME_PORT = port
+        try:
+            yield port
+        finally:
+            settings.REALTIME_PORT = saved
 
 
 # --- Chromium -------------------------------------------------------------------------------------
