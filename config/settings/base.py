@@ -541,3 +541,13 @@ REALTIME_AUTH_SECONDS = env.float("REALTIME_AUTH_SECONDS", default=10.0)  # to s
 REALTIME_RECHECK_SECONDS = env.float("REALTIME_RECHECK_SECONDS", default=60.0)  # membership re-read on frames
 # Group joins/leaves at once per ASGI process: below the layer's Redis pool (redis-py: 100), which raises when full.
 REALTIME_LAYER_CONCURRENCY = env.int("REALTIME_LAYER_CONCURRENCY", default=40)
+
+# --- Production serving and connection pooling (issue 18, docs/deploy/) ------------------------
+
+# --- Observability: logs, errors, metrics, health (issue 18, docs/observability.md) -------------
+
+# --- Security hardening: CSP, audit checkpoints, key rotation (issue 18, docs/hardening.md) -----
+
+# --- Backups and retention (issue 18, docs/backup.md, docs/retention.md) -------------------------
+
+# --- Jobs: time limits, heartbeats, sweeper (issue 18, docs/jobs.md) ----------------------------
