@@ -543,6 +543,13 @@ REALTIME_RECHECK_SECONDS = env.float("REALTIME_RECHECK_SECONDS", default=60.0)  
 REALTIME_LAYER_CONCURRENCY = env.int("REALTIME_LAYER_CONCURRENCY", default=40)
 
 # --- Production serving and connection pooling (issue 18, docs/deploy/) ------------------------
+# The connection pooler between Django and PostgreSQL (docs/deploy/pooling.md): "none" or "pgbouncer",
+# and the pool mode it runs. Only PgBouncer's session mode is safe with django-tenants (search_path is set
+# once per connection); apps/core/pooling.py refuses anything else at start-up. With PGBOUNCER_ADMIN_URL
+# (postgres://user@host:port/pgbouncer) the real mode is read from PgBouncer's console and a mismatch refused.
+DATABASE_POOLER = env("DATABASE_POOLER", default="none")
+DATABASE_POOL_MODE = env("DATABASE_POOL_MODE", default="session")
+PGBOUNCER_ADMIN_URL = env("PGBOUNCER_ADMIN_URL", default="")
 
 # --- Observability: logs, errors, metrics, health (issue 18, docs/observability.md) -------------
 

@@ -1,7 +1,30 @@
 """Production settings: every secret must come from the environment; nothing has a default."""
 
-from .base import *  # noqa: F403
-from .base import STRIPE_TEST_SECRET_KEY, billing_provider_default, env
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+# Checked before base.py reads them: django-environ's own error names one variable at a time and not
+# where it is documented. Every one is described in docs/deploy.env.sample (docs/deploy/README.md).
+REQUIRED_ENVIRONMENT = (
+    "SECRET_KEY",
+    "FIELD_ENCRYPTION_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "EMAIL_URL",
+    "STRIPE_LIVE_SECRET_KEY",
+    "DJSTRIPE_WEBHOOK_SECRET",
+)
+_missing = [name for name in REQUIRED_ENVIRONMENT if not os.environ.get(name)]
+if _missing:
+    raise ImproperlyConfigured(
+        f"Production settings refuse to start: {', '.join(_missing)} not set in the environment. "
+        "Every variable is described in docs/deploy.env.sample (see docs/deploy/README.md)."
+    )
+
+from .base import *  # noqa: F403, E402
+from .base import STRIPE_TEST_SECRET_KEY, billing_provider_default, env  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -9,7 +32,10 @@ FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+# Behind PgBouncer (session mode) a connection goes back to the pool after each request or task, so a few
+# server connections serve many processes; straight to PostgreSQL it is kept a minute (docs/deploy/pooling.md).
+_POOLED = env("DATABASE_POOLER", default="none") == "pgbouncer"
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0 if _POOLED else 60)
 REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
@@ -40,3 +66,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 DEMO_CREDENTIALS_FILE = None
+
+# Hashed file names (app.3f9c1b.css): browsers and proxies cache static files for ever, and a deploy
+# can never serve an old page with a new stylesheet. `collectstatic` must run before the web starts
+# (docs/deploy/README.md; bin/prod_check.py does); test settings keep their own plain storage.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))  # noqa: F405
+WHITENOISE_KEEP_ONLY_HASHED_FILES = env.bool("WHITENOISE_KEEP_ONLY_HASHED_FILES", default=True)
