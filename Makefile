@@ -6,12 +6,12 @@ SERVICES_ENV := .data/services.env
 # Load the service URLs chosen by bin/services.py (real servers or the embedded fallback).
 WITH_ENV = set -a; [ -f $(SERVICES_ENV) ] && source $(SERVICES_ENV); set +a;
 
-.PHONY: run test venv services setup lint typecheck format check-deploy migrations-check pytest browser bench djstripe-test-migration clean
+.PHONY: run test venv services setup lint typecheck format check-deploy prod-check migrations-check pytest browser bench djstripe-test-migration clean
 
 run: venv services setup  ## Set everything up and run web + worker + beat with demo data
 	@$(WITH_ENV) $(PY) bin/run.py
 
-test: venv services lint typecheck migrations-check check-deploy pytest browser  ## Set everything up and run the whole suite
+test: venv services lint typecheck migrations-check check-deploy prod-check pytest browser  ## Set everything up and run the whole suite
 
 venv:
 	@bash bin/bootstrap.sh
@@ -40,6 +40,12 @@ migrations-check:
 check-deploy:
 	@set -a; source docs/deploy.env.sample; set +a; \
 	  DJANGO_SETTINGS_MODULE=config.settings.production $(MANAGE) check --deploy --fail-level WARNING
+
+# The production stack on loopback (gunicorn, uvicorn, Celery worker and beat from the Procfile, through
+# PgBouncer in session mode) with production settings and generated secrets, and a smoke request per
+# surface (bin/prod_check.py, docs/deploy/README.md). PROD_CHECK_ARGS: e.g. --keep, --port 18000, --reuse-db.
+prod-check:
+	@$(WITH_ENV) $(PY) bin/prod_check.py $(PROD_CHECK_ARGS)
 
 # Cold test database in CI; reused between local runs (pass PYTEST_ARGS=--create-db to rebuild it).
 # Two pytest-xdist workers (PYTEST_WORKERS), each with its own test database and Redis database:
