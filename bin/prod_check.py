@@ -51,7 +51,7 @@ STATE = REPO / ".data" / "prodcheck"
 SERVER_URL = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
 DOMAIN = "localhost"
 TENANT = "acme"
-STOP_TIMEOUT = 15.0
+STOP_TIMEOUT = 30.0  # honcho itself gives its children 5 s, then SIGKILL
 
 
 def say(text: str) -> None:
@@ -80,6 +80,9 @@ class Processes:
         return proc
 
     def stop_all(self) -> None:
+        """SIGTERM each group, SIGKILL what is left after STOP_TIMEOUT. honcho puts each of its children in a
+        session of its own: their groups are noted first and killed too if honcho leaves any behind."""
+        child_groups = descendant_groups([proc.pid for _, proc in self.started if proc.poll() is None])
         for _name, proc in reversed(self.started):
             if proc.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
@@ -93,7 +96,23 @@ class Processes:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+        for group in child_groups:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(group, signal.SIGKILL)
         self.started.clear()
+
+
+def descendant_groups(roots: list[int]) -> set[int]:
+    """The process groups of every descendant of `roots` (from ps), other than the roots' own."""
+    listing = subprocess.run(["ps", "-e", "-o", "pid=,ppid=,pgid="], capture_output=True, text=True, check=False)
+    rows = [tuple(int(v) for v in line.split()) for line in listing.stdout.splitlines() if line.strip()]
+    found, frontier = set(roots), list(roots)
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid, _ in rows if ppid == parent and pid not in found]
+        found.update(children)
+        frontier.extend(children)
+    return {pgid for pid, _, pgid in rows if pid in found} - set(roots)
 
 
 def wait_for_port(port: int, *, timeout: float, alive: Callable[[], bool] = lambda: True) -> None:
@@ -382,10 +401,12 @@ print(json.dumps({"totp_secret": secret, "api_key": raw}))
 """
 
 WEBSOCKET_SCRIPT = """
-import json, sys
+import json, socket, sys
 from websockets.sync.client import connect
-headers = {"Host": "%(host)s", "Origin": "https://%(host)s", "X-Forwarded-Proto": "https"}
-with connect("ws://127.0.0.1:%(port)s/ws/", additional_headers=headers, open_timeout=20) as ws:
+# The URI gives the Host header (the tenant's name); the socket goes to loopback, as the proxy's would.
+headers = {"Origin": "https://%(host)s", "X-Forwarded-Proto": "https"}
+sock = socket.create_connection(("127.0.0.1", %(port)s), timeout=20)
+with connect("ws://%(host)s:%(port)s/ws/", sock=sock, additional_headers=headers, open_timeout=20) as ws:
     ws.send(json.dumps({"type": "auth", "token": sys.argv[1], "ref": "a"}))
     print(ws.recv(timeout=20))
     ws.send(json.dumps({"type": "ping", "ref": "p"}))
@@ -492,7 +513,15 @@ class Run:
 
     # -- the stack
     def start_stack(self) -> None:
-        argv = [str(VENV_BIN / "honcho"), "-f", str(REPO / "Procfile"), "start", "-p", str(self.args.port)]
+        argv = [
+            str(VENV_BIN / "honcho"),
+            "-f",
+            str(REPO / "Procfile"),
+            "start",
+            "--no-colour",
+            "-p",
+            str(self.args.port),
+        ]
         self.honcho = self.processes.start("honcho", argv, env=self.env, log=self.stack_log)
         alive = lambda: self.honcho is not None and self.honcho.poll() is None  # noqa: E731
         wait_for_port(self.args.port, timeout=120, alive=alive)
@@ -515,7 +544,7 @@ class Run:
     # -- checks
     def run_checks(self) -> None:
         port, tenant_host = self.args.port, f"{TENANT}.{DOMAIN}"
-        for name, marker in (("web", "Booting worker"), ("socket", "Application startup complete"),
+        for name, marker in (("web", "Booting worker"), ("socket", "Uvicorn running on"),
                              ("worker", "ready."), ("beat", "beat: Starting")):  # fmt: skip
             self.check(f"process {name} up", lambda n=name, m=marker: self.stack_process_up(n, m))
         self.check("healthz", lambda: self.healthz(Client(port, DOMAIN)))

@@ -21,7 +21,7 @@ from tests.utils import test_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
-READY = {"web": "Booting worker", "socket": "Application startup complete", "worker": "ready.", "beat": "Starting"}
+READY = {"web": "Booting worker", "socket": "Uvicorn running on", "worker": "ready.", "beat": "Starting"}
 
 
 def _free_port() -> int:
@@ -86,7 +86,7 @@ def _healthz(port: int) -> int:
 def test_honcho_starts_every_procfile_process_with_production_settings(tmp_path, redis_url):
     port = _free_port()
     log = tmp_path / "honcho.log"
-    argv = [str(VENV_BIN / "honcho"), "-f", str(ROOT / "Procfile"), "start", "-p", str(port)]
+    argv = [str(VENV_BIN / "honcho"), "-f", str(ROOT / "Procfile"), "start", "--no-colour", "-p", str(port)]
     with log.open("wb") as out:
         honcho = subprocess.Popen(
             argv, cwd=ROOT, env=_production_env(tmp_path, redis_url, port), stdout=out, stderr=subprocess.STDOUT,
