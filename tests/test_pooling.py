@@ -133,3 +133,13 @@ def test_an_unreachable_admin_console_is_refused(settings):
     url = f"postgres://postgres@127.0.0.1:{_free_port()}/pgbouncer"
     (problem,) = live_problems(admin_url=url, database=settings.DATABASES["default"]["NAME"], mode="session")
     assert "PGBOUNCER_ADMIN_URL (host 127.0.0.1) could not be read" in problem
+
+
+def test_manage_py_check_reports_an_unsafe_mode(settings):
+    from django.core.checks.registry import registry
+
+    from apps.core.pooling import check_pooling
+
+    settings.DATABASE_POOLER, settings.DATABASE_POOL_MODE = "pgbouncer", "statement"
+    assert check_pooling in registry.get_checks()
+    assert [error.id for error in check_pooling()] == ["core.E201"]

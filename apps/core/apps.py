@@ -13,4 +13,4 @@ class CoreConfig(AppConfig):
         from .pooling import check_pooling, refuse_unsafe_pooling
 
         refuse_unsafe_pooling()  # before any request or task can run on a pooler that leaks schemas
-        register(check_pooling, "database")
+        register(check_pooling)
