@@ -7,4 +7,9 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (bridges correlation ids into Celery)
+        from django.conf import settings
+
+        from . import signals  # noqa: F401  (correlation ids into Celery, task metrics, worker logging)
+        from .sentry import sentry_init_from_settings
+
+        sentry_init_from_settings(settings)  # only when SENTRY_DSN is set

@@ -1,7 +1,7 @@
 """Production settings: every secret must come from the environment; nothing has a default."""
 
 from .base import *  # noqa: F403
-from .base import STRIPE_TEST_SECRET_KEY, billing_provider_default, env
+from .base import LOGGING, STRIPE_TEST_SECRET_KEY, billing_provider_default, env, log_format
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -40,3 +40,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 DEMO_CREDENTIALS_FILE = None
+
+# JSON log lines by default in production (LOG_FORMAT=text to read them by eye); docs/observability.md.
+LOG_FORMAT = log_format(env("LOG_FORMAT", default="json"))
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # type: ignore[index]
