@@ -6,7 +6,7 @@
 # namespace whose only interface is loopback: no server answers at 127.0.0.1:5432 or :6379, nothing
 # outside is reachable, and port 8000 there is not the host's. bin/services.py must fall back to the
 # embedded PostgreSQL (pgserver) and the server-less broker; then this script waits (bounded) until
-# http://127.0.0.1:8000/healthz answers 200, signs in to Acme's portal with the demo credentials
+# http://127.0.0.1:8000/readyz (database, broker, migrations) answers 200, signs in to Acme's portal with the demo credentials
 # `make run` prints (the login form, as a browser would post it) and to the staff admin (password, then
 # the TOTP code of `manage.py demo_totp`). Whatever happens, everything it started is stopped and the
 # namespace and the copy are removed (keep the copy with NEWCOMER_KEEP=1).
@@ -16,7 +16,7 @@
 # are ignored, so nothing but the embedded fallback is used) and PORT=$NEWCOMER_PORT (default 18000).
 #
 # Usage: bin/ci_newcomer.sh          (root, or CAP_SYS_ADMIN + CAP_NET_ADMIN, for `ip netns`)
-# Env:   NEWCOMER_TIMEOUT (seconds to wait for /healthz, default 900), NEWCOMER_KEEP=1,
+# Env:   NEWCOMER_TIMEOUT (seconds to wait for /readyz, default 900), NEWCOMER_KEEP=1,
 #        NEWCOMER_LOG (where the `make run` output goes; default inside the copy, printed on failure),
 #        NEWCOMER_PORT (web port of the fallback without a namespace)
 set -euo pipefail
@@ -127,22 +127,22 @@ else
 fi
 RUN_PID=$!
 
-say "waiting up to ${TIMEOUT}s for $BASE/healthz"
+say "waiting up to ${TIMEOUT}s for $BASE/readyz"
 deadline=$(($(date +%s) + TIMEOUT))
-until in_ns curl -sf -o "$WORK/healthz.json" -H "Host: localhost" $BASE/healthz; do
+until in_ns curl -sf -o "$WORK/readyz.json" -H "Host: localhost" $BASE/readyz; do
   if ! kill -0 "$RUN_PID" 2>/dev/null; then
     wait "$RUN_PID" || true
-    echo "ci_newcomer: make run exited before /healthz answered" >&2
+    echo "ci_newcomer: make run exited before /readyz answered" >&2
     exit 1
   fi
   if [ "$(date +%s)" -ge "$deadline" ]; then
-    echo "ci_newcomer: /healthz did not answer 200 within ${TIMEOUT}s" >&2
-    in_ns curl -s -H "Host: localhost" $BASE/healthz >&2 || true
+    echo "ci_newcomer: /readyz did not answer 200 within ${TIMEOUT}s" >&2
+    in_ns curl -s -H "Host: localhost" $BASE/readyz >&2 || true
     exit 1
   fi
   sleep 3
 done
-say "healthz: $(cat "$WORK/healthz.json")"
+say "readyz: $(cat "$WORK/readyz.json")"
 grep -q "embedded PostgreSQL" "$LOG" || { echo "ci_newcomer: make run did not use the embedded PostgreSQL" >&2; exit 1; }
 grep -q "filesystem transport" "$LOG" || { echo "ci_newcomer: make run did not use the server-less broker" >&2; exit 1; }
 if grep -q "step .* failed\|platform_setup: .* failed" "$LOG"; then

@@ -214,6 +214,7 @@ def print_urls(port: str) -> None:
         ("API docs", f"{base}/api/docs/"),
         ("WebSockets (Acme)", f"ws://acme.localhost:{realtime_port(port)}/ws/"),
         ("Health", f"{base}/healthz"),
+        ("Readiness", f"{base}/readyz"),
     ]
     if stripe_stub_enabled():
         urls.append(("Stripe stub (checkout)", os.environ.get("STRIPE_API_HOST", "")))

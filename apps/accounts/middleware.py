@@ -7,8 +7,8 @@ from django.utils.http import urlencode
 
 from .mfa import has_mfa_factor
 
-# Paths a staff user without a factor may still reach: sign-in, MFA enrolment, health, assets.
-_OPEN_PREFIXES = ("/accounts/", "/healthz", "/static/", "/media/")
+# Paths a staff user without a factor may still reach: sign-in, MFA enrolment, health, metrics, assets.
+_OPEN_PREFIXES = ("/accounts/", "/healthz", "/readyz", "/metrics", "/static/", "/media/")
 
 
 class StaffMfaRequiredMiddleware:

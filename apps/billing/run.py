@@ -28,6 +28,8 @@ from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.core.metrics import observe_job
+
 from . import batch, dunning, invoices, services
 from .models import ChangeStatus, Subscription, SubscriptionStatus
 from .money import period_end_for
@@ -162,7 +164,11 @@ def _merge(results: list[dict[str, int]]) -> dict[str, int]:
 
 def billing_run(*, now: datetime | None = None, workers: int = 1) -> dict[str, Any]:
     """Renew everything due at `now` (default: the current time); see the module docstring."""
-    now = now or timezone.now()
+    with observe_job("billing_run"):  # nidia_job_duration_seconds on /metrics
+        return _billing_run(now=now or timezone.now(), workers=workers)
+
+
+def _billing_run(*, now: datetime, workers: int) -> dict[str, Any]:
     ids = subscriptions_due(now=now)
     if workers <= 1 or len(ids) < 2:
         counts = _worker(ids, now, (0, 1))

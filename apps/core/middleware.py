@@ -10,6 +10,7 @@ from .correlation import (
     set_client,
     set_correlation_id,
 )
+from .logformat import reset_log_request, set_log_request
 
 
 class CorrelationIdMiddleware:
@@ -23,10 +24,12 @@ class CorrelationIdMiddleware:
         request.correlation_id = correlation_id  # type: ignore[attr-defined]
         token = set_correlation_id(correlation_id)
         client_token = set_client(request.META.get("REMOTE_ADDR"), request.headers.get("User-Agent", ""))
+        log_token = set_log_request(request)  # log lines name the signed-in user's id (apps.core.logformat)
         try:
             response = self.get_response(request)
         finally:
             reset_correlation_id(token)
             reset_client(client_token)
+            reset_log_request(log_token)
         response[HEADER] = correlation_id
         return response

@@ -6,6 +6,9 @@
 - Running (`task_prerun`): the worker makes the header's id current for the task. A task applied
   locally (`task.apply()`, eager) without the header keeps the caller's id. `task_postrun` restores
   what was current before, so an eager task never leaks its id into the caller.
+
+The same signals feed the task metrics (apps.core.metrics: outcome per task name, run time), and a
+worker keeps Django's LOGGING (JSON or text, apps.core.logformat) instead of Celery's own format.
 """
 
 from contextlib import suppress
@@ -13,6 +16,7 @@ from typing import Any
 
 from celery import signals
 
+from . import metrics
 from .correlation import (
     clean_correlation_id,
     get_correlation_id,
@@ -58,3 +62,30 @@ def _forget_correlation_id(task: Any = None, **kwargs: Any) -> None:
         setattr(request, _SAVED, None)
         with suppress(ValueError):  # set in another context (a pool that switched contexts): nothing to restore
             reset_correlation_id(token)
+
+
+@signals.setup_logging.connect
+def _keep_django_logging(**kwargs: Any) -> None:
+    """A receiver here tells Celery not to configure logging: Django's LOGGING (applied by
+    django.setup() before the worker sets up logging) stays, so worker lines carry the same fields."""
+
+
+@signals.task_prerun.connect
+def _task_started(task_id: str | None = None, **kwargs: Any) -> None:
+    metrics.task_started(task_id)
+
+
+@signals.task_success.connect
+def _task_succeeded(sender: Any = None, **kwargs: Any) -> None:
+    request = getattr(sender, "request", None)
+    metrics.task_finished(getattr(request, "id", None), getattr(sender, "name", "unknown"), "succeeded")
+
+
+@signals.task_failure.connect
+def _task_failed(sender: Any = None, task_id: str | None = None, **kwargs: Any) -> None:
+    metrics.task_finished(task_id, getattr(sender, "name", "unknown"), "failed")
+
+
+@signals.task_retry.connect
+def _task_retried(sender: Any = None, request: Any = None, **kwargs: Any) -> None:
+    metrics.task_finished(getattr(request, "id", None), getattr(sender, "name", "unknown"), "retried")

@@ -14,6 +14,7 @@ from apps.core.contributions import (
 )
 
 contribute(
+    Hook("observability.metrics", "apps.notifications.metrics.backlog_metrics"),  # the backlog on /metrics
     NotificationCategory(
         "system", "System alerts", critical=True, default_channels=("in_app", "email"),
         description="Significant changes to the platform or your organisation's setup.", order=900,

@@ -23,6 +23,7 @@ EXEMPT: dict[str, str] = {
     "django.views.generic.base.RedirectView": "a redirect serves no data (the bare domain → /manage/)",
     "django.views.static.": "static files in development",
     "apps.core.views.healthz": "the liveness probe answers without reading tenant data",
+    "apps.core.views.readyz": "the readiness probe checks the database, broker and migrations, no tenant data",
 }
 
 

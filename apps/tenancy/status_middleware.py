@@ -19,7 +19,7 @@ from .models import Tenant
 
 S = Tenant.Status
 # Always reachable: health checks and assets; signing in and out stays possible on a read-only tenant.
-_ALWAYS_OPEN = ("/healthz", "/static/", "/media/")
+_ALWAYS_OPEN = ("/healthz", "/readyz", "/static/", "/media/")
 _ARCHIVED_OPEN = ("/accounts/",)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 

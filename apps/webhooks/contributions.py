@@ -3,6 +3,7 @@ its demo endpoint."""
 
 from apps.core.contributions import (
     DemoStep,
+    Hook,
     MenuEntry,
     PeriodicTask,
     PortalHomeBlock,
@@ -26,4 +27,5 @@ contribute(
         description="Send webhook deliveries that are due (retries with backoff, and any the broker missed).",
     ),
     DemoStep("webhooks", "apps.webhooks.demo.demo_seed", order=30),
+    Hook("observability.metrics", "apps.webhooks.metrics.backlog_metrics"),  # the delivery backlog on /metrics
 )  # fmt: skip

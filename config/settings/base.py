@@ -553,6 +553,38 @@ PGBOUNCER_ADMIN_URL = env("PGBOUNCER_ADMIN_URL", default="")
 
 # --- Observability: logs, errors, metrics, health (issue 18, docs/observability.md) -------------
 
+
+def log_format(value: str) -> str:
+    """LOG_FORMAT checked at start-up: a typo must not silently fall back to another format."""
+    if value not in ("json", "text"):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'text', not {value!r}.")
+    return value
+
+
+# LOG_FORMAT=json|text: one JSON object per line for log shippers (production's default, see
+# production.py), or the readable line (here). Both carry correlation id, tenant, user id and task.
+LOG_FORMAT = log_format(env("LOG_FORMAT", default="text"))
+LOGGING["filters"]["correlation"] = {"()": "apps.core.logformat.ContextFilter"}  # type: ignore[index]
+LOGGING["formatters"]["text"] = {  # type: ignore[index]
+    "format": "%(asctime)s %(levelname)s [%(correlation_id)s %(tenant)s u=%(user_id)s] %(name)s: %(message)s"
+}
+LOGGING["formatters"]["json"] = {"()": "apps.core.logformat.JsonFormatter"}  # type: ignore[index]
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # type: ignore[index]
+# Sentry: on only when SENTRY_DSN is set (apps/core/sentry.py); no personal data is sent.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="production" if not DEBUG else "development")
+SENTRY_RELEASE = env("SENTRY_RELEASE", default="")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+# /metrics on the platform domain answers only `Authorization: Bearer <METRICS_TOKEN>`; unset: 503.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_CELERY_QUEUES = env.list("METRICS_CELERY_QUEUES", default=[])  # queues to watch besides the configured
+# Outermost: the request's time includes every other middleware; counted by URL name, never by path.
+MIDDLEWARE = ["apps.core.metrics.RequestMetricsMiddleware", *MIDDLEWARE]
+# Load balancers probe over plain HTTP: health, readiness and metrics are not redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+
 # --- Security hardening: CSP, audit checkpoints, key rotation (issue 18, docs/hardening.md) -----
 
 # --- Backups and retention (issue 18, docs/backup.md, docs/retention.md) -------------------------

@@ -24,7 +24,7 @@ if _missing:
     )
 
 from .base import *  # noqa: F403, E402
-from .base import STRIPE_TEST_SECRET_KEY, billing_provider_default, env  # noqa: E402
+from .base import LOGGING, STRIPE_TEST_SECRET_KEY, billing_provider_default, env, log_format  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -76,3 +76,7 @@ STORAGES = {
 }
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))  # noqa: F405
 WHITENOISE_KEEP_ONLY_HASHED_FILES = env.bool("WHITENOISE_KEEP_ONLY_HASHED_FILES", default=True)
+
+# JSON log lines by default in production (LOG_FORMAT=text to read them by eye); docs/observability.md.
+LOG_FORMAT = log_format(env("LOG_FORMAT", default="json"))
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # type: ignore[index]

@@ -1,11 +1,12 @@
-"""URLs of the platform domain: staff admin, platform API and its schema, health."""
+"""URLs of the platform domain: staff admin, platform API and its schema, health and metrics."""
 
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from apps.backoffice.urls import platform_patterns
-from apps.core.views import healthz
+from apps.core.metrics import metrics_view
+from apps.core.views import healthz, readyz
 from apps.onboarding.views import platform_home
 
 urlpatterns = [
@@ -17,5 +18,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/platform/", include("config.urls.api_platform")),
-    path("healthz", healthz, name="healthz"),
+    path("healthz", healthz, name="healthz"),  # liveness
+    path("readyz", readyz, name="readyz"),  # readiness: database, broker, migrations
+    path("metrics", metrics_view, name="metrics"),  # Prometheus, bearer METRICS_TOKEN (docs/observability.md)
 ]
