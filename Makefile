@@ -26,6 +26,8 @@ lint:
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(dir $(PY))lint-imports  # the app layers and cycles (pyproject.toml [tool.importlinter])
+	timeout 600 $(dir $(PY))pip-audit -r requirements/dev.txt --no-deps --disable-pip --progress-spinner off --timeout 20 $${PIP_AUDIT_ARGS:-} \
+	  || { echo 'pip-audit failed: a known vulnerability listed above, or PyPI unreachable (docs/hardening.md)' >&2; exit 1; }
 
 typecheck:
 	$(PY) -m mypy apps config

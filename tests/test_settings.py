@@ -36,7 +36,13 @@ def test_production_settings_load_with_the_documented_sample_environment():
 
 def test_production_settings_refuse_to_start_without_each_secret():
     sample = _sample_env()
-    for secret in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DATABASE_URL", "STRIPE_LIVE_SECRET_KEY"):
+    for secret in (
+        "SECRET_KEY",
+        "FIELD_ENCRYPTION_KEY",
+        "AUDIT_CHECKPOINT_KEY",
+        "DATABASE_URL",
+        "STRIPE_LIVE_SECRET_KEY",
+    ):
         env = {k: v for k, v in sample.items() if k != secret}
         result = _import_production(env)
         assert result.returncode != 0, secret

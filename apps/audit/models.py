@@ -93,3 +93,30 @@ class PiiVault(models.Model):
 
     def __str__(self) -> str:
         return self.pseudonym
+
+
+class AuditCheckpoint(models.Model):
+    """A signed snapshot of one chain's head: its last sequence, last hash and row count.
+
+    The chain itself cannot show that its newest rows were deleted (what is left still links up);
+    a checkpoint signed with AUDIT_CHECKPOINT_KEY, a key the database never holds, can: a chain
+    whose head is behind its newest checkpoint lost rows at the end. Copies are also appended to
+    JSON-lines files under AUDIT_CHECKPOINT_DIR (``apps.audit.checkpoints``), out of the database's reach.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    chain = models.CharField(max_length=64)
+    sequence = models.PositiveBigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    event_count = models.PositiveBigIntegerField()
+    taken_at = models.DateTimeField()
+    # The first 12 hex digits of SHA-256(key): tells "signed with another key" from "forged".
+    key_id = models.CharField(max_length=12)
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["chain", "-id"], name="audit_checkpoint_chain_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.chain} @ {self.sequence} ({self.taken_at:%Y-%m-%d %H:%M})"

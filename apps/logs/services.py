@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.audit.checkpoints import CheckpointProblem, audit_checkpoints_verify
 from apps.audit.selectors import audit_chain_verify, audit_chains
 from apps.audit.services import audit_record
 from apps.core.correlation import get_correlation_id
@@ -88,5 +89,15 @@ def audit_verify_nightly() -> dict[str, int]:
             f"sequence={broken.sequence}: {broken.reason}."
         )
         if operational_alert_raise(kind=AlertKind.AUDIT_CHAIN_BROKEN, key=f"audit:{chain}", message=message):
+            raised += 1
+    # Rows deleted at the end of a chain leave it intact: only its signed checkpoint shows them (docs/hardening.md).
+    try:
+        _, problems = audit_checkpoints_verify()
+    except ValueError as exc:  # an unreadable checkpoint file is itself a finding
+        problems = [CheckpointProblem("checkpoints", "checkpoint file", str(exc))]
+    for problem in problems:
+        message = f"Audit chain {problem.chain} ({problem.source}): {problem.reason}."
+        broken_count += 1
+        if operational_alert_raise(kind=AlertKind.AUDIT_CHAIN_BROKEN, key=f"audit:{problem.chain}", message=message):
             raised += 1
     return {"chains": len(chains), "events": events, "broken": broken_count, "alerts": raised}

@@ -1,8 +1,10 @@
 """Settings shared by every environment. Values come from the environment (django-environ)."""
 
+import hashlib
 from pathlib import Path
 
 import environ
+from csp import constants as csp_constants
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -586,6 +588,41 @@ MIDDLEWARE = ["apps.core.metrics.RequestMetricsMiddleware", *MIDDLEWARE]
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 # --- Security hardening: CSP, audit checkpoints, key rotation (issue 18, docs/hardening.md) -----
+# Audit chain checkpoints (apps.audit.checkpoints): each chain's head signed with HMAC-SHA256 under a key the
+# database never holds. Production requires AUDIT_CHECKPOINT_KEY; elsewhere it is derived from SECRET_KEY.
+AUDIT_CHECKPOINT_KEY = (
+    env("AUDIT_CHECKPOINT_KEY", default="") or hashlib.sha256(f"audit-checkpoint:{SECRET_KEY}".encode()).hexdigest()
+)
+# Append-only JSON lines (one file per UTC day) beside the table: an anchor outside the database.
+AUDIT_CHECKPOINT_DIR = env("AUDIT_CHECKPOINT_DIR", default=str(Path(ARCHIVE_ROOT) / "audit-checkpoints"))
+# Field encryption keys, newest first (apps.core.crypto): the first encrypts, every one decrypts.
+# FIELD_ENCRYPTION_KEY alone still works (a list of one key).
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[]) or [FIELD_ENCRYPTION_KEY]
+# Content-Security-Policy (django-csp 4, apps.core.csp): enforced. Scripts only from this origin or inline with
+# the request's nonce ({{ request.csp_nonce }}); no inline handlers. Styles allow 'unsafe-inline': templates use
+# style attributes, branding writes its colours into a <style> block and htmx and Swagger/ReDoc inject styles.
+# connect-src also gets the page's WebSocket origin per response (REALTIME_URL / REALTIME_PORT).
+# First in the chain: pages answered by earlier middleware (tenant status, errors) carry the header too.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("apps.core.middleware.CorrelationIdMiddleware") + 1,
+    "apps.core.csp.ContentSecurityPolicyMiddleware",
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF, csp_constants.NONCE],
+        "style-src": [csp_constants.SELF, csp_constants.UNSAFE_INLINE],
+        "img-src": [csp_constants.SELF, "data:", "blob:", "https:"],  # tenants' logos may be hosted elsewhere
+        "font-src": [csp_constants.SELF, "data:"],
+        "connect-src": [csp_constants.SELF],
+        "worker-src": [csp_constants.SELF, "blob:"],  # ReDoc parses the schema in a blob: worker
+        "frame-ancestors": [csp_constants.SELF],
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.SELF],
+        # No form-action: checkout forms post here and are redirected to the payment provider's page.
+        "report-uri": env("CSP_REPORT_URI", default="") or None,
+    }
+}
 
 # --- Backups and retention (issue 18, docs/backup.md, docs/retention.md) -------------------------
 

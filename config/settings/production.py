@@ -29,6 +29,7 @@ from .base import LOGGING, STRIPE_TEST_SECRET_KEY, billing_provider_default, env
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
+AUDIT_CHECKPOINT_KEY = env("AUDIT_CHECKPOINT_KEY")  # signs the audit chain checkpoints; never in the database
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"

@@ -1,6 +1,7 @@
 """Test settings: real PostgreSQL and Redis, a fast dj-stripe migration, quick hashing."""
 
 import os
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("FIELD_ENCRYPTION_KEY", "test-only-field-encryption-key-0123456789")
@@ -54,6 +55,11 @@ API_REQUEST_LOG_BUFFER_KEY = f"logs:api_requests:{TEST_DATABASE_NAME}:{_XDIST_WO
 CELERY_TASK_DEFAULT_QUEUE = f"nidia-{TEST_DATABASE_NAME}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 DEMO_CREDENTIALS_FILE = None
+# Audit checkpoint files name their database: a developer's checkpoints never meet the test database's chains
+# (tests that write checkpoints point this at their own tmp_path).
+AUDIT_CHECKPOINT_DIR = os.path.join(
+    tempfile.gettempdir(), f"nidia-audit-checkpoints-{TEST_DATABASE_NAME}-{_XDIST_WORKER or 'main'}"
+)
 
 # Outbound webhooks (apps/webhooks): local receivers are plain http on 127.0.0.1 in development and
 # tests; production keeps both off (HTTPS to public addresses only).

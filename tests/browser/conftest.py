@@ -176,10 +176,12 @@ def new_page(request: pytest.FixtureRequest, browser: Any, live: Live, artifacts
     person when a journey has several. All are closed after the test (and saved when it fails)."""
     contexts: list[Any] = []
     request.node._browser_pages = pages = []
+    violations: list[str] = []
 
     def make(**options: Any) -> Any:
         context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, "locale": "en-AU", **options})
         context.set_default_timeout(float(os.environ.get("NF_BROWSER_TIMEOUT_MS", "15000")))
+        harness.watch_csp(context, violations)
         contexts.append(context)
         page = context.new_page()
         pages.append(page)
@@ -188,6 +190,8 @@ def new_page(request: pytest.FixtureRequest, browser: Any, live: Live, artifacts
     yield make
     for context in contexts:
         context.close()
+    if violations:  # the policy is enforced: whatever it blocked did not work for the person either
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(dict.fromkeys(violations)), pytrace=False)
 
 
 @pytest.fixture

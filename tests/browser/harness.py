@@ -52,6 +52,28 @@ ARTIFACTS_ROOT = Path(os.environ.get("NF_BROWSER_ARTIFACTS", Path(settings.BASE_
 PASSWORD = "correct-horse-battery-staple"  # every person the builders make signs in with it
 
 
+# Every page reports what the Content-Security-Policy blocked: the event carries the directive and the
+# blocked URL (or "inline"); Playwright injects this script itself, so the policy does not block it.
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI || "inline"} on ${e.documentURI}` +
+                (e.sample ? ` (${e.sample})` : ""));
+});
+"""
+
+
+def watch_csp(context: Any, violations: list[str]) -> None:
+    """Collect each CSP violation of the context's pages (popups too) into `violations`."""
+    context.add_init_script(_CSP_LISTENER)
+
+    def on_console(message: Any) -> None:
+        text = message.text
+        if message.type == "error" and (text.startswith("CSP violation:") or "Content Security Policy" in text):
+            violations.append(text)
+
+    context.on("console", on_console)
+
+
 def unique(prefix: str) -> str:
     """`prefix-3f9a1c`: browser tests commit their data, so names must not collide between runs."""
     return f"{prefix}-{uuid.uuid4().hex[:6]}"
