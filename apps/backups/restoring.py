@@ -302,9 +302,13 @@ def _schema_create(schema: str) -> None:
     """The template's structure (a clone keeps its migration records), emptied of the template's rows."""
     template = Tenant.objects.get(is_template=True).schema_name
     schema_clone(source=template, target=schema)
-    tables = ", ".join(f'"{schema}"."{t}"' for t in schema_tables(schema))
-    if tables:
-        _execute(f"TRUNCATE {tables}")
+    # The template holds few rows (data migrations'): find the non-empty tables in one query and empty only
+    # those (a TRUNCATE of every table costs a new file per table and index: seconds for ~200 tables).
+    probes = " UNION ALL ".join(
+        f'SELECT \'{t}\' WHERE EXISTS (SELECT 1 FROM "{schema}"."{t}")' for t in schema_tables(schema)
+    )
+    for (table,) in _execute(probes) if probes else []:
+        _execute(f'DELETE FROM "{schema}"."{table}"')
 
 
 def _clear_archived(tenant: Tenant) -> None:

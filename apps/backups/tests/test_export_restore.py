@@ -20,6 +20,7 @@ from apps.tenancy.models import Tenant
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(settings.BASE_DIR)
+REFERENCE_DATA = {"django_content_type", "auth_permission", "tenancy_plan", "django_migrations"}
 
 
 @pytest.fixture
@@ -41,15 +42,16 @@ def _scratch_database(name: str) -> None:
     subprocess.run(["dropdb", "--if-exists", *admin[:-1], name], check=True)
     subprocess.run(["createdb", *admin[:-1], name], check=True)
     subprocess.run(["psql", "-q", *_db_params(name), "-c", "DROP SCHEMA public"], check=True)  # the dump makes it
-    structure = ["pg_dump", "--schema-only", "-n", "public", *_db_params(source)]
-    template = ["pg_dump", "-n", "tenant_template", *_db_params(source)]
-    reference = ["pg_dump", "--data-only", "-t", "public.django_content_type", "-t", "public.auth_permission",
-                 "-t", "public.tenancy_plan", "-t", "public.django_migrations", *_db_params(source)]  # fmt: skip
-    for dump in (structure, template, reference):
-        sql = subprocess.run(dump, check=True, capture_output=True).stdout
-        subprocess.run(
-            ["psql", "-q", "-v", "ON_ERROR_STOP=1", *_db_params(name)], input=sql, check=True, capture_output=True
-        )
+    # One dump: the structure of public and of the template, the template's rows and the reference rows a
+    # restore matches by natural key (plans, content types, permissions); no tenant's public rows.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        no_data = [f"--exclude-table-data=public.{t}" for (t,) in cursor.fetchall() if t not in REFERENCE_DATA]
+    dump = ["pg_dump", "-n", "public", "-n", "tenant_template", *no_data, *_db_params(source)]
+    sql = subprocess.run(dump, check=True, capture_output=True).stdout
+    subprocess.run(
+        ["psql", "-q", "-v", "ON_ERROR_STOP=1", *_db_params(name)], input=sql, check=True, capture_output=True
+    )
     rows = subprocess.run(
         ["psql", *_db_params(source), "-c", "COPY (SELECT * FROM tenancy_tenant WHERE is_template) TO STDOUT"],
         check=True, capture_output=True,
