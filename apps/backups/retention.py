@@ -6,7 +6,7 @@ this app imports none of them.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
@@ -56,7 +56,7 @@ def held_tenant_ids(kind: str) -> set[str]:
     return {str(pk) for pk in holds.values_list("tenant_id", flat=True)}
 
 
-def _sweep_model(model: type[models.Model], date_field: str, cutoff: object, batch: int) -> int:
+def _sweep_model(model: type[models.Model], date_field: str, cutoff: datetime, batch: int) -> int:
     """Delete in batches of `batch` rows, each in its own transaction; the ORM follows the model's cascades."""
     removed = 0
     while True:
@@ -68,10 +68,12 @@ def _sweep_model(model: type[models.Model], date_field: str, cutoff: object, bat
         removed += len(ids)
 
 
-def retention_sweep(kind: RetentionKind, *, now: object = None, batch: int | None = None) -> RetentionRun:
+def retention_sweep(kind: RetentionKind, *, now: datetime | None = None, batch: int | None = None) -> RetentionRun:
     """One pass over every tenant schema not under a hold; recorded as a RetentionRun."""
+    if not kind.days:
+        raise ValueError(f"Retention kind {kind.name!r} has no fixed period; it is enforced by {kind.enforced_by}.")
     started = timezone.now()
-    cutoff = (now or started) - timedelta(days=kind.days or 0)  # type: ignore[operator]
+    cutoff = (now or started) - timedelta(days=kind.days)
     held = held_tenant_ids(kind.name)
     run = RetentionRun.objects.create(kind=kind.name, started_at=started, cutoff=cutoff, tenants_held=len(held))
     targets = [apps.get_model(label) for label in kind.models]

@@ -69,6 +69,10 @@ def _tenant_where(model: type[models.Model], tenant_id: str) -> str:
     return f"\"{columns[0]}\" = '{tenant_id}'"
 
 
+def _child_where(fk: models.ForeignKey, parent: PublicTable) -> str:
+    return f'"{fk.column}" IN (SELECT "{fk.target_field.column}" FROM public."{parent.table}" WHERE {parent.where})'
+
+
 def public_tables(tenant_id: str) -> list[PublicTable]:
     """The tenant row, then its public rows, parents before children."""
     tenant_id = str(uuid.UUID(str(tenant_id)))
@@ -84,11 +88,7 @@ def public_tables(tenant_id: str) -> list[PublicTable]:
             parents = [f for f in _fks(model) if f.related_model in chosen and f.related_model is not Tenant]
             if model in chosen or not parents:
                 continue
-            where = " OR ".join(
-                f'"{f.column}" IN (SELECT "{f.target_field.column}" FROM public."{chosen[f.related_model].table}" '
-                f"WHERE {chosen[f.related_model].where})"
-                for f in parents
-            )
+            where = " OR ".join(_child_where(f, chosen[f.related_model]) for f in parents)  # type: ignore[index]
             chosen[model], grew = PublicTable(model, where), True
     return list(chosen.values())
 
