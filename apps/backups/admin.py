@@ -3,15 +3,22 @@
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
+from apps.accounts.staff_roles import is_super_admin
 from apps.audit.services import audit_record
 
-from .models import LegalHold, RetentionRun
+from .exports import tenant_export_request
+from .models import LegalHold, RetentionRun, TenantExport, TenantExportStatus
 from .retention import retention_kinds
+from .services import export_path
 
 
 @admin.register(LegalHold)
@@ -71,3 +78,53 @@ class RetentionRunAdmin(admin.ModelAdmin):
             for kind in retention_kinds()
         ]
         return super().changelist_view(request, {**(extra_context or {}), "retention_report": report})
+
+
+@admin.register(TenantExport)
+class TenantExportAdmin(admin.ModelAdmin):
+    """Request a tenant archive (written by a task); only a super admin may request or download one."""
+
+    list_display = ["tenant", "status", "requested_by", "requested_at", "finished_at", "size_bytes", "download"]
+    list_filter = ["status"]
+    fields = ["tenant"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_super_admin(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_super_admin(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_super_admin(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: TenantExport, form: Any, change: bool) -> None:
+        obj.pk = tenant_export_request(tenant=obj.tenant, acting_user=request.user).pk
+
+    @admin.display(description="Archive")
+    def download(self, obj: TenantExport) -> str:
+        if obj.status != TenantExportStatus.DONE:
+            return obj.error[:80] if obj.error else "-"
+        return format_html('<a href="{}">download</a>', reverse("admin:backups_tenantexport_download", args=[obj.pk]))
+
+    def get_urls(self) -> list[Any]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/download/", wrap(self.download_view), name="backups_tenantexport_download"),
+            *super().get_urls(),
+        ]
+
+    def download_view(self, request: HttpRequest, pk: int) -> FileResponse:
+        if not is_super_admin(request.user):
+            raise PermissionDenied
+        export = get_object_or_404(TenantExport, pk=pk, status=TenantExportStatus.DONE)
+        file = export_path(export)
+        if not file.is_file():
+            raise Http404("The archive file is gone.")
+        audit_record(action="tenant.export_downloaded", acting_user=request.user, tenant=export.tenant, target=export)
+        return FileResponse(file.open("rb"), as_attachment=True, filename=file.name)

@@ -44,3 +44,36 @@ class RetentionRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} sweep at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class TenantExportStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class TenantExport(models.Model):
+    """A staff request for a tenant archive, written by a Celery task under BACKUP_EXPORT_DIR."""
+
+    Status = TenantExportStatus
+
+    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.PROTECT, related_name="backup_exports")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=TenantExportStatus.choices, default=TenantExportStatus.PENDING)
+    file_name = models.CharField(max_length=255, blank=True, default="")  # relative to BACKUP_EXPORT_DIR
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    rows = models.PositiveBigIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=TenantExportStatus.values), name="backups_tenantexport_status_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Export of {self.tenant} ({self.status})"
