@@ -6,6 +6,7 @@ from .base import STRIPE_TEST_SECRET_KEY, billing_provider_default, env
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
+BACKUP_ENCRYPTION_KEYS = env.list("BACKUP_ENCRYPTION_KEY")  # tenant archives (docs/backup.md): no derived default
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
