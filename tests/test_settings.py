@@ -40,6 +40,7 @@ def test_production_settings_refuse_to_start_without_each_secret():
         "SECRET_KEY",
         "FIELD_ENCRYPTION_KEY",
         "AUDIT_CHECKPOINT_KEY",
+        "BACKUP_ENCRYPTION_KEY",
         "DATABASE_URL",
         "STRIPE_LIVE_SECRET_KEY",
     ):

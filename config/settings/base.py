@@ -61,6 +61,8 @@ SHARED_APPS = [
     "apps.webhooks",  # outbound endpoints and deliveries: one delivery queue across tenants
     "apps.logs",  # technical logs (API requests, errors): one retention job for the platform
     "apps.gdpr",  # GDPR requests span the public schema and every tenant schema of the person
+    # Issue 18: per-tenant export/restore and the retention registry with legal holds: platform operations.
+    "apps.backups",
     "apps.timeline",  # no tables of its own: a merged read of the tables above
     # Issue 13: self-service signup. Public: a person's onboarding exists before any tenant schema does.
     "apps.onboarding",
@@ -625,5 +627,14 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Backups and retention (issue 18, docs/backup.md, docs/retention.md) -------------------------
+# Fernet keys of tenant archives (apps.backups), comma-separated: the first encrypts, every one decrypts, so a
+# rotated key still opens old archives. Empty: a key derived from SECRET_KEY (development only; production sets it
+# and keeps it apart from the database and its backups).
+BACKUP_ENCRYPTION_KEYS = env.list("BACKUP_ENCRYPTION_KEY", default=[])
+# Where staff-requested tenant exports are written (downloadable by super admins only).
+BACKUP_EXPORT_DIR = env("BACKUP_EXPORT_DIR", default=str(Path(ARCHIVE_ROOT) / "tenant-exports"))
+# Operational data (attendance, timesheets, tasks, leave, incidents, inspections, forms, notifications ...).
+OPERATIONAL_RETENTION_YEARS = env.int("OPERATIONAL_RETENTION_YEARS", default=3)
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=5000)  # rows per DELETE statement
 
 # --- Jobs: time limits, heartbeats, sweeper (issue 18, docs/jobs.md) ----------------------------

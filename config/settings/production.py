@@ -9,6 +9,8 @@ from django.core.exceptions import ImproperlyConfigured
 REQUIRED_ENVIRONMENT = (
     "SECRET_KEY",
     "FIELD_ENCRYPTION_KEY",
+    "AUDIT_CHECKPOINT_KEY",
+    "BACKUP_ENCRYPTION_KEY",
     "ALLOWED_HOSTS",
     "DATABASE_URL",
     "REDIS_URL",
@@ -30,6 +32,7 @@ DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
 AUDIT_CHECKPOINT_KEY = env("AUDIT_CHECKPOINT_KEY")  # signs the audit chain checkpoints; never in the database
+BACKUP_ENCRYPTION_KEYS = env.list("BACKUP_ENCRYPTION_KEY")  # tenant archives (docs/backup.md): no derived default
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"

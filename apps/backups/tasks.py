@@ -1,0 +1,23 @@
+"""Celery entry points of backups: the retention sweeps (beat, daily) and staff-requested exports."""
+
+from celery import shared_task
+
+from .retention import retention_kinds, retention_sweep
+from .services import tenant_export_write
+
+
+@shared_task(name="backups.retention_sweep", time_limit=3600, soft_time_limit=3500)
+def retention_sweep_all() -> dict[str, int]:
+    """Every kind this app enforces; the others (logs, chat, audit) are enforced where their docs say."""
+    return {
+        kind.name: retention_sweep(kind).rows_removed
+        for kind in retention_kinds()
+        if kind.enforced_by == "backups.retention_sweep"
+    }
+
+
+@shared_task(name="backups.tenant_export_run", time_limit=3600, soft_time_limit=3500, acks_late=True)
+def tenant_export_run(export_id: int) -> dict[str, int]:
+    """Idempotent: a redelivered message after a finished export does nothing."""
+    export = tenant_export_write(export_id=export_id)
+    return {"export": export.pk, "bytes": export.size_bytes}
