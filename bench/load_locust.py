@@ -55,7 +55,7 @@ class FieldStaff(FastHttpUser):
     def on_start(self) -> None:
         tenant, index = _pick(_field_seq, len(TENANTS[0]["field_staff"]))
         me = tenant["field_staff"][index]
-        self.tenant, self.tasks = tenant, me["tasks"]
+        self.tenant, self.assigned = tenant, me["tasks"]
         self.h = {"Host": tenant["host"], "Authorization": f"Bearer {me['token']}", **PROTO}
         self.lat, self.lng = ACTORS["site_position"]
         self.clocked_in = self._status()
@@ -92,9 +92,9 @@ class FieldStaff(FastHttpUser):
 
     @task(3)
     def tick(self) -> None:
-        if not self.tasks:
+        if not self.assigned:
             return
-        chosen = random.choice(self.tasks)
+        chosen = random.choice(self.assigned)
         item, action = random.choice(chosen["items"]), random.choice(("tick", "untick"))
         self.client.post(f"/api/v1/tasks/{chosen['id']}/checklist/{item}/{action}/", headers=self.h,
                          name=f"field: POST checklist {action}")  # fmt: skip
@@ -128,11 +128,12 @@ class TenantAdmin(FastHttpUser):
         tenant, index = _pick(_admin_seq, len(TENANTS[0]["admin_sessions"]))
         cookie = f"{ACTORS['session_cookie']}={tenant['admin_sessions'][index]}"
         self.h = {"Host": tenant["host"], "Cookie": cookie, **PROTO}
+        self.channel = tenant["channel"]
 
     @task
     def browse(self) -> None:
         path, label = random.choice(PORTAL_PAGES)
-        _page(self, path, self.h, f"admin: portal {label}")
+        _page(self, path.format(channel=self.channel), self.h, f"admin: portal {label}")
 
 
 class Integrator(FastHttpUser):

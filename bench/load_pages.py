@@ -8,7 +8,7 @@ PORTAL_PAGES = [
     ("/manage/attendance/rosters/", "rosters"),
     ("/manage/attendance/clock/", "clock"),
     ("/manage/reports/forms/", "forms"),
-    ("/manage/chat/", "chat"),
+    ("/manage/chat/{channel}/", "chat"),  # /manage/chat/ redirects to the first channel
     ("/manage/activity/", "activity"),
 ]
 # The platform staff member's Django admin pages (platform host).

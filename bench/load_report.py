@@ -66,6 +66,14 @@ def failures_read(path: Path) -> list[dict[str, Any]]:
         ][:20]
 
 
+def exceptions_read(path: Path) -> list[dict[str, Any]]:
+    """Locust's `<prefix>_exceptions.csv`: errors raised in the scenario itself (counted as errors too)."""
+    if not path.exists():
+        return []
+    with path.open(newline="") as handle:
+        return [{"count": int(row["Count"]), "message": row["Message"][:300]} for row in csv.DictReader(handle)]
+
+
 def csv_write(path: Path, rows: list[TypeFigures], total: TypeFigures) -> None:
     with path.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(asdict(total)))

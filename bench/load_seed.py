@@ -23,10 +23,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 
+from apps.access.models import Role
+from apps.access.services import assignment_create, default_roles_ensure, role_create
 from apps.accounts.models import Membership, User
 from apps.accounts.totp import totp_ensure
 from apps.chat.models import Channel, ChannelMember
@@ -35,7 +37,8 @@ from apps.forms.models import FormTemplate
 from apps.forms.services import template_create, template_publish
 from apps.integrations.models import ApiKey
 from apps.integrations.services import api_key_create, api_key_revoke
-from apps.organisation.models import MemberProfile
+from apps.organisation.models import Entity, EntityMembership, EntityType, MemberProfile
+from apps.organisation.services import entity_create
 from apps.rosters.models import Roster, ShiftType
 from apps.rosters.services import roster_create, roster_publish, shift_type_create, shifts_assign
 from apps.solutions.models import SolutionAccess
@@ -51,7 +54,7 @@ PLAN = "load-test"
 SOLUTIONS = ["attendance", "tasks", "workplaces", "reports", "chat"]
 SITE_CODE, SITE_POSITION = "LOAD-SITE", (-33.8731, 151.2065)
 DEVICE = "load-test"  # the refresh-token families of the field staff's tokens, replaced each run
-KEY_NAME = "Load test integrator"
+KEY_NAME, KEY_ROLE = "Load test integrator", "load-integrator"
 KEY_SCOPES = ["tasks:read", "tasks:write", "organisation:read", "organisation:write", "attendance:read"]
 TASKS_PER_PERSON, CHECKLIST_ITEMS = 2, 5
 FORM_NAME, CHANNEL_NAME = "Load test site check", "load-general"
@@ -199,10 +202,33 @@ def channel_ensure(admin: User, people: list[User]) -> Channel:
     return channel
 
 
-def api_key_renew(admin: User) -> str:
+def organisation_ensure(tenant: Tenant, people: list[User]) -> Entity:
+    """What provisioning gives a tenant (a root entity, the default roles), everybody in the root, and the
+    integrator's role: a manager of the root (sees and updates people) with Tasks and Attendance."""
+    root = Entity.objects.filter(parent__isnull=True).first() or entity_create(
+        name=tenant.name, entity_type=EntityType.objects.get(code="enterprise"), parent=None, acting_user=None
+    )
+    roles = {role.code: role for role in default_roles_ensure(acting_user=None)}
+    profiles = MemberProfile.objects.filter(user__in=people)
+    EntityMembership.objects.bulk_create(
+        [EntityMembership(profile=p, entity=root, is_primary=True) for p in profiles], ignore_conflicts=True
+    )
+    role = Role.objects.filter(code=KEY_ROLE).first() or role_create(
+        code=KEY_ROLE, name="Load test integrator", permissions=[], parent=roles["manager"], acting_user=None
+    )
+    for code in ("tasks", "attendance"):
+        SolutionAccess.objects.get_or_create(solution_code=code, role=role, revoked_at=None)
+    return root
+
+
+def api_key_renew(admin: User, root: Entity) -> str:
+    """A new key for this run (the previous run's are revoked), holding the integrator role on the root:
+    API keys reach people and solutions through roles, like members."""
     for old in ApiKey.objects.active().filter(name=KEY_NAME):
         api_key_revoke(api_key=old, acting_user=admin)
-    return api_key_create(name=KEY_NAME, scopes=KEY_SCOPES, acting_user=admin)[1]
+    key, raw = api_key_create(name=KEY_NAME, scopes=KEY_SCOPES, acting_user=admin)
+    assignment_create(role=Role.objects.get(code=KEY_ROLE), api_key=key, scope_entity=root, acting_user=admin)
+    return raw
 
 
 def tokens_issue(tenant: Tenant, people: list[User]) -> list[str]:
@@ -233,9 +259,24 @@ def staff_ensure() -> User:
     return staff
 
 
-@transaction.atomic
 def tenant_seed(slug: str, plan: Plan, admins: int, field_count: int) -> TenantActors:
-    tenant = tenant_ensure(slug, plan)
+    """One tenant, retried when PostgreSQL's shared lock table is full: cloning a schema locks every table
+    of it, and on a shared server other sessions' locks can leave too little room for a while."""
+    for attempt in range(1, 6):
+        try:
+            tenant = tenant_ensure(slug, plan)  # its own transaction: the clone's locks are released at once
+            return tenant_fill(tenant, admins, field_count)
+        except OperationalError as exc:
+            if "out of shared memory" not in str(exc) or attempt == 5:
+                raise
+            log(f"  {slug}: PostgreSQL is out of lock slots (attempt {attempt}); retrying in {5 * attempt} s")
+            time.sleep(5 * attempt)
+    raise AssertionError("unreachable")
+
+
+@transaction.atomic
+def tenant_fill(tenant: Tenant, admins: int, field_count: int) -> TenantActors:
+    slug = tenant.slug
     admin_users = users_ensure(tenant, "admin", admins, Membership.Role.TENANT_ADMIN)
     people = users_ensure(tenant, "field", field_count, Membership.Role.MEMBER)
     host = f"{slug}.{settings.PLATFORM_DOMAIN}"
@@ -245,7 +286,9 @@ def tenant_seed(slug: str, plan: Plan, admins: int, field_count: int) -> TenantA
         tasks = tasks_ensure(site, people)
         form = form_ensure(admin_users[0])
         channel = channel_ensure(admin_users[0], admin_users + people)
-        key = api_key_renew(admin_users[0])
+        root = organisation_ensure(tenant, people)
+        key = api_key_renew(admin_users[0], root)
+        profiles = [str(u) for u in MemberProfile.objects.filter(user__in=people).values_list("uuid", flat=True)]
     tokens = tokens_issue(tenant, people)
     with schema_context("public"):
         sessions = [session_create(u) for u in admin_users]
@@ -253,7 +296,7 @@ def tenant_seed(slug: str, plan: Plan, admins: int, field_count: int) -> TenantA
     return TenantActors(
         slug=slug, host=host, api_key=key, admin_sessions=sessions, field_staff=staff, form=form.pk,
         channel=channel.pk, task_ids=[t["id"] for ts in tasks.values() for t in ts],
-        people=[str(p.pk) for p in people],
+        people=profiles,
     )  # fmt: skip
 
 
