@@ -97,14 +97,16 @@ def arguments() -> argparse.Namespace:
     return args
 
 
-def lifetime_check(duration: int, spawn_rate: float, users: int) -> None:
-    """Bearer tokens are not refreshed by the virtual users: the whole run must fit in their lifetime."""
-    needed = duration + users / spawn_rate + 60
-    lifetime = access_token_lifetime().total_seconds()
-    if needed > lifetime:
+def lifetime_check(args: argparse.Namespace, issued_at: float) -> None:
+    """Bearer tokens are not refreshed by the virtual users: the whole run must fit in what is left of
+    their lifetime (they were issued when the setup started)."""
+    needed = args.duration + args.users / args.spawn_rate + 60
+    left = access_token_lifetime().total_seconds() - (time.time() - issued_at)
+    if needed > left:
         raise SystemExit(
-            f"A run of {needed:.0f} s (spawn + duration + margin) outlives the {lifetime:.0f} s access tokens: "
-            "shorten --duration or raise ACCESS_TOKEN_LIFETIME_MINUTES / the tokens.access_minutes setting."
+            f"A run of {needed:.0f} s (spawn + duration + a minute) outlives the access tokens ({max(left, 0):.0f} s "
+            "left): run the setup again (without --no-setup), shorten --duration, or raise "
+            "ACCESS_TOKEN_LIFETIME_MINUTES / the tokens.access_minutes setting."
         )
 
 
@@ -116,7 +118,8 @@ def actors_ready(args: argparse.Namespace) -> dict[str, Any]:
         return dict(json.loads(path.read_text()))
     started = time.perf_counter()
     log(f"Setting up {args.tenants} tenants ({args.admins} admins, {args.field} field staff each) ...")
-    actors = seed(tenants=args.tenants, admins=args.admins, field_count=args.field)
+    actors = {"issued_at": time.time()}
+    actors.update(seed(tenants=args.tenants, admins=args.admins, field_count=args.field))
     WORK.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(actors))
     path.chmod(0o600)  # live credentials
@@ -166,8 +169,8 @@ def probe_one(client: Client, method: str, path: str, body: dict[str, Any] | Non
     if body is not None and "client_id" not in body and method == "POST":
         body = {**body, "client_id": str(uuid.uuid4())}
     data = json.dumps(body) if body is not None else None
-    kwargs: dict[str, Any] = {"content_type": "application/json"} if data is not None else {}
-    answer = client.generic(method, path, data or "", secure=True, **kwargs, **extra)
+    options: dict[str, Any] = {**extra, **({"content_type": "application/json"} if data is not None else {})}
+    answer = client.generic(method, path, data or "", secure=True, **options)
     return int(answer.status_code)
 
 
@@ -255,8 +258,9 @@ def report(
 
 def main() -> None:
     args = arguments()
-    lifetime_check(args.duration, args.spawn_rate, args.users)
+    lifetime_check(args, time.time())  # refuse a run too long for any token before the setup starts
     actors = actors_ready(args)
+    lifetime_check(args, float(actors.get("issued_at", 0)))
     probed = probe(actors)
     prefix = WORK / "locust"
     before = db_counters()
