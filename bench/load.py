@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -204,7 +205,8 @@ def db_counters() -> dict[str, int]:
     return dict(zip(("transactions", "rows_returned", "rows_fetched", "rows_written"), map(int, row), strict=True))
 
 
-def locust_run(args: argparse.Namespace, prefix: Path) -> None:
+def locust_run(args: argparse.Namespace, prefix: Path) -> float:
+    """Run Locust; returns the CPU seconds it used (user + system), to show the generator's headroom."""
     wait_min, wait_max = args.wait.split(",")
     command = [
         str(REPO_ROOT / ".venv" / "bin" / "locust"), "-f", str(LOCUSTFILE), "--headless",
@@ -215,10 +217,22 @@ def locust_run(args: argparse.Namespace, prefix: Path) -> None:
     env = {**os.environ, "LOAD_ACTORS": str(WORK / "actors.json"), "LOAD_WAIT_MIN": wait_min,
            "LOAD_WAIT_MAX": wait_max}  # fmt: skip
     log(f"Running Locust: {args.users} users, {args.spawn_rate}/s, {args.duration} s against {args.host}:{args.port}")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with (WORK / "locust.log").open("w") as output:
         finished = subprocess.run(command, cwd=REPO_ROOT, env=env, stdout=output, stderr=output, check=False)  # noqa: S603
     if finished.returncode != 0:
         raise SystemExit(f"Locust exited with {finished.returncode}; see {WORK / 'locust.log'}.")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def generator_saturated() -> bool:
+    """Whether Locust warned that its own CPU passed 90 %: then latencies are partly the generator's."""
+    log_path = WORK / "locust.log"
+    saturated = log_path.exists() and "CPU usage above" in log_path.read_text()
+    if saturated:
+        log("WARNING: the load generator's CPU passed 90 % (see the Locust log): the latencies are partly its own.")
+    return saturated
 
 
 def per_request(before: dict[str, int], after: dict[str, int], requests: int) -> dict[str, float]:
@@ -244,6 +258,7 @@ def report(
         "tenants": args.tenants, "target": f"{args.host}:{args.port}", "settings": settings.SETTINGS_MODULE,
         "database": db, "types": [vars(r) for r in rows], "failures": failures_read(Path(f"{prefix}_failures.csv")),
         "exceptions": exceptions,
+        "generator_cpu_saturated": generator_saturated(),
         "percentile_method": "Locust's response-time histogram (values above 100 ms rounded to 2 significant digits)",
     }  # fmt: skip
     json_write(args.out / "load.json", full)
@@ -252,7 +267,7 @@ def report(
         log(f"  failure x{failure['occurrences']}: {failure['name']}: {failure['error']}")
     for exception in exceptions:
         log(f"  exception in the scenario x{exception['count']}: {exception['message']} (see the Locust log)")
-    log(f"Database over the run: {db}")
+    log(f"Database and load generator over the run: {db}")
     return summary
 
 
@@ -264,12 +279,16 @@ def main() -> None:
     probed = probe(actors)
     prefix = WORK / "locust"
     before = db_counters()
-    locust_run(args, prefix)
+    generator_cpu_s = locust_run(args, prefix)
     time.sleep(2)  # backends flush their statistics at most once a second
     after = db_counters()
     _rows, total = stats_read(Path(f"{prefix}_stats.csv"))
     db = {"delta": {k: after[k] - before[k] for k in before}, **per_request(before, after, total.requests)}
-    summary = report(args, prefix, probed, db)
+    # Locust's CPU (its start-up included): cores_used near 1 would make the latencies partly its own.
+    per_request_ms = round(1000 * generator_cpu_s / max(total.requests, 1), 3)
+    generator = {"cpu_s": round(generator_cpu_s, 2), "cpu_ms_per_request": per_request_ms,
+                 "cores_used": round(generator_cpu_s / args.duration, 3)}  # fmt: skip
+    summary = report(args, prefix, probed, {**db, "generator": generator})
     print(json.dumps(summary))
 
 
