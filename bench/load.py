@@ -256,7 +256,8 @@ def report(
     full = {
         "summary": summary, "duration_s": args.duration, "spawn_rate": args.spawn_rate, "wait_s": args.wait,
         "tenants": args.tenants, "target": f"{args.host}:{args.port}", "settings": settings.SETTINGS_MODULE,
-        "database": db, "types": [vars(r) for r in rows], "failures": failures_read(Path(f"{prefix}_failures.csv")),
+        "database": {k: v for k, v in db.items() if k != "generator"}, "generator": db.get("generator"),
+        "types": [vars(r) for r in rows], "failures": failures_read(Path(f"{prefix}_failures.csv")),
         "exceptions": exceptions,
         "generator_cpu_saturated": generator_saturated(),
         "percentile_method": "Locust's response-time histogram (values above 100 ms rounded to 2 significant digits)",
