@@ -61,7 +61,7 @@ from load_report import (  # noqa: E402
     svg_write,
     table,
 )
-from load_seed import log, seed  # noqa: E402
+from load_seed import log, seed, sessions_end  # noqa: E402
 
 from apps.tokens.access_tokens import access_token_lifetime  # noqa: E402
 
@@ -119,6 +119,8 @@ def actors_ready(args: argparse.Namespace) -> dict[str, Any]:
         return dict(json.loads(path.read_text()))
     started = time.perf_counter()
     log(f"Setting up {args.tenants} tenants ({args.admins} admins, {args.field} field staff each) ...")
+    if path.exists():
+        sessions_end(json.loads(path.read_text()))
     actors = {"issued_at": time.time()}
     actors.update(seed(tenants=args.tenants, admins=args.admins, field_count=args.field))
     WORK.mkdir(parents=True, exist_ok=True)

@@ -251,6 +251,15 @@ def session_create(user: User) -> str:
     return str(store.session_key)
 
 
+def sessions_end(previous: dict[str, Any]) -> None:
+    """Sign out the previous run's sessions (from its actors file), so re-runs do not pile them up."""
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    keys = [previous.get("staff_session"), *(k for t in previous.get("tenants", []) for k in t["admin_sessions"])]
+    with schema_context("public"):
+        for key in filter(None, keys):
+            store_class(session_key=key).delete()
+
+
 def staff_ensure() -> User:
     staff = User.objects.filter(email=STAFF_EMAIL).first() or User.objects.create_superuser(
         email=STAFF_EMAIL, password=None, full_name="Load Staff"
