@@ -401,12 +401,17 @@ class HistorySource(Source):
             value = getattr(row, name, None)
             if value:
                 return f"“{value}”"
-        return f"#{row.id}"
+        return f"#{self.object_pk(row)}"
+
+    @staticmethod
+    def object_pk(row: Any) -> Any:
+        """The tracked object's primary key: not always `id` (a geofence's is its site)."""
+        return getattr(row, row.instance_type._meta.pk.attname)
 
     def to_entry(self, row: Any, audience: str) -> TimelineEntry:
         verbose = row.instance_type._meta.verbose_name
         summary = f"{str(verbose).capitalize()} {self.subject(row)} {self.TYPES.get(row.history_type, 'changed')}"
-        link = "" if self.tenant_schema else admin_url(row.instance_type._meta.label_lower, row.id)
+        link = "" if self.tenant_schema else admin_url(row.instance_type._meta.label_lower, self.object_pk(row))
         return self.entry(row, audience, summary, link, row.history_change_reason or "")
 
 

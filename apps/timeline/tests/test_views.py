@@ -145,3 +145,23 @@ def test_api_refuses_integrator_api_keys(acme_client, acme, acme_admin):
         _, raw = api_key_create(name="Timeline probe", scopes=["tenant:read"], acting_user=acme_admin)
     response = acme_client.get(API, **api_key_header(raw))
     assert response.status_code == 403 and response.json()["code"] == "api_key_not_allowed"
+
+
+def test_portal_activity_shows_changes_to_a_model_keyed_by_another_field(acme_client, acme_admin, acme):
+    """A geofence's primary key is its site, not `id`: its history rows once made the Activity page fail (500)."""
+    from django_tenants.utils import tenant_context
+
+    from apps.workplaces.services import geofence_set, workplace_create
+
+    nsw = {"country": "AU", "time_zone": "Australia/Sydney", "holiday_subdivision": "NSW"}
+    with tenant_context(acme):
+        region = workplace_create(kind="region", code="tl-r", name="Region TL", acting_user=acme_admin, **nsw)
+        area = workplace_create(kind="area", code="tl-a", name="Area TL", parent=region, acting_user=acme_admin, **nsw)
+        site = workplace_create(kind="site", code="tl-s", name="Site TL", parent=area, acting_user=acme_admin, **nsw)
+        geofence_set(
+            site=site, shape="circle", center_lat=-33.86, center_lng=151.2, radius_m=80, acting_user=acme_admin
+        )
+    acme_client.force_login(acme_admin)
+    response = acme_client.get(ACTIVITY, {"kind": "history"})
+    assert response.status_code == 200
+    assert "Geofence" in response.content.decode()
