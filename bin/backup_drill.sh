@@ -34,7 +34,7 @@ echo "drill: system checks";        "$python" manage.py check || fail "manage.py
 echo "drill: migrations applied";   "$python" manage.py migrate --check --plan >/dev/null || fail "unapplied migrations"
 echo "drill: audit chains verify";  "$python" manage.py audit_verify || fail "an audit chain is broken"
 echo "drill: row counts"
-"$python" manage.py shell -c "
+"$python" manage.py shell --no-imports -c "
 from apps.tenancy.models import Tenant
 from apps.accounts.models import User, Membership
 from django_tenants.utils import schema_context
