@@ -4,12 +4,14 @@ Initialised in every process that loads Django (web workers, Celery workers and 
 CoreConfig.ready(). Events carry tags a reader can join with the logs: `correlation_id`, `tenant`
 (the schema) and, in a worker, `celery_task_id`; the user is identified by id only.
 `send_default_pii` stays False and the scrubber removes secrets (passwords, tokens, API keys, cookies,
-authorization and signature headers) from request data, frames' local variables and extras.
+authorization and signature headers) from request data, frames' local variables and extras, and
+query strings (they carry tokens and search terms) are cut.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import sentry_sdk
@@ -30,6 +32,34 @@ EXTRA_DENYLIST = [
 ]  # fmt: skip
 
 
+# A request's repr names its path with the query string ("<WSGIRequest: GET '/x?token=...'>"), and
+# query strings carry tokens and search terms: both are cut wherever they appear.
+_REQUEST_REPR = re.compile(r"(<(?:WSGI|ASGI)Request: \w+ '[^'?]*)\?[^']*'")
+
+
+def _without_queries(value: Any) -> Any:
+    """`value` with every request repr's query string replaced (walks dicts and lists)."""
+    if isinstance(value, str):
+        return _REQUEST_REPR.sub(r"\1?[Filtered]'", value)
+    if isinstance(value, dict):
+        return {key: _without_queries(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_queries(item) for item in value]
+    return value
+
+
+def _scrub_queries(event: Event) -> None:
+    request = event.get("request")
+    if isinstance(request, dict) and request.get("query_string"):
+        request["query_string"] = "[Filtered]"
+    for exception in (event.get("exception") or {}).get("values") or []:
+        for frame in (exception.get("stacktrace") or {}).get("frames") or []:
+            if "vars" in frame:
+                frame["vars"] = _without_queries(frame["vars"])
+    if "extra" in event:
+        event["extra"] = _without_queries(event["extra"])
+
+
 def _tag(event: Event, hint: dict[str, Any]) -> Event:
     """before_send/before_send_transaction: the ids a reader needs to find the matching log lines."""
     tags = event.setdefault("tags", {})
@@ -38,6 +68,7 @@ def _tag(event: Event, hint: dict[str, Any]) -> Event:
     task_id, _ = current_task()
     if task_id != "-":
         tags.setdefault("celery_task_id", task_id)
+    _scrub_queries(event)
     user_id = resolved_user_id(current_request())
     event["user"] = {"id": str(user_id)} if user_id is not None else {}  # by id only, whatever was set
     return event
