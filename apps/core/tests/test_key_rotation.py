@@ -94,8 +94,9 @@ def test_rotation_reencrypts_public_and_tenant_values_in_batches_and_is_idempote
 
 @pytest.mark.django_db
 def test_rotation_names_values_no_listed_key_opens(old_key):
+    old_key.FIELD_ENCRYPTION_KEYS = ["a-key-nobody-kept-0123456789"]
     row = _vault_row("lost")
-    old_key.FIELD_ENCRYPTION_KEYS = [NEW]
+    old_key.FIELD_ENCRYPTION_KEYS = [NEW, OLD]  # what other tests committed stays readable
     with pytest.raises(CommandError, match=f"1 value\\(s\\) open with no key .*public.audit_piivault pk {row.pk}"):
         call_command("rotate_field_encryption")
 
