@@ -186,7 +186,7 @@ DEMO_PASSWORDS = {
 }
 
 
-def manage(env: dict[str, str], *argv: str, log: Path, timeout: float = 1800) -> str:
+def manage(env: dict[str, str], *argv: str, log: Path, timeout: float = 3600) -> str:
     """A management command under the production environment; its output goes to the log (and is returned)."""
     result = subprocess.run(
         [str(VENV_BIN / "python"), "manage.py", *argv], cwd=REPO, env=env, capture_output=True, text=True,
