@@ -638,7 +638,9 @@ class Run:
         path = "/api/v1/members/" if authorization.startswith("Bearer") else "/api/v1/solutions/"
         status, _, body = client.get(path, Authorization=authorization)
         expect(status, 200, path, body)
-        return f"{path} 200 with {len(json.loads(body).get('results', []))} row(s)"
+        data = json.loads(body)
+        rows = data if isinstance(data, list) else data.get("results", [])
+        return f"{path} 200 with {len(rows)} row(s)"
 
     def websocket_ping(self, token: str) -> str:
         if not token:
