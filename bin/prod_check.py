@@ -173,7 +173,8 @@ def production_env(args: argparse.Namespace, *, redis_port: int, database_url: s
         "GDPR_EXPORT_ROOT": str(STATE / "gdpr"),
         "ARCHIVE_ROOT": str(STATE / "archive"),
         "REALTIME_CHANNEL_PREFIX": f"nf-rt-prodcheck-{args.port}",
-        "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", ""),
+        # Only when set: gunicorn and uvicorn both read WEB_CONCURRENCY and fail on an empty value.
+        **({"WEB_CONCURRENCY": os.environ["WEB_CONCURRENCY"]} if os.environ.get("WEB_CONCURRENCY") else {}),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN": "false",
         **{name: secrets.token_urlsafe(16) for name in DEMO_PASSWORDS.values()},
@@ -186,7 +187,7 @@ DEMO_PASSWORDS = {
 }
 
 
-def manage(env: dict[str, str], *argv: str, log: Path, timeout: float = 1800) -> str:
+def manage(env: dict[str, str], *argv: str, log: Path, timeout: float = 3600) -> str:
     """A management command under the production environment; its output goes to the log (and is returned)."""
     result = subprocess.run(
         [str(VENV_BIN / "python"), "manage.py", *argv], cwd=REPO, env=env, capture_output=True, text=True,
@@ -395,8 +396,8 @@ from apps.accounts.totp import totp_ensure
 from apps.integrations.services import api_key_create
 from apps.tenancy.models import Tenant
 secret, _ = totp_ensure(User.objects.get(email="admin@nidia.localhost"))
-with tenant_context(Tenant.objects.get(schema_name=%(tenant)r)):
-    _, raw = api_key_create(name=f"prod-check {time.time():.0f}", scopes=["members:read"], acting_user=None)
+with tenant_context(Tenant.objects.get(slug=%(tenant)r)):
+    _, raw = api_key_create(name=f"prod-check {time.time():.0f}", scopes=["solutions:read"], acting_user=None)
 print(json.dumps({"totp_secret": secret, "api_key": raw}))
 """
 
@@ -536,10 +537,14 @@ class Run:
         raise CheckFailed(f"/healthz did not answer 200 within 90 s (last {status}); see {self.stack_log}")
 
     def stack_process_up(self, name: str, marker: str) -> str:
-        text = self.stack_log.read_text(errors="replace")
-        if not re.search(rf"^\S* ?{name}\.1\s*\|.*{re.escape(marker)}", text, re.MULTILINE):
-            raise CheckFailed(f"no '{marker}' from {name} in {self.stack_log}")
-        return f"{name}.1 logged '{marker}'"
+        """Wait (up to 90 s) for the process's readiness line in honcho's output."""
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            text = self.stack_log.read_text(errors="replace")
+            if re.search(rf"^\S* ?{name}\.1\s*\|.*{re.escape(marker)}", text, re.MULTILINE):
+                return f"{name}.1 logged '{marker}'"
+            time.sleep(1)
+        raise CheckFailed(f"no '{marker}' from {name} in {self.stack_log}")
 
     # -- checks
     def run_checks(self) -> None:
@@ -550,7 +555,9 @@ class Run:
         self.check("healthz", lambda: self.healthz(Client(port, DOMAIN)))
         self.check("readyz", lambda: self.readyz(Client(port, DOMAIN)))
         self.check("https redirect without the proxy header", lambda: self.https_redirect())
-        self.check("platform admin login page", lambda: self.page(Client(port, DOMAIN), "/admin/login/", b"password"))
+        self.check(
+            "platform admin login page", lambda: self.page(Client(port, DOMAIN), "/accounts/login/", b"password")
+        )
         self.check("platform admin signed in (password + TOTP)", self.admin_signed_in)
         self.check("tenant portal signed in", self.portal_signed_in)
         self.check("OpenAPI docs (platform and tenant)", self.openapi_docs)
@@ -628,9 +635,12 @@ class Run:
 
     def api_get(self, authorization: str) -> str:
         client = Client(self.args.port, f"{TENANT}.{DOMAIN}")
-        status, _, body = client.get("/api/v1/members/", Authorization=authorization)
-        expect(status, 200, "/api/v1/members/", body)
-        return f"/api/v1/members/ 200 with {len(json.loads(body).get('results', []))} member(s)"
+        path = "/api/v1/members/" if authorization.startswith("Bearer") else "/api/v1/solutions/"
+        status, _, body = client.get(path, Authorization=authorization)
+        expect(status, 200, path, body)
+        data = json.loads(body)
+        rows = data if isinstance(data, list) else data.get("results", [])
+        return f"{path} 200 with {len(rows)} row(s)"
 
     def websocket_ping(self, token: str) -> str:
         if not token:
@@ -653,10 +663,10 @@ class Run:
     def static_hashed(self) -> str:
         manifest = json.loads((STATE / "static" / "staticfiles.json").read_text())["paths"]
         client = Client(self.args.port, DOMAIN)
-        status, _, body = client.get("/admin/login/")
-        found = re.search(rb"/static/([\w./-]+\.[0-9a-f]{12}\.css)", body)
+        status, _, body = client.get("/accounts/login/")
+        found = re.search(rb"/static/([\w./-]+\.[0-9a-f]{12}\.(?:css|js))", body)
         if not found:
-            raise CheckFailed("the login page links no hashed stylesheet")
+            raise CheckFailed(f"the login page (HTTP {status}) links no hashed static file")
         path = "/static/" + found.group(1).decode()
         status, headers, _ = client.get(path, **{"Accept-Encoding": "gzip"})
         expect(status, 200, path)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.utils import test_database_url
+from tests import utils
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -50,7 +50,7 @@ def _production_env(tmp_path: Path, redis_url: str, port: int) -> dict[str, str]
         "SECRET_KEY": "procfile-test-" + "x" * 40,
         "FIELD_ENCRYPTION_KEY": settings.FIELD_ENCRYPTION_KEY,
         "ALLOWED_HOSTS": "localhost,127.0.0.1",
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": utils.test_database_url(),
         "REDIS_URL": redis_url,
         "EMAIL_URL": "consolemail://",
         "STRIPE_LIVE_SECRET_KEY": "sk_live_" + "0" * 24 + "procfile",
