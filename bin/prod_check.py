@@ -138,11 +138,14 @@ def generated_secrets() -> dict[str, str]:
     """Secrets generated on the first run and kept in .data/prodcheck/secrets.json (mode 0600): the cached
     database template holds values encrypted with FIELD_ENCRYPTION_KEY (TOTP secrets, webhook secrets)."""
     path = STATE / "secrets.json"
-    if path.exists():
-        return dict(json.loads(path.read_text()))
-    values = {"SECRET_KEY": secrets.token_urlsafe(50), "FIELD_ENCRYPTION_KEY": secrets.token_urlsafe(32)}
-    path.touch(mode=0o600)
-    path.write_text(json.dumps(values))
+    values = dict(json.loads(path.read_text())) if path.exists() else {}
+    wanted = {"SECRET_KEY": 50, "FIELD_ENCRYPTION_KEY": 32, "AUDIT_CHECKPOINT_KEY": 32, "BACKUP_ENCRYPTION_KEY": 32,
+              "METRICS_TOKEN": 24}  # fmt: skip
+    missing = {name: secrets.token_urlsafe(size) for name, size in wanted.items() if not values.get(name)}
+    if missing:  # a secret added since the file was written: the others (and the cached template) stay valid
+        values.update(missing)
+        path.touch(mode=0o600)
+        path.write_text(json.dumps(values))
     return values
 
 
@@ -172,6 +175,8 @@ def production_env(args: argparse.Namespace, *, redis_port: int, database_url: s
         "STATIC_ROOT": str(STATE / "static"),
         "GDPR_EXPORT_ROOT": str(STATE / "gdpr"),
         "ARCHIVE_ROOT": str(STATE / "archive"),
+        # Every process of the stack writes its metrics there; /metrics merges them (docs/observability.md).
+        "PROMETHEUS_MULTIPROC_DIR": str(STATE / "metrics"),
         "REALTIME_CHANNEL_PREFIX": f"nf-rt-prodcheck-{args.port}",
         # Only when set: gunicorn and uvicorn both read WEB_CONCURRENCY and fail on an empty value.
         **({"WEB_CONCURRENCY": os.environ["WEB_CONCURRENCY"]} if os.environ.get("WEB_CONCURRENCY") else {}),
@@ -514,6 +519,9 @@ class Run:
 
     # -- the stack
     def start_stack(self) -> None:
+        metrics = Path(self.env["PROMETHEUS_MULTIPROC_DIR"])  # emptied before any process starts, as in production
+        shutil.rmtree(metrics, ignore_errors=True)
+        metrics.mkdir(parents=True)
         argv = [
             str(VENV_BIN / "honcho"),
             "-f",
@@ -572,6 +580,7 @@ class Run:
         self.check("WebSocket ping on the socket server", lambda: self.websocket_ping(token))
         self.check("Celery round trip through the broker", self.celery_round_trip)
         self.check("static files with hashed names", self.static_hashed)
+        self.check("metrics scrape (token required)", self.metrics)
         if self.env.get("DATABASE_POOLER") == "pgbouncer":
             self.check("requests went through PgBouncer", self.pooler_used)
         del tenant_host
@@ -583,10 +592,27 @@ class Run:
 
     def readyz(self, client: Client) -> str:
         status, _, body = client.get("/readyz")
-        # TODO(readyz): the observability part adds /readyz; until it lands here a 404 is tolerated.
-        # The integrator removes 404 from the accepted statuses once /readyz exists.
-        expect(status, (200, 404), "/readyz", body)
-        return f"HTTP {status}" + (" (not there yet: tolerated until /readyz lands)" if status == 404 else "")
+        expect(status, 200, "/readyz", body)
+        checks = json.loads(body)["checks"]
+        if set(checks.values()) != {"ok"}:
+            raise CheckFailed(f"/readyz: {checks}")
+        return ", ".join(f"{name} {state}" for name, state in checks.items())
+
+    def metrics(self) -> str:
+        """/metrics refuses a scrape without its token and, with it, shows requests of several processes."""
+        status, _, body = Client(self.args.port, DOMAIN).get("/metrics")
+        expect(status, 401, "/metrics without a token", body)
+        status, _, body = Client(self.args.port, DOMAIN).get(
+            "/metrics", Authorization=f"Bearer {self.env['METRICS_TOKEN']}"
+        )
+        expect(status, 200, "/metrics with the token", body)
+        text = body.decode()
+        for name in ("nidia_http_requests_total", "nidia_http_request_duration_seconds_bucket"):
+            if name not in text:
+                raise CheckFailed(f"/metrics has no {name}")
+        if "tenant=" in text or "user=" in text:
+            raise CheckFailed("/metrics has a tenant or user label")
+        return f"{len(text.splitlines())} lines, 401 without the token"
 
     def https_redirect(self) -> str:
         conn = http.client.HTTPConnection("127.0.0.1", self.args.port, timeout=30)

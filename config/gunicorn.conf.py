@@ -49,3 +49,11 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # The correlation id is the X-Request-ID response header set by apps.core.middleware.CorrelationIdMiddleware,
 # the same id the application's own log lines carry: one grep finds a request's access line and its logs.
 access_log_format = 'access %(h)s "%(r)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s host=%({host}i) ua="%(a)s"'
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A worker that ended: its live gauges leave /metrics; its counters keep counting in the totals."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
