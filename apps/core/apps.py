@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (bridges correlation ids into Celery)
+        from . import jobs, signals  # noqa: F401  (the time-limit check; correlation ids into Celery)

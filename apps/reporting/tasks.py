@@ -52,7 +52,7 @@ def schedules_due() -> dict[str, list[int]]:
     return done
 
 
-@shared_task(name="reporting.run_execute")
+@shared_task(name="reporting.run_execute", time_limit=900, soft_time_limit=840)
 def run_execute_task(schema: str, run_id: int) -> dict[str, Any]:
     with schema_context(get_public_schema_name()):
         tenant = Tenant.objects.filter(schema_name=schema, is_template=False).first()
