@@ -12,8 +12,13 @@ nothing else notices the job. So a long task wrapped in `@heartbeat_job`:
 
 `jobs_sweep` (beat, every minute) finds leases whose heartbeat is older than `JOBS_STALE_SECONDS`
 and sends their task again, up to `JOBS_MAX_ATTEMPTS` runs; after the last it deletes the lease
-and calls the hooks `jobs.gave_up:<task name>` (the owning app marks its job failed). A re-sent
+and calls the hooks `jobs.gave_up:<task name>` (the owning app marks its job failed). Before
+re-sending, the hooks `jobs.requeue:<task name>` let the owning app release what the dead copy had
+claimed (e.g. a report run left `running`): the lease proves that copy no longer runs. A re-sent
 job must be idempotent: each wrapped task says in its docstring why it is.
+
+Hooks are called as `hook(args=[...], kwargs={...}, schema_name="...")` (gave_up also `error=`),
+inside the sweeper's transaction for that lease.
 """
 
 from __future__ import annotations
@@ -169,6 +174,8 @@ def _requeue(lease: JobLease, now: datetime) -> None:
         now,
     )
     lease.save(update_fields=["status", "owner", "attempts", "heartbeat_at"])
+    for reset in hooks.all(f"jobs.requeue:{lease.task}"):  # the app releases the dead copy's claims
+        reset(args=lease.args, kwargs=lease.kwargs, schema_name=lease.schema_name)
     # Sent inside the transaction: a broker that is down rolls the requeue back for the next sweep.
     # A copy that starts before the commit waits on this row's lock, then sees it requeued.
     current_app.send_task(lease.task, args=lease.args, kwargs=lease.kwargs, headers={"_schema_name": lease.schema_name})

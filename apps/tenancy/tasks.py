@@ -1,6 +1,7 @@
 """Celery entry points of tenancy: thin wrappers around the provisioning runner and lifecycle."""
 
 import logging
+from typing import Any
 
 from celery import shared_task
 from django_tenants.utils import schema_context
@@ -15,9 +16,12 @@ from .schemas import schema_drop
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="tenancy.provision_tenant", time_limit=600, soft_time_limit=540)
+LOCKED_RETRY_SECONDS, LOCKED_RETRIES = 5, 60
+
+
+@shared_task(name="tenancy.provision_tenant", bind=True, time_limit=600, soft_time_limit=540)
 @heartbeat_job
-def provision_tenant(job_id: int) -> str:
+def provision_tenant(self: Any, job_id: int) -> str:
     """Run (or finish) a provisioning job. Safe to receive twice (acks_late redelivery after a
     worker died, or the jobs sweeper re-sending it): finished steps are skipped, a half-made schema
     is dropped and cloned again (clone_schema), and a second copy running at the same moment finds
@@ -30,7 +34,11 @@ def provision_tenant(job_id: int) -> str:
             return provisioning_job_run(job=job).status
         except JobLocked:
             logger.info("Provisioning job %s is already running in another worker", job_id)
-            return "locked"
+            if self.request.called_directly or self.request.is_eager:
+                return "locked"
+            # The lease said its last runner is gone, yet its database session still holds the lock
+            # (a killed worker's query still finishing): try again shortly rather than drop the job.
+            raise self.retry(countdown=LOCKED_RETRY_SECONDS, max_retries=LOCKED_RETRIES) from None
 
 
 def provision_tenant_gave_up(*, args: list, kwargs: dict, schema_name: str, error: str) -> None:
