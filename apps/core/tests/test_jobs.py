@@ -1,5 +1,6 @@
 """Time limits on every task, the broker's visibility timeout, and the job lease/sweeper rules."""
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -25,15 +26,25 @@ def test_the_long_tasks_set_their_own_limits_above_the_default():
         assert tasks[name].soft_time_limit < tasks[name].time_limit, name
 
 
-def test_a_task_without_a_limit_is_reported(monkeypatch):
-    monkeypatch.setattr(app.conf, "task_time_limit", None)
-    problems = jobs.time_limit_problems()
-    assert any("core.current_schema has no hard time limit" in problem for problem in problems)
+@contextmanager
+def conf(**values):
+    saved = {name: app.conf[name] for name in values}
+    app.conf.update(values)
+    try:
+        yield
+    finally:
+        app.conf.update(saved)
 
 
-def test_a_visibility_timeout_below_the_longest_task_is_reported(monkeypatch):
-    monkeypatch.setattr(app.conf, "broker_transport_options", {"visibility_timeout": 600})
-    problems = jobs.time_limit_problems()
+def test_a_task_without_a_limit_is_reported():
+    with conf(task_time_limit=None):
+        problems = jobs.time_limit_problems()
+    assert any("has no hard time limit" in problem for problem in problems)
+
+
+def test_a_visibility_timeout_below_the_longest_task_is_reported():
+    with conf(broker_transport_options={"visibility_timeout": 600}):
+        problems = jobs.time_limit_problems()
     assert any("visibility_timeout (600) must exceed the longest hard time limit (1800 s)" in p for p in problems)
 
 
