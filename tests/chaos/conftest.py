@@ -21,17 +21,6 @@ from django.db import connection
 from config.celery import app
 from tests.utils import subprocess_env
 
-# Not yet run to completion (issue 18 part 6, see docs/jobs.md "Status"): they run when NF_CHAOS=1.
-RUN_CHAOS = os.environ.get("NF_CHAOS") == "1"
-
-
-def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
-    skip = pytest.mark.skip(reason="chaos tests not verified yet: set NF_CHAOS=1 to run them (docs/jobs.md)")
-    for item in items:
-        if "chaos" in item.keywords and not RUN_CHAOS:
-            item.add_marker(skip)
-
-
 # Ports 18400-18499 belong to these tests; an xdist worker takes its own.
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 PORT = 18400 + (int(_WORKER[2:]) if _WORKER[2:].isdigit() else 0) * 10
