@@ -2,6 +2,7 @@
 
 from contextlib import contextmanager
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
@@ -36,10 +37,12 @@ def conf(**values):
         app.conf.update(saved)
 
 
-def test_a_task_without_a_limit_is_reported():
-    with conf(task_time_limit=None):
+def test_a_task_without_a_limit_is_reported(monkeypatch):
+    unlimited = SimpleNamespace(time_limit=None, soft_time_limit=None)
+    monkeypatch.setattr(jobs, "project_tasks", lambda: {"sample.unlimited": unlimited})
+    with conf(task_time_limit=None, task_soft_time_limit=None):
         problems = jobs.time_limit_problems()
-    assert any("has no hard time limit" in problem for problem in problems)
+    assert "Task sample.unlimited has no hard time limit (time_limit, or CELERY_TASK_TIME_LIMIT)." in problems
 
 
 def test_a_visibility_timeout_below_the_longest_task_is_reported():
