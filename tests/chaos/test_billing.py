@@ -18,7 +18,7 @@ from django.db.models import Count
 
 from apps.billing.models import Invoice, Payment, PaymentMethod, Subscription
 from apps.core.jobs import jobs_sweep
-from apps.core.models import JobLease
+from apps.core.models import JobLease, NumberSeries
 from apps.tenancy.models import Plan, Tenant, schema_name_for_slug
 from config.celery import app
 
@@ -33,6 +33,7 @@ def subscriptions(committed: None) -> Iterator[datetime]:
     """1,000 tenants (rows only, no schema: billing lives in public), each with a card and a monthly
     subscription whose period ended at the returned time."""
     prefix = f"cb{secrets.token_hex(3)}-"
+    series = {row.key: row.next_number for row in NumberSeries.objects.filter(key__in=["INV", "CN"])}
     period_end = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     plan, _ = Plan.objects.get_or_create(
         name="chaos-billing", defaults={"display_name": "Chaos", "currency": "AUD", "price_monthly": Decimal("49.90")}
@@ -57,6 +58,11 @@ def subscriptions(committed: None) -> Iterator[datetime]:
     yield period_end
     references_delete(Tenant._meta.db_table, "starts_with(slug, %s)", [prefix])
     JobLease.objects.filter(task="billing.run").delete()
+    # Numbers the run took go back (other tests count from the series' start): deleted invoices leave no gap.
+    NumberSeries.objects.filter(key__in=["INV", "CN"]).exclude(key__in=series).delete()
+    for key, next_number in series.items():
+        NumberSeries.objects.filter(key=key).update(next_number=next_number)
+    plan.delete()
 
 
 def _ours(period_end: datetime) -> Any:
