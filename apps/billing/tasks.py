@@ -7,6 +7,8 @@ from typing import Any
 from celery import shared_task
 from django_tenants.utils import schema_context
 
+from apps.core.jobs import heartbeat_job
+
 from .alerts import alerts_run
 from .dunning import dunning_run
 from .run import billing_run
@@ -20,9 +22,11 @@ def _when(now: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-@shared_task(name="billing.run")
+@shared_task(name="billing.run", time_limit=1800, soft_time_limit=1740)  # = JOBS_LONGEST_TIME_LIMIT
+@heartbeat_job
 def run(now: str | None = None) -> dict[str, Any]:
-    """Daily (01:00 UTC): renew due subscriptions. A duplicate delivery finds nothing left to do."""
+    """Daily (01:00 UTC): renew due subscriptions. A duplicate delivery, or the run re-sent after its
+    worker died (apps.core.jobs), renews only what is left: each subscription period once."""
     with schema_context("public"):
         return billing_run(now=_when(now))
 

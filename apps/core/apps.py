@@ -10,7 +10,7 @@ class CoreConfig(AppConfig):
         from django.conf import settings
         from django.core.checks import register
 
-        from . import signals  # noqa: F401  (correlation ids into Celery, task metrics, worker logging)
+        from . import jobs, signals  # noqa: F401  (the time-limit check; correlation ids into Celery, task metrics)
         from .pooling import check_pooling, refuse_unsafe_pooling
         from .sentry import sentry_init_from_settings
 

@@ -2,9 +2,11 @@ from typing import Any
 
 from celery import shared_task
 from django.db import connection
-from django_tenants.utils import get_public_schema_name
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from apps.core.correlation import get_correlation_id
+
+from . import jobs
 
 
 @shared_task(name="core.current_schema")
@@ -32,3 +34,10 @@ def sender_may_touch(tenant_pk: Any) -> bool:
     """True when the task may act on an object of `tenant_pk` (None: a platform object)."""
     sender = sender_tenant_pk()
     return sender is None or tenant_pk is None or str(tenant_pk) == str(sender)
+
+
+@shared_task(name="core.jobs_sweep", time_limit=60, soft_time_limit=50, ignore_result=True)
+def jobs_sweep() -> dict[str, int]:
+    """Every minute: re-send long jobs whose worker stopped beating (apps.core.jobs)."""
+    with schema_context(get_public_schema_name()):
+        return jobs.jobs_sweep()

@@ -12,7 +12,7 @@ from .runner import gdpr_request_run
 from .services import gdpr_exports_expire, gdpr_overdue_flag
 
 
-@shared_task(name="gdpr.run_request")
+@shared_task(name="gdpr.run_request", time_limit=900, soft_time_limit=840)
 def run_request(request_id: int) -> dict[str, Any]:
     """Run an access (export) or erasure request, updating its progress as it goes. Idempotent:
     a request that is no longer ``received`` is left alone. Sent from an organisation (its portal or

@@ -18,7 +18,7 @@ def flush_api_requests() -> int:
         return buffer_flush()
 
 
-@shared_task(name="logs.archive_and_prune")
+@shared_task(name="logs.archive_and_prune", time_limit=900, soft_time_limit=840)
 def archive_and_prune(before: str | None = None) -> dict[str, Any]:
     """Daily (03:00 UTC): archive technical logs past retention, delete them, maintain partitions."""
     when = None

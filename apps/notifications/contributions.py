@@ -15,6 +15,8 @@ from apps.core.contributions import (
 
 contribute(
     Hook("observability.metrics", "apps.notifications.metrics.backlog_metrics"),  # the backlog on /metrics
+    # A sending chunk whose worker died releases its claims before apps.core.jobs re-sends it.
+    Hook("jobs.requeue:notifications.deliveries_send", "apps.notifications.tasks.deliveries_send_requeue"),
     NotificationCategory(
         "system", "System alerts", critical=True, default_channels=("in_app", "email"),
         description="Significant changes to the platform or your organisation's setup.", order=900,

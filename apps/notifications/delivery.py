@@ -65,6 +65,14 @@ def claim(ids: list[int], *, now: dt.datetime | None = None) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def claims_release(ids: list[int]) -> int:
+    """Rows among `ids` left `sending` by a worker known to be dead (apps.core.jobs) become pending."""
+    now = timezone.now()
+    return Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING).update(
+        status=DeliveryStatus.PENDING, claimed_at=None, updated_at=now
+    )
+
+
 def send_chunk(ids: list[int], *, tenant: Any, now: dt.datetime | None = None) -> dict[str, int]:
     """Claim, send and mark one chunk; returns {"sent": n, "failed": n}."""
     claimed = claim(ids, now=now)

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from apps.core.jobs import heartbeat_job
 from apps.core.tasks import sender_may_touch
 from apps.tenancy.models import Tenant
 
@@ -48,8 +49,11 @@ def _tenant(schema: str) -> Tenant | None:
 
 
 @shared_task(name="notifications.deliveries_send")
+@heartbeat_job
 def deliveries_send(schema: str, ids: list[int]) -> dict[str, int]:
     """Claim and send one chunk of deliveries in `schema` (rows already taken or sent are skipped).
+    Re-sent by apps.core.jobs when its worker died, after `deliveries_send_requeue` released the
+    chunk's claims (only the rows of that chunk still `sending` may go out twice).
 
     Sent from a tenant's schema (tenant-schemas-celery runs it there), it refuses another tenant's
     schema: ids that came from one organisation never send another's messages."""
@@ -59,6 +63,16 @@ def deliveries_send(schema: str, ids: list[int]) -> dict[str, int]:
         return {"sent": 0, "failed": 0}
     with schema_context(schema):
         return delivery.send_chunk([int(pk) for pk in ids], tenant=tenant)
+
+
+def deliveries_send_requeue(*, args: list[Any], kwargs: dict[str, Any], schema_name: str) -> None:
+    """Hook `jobs.requeue:notifications.deliveries_send`: the chunk's worker died (its lease went
+    stale), so the rows it had claimed become pending again for the re-sent task."""
+    schema = args[0] if args else kwargs.get("schema")
+    ids = args[1] if len(args) > 1 else kwargs.get("ids") or []
+    if schema and schema == schema_name:  # the schema the task was sent from, never another one
+        with schema_context(schema):
+            delivery.claims_release([int(pk) for pk in ids])
 
 
 def tenant_sweep(tenant: Tenant, *, now: Any = None, inline: bool = False) -> dict[str, Any]:

@@ -5,6 +5,7 @@ the forms app.
 
 from apps.core.contributions import (
     DemoStep,
+    Hook,
     MenuEntry,
     Notice,
     PeriodicTask,
@@ -19,6 +20,8 @@ from apps.timeline.sources import tenant_schema_history
 SAMPLE = "apps.reporting.payloads.sample_payload"
 
 contribute(
+    # A report run whose worker died is queued again before apps.core.jobs re-sends it.
+    Hook("jobs.requeue:reporting.run_execute", "apps.reporting.tasks.run_execute_requeue"),
     PortalUrls("manage/reports/", "apps.reporting.portal.urls", order=131),
     MenuEntry("Generated reports", "reporting:definitions", order=67, group="Workforce", solution="reports"),
     TenantApiUrls("apps.reporting.api.urls", prefix="reports/", order=99),

@@ -570,6 +570,13 @@ def run_claim(run_id: int, *, now: datetime.datetime) -> ReportRun | None:
     return ReportRun.objects.select_related("definition", "schedule", "requested_by").get(pk=run_id)
 
 
+def runs_requeue(*, run_ids: list[int]) -> int:
+    """Put runs left `running` by a worker that died back to queued (apps.core.jobs knows it died)."""
+    return ReportRun.objects.filter(pk__in=run_ids, status=RunStatus.RUNNING).update(
+        status=RunStatus.QUEUED, next_attempt_at=None
+    )
+
+
 def run_execute(*, run_id: int, now: datetime.datetime | None = None) -> ReportRun | None:
     """Render and (for a schedule) send one run; a failure is retried with backoff, then the run fails and
     its owner is told. Returns the run, or None when there was nothing to do."""

@@ -14,10 +14,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
+from apps.core.jobs import heartbeat_job
 from apps.core.tasks import sender_may_touch, sender_tenant_pk
 from apps.tenancy.models import Tenant, TenantStatus
 
-from .services import run_execute, runs_create_due, runs_retry_due
+from .services import run_execute, runs_create_due, runs_requeue, runs_retry_due
 
 logger = logging.getLogger(__name__)
 SOLUTION = "reports"
@@ -52,8 +53,11 @@ def schedules_due() -> dict[str, list[int]]:
     return done
 
 
-@shared_task(name="reporting.run_execute")
+@shared_task(name="reporting.run_execute", time_limit=900, soft_time_limit=840)
+@heartbeat_job
 def run_execute_task(schema: str, run_id: int) -> dict[str, Any]:
+    """Render and send one run. Re-sent by apps.core.jobs when its worker died: `run_execute_requeue`
+    first puts the run back to queued, and the claim (queued -> running) lets one copy through."""
     with schema_context(get_public_schema_name()):
         tenant = Tenant.objects.filter(schema_name=schema, is_template=False).first()
     if tenant is None or not sender_may_touch(tenant.pk):
@@ -62,3 +66,16 @@ def run_execute_task(schema: str, run_id: int) -> dict[str, Any]:
     with tenant_context(tenant):
         run = run_execute(run_id=int(run_id))
     return {"run": run_id, "status": run.status if run is not None else "skipped"}
+
+
+def run_execute_requeue(*, args: list[Any], kwargs: dict[str, Any], schema_name: str) -> None:
+    """Hook `jobs.requeue:reporting.run_execute`: the worker running this run died (its lease went
+    stale), so the run it left `running` is queued again for the re-sent task to claim."""
+    schema = args[0] if args else kwargs.get("schema")
+    run_id = args[1] if len(args) > 1 else kwargs.get("run_id")
+    with schema_context(get_public_schema_name()):
+        tenant = Tenant.objects.filter(schema_name=schema, is_template=False).first()
+    if tenant is None or run_id is None:
+        return
+    with tenant_context(tenant):
+        runs_requeue(run_ids=[int(run_id)])

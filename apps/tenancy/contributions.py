@@ -3,6 +3,7 @@ usage/domain schedules (the custom domain pages, the current-tenant endpoint and
 are apps/domains')."""
 
 from apps.core.contributions import (
+    Hook,
     PeriodicTask,
     PlatformApiUrls,
     WebhookEventType,
@@ -21,4 +22,11 @@ contribute(
         "tenancy.reverify_domains", "tenancy.reverify_domains", interval=(1, "hours"),
         description="Check the DNS TXT record of unverified custom domains and of verified ones due again.",
     ),
+    # apps.core.jobs' sweeper has no contributions module of its own to be declared in (core only
+    # defines them); tenancy, whose provisioning jobs are the reason it exists, declares it.
+    PeriodicTask(
+        "core.jobs_sweep", "core.jobs_sweep", interval=(1, "minutes"),
+        description="Re-send long jobs (provisioning, billing run, report runs) whose worker stopped beating.",
+    ),
+    Hook("jobs.gave_up:tenancy.provision_tenant", "apps.tenancy.tasks.provision_tenant_gave_up"),
 )  # fmt: skip

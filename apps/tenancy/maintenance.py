@@ -14,7 +14,7 @@ from .domains import domains_reverify
 from .usage import usage_aggregate
 
 
-@shared_task(name="tenancy.aggregate_usage")
+@shared_task(name="tenancy.aggregate_usage", time_limit=900, soft_time_limit=840)
 def aggregate_usage(day: str | None = None) -> dict[str, int]:
     """Nightly (00:15 UTC): roll up yesterday's usage and today's so far, or only `day` (YYYY-MM-DD)."""
     today = timezone.now().astimezone(dt.UTC).date()

@@ -159,6 +159,22 @@ def provisioning_job_run(*, job: ProvisioningJob) -> ProvisioningJob:
     return job
 
 
+def provisioning_job_give_up(*, job_id: int, error: str) -> bool:
+    """The sweeper's last word (apps.core.jobs): the job's worker kept dying, so the job, its
+    unfinished step and the tenant become failed, for a person to look at and retry. False when the
+    job had finished meanwhile."""
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
+    with transaction.atomic():
+        job = ProvisioningJob.objects.select_for_update(of=("self",)).select_related("tenant").filter(pk=job_id).first()
+        if job is None or job.status in (ProvisioningJob.Status.SUCCEEDED, ProvisioningJob.Status.FAILED):
+            return False
+        row = job.steps.exclude(status=ProvisioningStep.Status.SUCCEEDED).order_by("position", "name").first()
+        if row is None:
+            row = job_steps_ensure(job)[-1]
+        _job_fail(job, row, RuntimeError(error))
+    return True
+
+
 # --- Tenancy's own steps --------------------------------------------------------------------------
 
 

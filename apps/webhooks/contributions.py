@@ -15,6 +15,8 @@ from apps.core.contributions import (
 )
 
 contribute(
+    # A delivery whose worker died is made due again before apps.core.jobs re-sends it.
+    Hook("jobs.requeue:webhooks.deliver", "apps.webhooks.tasks.deliver_requeue"),
     PortalUrls("manage/webhooks/", "apps.webhooks.portal.urls", order=150),
     MenuEntry("Webhooks", "webhooks:list", admin_only=True, order=160, group="Developers"),
     PortalHomeBlock("webhooks", "portal/home/webhooks.html", "apps.webhooks.portal.home.home_context", order=50),

@@ -75,6 +75,14 @@ def deliveries_claim(*, limit: int = 100, now: datetime | None = None, ids: list
     return claimed
 
 
+def delivery_lease_end(delivery_id: int, *, now: datetime | None = None) -> int:
+    """An open delivery's claim ends now (its worker is known to be dead: apps.core.jobs)."""
+    now = now or timezone.now()
+    return WebhookDelivery.objects.filter(pk=delivery_id, status__in=OPEN_STATUSES, next_attempt_at__gt=now).update(
+        next_attempt_at=now
+    )
+
+
 def delivery_body(delivery: WebhookDelivery) -> bytes:
     event = delivery.event
     envelope = {

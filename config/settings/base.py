@@ -638,3 +638,21 @@ OPERATIONAL_RETENTION_YEARS = env.int("OPERATIONAL_RETENTION_YEARS", default=3)
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=5000)  # rows per DELETE statement
 
 # --- Jobs: time limits, heartbeats, sweeper (issue 18, docs/jobs.md) ----------------------------
+# Every task has a hard limit (the worker kills it) and a soft one (SoftTimeLimitExceeded first, to
+# clean up); long tasks set higher ones on their @shared_task. apps.core.jobs checks (core.E101, and
+# apps/core/tests/test_jobs.py) that each task has both and that the broker's visibility timeout
+# exceeds the longest hard limit: below it, Redis would hand a still-running task to a second worker.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=270)
+JOBS_LONGEST_TIME_LIMIT = 1800  # billing.run's hard limit, the longest of all
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": JOBS_LONGEST_TIME_LIMIT + 300,
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
+}
+# Long jobs (@heartbeat_job) beat every JOBS_HEARTBEAT_SECONDS; core.jobs_sweep (every minute) re-sends
+# one silent for JOBS_STALE_SECONDS (or re-sent but not started for JOBS_PICKUP_SECONDS), at most
+# JOBS_MAX_ATTEMPTS runs in all, then gives up and the owning app marks its job failed.
+JOBS_HEARTBEAT_SECONDS = env.float("JOBS_HEARTBEAT_SECONDS", default=15)
+JOBS_STALE_SECONDS = env.float("JOBS_STALE_SECONDS", default=90)
+JOBS_PICKUP_SECONDS = env.float("JOBS_PICKUP_SECONDS", default=900)
+JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=3)
