@@ -1,9 +1,15 @@
 """Celery entry points of backups: the retention sweeps (beat, daily) and staff-requested exports."""
 
+import logging
+
 from celery import shared_task
+from django.db import connection
+from django_tenants.utils import get_public_schema_name
 
 from .retention import retention_kinds, retention_sweep
 from .services import tenant_export_write
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="backups.retention_sweep", time_limit=3600, soft_time_limit=3500)
@@ -18,6 +24,12 @@ def retention_sweep_all() -> dict[str, int]:
 
 @shared_task(name="backups.tenant_export_run", time_limit=3600, soft_time_limit=3500, acks_late=True)
 def tenant_export_run(export_id: int) -> dict[str, int]:
-    """Idempotent: a redelivered message after a finished export does nothing."""
+    """Idempotent: a redelivered message after a finished export does nothing. Staff request exports from the
+    platform: a message sent from a tenant's schema is refused (it could name any tenant's export)."""
+    if connection.schema_name != get_public_schema_name():
+        logger.warning(
+            "backups.tenant_export_run refused: sent from schema %s, not the platform", connection.schema_name
+        )
+        return {"export": export_id, "bytes": 0, "refused": 1}
     export = tenant_export_write(export_id=export_id)
     return {"export": export.pk, "bytes": export.size_bytes}
