@@ -55,10 +55,12 @@ def email_branding(*, tenant: Any, context: dict[str, Any]) -> tuple[str, list[s
 
 def _message(
     rendered: tuple[str, str, str | None], *, sender: str, to: str, reply_to: list[str],
-    attachments: list[Attachment] | None, connection: Any = None,
+    attachments: list[Attachment] | None, connection: Any = None, message_id: str = "",
 ) -> EmailMultiAlternatives:  # fmt: skip
     subject, text, html = rendered
-    message = EmailMultiAlternatives(subject, text, sender, [to], reply_to=reply_to, connection=connection)
+    headers = {"Message-ID": message_id} if message_id else None
+    message = EmailMultiAlternatives(subject, text, sender, [to], reply_to=reply_to, connection=connection,
+                                     headers=headers)  # fmt: skip
     if html is not None:
         message.attach_alternative(html, "text/html")
     for filename, content, mimetype in attachments or ():
@@ -101,11 +103,14 @@ def email_send_many(
     messages: list[tuple[str, dict[str, Any]]],
     tenant: Any = None,
     attachments: list[Attachment] | None = None,
+    message_ids: list[str] | None = None,
 ) -> list[EmailDelivery]:
     """Send many emails of one template set (and one tenant's branding) over ONE backend connection,
     and record them with one bulk insert. Returns the records, in the order of `messages`; like
     `email_send`, a failure is recorded (`failed` with the error), never raised. `attachments`
-    ((file name, content, MIME type)) go with every message.
+    ((file name, content, MIME type)) go with every message. `message_ids` (in the order of
+    `messages`) are the messages' Message-ID headers: a caller that may send the same message again
+    (a re-sent chunk after a worker died) passes a stable one, so the copy is recognisably the same.
 
     Bulk senders (notifications' fan-out) call it per chunk of a few hundred messages.
     """
@@ -118,14 +123,15 @@ def email_send_many(
         sender, reply_to, branded = email_branding(tenant=tenant, context={})
     correlation_id = get_correlation_id()
     records = []
+    ids = message_ids or [""] * len(messages)
     with get_connection() as backend:
-        for to, context in messages:
+        for (to, context), message_id in zip(messages, ids, strict=True):
             record = EmailDelivery(recipient=to, template=template, tenant=tenant, correlation_id=correlation_id)
             try:
                 rendered = email_render(template=template, context={**branded, **context})
                 record.subject = rendered[0][:255]
                 _message(rendered, sender=sender, to=to, reply_to=reply_to, attachments=attachments,
-                         connection=backend).send()  # fmt: skip
+                         connection=backend, message_id=message_id).send()  # fmt: skip
             except Exception as exc:  # noqa: BLE001 - recorded per message, the others still go
                 logger.warning("Email %s to %s failed: %s", template, to, exc)
                 record.status, record.error = EmailDelivery.Status.FAILED, f"{type(exc).__name__}: {exc}"

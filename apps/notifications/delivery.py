@@ -8,7 +8,8 @@ next attempt after an exponential backoff (`MAX_ATTEMPTS`, then failed for good,
 At-least-once edge: a worker killed after the provider accepted a message but before the chunk was
 marked leaves those rows `sending`; after `STALE_CLAIM` the sweep reclaims and sends them again. So
 each (event, recipient, channel) is sent at most once more, only for the rows of the chunk in
-flight; rows never duplicate (the unique key), and rows already marked are never sent again.
+flight; rows never duplicate (the unique key), and rows already marked are never sent again. An
+email copy carries the same Message-ID (`delivery_message_id`), the receiver's idempotency key.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.mail.utils import DNS_NAME
 from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
@@ -166,13 +168,21 @@ def _address(row: Delivery) -> str:
     return notification.recipient.email if notification.recipient is not None else notification.address
 
 
+def delivery_message_id(row: Delivery) -> str:
+    """The email's Message-ID, the same every time this delivery is sent: a chunk cut off mid-send
+    (the at-least-once edge above) sends its copy under the same id, so a mail system can drop it."""
+    schema = getattr(connection, "schema_name", "public")
+    return f"<notification.{schema}.{row.pk}@{DNS_NAME}>"
+
+
 def _send_email(rows: list[Delivery], tenant: Any) -> dict[int, Outcome]:
     texts = Texts(tenant)
     messages = []
     for row in rows:
         title, body = texts.of(row)
         messages.append((_address(row), {"title": title, "body": body, "url": row.notification.url}))
-    records = email_send_many(template="notification", messages=messages, tenant=tenant)
+    records = email_send_many(template="notification", messages=messages, tenant=tenant,
+                              message_ids=[delivery_message_id(row) for row in rows])  # fmt: skip
     return {
         row.pk: Outcome(message_id=f"email:{record.pk}") if record.status == "sent" else Outcome(error=record.error)
         for row, record in zip(rows, records, strict=True)

@@ -28,7 +28,9 @@ from .base import CACHES, DATABASES, INSTALLED_APPS, TENANT_APPS, env  # noqa: E
 DEBUG = False
 ALLOWED_HOSTS = ["*"]  # tests use custom domains too; routing decides what is served
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Chaos tests' worker processes write their emails to files (EMAIL_FILE_PATH) the test process reads.
+EMAIL_BACKEND = env("TEST_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -21,9 +21,10 @@ from django.db import connection
 from config.celery import app
 from tests.utils import subprocess_env
 
-# Ports 18400-18499 belong to these tests; an xdist worker takes its own.
+# Ports 18400-18499 belong to these tests; an xdist worker takes its own. CHAOS_PORT_BASE moves the
+# base, so a second run on the same machine (a CI run next to a developer's) takes other ports.
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-PORT = 18400 + (int(_WORKER[2:]) if _WORKER[2:].isdigit() else 0) * 10
+PORT = int(os.environ.get("CHAOS_PORT_BASE", "18400")) + (int(_WORKER[2:]) if _WORKER[2:].isdigit() else 0) * 10
 # Short heartbeat and staleness, so a killed worker's job is noticed in seconds (settings: "Jobs").
 JOB_TIMINGS = {"JOBS_HEARTBEAT_SECONDS": "1", "JOBS_STALE_SECONDS": "4", "JOBS_PICKUP_SECONDS": "30"}
 

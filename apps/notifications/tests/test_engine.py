@@ -233,6 +233,24 @@ def test_a_worker_killed_mid_fan_out_then_rerun_serves_everyone_once(acme, notic
         assert Notification.objects.count() == 10
 
 
+def test_an_email_sent_again_after_a_killed_worker_carries_the_same_message_id(
+    acme, acme_member, notices, queued_send, django_capture_on_commit_callbacks
+):
+    """A chunk's worker died after the provider took the email, before the row was marked: the re-sent
+    copy is the same message to a mail system (its Message-ID is the delivery's, not a new random one)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        _notify(acme, "test.news", [acme_member.pk], now=NOON, headline="x")
+    (chunk,) = queued_send
+    tasks.deliveries_send(acme.schema_name, chunk)
+    with schema_context(acme.schema_name):
+        Delivery.objects.filter(pk__in=chunk).update(status="sending")  # as if the mark never happened
+        delivery.claims_release(chunk)  # what the sweeper's requeue hook does once the lease is stale
+    tasks.deliveries_send(acme.schema_name, chunk)
+    assert [m.to[0] for m in mail.outbox] == [acme_member.email] * 2
+    first, second = (m.message()["Message-ID"] for m in mail.outbox)
+    assert first == second and first.startswith(f"<notification.{acme.schema_name}.")
+
+
 def test_failures_back_off_then_give_up_and_admins_can_retry(
     acme, acme_admin, acme_member, notices, inline_send, monkeypatch, django_capture_on_commit_callbacks
 ):
