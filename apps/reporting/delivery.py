@@ -4,9 +4,11 @@ as deliveries; the console backend prints it under `make run`), and an in-app no
 recipients (`report.delivered`, the `reports` category). External addresses are sent to only once they
 confirmed; their confirmation email carries a signed link too."""
 
+import hashlib
 import logging
 from typing import Any
 
+from django.core.mail.utils import DNS_NAME
 from django.db import connection
 from django.utils import timezone
 
@@ -56,7 +58,8 @@ def run_deliver(run: ReportRun, report: GeneratedReport) -> int:
     attached = schedule.delivery == Delivery.ATTACHMENT
     messages = [(email, _context(run, report, tenant, email, attached)) for email in addresses]
     records = email_send_many(template=TEMPLATE, messages=messages, tenant=tenant,
-                              attachments=_attachment(report) if attached else None)  # fmt: skip
+                              attachments=_attachment(report) if attached else None,
+                              message_ids=[run_message_id(run, email) for email in addresses])  # fmt: skip
     sent = sum(1 for record in records if record.status == EmailDelivery.Status.SENT)
     if not sent:
         raise DeliveryFailed(f"Every email failed: {records[0].error if records else 'no records'}")
@@ -64,6 +67,14 @@ def run_deliver(run: ReportRun, report: GeneratedReport) -> int:
     publish("report.delivered", run_payload(run, members=[str(user.pk) for user in members],
                                             external=len(external)), tenant=tenant)  # fmt: skip
     return sent
+
+
+def run_message_id(run: ReportRun, email: str) -> str:
+    """The Message-ID of the run's email to `email`, the same on every attempt: a run re-sent after its
+    worker died mid-send repeats the emails already sent, and a mail system can drop those copies."""
+    schema = str(getattr(connection, "schema_name", ""))
+    digest = hashlib.sha256(email.lower().encode()).hexdigest()[:16]
+    return f"<report.{schema}.{run.pk}.{digest}@{DNS_NAME}>"
 
 
 def _attachment(report: GeneratedReport) -> list[Attachment]:

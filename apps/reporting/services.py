@@ -585,9 +585,7 @@ def run_execute(*, run_id: int, now: datetime.datetime | None = None) -> ReportR
     if run is None:
         return None
     try:
-        report = report_generate(definition=run.definition, format=run.format, acting_user=run.requested_by,
-                                 at=run.scheduled_for, schedule=run.schedule)  # fmt: skip
-        run.report = report
+        report = run.report if run.report_id else _run_report(run)
         sent = delivery.run_deliver(run, report) if run.schedule_id else None
     except Exception as exc:  # noqa: BLE001 - any failure is the run's: recorded, retried, then reported
         logger.warning("Report run %s failed (attempt %s): %s", run.pk, run.attempts, exc)
@@ -597,6 +595,17 @@ def run_execute(*, run_id: int, now: datetime.datetime | None = None) -> ReportR
         run.recipients, run.error, run.finished_at = sent or 0, "", timezone.now()
         run.save(update_fields=["status", "report", "recipients", "error", "finished_at"])
     return run
+
+
+@transaction.atomic
+def _run_report(run: ReportRun) -> GeneratedReport:
+    """Make the run's file and record it on the run in one transaction: a copy of the run re-sent after its
+    worker died (apps.core.jobs) or a retry finds it there and sends it, instead of making a second file."""
+    report = report_generate(definition=run.definition, format=run.format, acting_user=run.requested_by,
+                             at=run.scheduled_for, schedule=run.schedule)  # fmt: skip
+    ReportRun.objects.filter(pk=run.pk).update(report=report)
+    run.report = report
+    return report
 
 
 def _run_failed(run: ReportRun, exc: Exception, now: datetime.datetime) -> ReportRun:
