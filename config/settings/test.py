@@ -31,8 +31,12 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Chaos tests' worker processes write their emails to files (EMAIL_FILE_PATH) the test process reads.
 EMAIL_BACKEND = env("TEST_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default="")
+# Their files (a report a re-sent run sends again) go to a directory every process shares.
+_SHARED_MEDIA = env("TEST_MEDIA_ROOT", default="")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": _SHARED_MEDIA}}
+    if _SHARED_MEDIA
+    else {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 STRIPE_TEST_SECRET_KEY = "sk_test_" + "0" * 24 + "testsuitekey"
