@@ -585,7 +585,7 @@ def run_execute(*, run_id: int, now: datetime.datetime | None = None) -> ReportR
     if run is None:
         return None
     try:
-        report = run.report if run.report_id else _run_report(run)
+        report = run.report if run.report is not None else _run_report(run)
         sent = delivery.run_deliver(run, report) if run.schedule_id else None
     except Exception as exc:  # noqa: BLE001 - any failure is the run's: recorded, retried, then reported
         logger.warning("Report run %s failed (attempt %s): %s", run.pk, run.attempts, exc)

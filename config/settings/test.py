@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from typing import Any
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("FIELD_ENCRYPTION_KEY", "test-only-field-encryption-key-0123456789")
@@ -33,10 +34,13 @@ EMAIL_BACKEND = env("TEST_EMAIL_BACKEND", default="django.core.mail.backends.loc
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default="")
 # Their files (a report a re-sent run sends again) go to a directory every process shares.
 _SHARED_MEDIA = env("TEST_MEDIA_ROOT", default="")
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": _SHARED_MEDIA}}
+_DEFAULT_STORAGE: Any = (
+    {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": _SHARED_MEDIA}}
     if _SHARED_MEDIA
-    else {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    else {"BACKEND": "django.core.files.storage.InMemoryStorage"}
+)
+STORAGES = {
+    "default": _DEFAULT_STORAGE,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 STRIPE_TEST_SECRET_KEY = "sk_test_" + "0" * 24 + "testsuitekey"
