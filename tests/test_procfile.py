@@ -49,6 +49,8 @@ def _production_env(tmp_path: Path, redis_url: str, port: int) -> dict[str, str]
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": "procfile-test-" + "x" * 40,
         "FIELD_ENCRYPTION_KEY": settings.FIELD_ENCRYPTION_KEY,
+        "AUDIT_CHECKPOINT_KEY": "procfile-test-checkpoint-key-" + "c" * 20,
+        "BACKUP_ENCRYPTION_KEY": "procfile-test-backup-key-" + "b" * 20,
         "ALLOWED_HOSTS": "localhost,127.0.0.1",
         "DATABASE_URL": utils.test_database_url(),
         "REDIS_URL": redis_url,

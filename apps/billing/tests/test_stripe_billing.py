@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def _provider_in(env: dict[str, str], module: str = "config.settings.base") -> str:
     code = f"import {module} as s; print(s.BILLING_PROVIDER)"
-    base = {"PATH": os.environ.get("PATH", ""), "SECRET_KEY": "x" * 50, "FIELD_ENCRYPTION_KEY": "y" * 40}
+    # config/celery.py (imported by the config package) refuses to start without a settings module.
+    base = {"PATH": os.environ.get("PATH", ""), "SECRET_KEY": "x" * 50, "FIELD_ENCRYPTION_KEY": "y" * 40,
+            "DJANGO_SETTINGS_MODULE": module}  # fmt: skip
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=base | env,  # noqa: S603 - our own code
                             capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
     return result.stdout.strip()

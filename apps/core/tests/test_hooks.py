@@ -73,6 +73,12 @@ def test_the_installed_apps_answer_the_hooks_they_are_asked():
         "forms.submissions_bulk_created": "apps.formstats",
         "realtime.topics": "apps.chat",
         "realtime.frame": "apps.chat",
+        # apps.core.jobs asks, before re-sending a job whose worker died, its app to release what it had claimed.
+        "jobs.requeue:reporting.run_execute": "apps.reporting",
+        "jobs.requeue:notifications.deliveries_send": "apps.notifications",
+        "jobs.requeue:webhooks.deliver": "apps.webhooks",
+        # ... and, when it gives up after the last attempt, the app that owns the job marks it failed.
+        "jobs.gave_up:tenancy.provision_tenant": "apps.tenancy",
     }
     for name, app in answered.items():
         implementations = hooks.all(name)
