@@ -187,6 +187,23 @@ class ScrapeTimeCollector(Collector):
         yield up
 
 
+BACKLOG_CAP = 10_000  # a scrape never counts a huge table: due rows are counted up to this many
+
+
+def backlog_gauges(due: Any, field: str, *, names: tuple[str, str], helps: tuple[str, str]) -> Iterator[Any]:
+    """Two gauges for an app's backlog (hook `observability.metrics`): how many rows of `due` (a queryset of the
+    rows due now, on an index) up to BACKLOG_CAP, and how long the oldest by `field` has waited. Read in public."""
+    from django.utils import timezone
+    from django_tenants.utils import schema_context
+
+    now = timezone.now()
+    with schema_context("public"):
+        count = due.order_by()[:BACKLOG_CAP].count()  # COUNT over a LIMITed subquery
+        oldest = due.order_by(field).values_list(field, flat=True).first()
+    yield GaugeMetricFamily(names[0], helps[0], value=count)
+    yield GaugeMetricFamily(names[1], helps[1], value=(now - oldest).total_seconds() if oldest else 0.0)
+
+
 def _source_name(fn: Callable[..., Any]) -> str:
     return f"{getattr(fn, '__module__', '')}.{getattr(fn, '__name__', '')}".removeprefix("apps.")
 

@@ -6,29 +6,22 @@ many tenants have notification work due now (up to BACKLOG_CAP) and how long the
 """
 
 from collections.abc import Iterator
+from typing import Any
 
 from django.utils import timezone
-from django_tenants.utils import schema_context
-from prometheus_client.core import GaugeMetricFamily
+
+from apps.core.metrics import BACKLOG_CAP, backlog_gauges
 
 from .models import TenantNotificationWork
 
-BACKLOG_CAP = 10_000
 
-
-def backlog_metrics() -> Iterator[GaugeMetricFamily]:
-    now = timezone.now()
-    with schema_context("public"):
-        due = TenantNotificationWork.objects.filter(due_at__lte=now)
-        count = due.order_by()[:BACKLOG_CAP].count()  # COUNT over a LIMITed subquery
-        oldest = due.order_by("due_at").values_list("due_at", flat=True).first()
-    yield GaugeMetricFamily(
-        "nidia_notification_tenants_due",
-        f"Tenants whose notification work (held, retried, digests) is due now (counted up to {BACKLOG_CAP}).",
-        value=count,
-    )
-    yield GaugeMetricFamily(
-        "nidia_notification_oldest_due_seconds",
-        "How long the oldest due notification work has waited (0 when none).",
-        value=(now - oldest).total_seconds() if oldest else 0.0,
+def backlog_metrics() -> Iterator[Any]:
+    yield from backlog_gauges(
+        TenantNotificationWork.objects.filter(due_at__lte=timezone.now()),
+        "due_at",
+        names=("nidia_notification_tenants_due", "nidia_notification_oldest_due_seconds"),
+        helps=(
+            f"Tenants whose notification work (held, retried, digests) is due now (counted up to {BACKLOG_CAP}).",
+            "How long the oldest due notification work has waited (0 when none).",
+        ),
     )
