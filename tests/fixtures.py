@@ -193,3 +193,17 @@ def _notifications_inline_outside_the_engine(request):
     own tests (apps/notifications/) decide for themselves (some check what is queued)."""
     if "apps/notifications/" not in str(request.node.path):
         request.getfixturevalue("notifications_inline")
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    """Celery's broker unreachable: port 9 (discard) has nothing listening, so connecting is refused.
+
+    Patched as items of the settings' own layer, not as attributes: `app.conf.broker_write_url` reads
+    back the *computed* URL, and an attribute patch would restore that as an explicit write URL, which
+    then outlives every later change of `broker_url` (the chaos tests' private broker got no tasks).
+    """
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "broker_write_url", None)
+    monkeypatch.setitem(app.conf, "broker_url", "redis://127.0.0.1:9/0")

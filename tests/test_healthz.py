@@ -6,17 +6,8 @@ import logging
 import pytest
 
 from apps.core import health
-from config.celery import app
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def broker_down(monkeypatch):
-    # Port 9 (discard) has nothing listening here: a real connection attempt that is refused.
-    # broker_write_url first: read after broker_url is patched, its "old" value would be the patched one.
-    monkeypatch.setattr(app.conf, "broker_write_url", None)
-    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:9/0")
 
 
 @pytest.mark.parametrize("client_name", ["platform_client", "acme_client"])

@@ -98,9 +98,12 @@ class Worker:
         self.process = None
 
 
-def _point_app_at(broker: str) -> None:
-    """The test process sends (on_commit enqueues, the sweeper) to the same private broker."""
-    app.conf.broker_url = broker
+def _point_app_at(broker: str, *, pinned: bool = True) -> None:
+    """The test process sends (on_commit enqueues, the sweeper) to the same private broker. `pinned`:
+    the write and read URLs are set too, so one left in the settings by another test cannot win;
+    unpinned (afterwards), they follow `broker_url` again."""
+    separate = broker if pinned else None
+    app.conf.update(broker_url=broker, broker_write_url=separate, broker_read_url=separate)
     app._pool = None  # type: ignore[attr-defined]
     app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
@@ -116,7 +119,7 @@ def redis_broker() -> Iterator[Redis]:
     try:
         yield redis
     finally:
-        _point_app_at(previous)
+        _point_app_at(previous, pinned=False)
         redis.remove()
 
 
