@@ -16,7 +16,8 @@
 # are ignored, so nothing but the embedded fallback is used) and PORT=$NEWCOMER_PORT (default 18000).
 #
 # Usage: bin/ci_newcomer.sh          (root, or CAP_SYS_ADMIN + CAP_NET_ADMIN, for `ip netns`)
-# Env:   NEWCOMER_TIMEOUT (seconds to wait for /readyz, default 1800: the first run migrates every schema, over 15 minutes on a loaded 2-core machine), NEWCOMER_KEEP=1,
+# Env:   NEWCOMER_TIMEOUT (seconds to wait for /readyz, default 1800: the first run migrates every
+#        schema, over 15 minutes on a loaded 2-core machine), NEWCOMER_KEEP=1,
 #        NEWCOMER_LOG (where the `make run` output goes; default inside the copy, printed on failure),
 #        NEWCOMER_PORT (web port of the fallback without a namespace)
 set -euo pipefail

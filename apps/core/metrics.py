@@ -35,8 +35,10 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django_tenants.utils import schema_context
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -193,9 +195,6 @@ BACKLOG_CAP = 10_000  # a scrape never counts a huge table: due rows are counted
 def backlog_gauges(due: Any, field: str, *, names: tuple[str, str], helps: tuple[str, str]) -> Iterator[Any]:
     """Two gauges for an app's backlog (hook `observability.metrics`): how many rows of `due` (a queryset of the
     rows due now, on an index) up to BACKLOG_CAP, and how long the oldest by `field` has waited. Read in public."""
-    from django.utils import timezone
-    from django_tenants.utils import schema_context
-
     now = timezone.now()
     with schema_context("public"):
         count = due.order_by()[:BACKLOG_CAP].count()  # COUNT over a LIMITed subquery
