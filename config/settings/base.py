@@ -656,3 +656,14 @@ JOBS_HEARTBEAT_SECONDS = env.float("JOBS_HEARTBEAT_SECONDS", default=15)
 JOBS_STALE_SECONDS = env.float("JOBS_STALE_SECONDS", default=90)
 JOBS_PICKUP_SECONDS = env.float("JOBS_PICKUP_SECONDS", default=900)
 JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=3)
+
+# --- Conekta, the second payment provider (issue 19, apps/billing/providers/conekta.py, docs/billing.md) ---
+# A tenant pays through Conekta when staff set its subscription's provider to "conekta" in the admin (or
+# BILLING_PROVIDER=conekta makes it the default of new subscriptions). The private API key of the account;
+# CONEKTA_API_HOST unset means Conekta's API (tests point it at the local stub, bin/conekta_stub.py).
+CONEKTA_API_KEY = env("CONEKTA_API_KEY", default="")
+if env("CONEKTA_API_HOST", default=""):
+    CONEKTA_API_HOST = env("CONEKTA_API_HOST")
+# The public key (PEM; "\n" escapes allowed) of the account's webhook key (Conekta's webhook_keys API):
+# /billing/webhooks/conekta/ verifies each event's Digest header with it; empty refuses every event.
+CONEKTA_WEBHOOK_PUBLIC_KEY = env("CONEKTA_WEBHOOK_PUBLIC_KEY", default="")
