@@ -216,7 +216,7 @@ def test_database_refuses_an_unknown_status(shop):
 
 def test_portal_shows_the_certificate(acme_client, acme_admin, shop, unverified, django_assert_max_num_queries):
     Domain.objects.filter(pk=shop.pk).update(
-        tls_status=TlsStatus.EXPIRING, tls_expires_at=dt.datetime(2027, 1, 2, 3, 4, tzinfo=dt.UTC),
+        tls_status=TlsStatus.EXPIRING, tls_expires_at=dt.datetime(2027, 1, 2, 12, 0, tzinfo=dt.UTC),
         tls_checked_at=timezone.now(), tls_error="",
     )  # fmt: skip
     acme_client.force_login(acme_admin)
