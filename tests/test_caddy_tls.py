@@ -23,7 +23,7 @@ import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection, connections
+from django.db import close_old_connections, connections
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -32,10 +32,10 @@ from apps.domains.tls import domains_tls_check, tls_probe
 from apps.tenancy.domains import domain_add
 from apps.tenancy.models import Domain, DomainVerificationStatus, TlsStatus
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # starts caddy
 
 CADDY = shutil.which("caddy") or ("/usr/bin/caddy" if Path("/usr/bin/caddy").exists() else "")
-VERIFIED = "www.acme-corp.test"
+VERIFIED = "portal.acme-corp.test"  # not www.: django-tenants routes www.x as x (remove_www)
 UNVERIFIED = "new.acme-corp.test"
 
 
@@ -83,13 +83,14 @@ def app_port(db) -> Iterator[int]:
     """This test's application on a free port, answering on the test's own connection and transaction."""
     httpd = WSGIServer(("127.0.0.1", 0), _QuietHandler, ipv6=False)  # one request at a time (not threaded)
     httpd.set_app(WSGIHandler())
-    connection.inc_thread_sharing()
+    shared = connections["default"]  # the wrapper itself (django.db.connection is a per-thread proxy)
+    shared.inc_thread_sharing()
     # A request must neither close the shared connection nor end its transaction.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
 
     def serve() -> None:
-        connections["default"] = connection
+        connections["default"] = shared
         httpd.serve_forever(poll_interval=0.05)
 
     thread = threading.Thread(target=serve, daemon=True)
@@ -102,8 +103,8 @@ def app_port(db) -> Iterator[int]:
         thread.join(timeout=5)
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
-        connection.dec_thread_sharing()
-        connection.set_schema_to_public()
+        shared.dec_thread_sharing()
+        shared.set_schema_to_public()
 
 
 class Caddy:
