@@ -103,8 +103,7 @@ def app_port(db) -> Iterator[int]:
         thread.join(timeout=5)
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
-        shared.dec_thread_sharing()
-        shared.set_schema_to_public()
+        shared.dec_thread_sharing()  # (the autouse fixture puts the connection back on public)
 
 
 class Caddy:

@@ -95,7 +95,7 @@ def tls_probe(hostname: str) -> CertificateProbe:
     except OSError as exc:
         return CertificateProbe(error=f"Could not connect on port {address[1]}: {exc.strerror or exc}."[:255])
     not_after = cert.get("notAfter")
-    if not not_after:
+    if not isinstance(not_after, str) or not not_after:
         return CertificateProbe(error="The server sent no certificate.")
     return CertificateProbe(expires_at=dt.datetime.fromtimestamp(ssl.cert_time_to_seconds(not_after), tz=dt.UTC))
 

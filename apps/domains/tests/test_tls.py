@@ -5,6 +5,7 @@ replaced by fixed results so every status and transition is covered without a pr
 """
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -40,7 +41,7 @@ def unverified(acme, acme_admin) -> Domain:
     return domain_add(tenant=acme, domain="new.acme-corp.test", acting_user=acme_admin)
 
 
-def ask(domain: str, *, host: str = "127.0.0.1:8000", **extra: str):
+def ask(domain: str, *, host: str = "127.0.0.1:8000", **extra: Any):
     return Client(HTTP_HOST=host).get(ASK, {"domain": domain}, **extra)
 
 
