@@ -119,6 +119,17 @@ def test_ask_costs_one_query(shop, django_assert_max_num_queries):
         ask(SHOP)
 
 
+def test_www_custom_domain_routes_as_itself(acme, acme_admin, acme_member):
+    """Caddy gets a certificate for www.<domain>; routing must then serve that tenant there too."""
+    verified(domain_add(tenant=acme, domain="www.acme-corp.test", acting_user=acme_admin))
+    assert ask("www.acme-corp.test").status_code == 200
+    client = Client(HTTP_HOST="www.acme-corp.test")
+    client.force_login(acme_member)
+    response = client.get("/api/v1/tenant/")
+    assert response.status_code == 200 and response.json()["slug"] == "acme"
+    assert Client(HTTP_HOST="acme-corp.test").get("/api/v1/tenant/").status_code == 404  # not the bare name
+
+
 # --- Recording a probe ----------------------------------------------------------------------------
 
 NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
