@@ -667,3 +667,20 @@ if env("CONEKTA_API_HOST", default=""):
 # The public key (PEM; "\n" escapes allowed) of the account's webhook key (Conekta's webhook_keys API):
 # /billing/webhooks/conekta/ verifies each event's Digest header with it; empty refuses every event.
 CONEKTA_WEBHOOK_PUBLIC_KEY = env("CONEKTA_WEBHOOK_PUBLIC_KEY", default="")
+# --- Custom domains with TLS (issue 19, docs/deploy/caddy.md, docs/tenancy.md) -------------------------------
+# Caddy's on-demand TLS asks GET /internal/tls/allow?domain=<host> (apps.domains.middleware, before routing);
+# only these peers get an answer, and never through a proxy (a forwarding header refuses the request).
+TLS_ASK_ALLOWED_PEERS = env.list("TLS_ASK_ALLOWED_PEERS", default=["127.0.0.1", "::1"])
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("apps.tenancy.middleware.TenantMiddleware"), "apps.domains.middleware.TlsAskMiddleware"
+)
+# The domains.check_tls task connects to each verified custom domain on TLS_CHECK_PORT, with its name as SNI; to
+# TLS_CHECK_CONNECT_HOST instead of the domain's address when set (the proxy on this host, a test's Caddy), and
+# trusting TLS_CHECK_CA_FILE instead of the system's roots when set (Caddy's internal CA locally).
+TLS_CHECK_PORT = env.int("TLS_CHECK_PORT", default=443)
+TLS_CHECK_CONNECT_HOST = env("TLS_CHECK_CONNECT_HOST", default="")
+TLS_CHECK_CA_FILE = env("TLS_CHECK_CA_FILE", default="")
+TLS_CHECK_TIMEOUT_SECONDS = env.float("TLS_CHECK_TIMEOUT_SECONDS", default=5.0)
+# A certificate ending within this many days is "expiring": Caddy renews 30 days ahead of a 90-day certificate,
+# so one this close means renewal is failing.
+TLS_EXPIRING_WITHIN_DAYS = env.int("TLS_EXPIRING_WITHIN_DAYS", default=14)
