@@ -656,3 +656,8 @@ JOBS_HEARTBEAT_SECONDS = env.float("JOBS_HEARTBEAT_SECONDS", default=15)
 JOBS_STALE_SECONDS = env.float("JOBS_STALE_SECONDS", default=90)
 JOBS_PICKUP_SECONDS = env.float("JOBS_PICKUP_SECONDS", default=900)
 JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=3)
+
+# --- GDPR self-service (issue 19 point 4, docs/gdpr.md) -----------------------------------------
+# Deadline of a data-subject request: GDPR art. 12(3) says "within one month of receipt" (calendar
+# months: 31 January is due 28/29 February). Staff see overdue requests in the admin and the portal.
+GDPR_REQUEST_DUE_MONTHS = env.int("GDPR_REQUEST_DUE_MONTHS", default=1)
