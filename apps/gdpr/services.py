@@ -148,13 +148,14 @@ def gdpr_erasure_self_request(
     signed in by a one-time link, confirms only). The request waits for staff, who complete it with
     the erasure (apps.gdpr.erasure) from the admin; the person and their organisation's admins are told."""
     if not confirmed:
-        raise ValidationError(
-            {"confirm": "Confirm that you want all your personal data erased."}, code="confirmation_required"
-        )
+        message = "Confirm that you want all your personal data erased."
+        raise ValidationError({"confirm": ValidationError(message, code="confirmation_required")})
     if user.has_usable_password() and not user.check_password(password or ""):
-        raise ValidationError({"password": "The password is not correct."}, code="password_incorrect")
+        raise ValidationError({"password": ValidationError("The password is not correct.", code="password_incorrect")})
     if source not in (GdprRequestSource.PORTAL, GdprRequestSource.API):
-        raise ValidationError({"source": "A person asks through the portal or the API."}, code="invalid_source")
+        raise ValidationError(
+            {"source": ValidationError("A person asks through the portal or the API.", code="invalid_source")}
+        )
     return gdpr_request_create(
         subject=user, kind=GdprRequestKind.ERASURE, acting_user=acting_user, enqueue=False, tenant=tenant,
         source=source,

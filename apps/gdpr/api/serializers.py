@@ -58,5 +58,11 @@ class ErasureAskSerializer(serializers.Serializer[Any]):
     )
 
 
-__all__ = ["ConsentChangeSerializer", "ConsentSerializer", "ConsentSource", "ErasureAskSerializer",
-           "ErasureRequestSerializer", "ExportRequestSerializer"]
+__all__ = [
+    "ConsentChangeSerializer",
+    "ConsentSerializer",
+    "ConsentSource",
+    "ErasureAskSerializer",
+    "ErasureRequestSerializer",
+    "ExportRequestSerializer",
+]
