@@ -684,3 +684,8 @@ TLS_CHECK_TIMEOUT_SECONDS = env.float("TLS_CHECK_TIMEOUT_SECONDS", default=5.0)
 # A certificate ending within this many days is "expiring": Caddy renews 30 days ahead of a 90-day certificate,
 # so one this close means renewal is failing.
 TLS_EXPIRING_WITHIN_DAYS = env.int("TLS_EXPIRING_WITHIN_DAYS", default=14)
+
+# --- GDPR self-service (issue 19 point 4, docs/gdpr.md) -----------------------------------------
+# Deadline of a data-subject request: GDPR art. 12(3) says "within one month of receipt" (calendar
+# months: 31 January is due 28/29 February). Staff see overdue requests in the admin and the portal.
+GDPR_REQUEST_DUE_MONTHS = env.int("GDPR_REQUEST_DUE_MONTHS", default=1)
