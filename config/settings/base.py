@@ -656,3 +656,20 @@ JOBS_HEARTBEAT_SECONDS = env.float("JOBS_HEARTBEAT_SECONDS", default=15)
 JOBS_STALE_SECONDS = env.float("JOBS_STALE_SECONDS", default=90)
 JOBS_PICKUP_SECONDS = env.float("JOBS_PICKUP_SECONDS", default=900)
 JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=3)
+
+# --- Issue 19: more second factors and password history (apps/security/otp.py, apps/policy) -------
+# One-time codes by email and SMS as second factors. On a tenant's domain its security policy
+# (`allowed_second_factors`) says which channels members may use; on the platform domain (staff)
+# OTP_PLATFORM_CHANNELS does ("email", "sms"; empty: staff use an authenticator app or a security key).
+OTP_PLATFORM_CHANNELS = env.list("OTP_PLATFORM_CHANNELS", default=[])
+OTP_CODE_TTL_SECONDS = env.int("OTP_CODE_TTL_SECONDS", default=600)  # a code lives 10 minutes
+OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=5)  # wrong tries before a code is dead
+OTP_MAX_SENDS = env.int("OTP_MAX_SENDS", default=3)  # codes sent per person and channel ...
+OTP_SEND_WINDOW_SECONDS = env.int("OTP_SEND_WINDOW_SECONDS", default=900)  # ... in this window
+# No reuse of the last N passwords: the policy's `password_history_count` in a tenant; on the platform
+# domain (the staff admin setting a password) the strictest of the person's tenants, and at least this.
+PASSWORD_HISTORY_PLATFORM_COUNT = env.int("PASSWORD_HISTORY_PLATFORM_COUNT", default=0)
+AUTH_PASSWORD_VALIDATORS = [
+    *AUTH_PASSWORD_VALIDATORS,
+    {"NAME": "apps.policy.password_history.PasswordHistoryValidator"},
+]
