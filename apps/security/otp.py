@@ -77,7 +77,7 @@ def destination_label(factor: OtpFactor, user: Any) -> str:
 # --- Codes -------------------------------------------------------------------------------------
 
 
-def _code_hash(user_id: int, code: str) -> str:
+def _code_hash(user_id: Any, code: str) -> str:
     return salted_hmac("apps.security.otp", f"{user_id}:{code}", algorithm="sha256").hexdigest()
 
 

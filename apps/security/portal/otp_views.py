@@ -24,6 +24,11 @@ from apps.security.otp_models import OtpChannel, OtpFactor
 from apps.surfaces.portal import TenantPortalMixin, TenantPortalView
 
 
+def _who(request: HttpRequest) -> tuple[Any, Any]:
+    """The signed-in person (the surface base let only an active member through) and the tenant."""
+    return request.user, getattr(request, "tenant", None)
+
+
 def _account() -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("account:index") + "#mfa")
 
@@ -47,8 +52,9 @@ class EmailCodesEnableView(TenantPortalView):
     tenant_access = "member"
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        user, tenant = _who(request)
         try:
-            otp_email_enable(user=request.user, acting_user=request.user, tenant=request.tenant)  # type: ignore[arg-type,attr-defined]
+            otp_email_enable(user=user, acting_user=user, tenant=tenant)
         except OtpError as exc:
             messages.error(request, exc.message)
         else:
@@ -63,13 +69,9 @@ class SmsCodesStartView(TenantPortalMixin, FormView):
 
     def form_valid(self, form: PhoneForm) -> HttpResponse:
         request = self.request
+        user, tenant = _who(request)
         try:
-            sent = otp_sms_start(
-                user=request.user,
-                phone=form.cleaned_data["phone"],
-                acting_user=request.user,
-                tenant=request.tenant,  # type: ignore[arg-type,attr-defined]
-            )
+            sent = otp_sms_start(user=user, phone=form.cleaned_data["phone"], acting_user=user, tenant=tenant)
         except OtpError as exc:
             form.add_error("phone", exc.message)
             return self.form_invalid(form)
@@ -86,17 +88,17 @@ class SmsCodesConfirmView(TenantPortalMixin, FormView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        user, _ = _who(self.request)
         context["pending"] = OtpFactor.objects.filter(
-            user=self.request.user, channel=OtpChannel.SMS, confirmed_at__isnull=True
+            user=user, channel=OtpChannel.SMS, confirmed_at__isnull=True
         ).first()
         return context
 
     def form_valid(self, form: CodeForm) -> HttpResponse:
         request = self.request
+        user, tenant = _who(request)
         try:
-            otp_sms_confirm(
-                user=request.user, code=form.cleaned_data["code"], acting_user=request.user, tenant=request.tenant
-            )  # type: ignore[arg-type,attr-defined]
+            otp_sms_confirm(user=user, code=form.cleaned_data["code"], acting_user=user, tenant=tenant)
         except OtpError as exc:
             form.add_error("code", exc.message)
             return self.form_invalid(form)
@@ -110,10 +112,9 @@ class CodesDisableView(TenantPortalView):
     def post(self, request: HttpRequest, channel: str) -> HttpResponse:
         if channel not in OtpChannel.values:
             return _account()
+        user, tenant = _who(request)
         try:
-            removed = otp_factor_disable(
-                user=request.user, channel=channel, acting_user=request.user, tenant=request.tenant
-            )  # type: ignore[arg-type,attr-defined]
+            removed = otp_factor_disable(user=user, channel=channel, acting_user=user, tenant=tenant)
         except OtpError as exc:
             messages.error(request, exc.message)
         else:

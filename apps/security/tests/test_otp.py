@@ -64,12 +64,18 @@ def sms_stub(settings):
     stub.stop()
 
 
+def _code_in(text: str) -> str:
+    found = re.search(r"\b(\d{6})\b", text)
+    assert found is not None, text
+    return found.group(1)
+
+
 def _emailed_code() -> str:
-    return re.search(r"\b(\d{6})\b", mail.outbox[-1].subject).group(1)
+    return _code_in(str(mail.outbox[-1].subject))
 
 
 def _texted_code(stub) -> str:
-    return re.search(r"\b(\d{6})\b", stub.messages[-1]["body"]).group(1)
+    return _code_in(stub.messages[-1]["body"])
 
 
 def _email_factor(person, acme):
