@@ -1,11 +1,9 @@
-"""The second-factor step of sign-in with one-time codes, on every domain (tenant and platform), tried
-before allauth's own /accounts/ URLs: the same URL and name replace allauth's `mfa_authenticate`."""
+"""Sending a sign-in code from allauth's second-factor page, on every domain (tenant and platform)."""
 
 from django.urls import path
 
-from .otp_views import CodeAuthenticateView, CodeSendView
+from .otp_views import CodeSendView
 
 urlpatterns = [
-    path("authenticate/", CodeAuthenticateView.as_view(), name="mfa_authenticate"),
     path("authenticate/code/", CodeSendView.as_view(), name="mfa_code_send"),
 ]

@@ -1,11 +1,12 @@
 """The second-factor step of sign-in with one-time codes (allauth's MFA stage, extended).
 
 allauth asks for a second factor when the MFA adapter says the person has one
-(`MFAAdapter.is_mfa_enabled`, which counts a confirmed code factor this domain allows). This view
-replaces allauth's `mfa_authenticate` page (same URL and name, tried first): the person may type an
-authenticator or recovery code, use a security key, or press "Email me a code" / "Text me a code"
-(`CodeSendView`) and type the code received. Both views stand on allauth's login stage: without a
-sign-in waiting for its second factor they send the visitor to the sign-in page.
+(`MFAAdapter.is_mfa_enabled`, which counts a confirmed code factor this domain allows). allauth's own
+page (`/accounts/2fa/authenticate/`) serves it with `CodeAuthenticateForm` (settings MFA_FORMS) and
+our template (templates/mfa/authenticate.html): the person may type an authenticator or recovery
+code, use a security key, or press "Email me a code" / "Text me a code" (`CodeSendView`, which stands
+on allauth's login stage: without a sign-in waiting for its second factor it sends the visitor to
+the sign-in page) and type the code received.
 """
 
 from typing import Any
@@ -14,7 +15,6 @@ from allauth.account.internal.decorators import login_stage_required
 from allauth.account.internal.flows.login import record_authentication
 from allauth.core import context
 from allauth.mfa.base.forms import AuthenticateForm
-from allauth.mfa.base.views import AuthenticateView
 from allauth.mfa.models import Authenticator
 from allauth.mfa.stages import AuthenticateStage
 from django.contrib import messages
@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.views import View
 
 from .context import current_tenant
@@ -69,27 +70,31 @@ class CodeAuthenticateForm(AuthenticateForm):
             return
         record_authentication(context.request, self.user, "mfa", type=self.otp_channel)
 
+    # What the challenge page (templates/mfa/authenticate.html) shows besides the code field.
 
-class CodeAuthenticateView(AuthenticateView):
-    form_class = CodeAuthenticateForm
-    template_name = "mfa/authenticate.html"
-
-    def get_form_class(self) -> type[CodeAuthenticateForm]:
-        return CodeAuthenticateForm
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        data = super().get_context_data(**kwargs)
-        user = self.stage.login.user
-        factors = otp_factors_usable(user=user, tenant=current_tenant(self.request))
-        data["otp_factors"] = [
-            {"channel": f.channel, "destination": destination_label(f, user), "label": f.get_channel_display()}
+    @cached_property
+    def otp_factors(self) -> list[dict[str, str]]:
+        factors = otp_factors_usable(user=self.user, tenant=current_tenant(context.request))
+        return [
+            {"channel": f.channel, "destination": destination_label(f, self.user), "label": f.get_channel_display()}
             for f in factors
         ]
-        kinds = set(Authenticator.objects.filter(user=user).values_list("type", flat=True))
-        data["has_security_key"] = Authenticator.Type.WEBAUTHN in kinds
-        data["has_typed_factor"] = bool(kinds - {Authenticator.Type.WEBAUTHN})
-        data["otp_minutes"] = code_ttl_minutes()
-        return data
+
+    @cached_property
+    def _kinds(self) -> set[str]:
+        return set(Authenticator.objects.filter(user=self.user).values_list("type", flat=True))
+
+    @property
+    def has_security_key(self) -> bool:
+        return Authenticator.Type.WEBAUTHN in self._kinds
+
+    @property
+    def has_typed_factor(self) -> bool:
+        return bool(self._kinds - {Authenticator.Type.WEBAUTHN})
+
+    @property
+    def otp_minutes(self) -> int:
+        return code_ttl_minutes()
 
 
 @method_decorator(login_stage_required(stage=AuthenticateStage.key, redirect_urlname="account_login"), name="dispatch")

@@ -662,6 +662,8 @@ JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=3)
 # (`allowed_second_factors`) says which channels members may use; on the platform domain (staff)
 # OTP_PLATFORM_CHANNELS does ("email", "sms"; empty: staff use an authenticator app or a security key).
 OTP_PLATFORM_CHANNELS = env.list("OTP_PLATFORM_CHANNELS", default=[])
+# allauth's second-factor page also takes the code sent by email or SMS (apps/security/otp_views.py).
+MFA_FORMS = {"authenticate": "apps.security.otp_views.CodeAuthenticateForm"}
 OTP_CODE_TTL_SECONDS = env.int("OTP_CODE_TTL_SECONDS", default=600)  # a code lives 10 minutes
 OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=5)  # wrong tries before a code is dead
 OTP_MAX_SENDS = env.int("OTP_MAX_SENDS", default=3)  # codes sent per person and channel ...

@@ -315,3 +315,22 @@ def test_token_sign_in_with_an_email_code(acme_client, acme, person, allow, sett
     assert int(limited["Retry-After"]) > 0
     not_on = acme_client.post(url, {**body, "otp_channel": "sms"}, content_type="application/json")
     assert (not_on.status_code, not_on.json()["code"]) == (400, "otp_not_allowed")
+
+
+# --- Staff admin --------------------------------------------------------------------------------
+
+
+def test_staff_see_and_turn_off_code_factors(platform_client, platform_superuser, support_staff, acme, person, allow):
+    allow("email")
+    factor = _email_factor(person, acme)
+    platform_client.force_login(platform_superuser)
+    listing = platform_client.get("/admin/security/otpfactor/")
+    assert listing.status_code == 200 and person.email in listing.content.decode()
+    data = {"action": "turn_off_factors", "_selected_action": [factor.pk]}
+    assert platform_client.post("/admin/security/otpfactor/", data).status_code == 302
+    assert not OtpFactor.objects.filter(pk=factor.pk).exists()
+    # Support staff may look but not turn factors off (no delete permission on the model).
+    factor = _email_factor(person, acme)
+    platform_client.force_login(support_staff)
+    platform_client.post("/admin/security/otpfactor/", {**data, "_selected_action": [factor.pk]})
+    assert OtpFactor.objects.filter(pk=factor.pk).exists()
