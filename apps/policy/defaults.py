@@ -17,6 +17,8 @@ PRODUCT_DEFAULTS: dict[str, Any] = {
     "ip_allowlist": [],  # any address
     "allowed_login_methods": list(LoginMethod.values),
     "allow_staff_impersonation": True,
+    "allowed_second_factors": [],  # codes by email or SMS only where a tenant turns them on
+    "password_history_count": 0,  # no history rule
 }
 
 POLICY_FIELDS: tuple[str, ...] = tuple(PRODUCT_DEFAULTS)

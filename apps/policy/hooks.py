@@ -47,3 +47,8 @@ def impersonation_refusal(*, user: Any, tenant: Any) -> str | None:
         f"{tenant.name}'s security policy does not allow platform staff to sign in as its members "
         f"(set by {value.source_label}). The organisation's admins can allow it on their security policy page."
     )
+
+
+def otp_channels_allowed(user: Any, tenant: Any) -> list[str]:
+    """The one-time-code channels (email, sms) the person's effective policy allows in this tenant."""
+    return list(policy_effective_for_user(user, tenant=tenant).allowed_second_factors.value)

@@ -61,6 +61,8 @@ class EffectivePolicy:
     session_absolute_timeout_hours: EffectiveValue
     allowed_login_methods: EffectiveValue
     allow_staff_impersonation: EffectiveValue
+    allowed_second_factors: EffectiveValue
+    password_history_count: EffectiveValue
     # One allow-list per entity that applies (an entity's own policy has exactly one); an address must
     # be inside at least one network of every non-empty list.
     ip_allowlists: tuple[EffectiveValue, ...]
@@ -179,7 +181,16 @@ def policy_combine(policies: list[EffectivePolicy]) -> EffectivePolicy:
             policies[0].allow_staff_impersonation,
         ),
         ip_allowlists=_distinct(chain.from_iterable(p.ip_allowlists for p in policies)),
+        allowed_second_factors=_factors_intersection([p.allowed_second_factors for p in policies]),
+        password_history_count=_strictest([p.password_history_count for p in policies], smallest=False),
     )
+
+
+def _factors_intersection(values: list[EffectiveValue]) -> EffectiveValue:
+    """A code channel only where every entity of the person allows it (the first that restricts names it)."""
+    allowed = [channel for channel in values[0].value if all(channel in v.value for v in values)]
+    narrowest = min(values, key=lambda v: len(v.value))
+    return replace(narrowest, value=allowed)
 
 
 class _PathIds(Func):

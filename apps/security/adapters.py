@@ -10,8 +10,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from apps.accounts.password_history import password_history_record
 from apps.core import hooks
 
+from .context import current_tenant
+from .otp_selectors import otp_factors_usable
 from .selectors import login_is_locked, mfa_required_for, strong_factors_for
 from .services import lockout_message, login_failure_register, login_refused_while_locked, user_login_succeeded
 
@@ -57,6 +60,8 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def set_password(self, user: AbstractBaseUser, password: str) -> None:
         # Password change, first password and reset all come here; the policy's expiry counts from it.
+        # The password being replaced joins the history (the new one does in user_password_changed).
+        password_history_record(user=user)
         user.last_password_change = timezone.now()  # type: ignore[attr-defined]
         super().set_password(user, password)
 
@@ -76,6 +81,16 @@ class MFAAdapter(DefaultMFAAdapter):
             "authenticator app or security key. Add another one first."
         ),
     }
+
+    def is_mfa_enabled(self, user: Any, types: Any = None) -> bool:
+        if super().is_mfa_enabled(user, types=types):
+            return True
+        # allauth's sign-in stage and challenge page ask with [TOTP, WebAuthn]: a confirmed code factor
+        # (email, SMS) that this domain allows counts there too (apps/security/otp_views.py).
+        asked = set(types or ())
+        if {Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN} <= asked:
+            return bool(otp_factors_usable(user=user, tenant=current_tenant()))
+        return False
 
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         if authenticator.type == Authenticator.Type.RECOVERY_CODES:

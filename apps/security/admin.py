@@ -228,3 +228,6 @@ def impersonate_member(modeladmin, request, queryset):  # type: ignore[no-untype
 # to the membership list (search it by the tenant's name or slug to see one organisation's members).
 MembershipAdmin.list_display = [*MembershipAdmin.list_display, sign_in_as]  # type: ignore[list-item]
 MembershipAdmin.actions = [*(MembershipAdmin.actions or []), impersonate_member]
+
+
+from . import otp_admin  # noqa: E402, F401  (sign-in code factors: apps/security/otp_admin.py)

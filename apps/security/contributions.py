@@ -1,11 +1,22 @@
 """What security adds: the person's own account pages, the impersonation banner's "end" action, the
 session cleanup, and the security alerts each person gets (a new device signed in, password changed)."""
 
-from apps.core.contributions import MenuEntry, Notice, NotificationCategory, PeriodicTask, PortalUrls, contribute
+from apps.core.contributions import (
+    MenuEntry,
+    Notice,
+    NotificationCategory,
+    PeriodicTask,
+    PlatformUrls,
+    PortalUrls,
+    contribute,
+)
 
 contribute(
     PortalUrls("manage/account/", "apps.security.portal.urls", order=40),
     PortalUrls("manage/impersonation/", "apps.security.portal.impersonation_urls", order=41),
+    # Sign-in's second-factor step with codes by email or SMS (replaces allauth's page on every domain).
+    PortalUrls("accounts/2fa/", "apps.security.otp_urls", order=42),
+    PlatformUrls("accounts/2fa/", "apps.security.otp_urls", order=42),
     MenuEntry("My account", "account:index", order=220, group="Billing and account"),
     PeriodicTask(
         "security.cleanup_expired_sessions", "security.cleanup_expired_sessions", interval=(1, "hours"),

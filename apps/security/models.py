@@ -211,3 +211,7 @@ class ImpersonationSession(models.Model):
     @property
     def is_active(self) -> bool:
         return self.ended_at is None and self.expires_at > timezone.now()
+
+
+# One-time-code factors (email, SMS) live in their own module; imported here so Django registers them.
+from .otp_models import OneTimeCode, OtpChannel, OtpFactor, OtpPurpose  # noqa: E402, F401

@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.accounts.password_history import password_history_record
 from apps.audit import writes
 from apps.audit.services import audit_record
 from apps.core import hooks
@@ -251,6 +252,7 @@ def user_logout_everywhere(*, user: User, acting_user: Any) -> int:
     Returns how many sessions were ended.
     """
     user = writes.locked(user)
+    password_history_record(user=user)  # the new password's hash (policies may forbid reusing it later)
     sessions = list(UserSession.objects.select_for_update().filter(user=user, revoked_at__isnull=True).order_by("pk"))
     for session in sessions:
         _session_end(session, acting_user, UserSession.EndReason.LOGGED_OUT_EVERYWHERE)

@@ -689,3 +689,22 @@ TLS_EXPIRING_WITHIN_DAYS = env.int("TLS_EXPIRING_WITHIN_DAYS", default=14)
 # Deadline of a data-subject request: GDPR art. 12(3) says "within one month of receipt" (calendar
 # months: 31 January is due 28/29 February). Staff see overdue requests in the admin and the portal.
 GDPR_REQUEST_DUE_MONTHS = env.int("GDPR_REQUEST_DUE_MONTHS", default=1)
+
+# --- Issue 19: more second factors and password history (apps/security/otp.py, apps/policy) -------
+# One-time codes by email and SMS as second factors. On a tenant's domain its security policy
+# (`allowed_second_factors`) says which channels members may use; on the platform domain (staff)
+# OTP_PLATFORM_CHANNELS does ("email", "sms"; empty: staff use an authenticator app or a security key).
+OTP_PLATFORM_CHANNELS = env.list("OTP_PLATFORM_CHANNELS", default=[])
+# allauth's second-factor page also takes the code sent by email or SMS (apps/security/otp_views.py).
+MFA_FORMS = {"authenticate": "apps.security.otp_views.CodeAuthenticateForm"}
+OTP_CODE_TTL_SECONDS = env.int("OTP_CODE_TTL_SECONDS", default=600)  # a code lives 10 minutes
+OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=5)  # wrong tries before a code is dead
+OTP_MAX_SENDS = env.int("OTP_MAX_SENDS", default=3)  # codes sent per person and channel ...
+OTP_SEND_WINDOW_SECONDS = env.int("OTP_SEND_WINDOW_SECONDS", default=900)  # ... in this window
+# No reuse of the last N passwords: the policy's `password_history_count` in a tenant; on the platform
+# domain (the staff admin setting a password) the strictest of the person's tenants, and at least this.
+PASSWORD_HISTORY_PLATFORM_COUNT = env.int("PASSWORD_HISTORY_PLATFORM_COUNT", default=0)
+AUTH_PASSWORD_VALIDATORS = [
+    *AUTH_PASSWORD_VALIDATORS,
+    {"NAME": "apps.policy.password_history.PasswordHistoryValidator"},
+]

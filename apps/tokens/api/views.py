@@ -45,6 +45,8 @@ def _refused(exc: TokenError) -> Response:
     response = Response({"detail": exc.message, "code": exc.code}, status=exc.status)
     if exc.status == status.HTTP_401_UNAUTHORIZED:
         response["WWW-Authenticate"] = 'Bearer realm="api"'
+    if exc.retry_after:
+        response["Retry-After"] = str(exc.retry_after)
     return response
 
 
@@ -59,10 +61,15 @@ class TokenObtainView(TokenEndpoint):
     @extend_schema(
         summary="Sign in for API tokens",
         description=(
-            "Exchange email and password (and, for users with two-factor authentication, `otp`: a TOTP code "
-            "or an unused recovery code) for an access token (15 minutes) and a refresh token (7 days). "
+            "Exchange email and password (and, for users with two-factor authentication, `otp`: a TOTP code, "
+            "an unused recovery code, or a code sent by email or SMS) for an access token (15 minutes) and a "
+            "refresh token (7 days). To get a code by email or SMS (where the organisation's security policy "
+            "allows it and the person turned it on), send `otp_channel` without `otp`: 401 `mfa_code_sent`, "
+            "then repeat the request with the code in `otp` (10 minutes, once). "
             "Only active members of this organisation may sign in here. Errors: 401 `invalid_credentials`, "
-            "`mfa_required`, `mfa_invalid`; 403 `account_locked`, `not_member`, `membership_suspended`, "
+            "`mfa_required`, `mfa_invalid`, `otp_invalid`, `otp_expired`, `otp_used`, `otp_attempts_exceeded`; "
+            "400 `otp_not_allowed`, `otp_not_enrolled`; 429 `otp_rate_limited` (with Retry-After); "
+            "503 `otp_send_failed`; 403 `account_locked`, `not_member`, `membership_suspended`, "
             "`membership_removed`."
         ),
         request=TokenObtainSerializer,
@@ -71,6 +78,8 @@ class TokenObtainView(TokenEndpoint):
             400: OpenApiResponse(description="Missing fields."),
             401: ERRORS,
             403: ERRORS,
+            429: ERRORS,
+            503: ERRORS,
         },
     )
     def post(self, request: Request) -> Response:
