@@ -7,6 +7,7 @@ from apps.policy.defaults import POLICY_FIELDS
 from apps.policy.models import (
     PASSWORD_EXPIRY_DAYS_MAX,
     PASSWORD_MIN_LENGTH_RANGE,
+    RISK_SCORE_RANGE,
     SESSION_ABSOLUTE_HOURS_RANGE,
     SESSION_IDLE_MINUTES_RANGE,
     LoginMethod,
@@ -49,6 +50,15 @@ class SecurityPolicyForm(forms.Form):
         required=False,
         label="Allow platform support staff to sign in as a member",
         help_text="With a reason and a time limit of at most 30 minutes; every start and end is in the activity log.",
+    )
+
+    risk_step_up_score = _range(
+        *RISK_SCORE_RANGE,
+        label="Ask for a second factor above sign-in risk",
+        help_text="0-100. Riskier sign-ins (new device, new country, impossible travel ...) must pass a second factor.",
+    )
+    risk_refuse_score = _range(
+        *RISK_SCORE_RANGE, label="Refuse sign-ins above risk", help_text="0-100; 100: never refuse."
     )
 
     def __init__(self, *args: Any, policy: SecurityPolicy | None = None, **kwargs: Any) -> None:

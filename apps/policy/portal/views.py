@@ -42,6 +42,8 @@ FIELD_LABELS = {
     "ip_allowlist": "Allowed networks",
     "allowed_login_methods": "Sign-in methods",
     "allow_staff_impersonation": "Staff impersonation",
+    "risk_step_up_score": "Second factor above sign-in risk",
+    "risk_refuse_score": "Refuse sign-ins above risk",
 }
 
 
@@ -60,6 +62,8 @@ def value_display(field: str, value: Any) -> str:
         return ", ".join(value) or "Any address"
     if field == "allow_staff_impersonation":
         return "Allowed" if value else "Forbidden"
+    if field in ("risk_step_up_score", "risk_refuse_score"):
+        return "Never" if value >= 100 else f"Score above {value}"
     return ", ".join(LoginMethod(method).label for method in value) or "None: nobody can sign in"
 
 

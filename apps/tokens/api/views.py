@@ -61,9 +61,13 @@ class TokenObtainView(TokenEndpoint):
         description=(
             "Exchange email and password (and, for users with two-factor authentication, `otp`: a TOTP code "
             "or an unused recovery code) for an access token (15 minutes) and a refresh token (7 days). "
-            "Only active members of this organisation may sign in here. Errors: 401 `invalid_credentials`, "
-            "`mfa_required`, `mfa_invalid`; 403 `account_locked`, `not_member`, `membership_suspended`, "
-            "`membership_removed`."
+            "Only active members of this organisation may sign in here. Each sign-in is scored for risk (new "
+            "device from the User-Agent, Sec-CH-UA* and Accept-Language headers, new country, impossible travel, "
+            "recent failures, unusual hour); above the organisation's thresholds it is refused. Errors: 401 "
+            "`invalid_credentials`, `mfa_required`, `mfa_invalid`; 403 `account_locked`, `not_member`, "
+            "`membership_suspended`, `membership_removed`, `sign_in_refused_risk` (too risky: sign in from a "
+            "known device and network, or ask an administrator), `mfa_step_up_unavailable` (risky enough to need "
+            "a second factor and the account has none)."
         ),
         request=TokenObtainSerializer,
         responses={
@@ -77,7 +81,11 @@ class TokenObtainView(TokenEndpoint):
         serializer = TokenObtainSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            pair = token_obtain(tenant=request.tenant, **serializer.validated_data)  # type: ignore[attr-defined]
+            pair = token_obtain(
+                tenant=request.tenant,  # type: ignore[attr-defined]
+                meta=request.META,
+                **serializer.validated_data,
+            )
         except TokenError as exc:
             return _refused(exc)
         return _pair_response(pair)
