@@ -185,7 +185,8 @@ def test_tenant_admins_switch_it_on_the_policy_page(acme, acme_client, acme_admi
     acme_client.force_login(acme_admin)
     data = {f"{field}_inherit": "on" for field in (
         "mfa_required", "password_min_length", "password_expiry_days", "session_idle_timeout_minutes",
-        "session_absolute_timeout_hours", "ip_allowlist", "allowed_login_methods",
+        "session_absolute_timeout_hours", "ip_allowlist", "allowed_login_methods", "risk_step_up_score",
+        "risk_refuse_score",
     )}  # fmt: skip
     response = acme_client.post(f"/manage/security-policy/{acme_root.uuid}/edit/", data)  # unticked: forbidden
     assert response.status_code == 302
