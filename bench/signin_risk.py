@@ -103,12 +103,12 @@ def build(user: User, *, years: int, per_day: int, others: int) -> None:
                 SELECT gen_random_uuid(),
                        CASE WHEN g % 8 = 7 THEN 'login_failed' WHEN g % 3 = 0 THEN 'token_issued'
                             ELSE 'login_succeeded' END,
-                       %s, %s, ({addresses})[1 + g % {len(HOME_ADDRESSES)}], '', 'bench-' || g, '{{}}'::jsonb,
+                       '{user.pk}'::uuid, '{EMAIL}', ({addresses})[1 + g % {len(HOME_ADDRESSES)}], '',
+                       'bench-' || g, '{{}}'::jsonb,
                        (g % 40), ARRAY[]::varchar[], md5('d' || (g % {KNOWN_DEVICES})) || md5('x'), 'GB', '',
                        {now} - ((g::bigint * {span}) / {signins}) * interval '1 second'
                        - ((g * 7919) % 28800) * interval '1 second'
-                FROM generate_series(0, {signins - 1}) AS g""",
-            [user.pk, EMAIL],
+                FROM generate_series(0, {signins - 1}) AS g"""
         )
         # Everybody else: a large table around the person's rows.
         cursor.execute(
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     platform_ensure()
     user = _person()
     expected = int(args.years * 365.25) * args.per_day
-    if args.rebuild or _history_size(user) != expected:
+    if args.rebuild or _history_size(user) < expected:  # the runs add their own sign-ins
         build(user, years=args.years, per_day=args.per_day, others=args.others)
     rng = random.Random(19)
     pool = addresses(60, rng)
