@@ -9,6 +9,7 @@ from unittest import mock
 
 import pytest
 
+from apps.gdpr.erasure import gdpr_erase
 from apps.security.geo import UNKNOWN, distance_km, locate
 from apps.security.models import AuthEvent, KnownDevice, KnownSignInCountry
 from apps.security.risk import (
@@ -218,3 +219,12 @@ def test_scoring_costs_one_query_whatever_the_history(acme_member, django_assert
     with django_assert_num_queries(1):
         risk = assess(acme_member, at=T0, ip=SYDNEY, meta=CHROME)
     assert set(risk.flags) == {"new_device", "new_country"}
+
+
+def test_erasure_forgets_the_place_and_the_devices_but_keeps_the_score(acme_member):
+    signed_in(acme_member, at=T0, ip=LONDON, meta=CHROME)
+    gdpr_erase(user=acme_member, acting_user=None)
+    event = AuthEvent.objects.get(user_id=acme_member.pk)
+    assert (event.country, event.city, event.device_fingerprint, event.risk_score) == ("", "", "", 0)
+    assert not KnownDevice.objects.filter(user_id=acme_member.pk).exists()
+    assert not KnownSignInCountry.objects.filter(user_id=acme_member.pk).exists()
