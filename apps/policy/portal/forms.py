@@ -8,6 +8,7 @@ from apps.policy.models import (
     PASSWORD_EXPIRY_DAYS_MAX,
     PASSWORD_HISTORY_MAX,
     PASSWORD_MIN_LENGTH_RANGE,
+    RISK_SCORE_RANGE,
     SESSION_ABSOLUTE_HOURS_RANGE,
     SESSION_IDLE_MINUTES_RANGE,
     LoginMethod,
@@ -61,6 +62,15 @@ class SecurityPolicyForm(forms.Form):
     )
     password_history_count = _range(
         0, PASSWORD_HISTORY_MAX, label="New passwords may not repeat the last (passwords)", help_text="0: no rule."
+    )
+
+    risk_step_up_score = _range(
+        *RISK_SCORE_RANGE,
+        label="Ask for a second factor above sign-in risk",
+        help_text="0-100. Riskier sign-ins (new device, new country, impossible travel ...) must pass a second factor.",
+    )
+    risk_refuse_score = _range(
+        *RISK_SCORE_RANGE, label="Refuse sign-ins above risk", help_text="0-100; 100: never refuse."
     )
 
     def __init__(self, *args: Any, policy: SecurityPolicy | None = None, **kwargs: Any) -> None:

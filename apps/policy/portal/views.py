@@ -45,6 +45,8 @@ FIELD_LABELS = {
     "allow_staff_impersonation": "Staff impersonation",
     "allowed_second_factors": "Codes by email or SMS",
     "password_history_count": "Password reuse",
+    "risk_step_up_score": "Second factor above sign-in risk",
+    "risk_refuse_score": "Refuse sign-ins above risk",
 }
 
 
@@ -67,6 +69,8 @@ def value_display(field: str, value: Any) -> str:
         return ", ".join(OtpChannel(channel).label for channel in value) or "Not allowed"
     if field == "password_history_count":
         return f"Not one of the last {value}" if value else "No rule"
+    if field in ("risk_step_up_score", "risk_refuse_score"):
+        return "Never" if value >= 100 else f"Score above {value}"
     return ", ".join(LoginMethod(method).label for method in value) or "None: nobody can sign in"
 
 

@@ -66,11 +66,15 @@ class TokenObtainView(TokenEndpoint):
             "refresh token (7 days). To get a code by email or SMS (where the organisation's security policy "
             "allows it and the person turned it on), send `otp_channel` without `otp`: 401 `mfa_code_sent`, "
             "then repeat the request with the code in `otp` (10 minutes, once). "
-            "Only active members of this organisation may sign in here. Errors: 401 `invalid_credentials`, "
-            "`mfa_required`, `mfa_invalid`, `otp_invalid`, `otp_expired`, `otp_used`, `otp_attempts_exceeded`; "
-            "400 `otp_not_allowed`, `otp_not_enrolled`; 429 `otp_rate_limited` (with Retry-After); "
-            "503 `otp_send_failed`; 403 `account_locked`, `not_member`, `membership_suspended`, "
-            "`membership_removed`."
+            "Only active members of this organisation may sign in here. Each sign-in is scored for risk (new "
+            "device from the User-Agent, Sec-CH-UA* and Accept-Language headers, new country, impossible travel, "
+            "recent failures, unusual hour); above the organisation's thresholds it is refused. Errors: 401 "
+            "`invalid_credentials`, `mfa_required`, `mfa_invalid`, `otp_invalid`, `otp_expired`, `otp_used`, "
+            "`otp_attempts_exceeded`; 400 `otp_not_allowed`, `otp_not_enrolled`; 429 `otp_rate_limited` (with "
+            "Retry-After); 503 `otp_send_failed`; 403 `account_locked`, `not_member`, `membership_suspended`, "
+            "`membership_removed`, `sign_in_refused_risk` (too risky: sign in from a known device and network, "
+            "or ask an administrator), `mfa_step_up_unavailable` (risky enough to need a second factor and the "
+            "account has none)."
         ),
         request=TokenObtainSerializer,
         responses={
@@ -86,7 +90,11 @@ class TokenObtainView(TokenEndpoint):
         serializer = TokenObtainSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            pair = token_obtain(tenant=request.tenant, **serializer.validated_data)  # type: ignore[attr-defined]
+            pair = token_obtain(
+                tenant=request.tenant,  # type: ignore[attr-defined]
+                meta=request.META,
+                **serializer.validated_data,
+            )
         except TokenError as exc:
             return _refused(exc)
         return _pair_response(pair)
