@@ -2,6 +2,7 @@
 sign-in; the step-up and refuse thresholds of the security policy; the "new sign-in" notification and
 the scored event in the activity timeline."""
 
+import re
 from typing import cast
 
 import pytest
@@ -16,6 +17,7 @@ from apps.accounts.services import user_email_mark_verified
 from apps.accounts.totp import totp_ensure
 from apps.policy.services import policy_set
 from apps.security.models import AuthEvent, KnownDevice
+from apps.security.otp import otp_email_enable
 from apps.timeline.selectors import timeline_page
 from tests.factories import UserFactory
 
@@ -119,6 +121,31 @@ def test_above_the_step_up_score_a_person_without_a_factor_is_told_how_to_procee
     assert "a second factor is needed to confirm it is you" in page and "set up an authenticator" in page
     (event,) = _events(verified_member, AuthEvent.Kind.LOGIN_FAILED)
     assert event.detail["reason"] == "mfa_step_up_unavailable"
+
+
+def test_above_the_step_up_score_an_email_code_factor_is_asked_for(acme, acme_root, acme_client, verified_member):
+    # A person whose only factor is a code by email (allowed by the policy) is asked for it, not refused.
+    _set_policy(acme, acme_root, risk_step_up_score=5, allowed_second_factors=["email"])
+    with tenant_context(acme):
+        otp_email_enable(user=verified_member, acting_user=verified_member, tenant=acme)
+    response = sign_in(acme_client, verified_member.email)
+    assert response["Location"].startswith("/accounts/2fa/authenticate/")
+    assert not _signed_in(acme_client)
+    acme_client.post("/accounts/2fa/authenticate/code/", {"channel": "email"})
+    code = re.search(r"\b(\d{6})\b", str(mail.outbox[-1].subject))
+    assert code is not None
+    acme_client.post("/accounts/2fa/authenticate/", {"code": code.group(1)})
+    assert _signed_in(acme_client)
+    assert not _events(verified_member, AuthEvent.Kind.LOGIN_FAILED)
+    # The API asks the same person for a code, then lets the sign-in through (not mfa_step_up_unavailable).
+    assert _obtain(acme_client, verified_member).json()["code"] == "mfa_required"
+    body = {"email": verified_member.email, "password": PASSWORD}
+    sent = acme_client.post(TOKEN, {**body, "otp_channel": "email"}, content_type="application/json")
+    assert sent.json()["code"] == "mfa_code_sent"
+    code = re.search(r"\b(\d{6})\b", str(mail.outbox[-1].subject))
+    assert code is not None
+    response = acme_client.post(TOKEN, {**body, "otp": code.group(1)}, content_type="application/json")
+    assert response.status_code == 200, response.json()
 
 
 def test_below_the_thresholds_nothing_changes(acme, acme_root, acme_client, verified_member):
