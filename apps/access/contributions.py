@@ -29,3 +29,5 @@ contribute(
     Hook("organisation.permission_resolver", "apps.access.organisation_hooks.permission_resolver"),
     Hook("organisation.import_assignments", "apps.access.organisation_hooks.import_assignments"),
 )  # fmt: skip
+
+contribute(Hook("gdpr.person_export", "apps.access.personal_data.person_export"))  # apps.gdpr.export

@@ -3,6 +3,7 @@
 from apps.core.contributions import (
     ApprovalKind,
     DemoStep,
+    Hook,
     MenuEntry,
     Notice,
     NotificationCategory,
@@ -55,3 +56,5 @@ contribute(
     ),
     DemoStep("accessrequests", "apps.accessrequests.demo.demo_seed", order=60),
 )  # fmt: skip
+
+contribute(Hook("gdpr.person_export", "apps.accessrequests.personal_data.person_export"))  # apps.gdpr.export

@@ -249,3 +249,7 @@ class SignInHandoff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} hand-off of {self.user_id} to {self.tenant_id}"
+
+
+# Password history lives in its own module; imported here so Django registers the model.
+from .password_history import PasswordHistoryEntry  # noqa: E402, F401

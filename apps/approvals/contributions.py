@@ -2,6 +2,7 @@
 in the timeline, the time-limit sweep (kinds come from the apps that own the subjects)."""
 
 from apps.core.contributions import (
+    Hook,
     Notice,
     NotificationCategory,
     PeriodicTask,
@@ -77,3 +78,5 @@ contribute(
     PortalHomeBlock("approvals", "portal/home/approvals.html", "apps.approvals.portal.home.home_context",
                     order=100, admin_only=False),
 )  # fmt: skip
+
+contribute(Hook("gdpr.person_export", "apps.approvals.personal_data.person_export"))  # apps.gdpr.export

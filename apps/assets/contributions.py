@@ -5,6 +5,7 @@ timeline, the beat task that makes work orders ahead, and Acme's demo assets."""
 
 from apps.core.contributions import (
     DemoStep,
+    Hook,
     MenuEntry,
     NotificationCategory,
     PeriodicTask,
@@ -42,3 +43,5 @@ contribute(
                              "(exactly once per plan, asset and occurrence)."),
     DemoStep("assets", "apps.assets.demo.demo_seed", order=68),
 )  # fmt: skip
+
+contribute(Hook("gdpr.person_export", "apps.assets.personal_data.person_export"))  # apps.gdpr.export

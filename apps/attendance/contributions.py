@@ -4,6 +4,7 @@ API, the correction and overtime approval kinds, events and notices, history, be
 from apps.core.contributions import (
     ApprovalKind,
     DemoStep,
+    Hook,
     MenuEntry,
     Notice,
     PeriodicTask,
@@ -74,3 +75,5 @@ contribute(
                  description="Tells a person and their manager once when a shift started with no clock-in."),
     DemoStep("attendance", "apps.attendance.demo.demo_seed", order=64),
 )  # fmt: skip
+
+contribute(Hook("gdpr.person_export", "apps.attendance.personal_data.person_export"))  # apps.gdpr.export

@@ -36,8 +36,11 @@ from .models import (
     Payment,
     PaymentMethod,
     ProcessedWebhookEvent,
+    Provider,
+    ProviderCustomer,
     Subscription,
     SubscriptionChange,
+    WebhookRefusal,
 )
 from .money import money_round
 from .portal.forms import ChangeForm
@@ -109,6 +112,7 @@ class SubscriptionAdmin(SimpleHistoryAdmin):
         return [
             path("dashboard/", wrap(self.dashboard_view), name="billing_dashboard"),
             path("<int:pk>/change-plan/", wrap(self.change_plan_view), name="billing_subscription_change_plan"),
+            path("<int:pk>/provider/", wrap(self.provider_view), name="billing_subscription_provider"),
             *super().get_urls(),
         ]
 
@@ -143,6 +147,33 @@ class SubscriptionAdmin(SimpleHistoryAdmin):
                    "title": f"Change the plan of {subscription.tenant}", "form": form, "preview": preview,
                    "subscription": subscription}  # fmt: skip
         return TemplateResponse(request, "admin/billing/subscription/change_plan.html", context)
+
+    def provider_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """GET: the form. POST: the tenant's invoices are charged through the chosen provider from now on."""
+        from . import services
+
+        subscription = get_object_or_404(Subscription.objects.select_related("tenant", "plan"), pk=pk)
+        if not self.has_change_permission(request, subscription):
+            raise PermissionDenied
+        form = ProviderForm(request.POST or None, initial={"provider": subscription.provider})
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.subscription_provider_set(subscription=subscription, provider=form.cleaned_data["provider"],
+                                                   acting_user=request.user)  # fmt: skip
+            except ValidationError as exc:
+                form.add_error("provider", exc.message_dict.get("provider") or exc.messages)
+            else:
+                self.message_user(request, f"{subscription.tenant} now pays through "
+                                           f"{subscription.get_provider_display()}.", messages.SUCCESS)  # fmt: skip
+                return HttpResponseRedirect(reverse("admin:billing_subscription_change", args=[pk]))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": subscription,
+                   "title": f"Payment provider of {subscription.tenant}", "form": form,
+                   "subscription": subscription}  # fmt: skip
+        return TemplateResponse(request, "admin/billing/subscription/provider.html", context)
+
+
+class ProviderForm(forms.Form):
+    provider = forms.ChoiceField(choices=Provider.choices, help_text="Who charges this tenant's invoices.")
 
 
 def _applied_message(change: SubscriptionChange) -> str:
@@ -370,6 +401,25 @@ class BillingAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "tenant", "kind", "message", "resolved_at"]
     list_filter = ["kind"]
     search_fields = ["tenant__name", "tenant__slug"]
+    list_select_related = ["tenant"]
+    show_full_result_count = False
+
+
+@admin.register(WebhookRefusal)
+class WebhookRefusalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["received_at", "provider", "reason", "remote_addr", "body_size"]
+    list_filter = ["provider"]
+    search_fields = ["=remote_addr", "=body_sha256"]
+    show_full_result_count = False
+
+
+@admin.register(ProviderCustomer)
+class ProviderCustomerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The tenant's customer id at each provider (stripe_customer_id, conekta_customer_id of the seeds)."""
+
+    list_display = ["tenant", "provider", "provider_customer_id", "created_at"]
+    list_filter = ["provider"]
+    search_fields = ["tenant__name", "tenant__slug", "=provider_customer_id"]
     list_select_related = ["tenant"]
     show_full_result_count = False
 

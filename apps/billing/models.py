@@ -51,9 +51,11 @@ LIVE_STATUSES = [
 
 
 class Provider(models.TextChoices):
+    """Each has a gateway in apps.billing.providers.<value>. (Fungies, named by the seeds, is not here:
+    it publishes no API client; migration 0006 moved its subscriptions and open invoices to manual.)"""
+
     STRIPE = "stripe", "Stripe"
     CONEKTA = "conekta", "Conekta"
-    FUNGIES = "fungies", "Fungies"
     MANUAL = "manual", "Manual (invoice)"
 
 
@@ -625,6 +627,26 @@ class ProcessedWebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"
+
+
+class WebhookRefusal(models.Model):
+    """A webhook delivery refused (bad or missing signature): what staff need to tell a forgery or a
+    rotated secret from noise. The body is not kept (it is unauthenticated input), only its size and hash."""
+
+    id = models.BigAutoField(primary_key=True)
+    provider = models.CharField(max_length=20, choices=Provider.choices)
+    reason = models.CharField(max_length=255)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    body_size = models.PositiveIntegerField(default=0)
+    body_sha256 = models.CharField(max_length=64)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["provider", "-received_at"], name="billing_webhook_refused")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} webhook refused: {self.reason}"
 
 
 class CheckoutStatus(models.TextChoices):

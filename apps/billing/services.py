@@ -26,6 +26,9 @@ from .models import (
     MAX_SEATS,
     ChangeKind,
     ChangeStatus,
+    Invoice,
+    InvoiceStatus,
+    Provider,
     Subscription,
     SubscriptionChange,
     SubscriptionStatus,
@@ -33,10 +36,12 @@ from .models import (
 from .money import period_end_for
 from .payloads import subscription_changed_payload, subscription_payload
 from .proration import ChangePreview, PreviewLine, change_preview_build
+from .providers import UnknownProvider, gateway_for
 from .tax import tax_rule_for_country
 
 __all__ = ["ChangePreview", "PreviewLine", "change_apply", "change_preview", "scheduled_changes_apply",
-           "subscription_cancel", "subscription_create", "subscription_resume", "subscription_status_set"]  # fmt: skip
+           "subscription_cancel", "subscription_create", "subscription_provider_set", "subscription_resume",
+           "subscription_status_set"]  # fmt: skip
 
 PLAN_STATUS_FOR = {
     SubscriptionStatus.TRIALING: PlanStatus.TRIAL,
@@ -304,5 +309,34 @@ def subscription_status_set(
     audit_record(action="billing.subscription_status_changed", acting_user=acting_user, tenant=sub.tenant,
                  target=sub, before=before,
                  after=writes.snapshot(sub, SUBSCRIPTION_AUDITED) | {"reason": reason})  # fmt: skip
+    subscription.refresh_from_db()
+    return sub
+
+
+@transaction.atomic
+def subscription_provider_set(*, subscription: Subscription, provider: str, acting_user: Any) -> Subscription:
+    """Staff choose who charges this tenant: its next invoices, and its open ones not already issued at a
+    provider, are charged through `provider`'s gateway. A subscription the provider bills itself (a
+    Stripe subscription) is refused: it would go on billing there."""
+    sub = writes.locked(subscription, "plan", "tenant")
+    try:
+        if provider not in Provider.values:
+            raise UnknownProvider(provider)
+        gateway_for(provider)
+    except UnknownProvider:
+        raise _error("provider", f"There is no payment provider {provider!r}.", "provider_unknown") from None
+    if sub.provider == provider:
+        return sub
+    if sub.provider_subscription_id:
+        raise _error("provider", f"This subscription is billed at {sub.get_provider_display()} "
+                     f"({sub.provider_subscription_id}); cancel it there first.", "provider_managed")  # fmt: skip
+    before = {"provider": sub.provider}
+    sub.provider = provider
+    writes.save(sub, acting_user=acting_user)
+    moved = Invoice.objects.filter(subscription=sub, status=InvoiceStatus.OPEN, provider_invoice_id="").update(
+        provider=provider
+    )
+    audit_record(action="billing.subscription_provider_changed", acting_user=acting_user, tenant=sub.tenant,
+                 target=sub, before=before, after={"provider": provider, "open_invoices_moved": moved})  # fmt: skip
     subscription.refresh_from_db()
     return sub

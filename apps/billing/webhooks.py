@@ -1,53 +1,65 @@
-"""Stripe webhooks: verified, applied once, in order per object.
+"""Provider webhooks: one endpoint per provider (/billing/webhooks/<provider>/), verified, applied
+once, in order per object; and the Stripe event handlers.
 
-- The signature is checked with `stripe.Webhook.construct_event` before anything is read; a bad one
-  is refused with 400 and nothing is written.
+- The provider's receiver (apps.billing.providers.WebhookReceiver) checks the signature before
+  anything is read: Stripe's `Stripe-Signature` with `stripe.Webhook.construct_event`, Conekta's
+  `Digest` in apps.billing.providers.conekta. A bad one is refused with 400, recorded as a
+  WebhookRefusal (provider, reason, sender, size and hash of the body; never the body) and nothing
+  else is written.
 - Each event is recorded in ProcessedWebhookEvent (provider + event id unique) in the same
   transaction as its effects, the record first: a duplicate delivery (even a concurrent one, which
   waits on the unique index) hits the constraint and is answered "duplicate" with nothing done twice.
-- Stripe does not deliver in order. Events are applied per object under a transaction-scoped advisory
+- Providers do not deliver in order. Events are applied per object under a transaction-scoped advisory
   lock; an event older than one already applied to the same object is recorded "stale" and skipped.
-- Unknown types are recorded "ignored". Events are handled here, not through dj-stripe's Event
+- Unknown types are recorded "ignored". Stripe events are handled here, not through dj-stripe's Event
   processing, which would fetch every object again from Stripe.
-- Card capture: `checkout.session.completed` of a session we started (CheckoutSession) retrieves its
-  SetupIntent, records the card and makes it the default; a session we do not know is recorded and
-  ignored. `checkout.session.expired` closes an open session with the reason.
+- Stripe card capture: `checkout.session.completed` of a session we started (CheckoutSession)
+  retrieves its SetupIntent, records the card and makes it the default; a session we do not know is
+  recorded and ignored. `checkout.session.expired` closes an open session with the reason.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import stripe
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from apps.billing import dunning, invoices, services, stripe_sync
+from apps.billing import services, stripe_sync
 from apps.billing.models import (
     CheckoutSession,
     CheckoutStatus,
     Invoice,
-    InvoiceStatus,
-    Payment,
     PaymentMethod,
-    PaymentStatus,
     ProcessedWebhookEvent,
     Provider,
     ProviderCustomer,
     Subscription,
     SubscriptionStatus,
+    WebhookRefusal,
 )
 from apps.billing.money import from_minor_units
 from apps.billing.portal.services import CHECKOUT_EXPIRED, checkout_finish, payment_method_add
+from apps.billing.providers import (
+    UnknownProvider,
+    WebhookEvent,
+    WebhookHandler,
+    WebhookReceiver,
+    WebhookRefused,
+    register_webhooks,
+    webhook_receiver_for,
+)
+from apps.billing.settlement import Settlement, invoice_for_event, invoice_settle_failed, invoice_settle_paid
 
 logger = logging.getLogger(__name__)
 
@@ -63,75 +75,100 @@ SUBSCRIPTION_STATUSES = {
 }
 
 
-def webhook_secret() -> str:
-    return getattr(settings, "BILLING_STRIPE_WEBHOOK_SECRET", "") or settings.DJSTRIPE_WEBHOOK_SECRET
-
-
 @csrf_exempt
 @require_POST
-def stripe_webhook(request: HttpRequest) -> HttpResponse:
-    secret = webhook_secret()
-    signature = request.headers.get("Stripe-Signature", "")
+def provider_webhook(request: HttpRequest, provider: str) -> HttpResponse:
+    if provider not in Provider.values:
+        raise Http404("No such provider.")
     try:
-        if not secret:
-            raise stripe.SignatureVerificationError("No webhook secret is configured.", signature)
-        stripe.Webhook.construct_event(request.body, signature, secret)
-    except (ValueError, stripe.SignatureVerificationError) as exc:
-        logger.warning("Stripe webhook refused: %s (from %s)", exc, request.META.get("REMOTE_ADDR"))
+        receiver = webhook_receiver_for(provider)
+    except UnknownProvider as exc:
+        raise Http404("This provider sends no webhooks.") from exc
+    try:
+        event = receiver.verify(request.body, request.headers)
+    except WebhookRefused as exc:
+        webhook_refusal_record(provider=provider, reason=str(exc), request=request)
         return HttpResponseBadRequest("invalid signature", content_type="text/plain")
-    outcome = event_apply(json.loads(request.body))
+    outcome = event_apply(event, provider=provider, handlers=receiver.handlers)
     return HttpResponse(outcome, content_type="text/plain")
 
 
-def event_apply(event: dict[str, Any]) -> str:
+def webhook_refusal_record(*, provider: str, reason: str, request: HttpRequest) -> WebhookRefusal:
+    """A refused delivery, for staff to see (forgeries, a rotated secret): never its body, only its hash."""
+    sender = request.META.get("REMOTE_ADDR") or None
+    logger.warning("%s webhook refused: %s (from %s)", Provider(provider).label, reason, sender)
+    return WebhookRefusal.objects.create(
+        provider=provider, reason=reason[:255], remote_addr=sender, body_size=len(request.body),
+        body_sha256=hashlib.sha256(request.body).hexdigest(),
+    )  # fmt: skip
+
+
+def event_apply(event: WebhookEvent, *, provider: str, handlers: Mapping[str, WebhookHandler]) -> str:
     """Apply a verified event once; returns the outcome: processed, ignored, stale or duplicate."""
-    obj = event["data"]["object"]
-    created = datetime.fromtimestamp(event["created"], tz=UTC)
     try:
         with transaction.atomic():
             record = ProcessedWebhookEvent.objects.create(
-                provider=Provider.STRIPE,
-                event_id=event["id"],
-                event_type=event["type"],
-                object_id=obj.get("id") or "",
-                event_created=created,
-                outcome="processing",
-            )
-            record.outcome = _outcome(event["type"], obj, record)
+                provider=provider, event_id=event.id, event_type=event.type, object_id=event.object_id,
+                event_created=event.created, outcome="processing",
+            )  # fmt: skip
+            record.outcome = _outcome(event, record, handlers)
             record.save(update_fields=["outcome"])
     except IntegrityError:
-        logger.info("Stripe webhook %s (%s) already processed", event["id"], event["type"])
+        logger.info("%s webhook %s (%s) already processed", provider, event.id, event.type)
         return "duplicate"
-    logger.info("Stripe webhook %s (%s): %s", event["id"], event["type"], record.outcome)
+    logger.info("%s webhook %s (%s): %s", provider, event.id, event.type, record.outcome)
     return record.outcome
 
 
-def _outcome(event_type: str, obj: dict[str, Any], record: ProcessedWebhookEvent) -> str:
-    handler = HANDLERS.get(event_type)
+def _outcome(event: WebhookEvent, record: ProcessedWebhookEvent, handlers: Mapping[str, WebhookHandler]) -> str:
+    handler = handlers.get(event.type)
     if handler is None:
         return "ignored"
     if record.object_id:
         with connection.cursor() as cursor:  # one event per object at a time, until commit
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"stripe:{record.object_id}"])
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{record.provider}:{record.object_id}"])
         newer = ProcessedWebhookEvent.objects.filter(
-            provider=Provider.STRIPE,
+            provider=record.provider,
             object_id=record.object_id,
             outcome="processed",
             event_created__gt=record.event_created,
         ).exclude(pk=record.pk)
         if newer.exists():
             return "stale"
-    return handler(obj, record.event_created or timezone.now())
+    return handler(event.object, record.event_created or timezone.now())
+
+
+# --- Stripe: verification ------------------------------------------------------------------------
+
+
+def webhook_secret() -> str:
+    return getattr(settings, "BILLING_STRIPE_WEBHOOK_SECRET", "") or settings.DJSTRIPE_WEBHOOK_SECRET
+
+
+def stripe_event(event: dict[str, Any]) -> WebhookEvent:
+    obj = event["data"]["object"]
+    return WebhookEvent(id=event["id"], type=event["type"], object_id=obj.get("id") or "",
+                        created=datetime.fromtimestamp(event["created"], tz=UTC), object=obj)  # fmt: skip
+
+
+def stripe_verify(body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+    secret, signature = webhook_secret(), headers.get("Stripe-Signature", "")
+    try:
+        if not secret:
+            raise stripe.SignatureVerificationError("No webhook secret is configured.", signature)
+        stripe.Webhook.construct_event(body, signature, secret)
+        return stripe_event(json.loads(body))
+    except (ValueError, KeyError, TypeError, stripe.SignatureVerificationError) as exc:
+        raise WebhookRefused(str(exc) or "Unreadable event.") from exc
 
 
 # --- invoices ------------------------------------------------------------------------------------
 
 
 def _invoice_for(obj: dict[str, Any]) -> Invoice | None:
-    match = Q(provider_invoice_id=obj["id"])
-    if (obj.get("metadata") or {}).get("invoice_uuid"):
-        match |= Q(uuid=obj["metadata"]["invoice_uuid"])
-    return Invoice.objects.select_for_update(of=("self",)).select_related("tenant").filter(match).first()
+    return invoice_for_event(
+        provider_invoice_id=obj["id"], invoice_uuid=(obj.get("metadata") or {}).get("invoice_uuid", "")
+    )
 
 
 def _payment_id(obj: dict[str, Any]) -> str:
@@ -143,58 +180,31 @@ def invoice_paid(obj: dict[str, Any], now: datetime) -> str:
     invoice = _invoice_for(obj)
     if invoice is None:
         return "ignored"
-    if invoice.status == InvoiceStatus.PAID:  # invoice.paid and invoice.payment_succeeded both arrive
-        return "processed"
     currency = (obj.get("currency") or invoice.currency).upper()
-    amount = from_minor_units(obj.get("amount_paid") or 0, currency) or invoice.amount_due
-    payment = Payment(
-        tenant=invoice.tenant,
-        invoice=invoice,
-        amount=amount,
-        currency=currency,
-        status=PaymentStatus.SUCCEEDED,
-        attempt=invoice.payment_attempts + 1,
-        provider=Provider.STRIPE,
-        provider_payment_id=_payment_id(obj),
-        idempotency_key=f"stripe:{obj['id']}:paid",
-    )
-    payment.full_clean(validate_constraints=False)
-    payment.save()
+    settlement = Settlement(
+        provider=Provider.STRIPE, idempotency_key=f"stripe:{obj['id']}:paid", currency=currency,
+        amount=from_minor_units(obj.get("amount_paid") or 0, currency) or None, provider_payment_id=_payment_id(obj),
+    )  # fmt: skip
     _invoice_link(invoice, obj)
-    invoices.invoice_mark_paid(invoice=invoice, payment=payment, now=now)
-    dunning.subscription_settle(invoice=invoice, now=now)
-    return "processed"
+    return invoice_settle_paid(invoice=invoice, settlement=settlement, now=now)
 
 
 def invoice_payment_failed(obj: dict[str, Any], now: datetime) -> str:
     invoice = _invoice_for(obj)
     if invoice is None:
         return "ignored"
-    if invoice.status != InvoiceStatus.OPEN:
-        return "processed"
-    attempt = invoice.payment_attempts + 1
     error = (obj.get("last_finalization_error") or {}) if isinstance(obj.get("last_finalization_error"), dict) else {}
-    payment = Payment(
-        tenant=invoice.tenant,
-        invoice=invoice,
-        amount=from_minor_units(obj.get("amount_due") or 0, invoice.currency) or invoice.amount_due,
-        currency=invoice.currency,
-        status=PaymentStatus.FAILED,
-        attempt=attempt,
-        provider=Provider.STRIPE,
+    attempt = obj.get("attempt_count") or invoice.payment_attempts + 1
+    settlement = Settlement(
+        provider=Provider.STRIPE, idempotency_key=f"stripe:{obj['id']}:failed:{attempt}",
+        amount=from_minor_units(obj.get("amount_due") or 0, invoice.currency) or None,
         failure_code=error.get("code") or "payment_failed",
-        failure_reason=(error.get("message") or "Stripe could not collect the payment.")[:255],
-        idempotency_key=f"stripe:{obj['id']}:failed:{obj.get('attempt_count') or attempt}",
-    )
-    payment.full_clean(validate_constraints=False)
-    payment.save()
-    invoice.payment_attempts = attempt
-    # Stripe retries its own invoices; no next attempt means this was the last one (dunning suspends).
-    invoice.next_payment_attempt_at = _timestamp(obj.get("next_payment_attempt"))
-    invoice.save(update_fields=["payment_attempts", "next_payment_attempt_at", "updated_at"])
+        failure_reason=error.get("message") or "Stripe could not collect the payment.",
+    )  # fmt: skip
     _invoice_link(invoice, obj)
-    dunning.payment_failed(invoice=invoice, payment=payment, now=now)
-    return "processed"
+    # Stripe retries its own invoices; no next attempt means this was the last one (dunning suspends).
+    next_attempt = _timestamp(obj.get("next_payment_attempt"))
+    return invoice_settle_failed(invoice=invoice, settlement=settlement, now=now, next_attempt_at=next_attempt)
 
 
 def _invoice_link(invoice: Invoice, obj: dict[str, Any]) -> None:
@@ -354,7 +364,7 @@ def checkout_session_expired(obj: dict[str, Any], now: datetime) -> str:
     return "processed"
 
 
-HANDLERS: dict[str, Callable[[dict[str, Any], datetime], str]] = {
+HANDLERS: dict[str, WebhookHandler] = {
     "invoice.paid": invoice_paid,
     "invoice.payment_succeeded": invoice_paid,
     "invoice.payment_failed": invoice_payment_failed,
@@ -365,3 +375,5 @@ HANDLERS: dict[str, Callable[[dict[str, Any], datetime], str]] = {
     "checkout.session.completed": checkout_session_completed,
     "checkout.session.expired": checkout_session_expired,
 }
+
+register_webhooks(Provider.STRIPE, WebhookReceiver(verify=stripe_verify, handlers=HANDLERS))

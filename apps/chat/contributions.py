@@ -59,3 +59,5 @@ contribute(
                  description="Deletes chat messages older than each tenant's retention, except under legal hold."),
     DemoStep("chat", "apps.chat.demo.demo_seed", order=75),
 )  # fmt: skip
+
+contribute(Hook("gdpr.person_export", "apps.chat.personal_data.person_export"))  # apps.gdpr.export

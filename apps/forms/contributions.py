@@ -75,3 +75,5 @@ contribute(
     Hook("tasks.completion_check", "apps.forms.services.task_completion_check"),
     DemoStep("forms", "apps.forms.demo.demo_seed", order=75),
 )  # fmt: skip
+
+contribute(Hook("gdpr.person_export", "apps.forms.personal_data.person_export"))  # apps.gdpr.export

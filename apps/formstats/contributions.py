@@ -12,3 +12,5 @@ contribute(
     TenantApiUrls("apps.formstats.api.urls", prefix="reports/analytics/", order=90),
     DemoStep("formstats", "apps.formstats.demo.demo_seed", order=75),
 )  # fmt: skip
+
+contribute(Hook("gdpr.person_export", "apps.formstats.personal_data.person_export"))  # apps.gdpr.export

@@ -80,20 +80,48 @@ def run_now(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
         modeladmin.message_user(request, f"{gdpr_request.number} queued.")
 
 
+@admin.action(description="Complete the selected erasure requests now (runs the erasure; super admins)")
+def erase_now(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
+    """Run the existing erasure (apps.gdpr.erasure through the runner) for each selected erasure request
+    that is still received, here and now: the person is anonymised, the request completed (or rejected on
+    a legal hold) and the person told; the audit chain keeps verifying (pseudonyms only)."""
+    from .runner import gdpr_request_run
+
+    if not is_super_admin(request.user):
+        modeladmin.message_user(request, "Only super admins complete erasure requests.", messages.ERROR)
+        return
+    chosen = list(queryset.filter(kind=GdprRequestKind.ERASURE).values_list("pk", "number", "status"))
+    for pk, number, status in chosen:
+        if status != "received":
+            modeladmin.message_user(request, f"{number} is not waiting (status {status}).", messages.WARNING)
+            continue
+        outcome = gdpr_request_run(request_id=pk, acting_user=request.user)
+        if outcome.get("completed"):
+            modeladmin.message_user(request, f"{number}: erased and completed.")
+        elif outcome.get("rejected"):
+            modeladmin.message_user(request, f"{number}: rejected (a legal hold applies).", messages.WARNING)
+        else:
+            modeladmin.message_user(request, f"{number}: failed; see its error.", messages.ERROR)
+    if not chosen:
+        modeladmin.message_user(request, "No erasure request among the selected ones.", messages.WARNING)
+
+
 @admin.register(GdprRequest)
 class GdprRequestAdmin(SimpleHistoryAdmin):
-    list_display = ["number", "kind", "status_badge", "subject_code", "requested_at", "due", "progress_bar"]
-    list_filter = [DueFilter, "kind", "status", "overdue"]
+    list_display = [
+        "number", "kind", "status_badge", "subject_code", "tenant", "source", "requested_at", "due", "progress_bar",
+    ]  # fmt: skip
+    list_filter = [DueFilter, "kind", "status", "source", "overdue"]
     search_fields = ["=number", "=subject__code", "subject__email"]
     search_help_text = "Exact request number or user code, or the person's email."
-    list_select_related = ["subject"]
+    list_select_related = ["subject", "tenant"]
     show_full_result_count = False
     ordering = ["-requested_at"]
-    actions = [run_now]
+    actions = [run_now, erase_now]
     readonly_fields = [
-        "number", "subject", "kind", "status", "requested_at", "due_at", "overdue", "completed_at",
-        "requested_by", "progress", "progress_message", "notes", "download", "result_checksum", "result_size",
-        "result_expires_at", "rejection_reason", "error", "operations",
+        "number", "subject", "kind", "status", "tenant", "source", "requested_at", "due_at", "overdue",
+        "completed_at", "requested_by", "progress", "progress_message", "notes", "download", "result_checksum",
+        "result_size", "result_expires_at", "rejection_reason", "error", "operations",
     ]  # fmt: skip
     exclude = ["subject_email_hash", "result_path"]
 

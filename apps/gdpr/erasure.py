@@ -41,7 +41,7 @@ from apps.billing.models import Invoice
 from apps.core import hooks
 from apps.emails.models import EmailDelivery
 from apps.invitations.models import Invitation
-from apps.security.models import UserSession
+from apps.security.models import KnownDevice, KnownSignInCountry, UserSession
 from apps.tokens.models import RefreshTokenFamily
 
 # Append-only tables: the audit log is pseudonymised at write; auth events are rewritten by DELETE+INSERT.
@@ -176,6 +176,8 @@ def _anonymise_user(user: Any, acting_user: Any) -> dict[str, str]:
     session_keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
     Session.objects.filter(session_key__in=session_keys).delete()
     UserSession.objects.filter(user=user).delete()
+    KnownDevice.objects.filter(user=user).delete()  # risk-based sign-in's sets: devices and countries
+    KnownSignInCountry.objects.filter(user=user).delete()
     for family in RefreshTokenFamily.objects.filter(user=user):
         family.tokens.all().delete()
         family.delete()
@@ -197,7 +199,8 @@ def _anonymise_public(user: Any, emails: list[str]) -> None:
 
 def _auth_events_rewrite(user: Any, emails: list[str]) -> int:
     """Auth events refuse UPDATE (append-only); DELETE is allowed, so the person's rows are replaced in
-    one statement by copies without email, IP and user agent (kind, time and tenant stay for statistics)."""
+    one statement by copies without email, IP, user agent, device fingerprint and place (kind, time, tenant
+    and a sign-in's risk score and flags stay for statistics)."""
     detail = "detail::text"
     params: list[Any] = []
     for email in emails:
@@ -208,9 +211,10 @@ def _auth_events_rewrite(user: Any, emails: list[str]) -> int:
             DELETE FROM security_authevent WHERE user_id = %s OR lower(email) = ANY(%s) RETURNING *
         )
         INSERT INTO security_authevent
-            (id, uuid, kind, user_id, email, tenant_id, ip_address, user_agent, correlation_id, detail, created_at)
+            (id, uuid, kind, user_id, email, tenant_id, ip_address, user_agent, correlation_id, detail, created_at,
+             risk_score, risk_flags, device_fingerprint, country, city)
         SELECT id, uuid, kind, user_id, CASE WHEN email = '' THEN '' ELSE %s END, tenant_id, NULL, '',
-               correlation_id, ({detail})::jsonb, created_at
+               correlation_id, ({detail})::jsonb, created_at, risk_score, risk_flags, '', '', ''
         FROM gone
     """
     with connection.cursor() as cursor:

@@ -5,7 +5,12 @@ Sources are found from the model registry, so a new app's rows are exported with
 every model with a foreign key to the user (including simple-history rows, audit events where they
 are the actor, tickets they requested, messages they wrote), every row with an email/recipient
 column equal to their address (invitations, email deliveries, auth events), and in tenant schemas
-every row pointing at their person profile (entity memberships, skills, certifications). Secrets
+every row pointing at their person profile (entity memberships, skills, certifications).
+
+On top of those raw per-model files, each domain app gives its own account of the person
+(`tenants/<slug>/parts/<app>.json`, hook "gdpr.person_export"): tasks assigned to them, punches,
+leave, form submissions, chat messages, shifts, inspections, incidents, assets in their custody … —
+including rows the generic rule leaves out on purpose (an `assignee` or `*_by` column). Secrets
 are never exported: password hashes, token digests, MFA secrets and encrypted values are dropped.
 Audit pseudonyms are resolved through the vault so the person sees their own data.
 """
@@ -132,6 +137,39 @@ def _collect(user: Any, schema: str) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def _section_rows(queryset: Any) -> list[dict[str, Any]]:
+    """One section of an app's part: a queryset of the app's models (secret and search columns dropped
+    here, as for the per-model files) or a `.values(...)` queryset the app chose the columns of."""
+    if getattr(queryset, "_fields", None):  # .values(...): the app chose the columns
+        return list(queryset)
+    model = queryset.model
+    label = model._meta.label_lower
+    names = [
+        f.attname
+        for f in model._meta.concrete_fields
+        if not _is_secret(label, f) and f.get_internal_type() != "SearchVectorField"
+    ]
+    if not queryset.ordered:
+        queryset = queryset.order_by("pk")
+    return list(queryset.values(*names))
+
+
+def person_parts(user: Any, schema: str) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """app label -> {section: rows}: each app's own account of the person's data in this schema.
+
+    Hook "gdpr.person_export": `fn(user) -> {section: queryset}`, declared by each app that keeps data
+    about people (`apps/<app>/personal_data.py`, e.g. tasks assigned, punches, leave, submissions, chat
+    messages); asked only in the schemas the app's tables live in; one query per section."""
+    labels = _apps_for(schema)
+    parts: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for answer in hooks.all("gdpr.person_export"):
+        config = django_apps.get_containing_app_config(answer.__module__)
+        if config is None or config.label not in labels:
+            continue
+        parts[config.label] = {name: _section_rows(qs) for name, qs in answer(user).items()}
+    return parts
+
+
 def _tenant_schemas(user: Any) -> list[tuple[str, str]]:
     seen: dict[str, str] = {}
     for schema, slug in (
@@ -161,6 +199,8 @@ def gdpr_export_build(*, request: GdprRequest, progress: Progress | None = None)
         with schema_context(schema):
             for label, rows in _collect(user, schema).items():
                 add(f"tenants/{slug}/{label}.json", rows)
+            for app_label, sections in person_parts(user, schema).items():
+                add(f"tenants/{slug}/parts/{app_label}.json", sections)
     step(92, "Writing the archive")
     manifest = {
         "request": request.number,

@@ -1,16 +1,16 @@
 """GDPR requests (access, rectification, erasure) and consent records (public schema)."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime
+from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from apps.audit.history import history_records
-
-DUE_DAYS = 30
 
 
 class GdprRequestKind(models.TextChoices):
@@ -30,13 +30,25 @@ class GdprRequestStatus(models.TextChoices):
 OPEN_STATUSES = (GdprRequestStatus.RECEIVED, GdprRequestStatus.IN_PROGRESS)
 
 
+class GdprRequestSource(models.TextChoices):
+    ADMIN = "admin", "Staff admin"
+    PORTAL = "portal", "Portal (the person)"
+    API = "api", "API (the person)"
+
+
+def due_at_for(requested_at: datetime) -> Any:
+    """The deadline: `GDPR_REQUEST_DUE_MONTHS` calendar months after receipt (GDPR art. 12(3): one month)."""
+    return requested_at + relativedelta(months=getattr(settings, "GDPR_REQUEST_DUE_MONTHS", 1))
+
+
 def _due_at() -> object:
-    return timezone.now() + timedelta(days=DUE_DAYS)
+    return due_at_for(timezone.now())
 
 
 class GdprRequest(models.Model):
     Kind = GdprRequestKind
     Status = GdprRequestStatus
+    Source = GdprRequestSource
 
     id = models.BigAutoField(primary_key=True)
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -54,6 +66,12 @@ class GdprRequest(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Where the person asked (their portal or the API): that organisation's admins see the request.
+    tenant = models.ForeignKey(
+        "tenancy.Tenant", null=True, blank=True, on_delete=models.PROTECT, related_name="gdpr_requests",
+        help_text="The organisation the person asked through (empty: registered by staff).",
+    )  # fmt: skip
+    source = models.CharField(max_length=10, choices=GdprRequestSource.choices, default=GdprRequestSource.ADMIN)
     progress = models.PositiveSmallIntegerField(default=0)
     progress_message = models.CharField(max_length=255, blank=True, default="")
     notes = models.TextField(blank=True, default="", help_text="For rectification: what must be corrected.")
@@ -81,10 +99,19 @@ class GdprRequest(models.Model):
                 condition=~Q(status="completed") | Q(completed_at__isnull=False),
                 name="gdpr_request_completed_has_date",
             ),
+            models.CheckConstraint(condition=Q(source__in=GdprRequestSource.values), name="gdpr_request_source_valid"),
+            # One open request per person and kind (the service says so first; this holds under races).
+            models.UniqueConstraint(
+                fields=["subject", "kind"],
+                condition=Q(status__in=["received", "in_progress"]),
+                name="gdpr_request_one_open_per_kind",
+                violation_error_message="This person already has an open request of this kind.",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "due_at"], name="gdpr_request_status_due"),
             models.Index(fields=["subject", "-requested_at"], name="gdpr_request_subject"),
+            models.Index(fields=["tenant", "-requested_at"], name="gdpr_request_tenant"),
         ]
 
     def __str__(self) -> str:

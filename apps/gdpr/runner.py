@@ -43,12 +43,15 @@ def gdpr_request_run(*, request_id: int, acting_user: Any = None) -> dict[str, A
                 result_expires_at=gdpr_export_expiry(),
             )
             return {"completed": True, "checksum": checksum}
+        address = request.subject.email  # the confirmation goes where the person was, once they are erased
         try:
             summary = gdpr_erase(user=request.subject, acting_user=acting_user, progress=progress)
         except ValidationError as exc:  # a legal hold appeared since the request was received
             gdpr_request_reject(request=request, reason=" ".join(exc.messages), acting_user=acting_user)
             return {"rejected": True}
-        gdpr_request_complete(request=request, acting_user=acting_user, progress_message="Erasure complete")
+        gdpr_request_complete(
+            request=request, acting_user=acting_user, progress_message="Erasure complete", notify_address=address
+        )
         return {"completed": True, **summary}
     except Exception as exc:
         logger.exception("GDPR request %s failed", request.number)

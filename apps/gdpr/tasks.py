@@ -29,7 +29,7 @@ def run_request(request_id: int) -> dict[str, Any]:
 
 @shared_task(name="gdpr.flag_overdue")
 def flag_overdue() -> dict[str, int]:
-    """Daily: flag open requests past their 30-day due date (one UPDATE), and delete the export
+    """Daily: flag open requests past their due date (one UPDATE), and delete the export
     archives whose download window has closed."""
     with schema_context(get_public_schema_name()):
         return {"overdue": gdpr_overdue_flag(), "archives_expired": gdpr_exports_expire()}

@@ -4,6 +4,7 @@ the "safety" notifications, history on the timeline, the regulator deadline beat
 
 from apps.core.contributions import (
     DemoStep,
+    Hook,
     MenuEntry,
     Notice,
     NotificationCategory,
@@ -66,3 +67,5 @@ contribute(
                              "deadline that passed (tenants with Workplaces)."),
     DemoStep("incidents", "apps.incidents.demo.demo_seed", order=69),
 )  # fmt: skip
+
+contribute(Hook("gdpr.person_export", "apps.incidents.personal_data.person_export"))  # apps.gdpr.export

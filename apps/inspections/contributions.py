@@ -5,6 +5,7 @@ in the timeline, the generation beat task and Acme's demo."""
 
 from apps.core.contributions import (
     DemoStep,
+    Hook,
     MenuEntry,
     Notice,
     NotificationCategory,
@@ -40,3 +41,5 @@ contribute(
                              "per occurrence)."),
     DemoStep("inspections", "apps.inspections.demo.demo_seed", order=70),
 )  # fmt: skip
+
+contribute(Hook("gdpr.person_export", "apps.inspections.personal_data.person_export"))  # apps.gdpr.export

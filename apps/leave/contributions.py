@@ -5,6 +5,7 @@ from apps.core.contributions import (
     ApprovalKind,
     AvailabilityProvider,
     DemoStep,
+    Hook,
     MenuEntry,
     Notice,
     NotificationCategory,
@@ -62,3 +63,5 @@ contribute(
                              "once per person, type and period, however often it runs)."),
     DemoStep("leave", "apps.leave.demo.demo_seed", order=62),
 )  # fmt: skip
+
+contribute(Hook("gdpr.person_export", "apps.leave.personal_data.person_export"))  # apps.gdpr.export

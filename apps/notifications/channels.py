@@ -84,6 +84,12 @@ def sms_provider() -> SmsProvider:
     )  # fmt: skip
 
 
+def sms_send_now(*, to: str, body: str) -> str:
+    """One text message now, outside the delivery engine (sign-in codes: apps.security.otp asks this
+    through the hook "security.sms_send"); ProviderError when it could not be sent."""
+    return sms_provider().send(to=to, body=body, channel="sms")
+
+
 def phone_e164(raw: Any, *, region: str | None = None) -> str | None:
     """`raw` as an E.164 number ("+61412345678"), or None when it is missing or not a valid number.
     A national number needs `region` (the tenant's country)."""

@@ -15,6 +15,7 @@ from apps.core.contributions import (
 
 contribute(
     Hook("observability.metrics", "apps.notifications.metrics.backlog_metrics"),  # the backlog on /metrics
+    Hook("security.sms_send", "apps.notifications.channels.sms_send_now"),  # sign-in codes (apps.security.otp)
     # A sending chunk whose worker died releases its claims before apps.core.jobs re-sends it.
     Hook("jobs.requeue:notifications.deliveries_send", "apps.notifications.tasks.deliveries_send_requeue"),
     NotificationCategory(

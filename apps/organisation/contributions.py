@@ -27,4 +27,5 @@ contribute(
     TimelineSource(tenant_schema_history("organisation.HistoricalMemberProfile"), order=121),
     Hook("gdpr.person_profile_ids", "apps.organisation.personal_data.profile_ids"),  # apps.gdpr.export
     Hook("gdpr.tenant_erase", "apps.organisation.personal_data.profile_anonymise"),  # apps.gdpr.erasure
+    Hook("gdpr.person_export", "apps.organisation.personal_data.person_export"),  # apps.gdpr.export
 )

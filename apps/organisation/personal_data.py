@@ -6,7 +6,7 @@ the generic sweep cannot find registers it here. Both run inside one tenant's sc
 
 from typing import Any
 
-from .models import MemberProfile
+from .models import Certification, Entity, EntityMembership, MemberProfile, Skill
 
 PROFILE_FIELDS_ERASED = {"employee_code": "", "external_id": "", "job_title": "", "preferences": {}}
 
@@ -21,3 +21,16 @@ def profile_anonymise(user: Any) -> None:
     """Hook "gdpr.tenant_erase": blank the personal columns of the person's profiles and their history."""
     MemberProfile.objects.filter(user_id=user.pk).update(**PROFILE_FIELDS_ERASED)
     MemberProfile.history.filter(user_id=user.pk).update(**PROFILE_FIELDS_ERASED)  # type: ignore[attr-defined]
+
+
+def person_export(user: Any) -> dict[str, Any]:
+    """Hook "gdpr.person_export": the person's profile, where they sit in the tree, their skills and
+    certifications, and the entities they manage (one query per section)."""
+    mine = MemberProfile.objects.filter(user_id=user.pk).values("pk")
+    return {
+        "profiles": MemberProfile.objects.filter(user_id=user.pk),
+        "entity_memberships": EntityMembership.objects.filter(profile__in=mine),
+        "skills": Skill.objects.filter(profile__in=mine),
+        "certifications": Certification.objects.filter(profile__in=mine),
+        "entities_managed": Entity.objects.filter(manager__in=mine),
+    }

@@ -29,6 +29,7 @@ class SecurityPolicyAdmin(TenantSchemaChangelistAdmin):
     list_display = [
         "entity", "mfa_required", "password_min_length", "password_expiry_days", "session_idle_timeout_minutes",
         "session_absolute_timeout_hours", "ip_allowlist", "allowed_login_methods", "allow_staff_impersonation",
+        "risk_step_up_score", "risk_refuse_score",
         "updated_at", "updated_by",
     ]  # fmt: skip
     list_display_links = None

@@ -12,6 +12,8 @@ contribute(
     Hook("security.mfa_required_anywhere", "apps.policy.hooks.mfa_required_anywhere"),  # apps.security.selectors
     Hook("security.mfa_required_in_tenant", "apps.policy.hooks.mfa_required_in_tenant"),  # apps.security.selectors
     Hook("security.impersonation_refusal", "apps.policy.hooks.impersonation_refusal"),  # apps.security.impersonation
+    Hook("security.otp_channels_allowed", "apps.policy.hooks.otp_channels_allowed"),  # apps.security.otp_selectors
     Hook("tokens.login_refusal", "apps.policy.hooks.token_login_refusal"),  # apps.tokens.services
+    Hook("security.sign_in_risk_thresholds", "apps.policy.hooks.sign_in_risk_thresholds"),  # apps.security.risk
     Hook("tokens.bearer_request_check", "apps.policy.hooks.bearer_request_check"),  # apps.tokens.authentication
 )

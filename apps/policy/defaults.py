@@ -17,6 +17,12 @@ PRODUCT_DEFAULTS: dict[str, Any] = {
     "ip_allowlist": [],  # any address
     "allowed_login_methods": list(LoginMethod.values),
     "allow_staff_impersonation": True,
+    "allowed_second_factors": [],  # codes by email or SMS only where a tenant turns them on
+    "password_history_count": 0,  # no history rule
+    # Risk-based sign-in (apps/security/risk.py): a new device in a new country (60) asks for a second
+    # factor; impossible travel from a new device with anything else (95+) is refused.
+    "risk_step_up_score": 50,
+    "risk_refuse_score": 90,
 }
 
 POLICY_FIELDS: tuple[str, ...] = tuple(PRODUCT_DEFAULTS)

@@ -7,6 +7,7 @@ it is asked.
 
 from typing import Any
 
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django_tenants.utils import tenant_context
 from rest_framework.request import Request
@@ -47,3 +48,19 @@ def impersonation_refusal(*, user: Any, tenant: Any) -> str | None:
         f"{tenant.name}'s security policy does not allow platform staff to sign in as its members "
         f"(set by {value.source_label}). The organisation's admins can allow it on their security policy page."
     )
+
+
+def otp_channels_allowed(user: Any, tenant: Any) -> list[str]:
+    """The one-time-code channels (email, sms) the person's effective policy allows in this tenant."""
+    return list(policy_effective_for_user(user, tenant=tenant).allowed_second_factors.value)
+
+
+def sign_in_risk_thresholds(*, user: Any, tenant: Any) -> tuple[int, int]:
+    """The person's (step-up, refuse) sign-in risk scores in `tenant` (apps.security.risk). Asked in the
+    tenant's schema (the sign-in's domain), or from any schema for an API token (tenant_context then)."""
+    if getattr(connection, "schema_name", "") == tenant.schema_name:
+        policy = policy_effective_for_user(user, tenant=tenant)
+    else:
+        with tenant_context(tenant):
+            policy = policy_effective_for_user(user, tenant=tenant)
+    return int(policy.risk_step_up_score.value), int(policy.risk_refuse_score.value)

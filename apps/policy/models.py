@@ -16,12 +16,15 @@ from django.db import models
 from django.db.models import Q
 
 from apps.audit.history import history_records
+from apps.security.otp_models import OtpChannel
 
 PASSWORD_MIN_LENGTH_RANGE = (8, 128)
 PASSWORD_EXPIRY_DAYS_MAX = 3650
 SESSION_IDLE_MINUTES_RANGE = (1, 43200)  # up to 30 days
 SESSION_ABSOLUTE_HOURS_RANGE = (1, 2160)  # up to 90 days
 IP_ALLOWLIST_MAX_ENTRIES = 100
+PASSWORD_HISTORY_MAX = 24
+RISK_SCORE_RANGE = (0, 100)  # sign-in risk scores (apps/security/risk.py); a threshold of 100 never applies
 
 
 class LoginMethod(models.TextChoices):
@@ -101,6 +104,34 @@ class SecurityPolicy(models.Model):
         blank=True,
         help_text="Platform support staff may sign in as a member (with a reason, at most 30 minutes) to help.",
     )
+    # Issue 19: one-time codes as second factors, and no reuse of recent passwords.
+    allowed_second_factors = ArrayField(
+        models.CharField(max_length=10, choices=OtpChannel.choices),
+        null=True,
+        blank=True,
+        help_text="One-time codes members may use as a second factor, besides authenticator apps and security "
+        "keys (always allowed); empty: none.",
+    )
+    password_history_count = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=_between(0, PASSWORD_HISTORY_MAX),
+        help_text=f"A new password may not be one of the last N (0 to {PASSWORD_HISTORY_MAX}; 0: no rule).",
+    )
+    # Risk-based sign-in (apps/security/risk.py): a sign-in scored above these asks for a second factor,
+    # or is refused.
+    risk_step_up_score = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=_between(*RISK_SCORE_RANGE),
+        help_text="Sign-ins riskier than this (0-100) must pass a second factor, even where MFA is optional.",
+    )
+    risk_refuse_score = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=_between(*RISK_SCORE_RANGE),
+        help_text="Sign-ins riskier than this (0-100) are refused; 100: never.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     # Users live in public; a tenant row may point at them (never the other way).
     updated_by = models.ForeignKey(
@@ -146,6 +177,24 @@ class SecurityPolicy(models.Model):
                 condition=Q(allowed_login_methods__isnull=True)
                 | Q(allowed_login_methods__len__gte=1, allowed_login_methods__contained_by=LoginMethod.values),
                 name="policy_securitypolicy_login_methods_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(allowed_second_factors__isnull=True)
+                | Q(allowed_second_factors__contained_by=OtpChannel.values),
+                name="policy_securitypolicy_second_factors_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(password_history_count__isnull=True)
+                | Q(password_history_count__gte=0, password_history_count__lte=PASSWORD_HISTORY_MAX),
+                name="policy_securitypolicy_password_history_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(risk_step_up_score__isnull=True) | Q(risk_step_up_score__lte=RISK_SCORE_RANGE[1]),
+                name="policy_securitypolicy_risk_step_up_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(risk_refuse_score__isnull=True) | Q(risk_refuse_score__lte=RISK_SCORE_RANGE[1]),
+                name="policy_securitypolicy_risk_refuse_range",
             ),
         ]  # fmt: skip
 

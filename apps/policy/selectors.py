@@ -5,7 +5,8 @@
 - A person's is the combination of the effective policies of every entity they belong to (the root
   when none), the strictest winning: MFA if any requires it, the longest minimum length, the
   shortest non-zero expiry and timeouts, the login methods every entity allows, staff impersonation
-  only if no entity forbids it, and each non-empty IP allow-list must admit the address.
+  only if no entity forbids it, each non-empty IP allow-list must admit the address, and the
+  lowest sign-in risk thresholds (step-up, refuse) apply.
 - The tenant-wide `Tenant.mfa_required` flag (issue 3) is ORed in on top of both.
 
 Each value carries where it comes from (the entity that set it, the product default, or the tenant flag).
@@ -61,6 +62,10 @@ class EffectivePolicy:
     session_absolute_timeout_hours: EffectiveValue
     allowed_login_methods: EffectiveValue
     allow_staff_impersonation: EffectiveValue
+    allowed_second_factors: EffectiveValue
+    password_history_count: EffectiveValue
+    risk_step_up_score: EffectiveValue
+    risk_refuse_score: EffectiveValue
     # One allow-list per entity that applies (an entity's own policy has exactly one); an address must
     # be inside at least one network of every non-empty list.
     ip_allowlists: tuple[EffectiveValue, ...]
@@ -179,7 +184,18 @@ def policy_combine(policies: list[EffectivePolicy]) -> EffectivePolicy:
             policies[0].allow_staff_impersonation,
         ),
         ip_allowlists=_distinct(chain.from_iterable(p.ip_allowlists for p in policies)),
+        allowed_second_factors=_factors_intersection([p.allowed_second_factors for p in policies]),
+        password_history_count=_strictest([p.password_history_count for p in policies], smallest=False),
+        risk_step_up_score=_strictest([p.risk_step_up_score for p in policies], smallest=True),
+        risk_refuse_score=_strictest([p.risk_refuse_score for p in policies], smallest=True),
     )
+
+
+def _factors_intersection(values: list[EffectiveValue]) -> EffectiveValue:
+    """A code channel only where every entity of the person allows it (the first that restricts names it)."""
+    allowed = [channel for channel in values[0].value if all(channel in v.value for v in values)]
+    narrowest = min(values, key=lambda v: len(v.value))
+    return replace(narrowest, value=allowed)
 
 
 class _PathIds(Func):

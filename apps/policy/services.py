@@ -10,6 +10,7 @@ from apps.audit import writes
 from apps.audit.services import audit_record
 from apps.organisation.models import Entity
 from apps.organisation.selectors import entity_root
+from apps.security.otp_models import OtpChannel
 from apps.tenancy.context import connection_tenant
 
 from .defaults import POLICY_FIELDS, PRODUCT_DEFAULTS
@@ -52,6 +53,14 @@ def _methods_clean(value: Any) -> list[str]:
     return [method for method in LoginMethod.values if method in value]  # stored in a stable order
 
 
+def _second_factors_clean(value: Any) -> list[str]:
+    unknown = [channel for channel in value if channel not in OtpChannel.values]
+    if unknown:
+        message = f"Unknown second factor: {', '.join(map(str, unknown))}. Known: {', '.join(OtpChannel.values)}."
+        raise ValidationError({"allowed_second_factors": ValidationError(message, code="invalid_choice")})
+    return [channel for channel in OtpChannel.values if channel in value]
+
+
 def _fields_clean(fields: dict[str, Any]) -> dict[str, Any]:
     unknown = set(fields) - set(POLICY_FIELDS)
     if unknown:
@@ -61,6 +70,8 @@ def _fields_clean(fields: dict[str, Any]) -> dict[str, Any]:
         cleaned["ip_allowlist"] = _networks_clean(cleaned["ip_allowlist"])
     if cleaned.get("allowed_login_methods") is not None:
         cleaned["allowed_login_methods"] = _methods_clean(cleaned["allowed_login_methods"])
+    if cleaned.get("allowed_second_factors") is not None:
+        cleaned["allowed_second_factors"] = _second_factors_clean(cleaned["allowed_second_factors"])
     return cleaned
 
 

@@ -19,7 +19,7 @@ from django.contrib import auth
 from django.http import HttpRequest, HttpResponse
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
-from django_tenants.utils import get_public_schema_name, get_tenant_domain_model, remove_www, tenant_context
+from django_tenants.utils import get_public_schema_name, get_tenant_domain_model, tenant_context
 from rest_framework import exceptions
 from rest_framework.request import Request
 
@@ -71,7 +71,7 @@ def socket_tenant(scope: dict[str, Any]) -> Tenant:
         raise unknown
     domain_model = get_tenant_domain_model()
     try:
-        tenant = _router().get_tenant(domain_model, remove_www(host))
+        tenant = _router().get_tenant(domain_model, host)  # as pages route: www.x is its own domain
     except domain_model.DoesNotExist:
         raise unknown from None
     if tenant.schema_name == get_public_schema_name():

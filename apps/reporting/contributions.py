@@ -51,3 +51,5 @@ contribute(
                              "ones (tenants with Reports)."),
     DemoStep("reporting", "apps.reporting.demo.demo_seed", order=75),
 )  # fmt: skip
+
+contribute(Hook("gdpr.person_export", "apps.reporting.personal_data.person_export"))  # apps.gdpr.export

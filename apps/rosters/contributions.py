@@ -4,6 +4,7 @@ history, and the demo roster."""
 
 from apps.core.contributions import (
     DemoStep,
+    Hook,
     MenuEntry,
     Notice,
     NotificationCategory,
@@ -70,3 +71,5 @@ contribute(
     TimelineSource(tenant_schema_history("rosters.HistoricalRosterRules"), order=193),
     DemoStep("rosters", "apps.rosters.demo.demo_seed", order=61),
 )
+
+contribute(Hook("gdpr.person_export", "apps.rosters.personal_data.person_export"))  # apps.gdpr.export

@@ -4,6 +4,7 @@ timeline, the generating beat task and the weekly store visits of the demo."""
 
 from apps.core.contributions import (
     DemoStep,
+    Hook,
     MenuEntry,
     PeriodicTask,
     PortalUrls,
@@ -31,3 +32,5 @@ contribute(
                              "occurrence and member however often it runs."),
     DemoStep("routines", "apps.routines.demo.demo_seed", order=66),
 )  # fmt: skip
+
+contribute(Hook("gdpr.person_export", "apps.routines.personal_data.person_export"))  # apps.gdpr.export

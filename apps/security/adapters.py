@@ -10,10 +10,14 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from apps.accounts.password_history import password_history_record
 from apps.core import hooks
 
+from .context import current_tenant
+from .otp_selectors import otp_factors_usable
+from .risk_flow import device_cookie_set, web_sign_in_check, web_sign_in_completed
 from .selectors import login_is_locked, mfa_required_for, strong_factors_for
-from .services import lockout_message, login_failure_register, login_refused_while_locked, user_login_succeeded
+from .services import lockout_message, login_failure_register, login_refused_while_locked
 
 
 def _login_email(credentials: dict[str, Any]) -> str:
@@ -53,17 +57,26 @@ class AccountAdapter(DefaultAccountAdapter):
         refused = super().pre_login(request, user, **kwargs)
         for check in hooks.all("security.web_login_refused"):
             refused = refused or check(request, user)
-        return refused
+        # Then the sign-in's risk (apps/security/risk_flow.py): refused, or a second factor asked, above
+        # the thresholds.
+        return refused or web_sign_in_check(request, user)
 
     def set_password(self, user: AbstractBaseUser, password: str) -> None:
         # Password change, first password and reset all come here; the policy's expiry counts from it.
+        # The password being replaced joins the history (the new one does in user_password_changed).
+        password_history_record(user=user)
         user.last_password_change = timezone.now()  # type: ignore[attr-defined]
         super().set_password(user, password)
 
     def login(self, request: HttpRequest, user: AbstractBaseUser) -> None:
         # Called once the whole sign-in (password and any MFA step) has succeeded.
         super().login(request, user)
-        user_login_succeeded(user=user, ip_address=request.META.get("REMOTE_ADDR"))  # type: ignore[arg-type]
+        web_sign_in_completed(request, user)  # the scored auth event, known devices, the new-sign-in notice
+
+    def post_login(self, request: HttpRequest, user: AbstractBaseUser, **kwargs: Any) -> HttpResponse:
+        response = super().post_login(request, user, **kwargs)
+        device_cookie_set(request, response)
+        return response
 
 
 class MFAAdapter(DefaultMFAAdapter):
@@ -76,6 +89,16 @@ class MFAAdapter(DefaultMFAAdapter):
             "authenticator app or security key. Add another one first."
         ),
     }
+
+    def is_mfa_enabled(self, user: Any, types: Any = None) -> bool:
+        if super().is_mfa_enabled(user, types=types):
+            return True
+        # allauth's sign-in stage and challenge page ask with [TOTP, WebAuthn]: a confirmed code factor
+        # (email, SMS) that this domain allows counts there too (apps/security/otp_views.py).
+        asked = set(types or ())
+        if {Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN} <= asked:
+            return bool(otp_factors_usable(user=user, tenant=current_tenant()))
+        return False
 
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         if authenticator.type == Authenticator.Type.RECOVERY_CODES:

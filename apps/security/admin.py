@@ -20,6 +20,7 @@ from .models import (
     ImpersonationSession,
     UserSession,
 )
+from .risk_selectors import BANDS
 from .services import PasswordChange, user_session_revoke, user_unlock
 from .signals import password_changed_in_request
 
@@ -59,12 +60,33 @@ def user_change_password(self, request, id, form_url=""):  # type: ignore[no-unt
 UserAdmin.user_change_password = user_change_password  # type: ignore[method-assign]
 
 
+class SignInRiskFilter(admin.SimpleListFilter):
+    """Scored sign-ins by risk band (apps/security/risk_selectors.py BANDS); the staff dashboard links here."""
+
+    title = "sign-in risk"
+    parameter_name = "risk"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [(band, label) for band, label, _ in BANDS]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        lowest = [band[2] for band in BANDS]
+        index = next((i for i, band in enumerate(BANDS) if band[0] == self.value()), None)
+        if index is None:
+            return queryset
+        queryset = queryset.filter(risk_score__gte=lowest[index])
+        return queryset.filter(risk_score__lt=lowest[index + 1]) if index + 1 < len(BANDS) else queryset
+
+
 @admin.register(AuthEvent)
 class AuthEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: authentication events are an append-only technical log."""
 
-    list_display = ["created_at", "kind", "email", "user", "tenant", "ip_address", "correlation_id"]
-    list_filter = ["kind", ("created_at", admin.DateFieldListFilter)]
+    list_display = [
+        "created_at", "kind", "email", "user", "tenant", "ip_address", "risk_score", "risk_flags", "country", "city",
+        "correlation_id",
+    ]  # fmt: skip
+    list_filter = ["kind", SignInRiskFilter, ("created_at", admin.DateFieldListFilter)]
     search_fields = ["email", "ip_address", "correlation_id"]
     list_select_related = ["user", "tenant"]
     show_full_result_count = False
@@ -228,3 +250,6 @@ def impersonate_member(modeladmin, request, queryset):  # type: ignore[no-untype
 # to the membership list (search it by the tenant's name or slug to see one organisation's members).
 MembershipAdmin.list_display = [*MembershipAdmin.list_display, sign_in_as]  # type: ignore[list-item]
 MembershipAdmin.actions = [*(MembershipAdmin.actions or []), impersonate_member]
+
+
+from . import otp_admin  # noqa: E402, F401  (sign-in code factors: apps/security/otp_admin.py)

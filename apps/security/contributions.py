@@ -1,11 +1,24 @@
 """What security adds: the person's own account pages, the impersonation banner's "end" action, the
-session cleanup, and the security alerts each person gets (a new device signed in, password changed)."""
+session cleanup, the security alerts each person gets (a sign-in from a new device or place, password
+changed), the tenant admins' risky sign-ins page and the staff dashboard's sign-in risk trend."""
 
-from apps.core.contributions import MenuEntry, Notice, NotificationCategory, PeriodicTask, PortalUrls, contribute
+from apps.core.contributions import (
+    DashboardBlock,
+    MenuEntry,
+    Notice,
+    NotificationCategory,
+    PeriodicTask,
+    PlatformUrls,
+    PortalUrls,
+    contribute,
+)
 
 contribute(
     PortalUrls("manage/account/", "apps.security.portal.urls", order=40),
     PortalUrls("manage/impersonation/", "apps.security.portal.impersonation_urls", order=41),
+    # Sign-in's second-factor step with codes by email or SMS (replaces allauth's page on every domain).
+    PortalUrls("accounts/2fa/", "apps.security.otp_urls", order=42),
+    PlatformUrls("accounts/2fa/", "apps.security.otp_urls", order=42),
     MenuEntry("My account", "account:index", order=220, group="Billing and account"),
     PeriodicTask(
         "security.cleanup_expired_sessions", "security.cleanup_expired_sessions", interval=(1, "hours"),
@@ -15,13 +28,23 @@ contribute(
         "security", "Security alerts", critical=True, order=10,
         description="Sign-ins from a new device and password changes: always sent, so you can act if it was not you.",
     ),
+    # Risk-based sign-in (apps/security/risk.py): a sign-in from a new device or place, or one refused.
     Notice(
-        "security.new_device_sign_in", "security", "apps.security.notices.the_person",
-        url="apps.security.notices.account_url", description="A sign-in from a device the person never used.",
-        title="New sign-in: {{ device }}",
-        body="Your account signed in from {{ device }}{% if ip_address %} ({{ ip_address }}){% endif %} on "
-             "{{ at_display }}.\n\nIf this was you, there is nothing to do. If not, change your password now "
+        "security.new_sign_in", "security", "apps.security.notices.the_person",
+        url="apps.security.notices.account_url",
+        description="A sign-in from a new device or place (or refused for its risk), with its risk score.",
+        title="{% if outcome == 'refused' %}Sign-in refused{% else %}New sign-in{% endif %}: {{ device }}",
+        body="{% if outcome == 'refused' %}A sign-in to your account was refused{% else %}Your account signed in"
+             "{% endif %} from {{ device }} in {{ location }}{% if ip_address %} ({{ ip_address }}){% endif %} on "
+             "{{ at_display }}. Risk {{ score }}/100{% if reasons %}: {{ reasons }}{% endif %}.\n\n"
+             "If this was you, there is nothing to do. If not, change your password now "
              "and end the sessions you do not recognise on your account page.",
+    ),
+    PortalUrls("manage/sign-in-risk/", "apps.security.portal.risk_urls", order=43),
+    MenuEntry("Risky sign-ins", "sign-in-risk:list", admin_only=True, order=135, group="Access"),
+    DashboardBlock(
+        "sign_in_risk", "security/dashboard/sign_in_risk.html", context="apps.security.dashboard.sign_in_risk_block",
+        order=60,
     ),
     Notice(
         "security.password_changed", "security", "apps.security.notices.the_person",

@@ -2,6 +2,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -57,14 +58,30 @@ class AuthEvent(models.Model):
     user_agent = models.CharField(max_length=512, blank=True, default="")
     correlation_id = models.CharField(max_length=128, blank=True, default="")
     detail = models.JSONField(default=dict, blank=True)
+    # Risk-based sign-in (apps/security/risk.py): set on sign-ins and on sign-ins refused for their risk.
+    risk_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    risk_flags = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    device_fingerprint = models.CharField(max_length=64, blank=True, default="")  # an HMAC, never the headers
+    country = models.CharField(max_length=2, blank=True, default="")  # ISO 3166-1; "" unknown
+    city = models.CharField(max_length=120, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=AuthEventKind.values), name="security_authevent_kind_valid")
+            models.CheckConstraint(condition=Q(kind__in=AuthEventKind.values), name="security_authevent_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(risk_score__isnull=True) | Q(risk_score__lte=100),
+                name="security_authevent_risk_score_range",
+            ),
         ]
         indexes = [
+            # A person's last sign-ins, for scoring the next one (bounded: last N within a window).
+            models.Index(
+                fields=["user", "-created_at"],
+                condition=Q(kind__in=["login_succeeded", "token_issued"]),
+                name="security_authevent_signins",
+            ),
             models.Index(fields=["user", "-created_at"], name="security_authevent_user_time"),
             models.Index(fields=["tenant", "-created_at"], name="security_authevent_tenant_time"),
             models.Index(fields=["kind", "-created_at"], name="security_authevent_kind_time"),
@@ -211,3 +228,10 @@ class ImpersonationSession(models.Model):
     @property
     def is_active(self) -> bool:
         return self.ended_at is None and self.expires_at > timezone.now()
+
+
+# One-time-code factors (email, SMS) live in their own module; imported here so Django registers them.
+from .otp_models import OneTimeCode, OtpChannel, OtpFactor, OtpPurpose  # noqa: E402, F401
+
+# Risk-based sign-in keeps its own models in their own module (apps/security/risk.py uses them).
+from .risk_models import KnownDevice, KnownSignInCountry  # noqa: E402, F401

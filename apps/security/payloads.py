@@ -1,4 +1,5 @@
-"""Event payloads of security's own events (published with apps.core.events). Neither is a webhook
+"""Event payloads of security's own events (published with apps.core.events; security.new_sign_in's is
+built in apps/security/risk.py). None is a webhook
 event type: they are told to the person concerned, through apps.notifications (see contributions.py).
 Times come as ISO strings plus a `*_display` text (UTC), because a template cannot format an ISO string."""
 
@@ -8,18 +9,6 @@ from typing import Any
 
 def _when(moment: datetime) -> dict[str, str]:
     return {"at": moment.isoformat(), "at_display": f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"}
-
-
-def new_device_sign_in_payload(session: Any) -> dict[str, Any]:
-    """security.new_device_sign_in: a sign-in from a device this person never used before."""
-    return {
-        "event_id": f"security.new_device_sign_in:{session.pk}:{session.created_at.isoformat()}",
-        "user_id": str(session.user_id),
-        "device": session.device_name or "Unknown device",
-        "device_type": session.device_type,
-        "ip_address": session.ip_address or "",
-        **_when(session.created_at),
-    }
 
 
 def password_changed_payload(user: Any, *, how: str, event_id: int, at: datetime) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from apps.accounts.selectors import active_membership_for
 from apps.core import hooks
 
 from .models import UserSession
+from .otp_selectors import otp_factors_usable
 
 
 def _email_digest(email: str) -> str:
@@ -87,4 +88,6 @@ def tenant_mfa_enrolment_required(*, user: Any, tenant: Any) -> bool:
     # (apps.policy declares it in its contributions.py).
     if not any(check(user, tenant) for check in hooks.all("security.mfa_required_in_tenant")):
         return False
-    return active_membership_for(user=user, tenant=tenant) is not None and not strong_factors_for(user=user).exists()
+    if active_membership_for(user=user, tenant=tenant) is None or strong_factors_for(user=user).exists():
+        return False
+    return not otp_factors_usable(user=user, tenant=tenant)  # a code factor the policy allows counts too

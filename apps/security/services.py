@@ -8,10 +8,10 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.accounts.password_history import password_history_record
 from apps.audit import writes
 from apps.audit.services import audit_record
 from apps.core import hooks
@@ -21,7 +21,7 @@ from apps.core.events import publish
 from .context import current_tenant
 from .devices import device_from_user_agent
 from .models import AuthEvent, UserSession
-from .payloads import new_device_sign_in_payload, password_changed_payload
+from .payloads import password_changed_payload
 from .selectors import public_cache, unknown_email_cache_key, user_for_login
 
 
@@ -34,8 +34,10 @@ def auth_event_record(
     detail: dict[str, Any] | None = None,
     ip_address: str | None = None,
     user_agent: str | None = None,
+    risk_fields: dict[str, Any] | None = None,
 ) -> AuthEvent:
-    """Record one authentication event. IP, user agent and correlation id default to the current request's."""
+    """Record one authentication event. IP, user agent and correlation id default to the current request's.
+    `risk_fields`: the sign-in's risk columns (apps/security/risk.py `SignInRisk.event_fields()`)."""
     client_ip, client_agent = get_client()
     is_user = user is not None and getattr(user, "pk", None) is not None
     return AuthEvent.objects.create(
@@ -47,6 +49,7 @@ def auth_event_record(
         user_agent=(user_agent if user_agent is not None else client_agent)[:512],
         correlation_id=get_correlation_id(),
         detail=detail or {},
+        **(risk_fields or {}),
     )
 
 
@@ -136,13 +139,15 @@ def _lock_clear(user: User, acting_user: Any) -> None:
 
 
 @transaction.atomic
-def user_login_succeeded(*, user: User, ip_address: str | None) -> None:
+def user_login_succeeded(*, user: User, ip_address: str | None, risk_fields: dict[str, Any] | None = None) -> AuthEvent:
     """A completed sign-in (after any MFA step): reset the failure counter, clear an expired lock."""
     user = writes.locked(user)
     if user.locked_until is not None and not user.is_locked:
         _lock_clear(user, acting_user=None)
     User.objects.filter(pk=user.pk).update(failed_login_attempts=0, last_login_ip=_valid_ip(ip_address))
-    auth_event_record(kind=AuthEvent.Kind.LOGIN_SUCCEEDED, user=user, tenant=current_tenant())
+    return auth_event_record(
+        kind=AuthEvent.Kind.LOGIN_SUCCEEDED, user=user, tenant=current_tenant(), risk_fields=risk_fields
+    )
 
 
 @transaction.atomic
@@ -183,20 +188,10 @@ def user_session_start(
     # A reused key (never expected: Django makes a new one at sign-in) starts a fresh record.
     session.created_at = session.last_seen_at = timezone.now()
     session.revoked_at, session.revoked_by, session.end_reason = None, None, ""
-    is_new_device = _is_new_device(user, session_key, device.name)
     session.full_clean()
     session.save()
-    if is_new_device:
-        publish("security.new_device_sign_in", new_device_sign_in_payload(session), tenant=current_tenant())
+    # A sign-in from a new device or place is told to the person by risk-based sign-in (apps/security/risk.py).
     return session
-
-
-def _is_new_device(user: User, session_key: str, device_name: str) -> bool:
-    """A sign-in from a device (browser and system) this person never signed in from, while they have
-    signed in before: their very first sign-in is not news. One query."""
-    earlier = UserSession.objects.filter(user=user).exclude(session_key=session_key)
-    seen = earlier.aggregate(any=Count("pk"), same=Count("pk", filter=Q(device_name=device_name)))
-    return bool(seen["any"]) and not seen["same"]
 
 
 def user_session_seen(*, user_session_id: int, session_key: str, expires_at: datetime) -> bool:
@@ -251,6 +246,7 @@ def user_logout_everywhere(*, user: User, acting_user: Any) -> int:
     Returns how many sessions were ended.
     """
     user = writes.locked(user)
+    password_history_record(user=user)  # the new password's hash (policies may forbid reusing it later)
     sessions = list(UserSession.objects.select_for_update().filter(user=user, revoked_at__isnull=True).order_by("pk"))
     for session in sessions:
         _session_end(session, acting_user, UserSession.EndReason.LOGGED_OUT_EVERYWHERE)

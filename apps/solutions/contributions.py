@@ -1,7 +1,7 @@
 """What solutions adds: solution access pages, API, scope and history. (The menu entries of the
 solutions a person may use come from apps.solutions.navigation, per request.)"""
 
-from apps.core.contributions import MenuEntry, PortalUrls, ScopeFamily, TenantApiUrls, TimelineSource, contribute
+from apps.core.contributions import Hook, MenuEntry, PortalUrls, ScopeFamily, TenantApiUrls, TimelineSource, contribute
 from apps.timeline.sources import tenant_schema_history
 
 contribute(
@@ -11,3 +11,5 @@ contribute(
     ScopeFamily("solutions", "Solution access", ("read", "write"), order=70),
     TimelineSource(tenant_schema_history("solutions.HistoricalSolutionAccess"), order=170),
 )
+
+contribute(Hook("gdpr.person_export", "apps.solutions.personal_data.person_export"))  # apps.gdpr.export

@@ -20,6 +20,7 @@ from .portal import TenantPortalMixin
 # Views served on a tenant's domain that are not tenant surfaces: module prefix → reason.
 EXEMPT: dict[str, str] = {
     "allauth.": "django-allauth's sign-in, sign-up and password pages authenticate on their own",
+    "apps.security.otp_views.": "allauth's second-factor step with codes by email or SMS authenticates itself",
     "django.views.generic.base.RedirectView": "a redirect serves no data (the bare domain → /manage/)",
     "django.views.static.": "static files in development",
     "apps.core.views.healthz": "the liveness probe answers without reading tenant data",

@@ -4,6 +4,7 @@ completed), task history in the timeline and the Acme demo tasks."""
 
 from apps.core.contributions import (
     DemoStep,
+    Hook,
     MenuEntry,
     Notice,
     NotificationCategory,
@@ -61,3 +62,5 @@ contribute(
            description="A task you are assigned to or watch no longer waits for other tasks."),
     DemoStep("tasks", "apps.tasks.demo.demo_seed", order=65),
 )  # fmt: skip
+
+contribute(Hook("gdpr.person_export", "apps.tasks.personal_data.person_export"))  # apps.gdpr.export

@@ -100,7 +100,8 @@ class DomainInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = Domain
     show_change_link = True
     fields = readonly_fields = ("domain", "is_primary", "verification_status", "verified_at", "last_checked_at",
-                                "last_check_error", "tls_status")  # fmt: skip
+                                "last_check_error", "tls_status", "tls_expires_at", "tls_checked_at",
+                                "tls_error")  # fmt: skip
 
 
 def step_timings(job: ProvisioningJob) -> SafeString:
@@ -289,21 +290,24 @@ def schema_overview(request: HttpRequest) -> dict[str, Any]:
 @admin.register(Domain)
 class DomainAdmin(ServiceWritesAdminMixin, SimpleHistoryAdmin):
     """Verified and primary change only through the DNS proof services (apps/tenancy/domains.py):
-    the actions check the TXT record now or make a verified domain primary."""
+    the actions check the TXT record now or make a verified domain primary. The TLS fields are the
+    certificate check's (apps/domains/tls.py, which adds its "check the certificate" action here)."""
 
-    list_display = ["domain", "tenant", "is_primary", "verification_status", "tls_status", "last_checked_at"]
+    list_display = ["domain", "tenant", "is_primary", "verification_status", "tls_status", "tls_expires_at",
+                    "last_checked_at"]  # fmt: skip
     list_filter = ["is_primary", "verification_status", "tls_status"]
     search_fields = ["domain", "tenant__name", "tenant__slug"]
     list_select_related = ["tenant"]
     autocomplete_fields = ["tenant"]
     readonly_fields = ["is_primary", "verification_status", "verification_token", "verified_at", "last_checked_at",
-                       "last_check_error", "created_at"]  # fmt: skip
+                       "last_check_error", "tls_status", "tls_expires_at", "tls_checked_at", "tls_error",
+                       "created_at"]  # fmt: skip
     show_full_result_count = False
-    actions = ["verify_domains", "make_primary"]
+    actions: list[Any] = ["verify_domains", "make_primary"]  # apps/domains/admin.py adds the certificate check
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Once added, a hostname stays what was proven; the TLS status is the certificate job's.
-        fixed = ["domain", "tenant", "tls_status"] if obj is not None else []
+        fixed = ["domain", "tenant"] if obj is not None else []
         return fixed + list(self.readonly_fields)
 
     def record_create(self, request: HttpRequest, fields: dict[str, Any]) -> Domain:

@@ -8,6 +8,13 @@ from .models import Tenant
 class TenantMiddleware(TenantMainMiddleware):
     """django-tenants routing by host, with a clear 404 for hosts that belong to no tenant."""
 
+    @staticmethod
+    def hostname_from_request(request: HttpRequest) -> str:
+        # django-tenants strips a leading "www.": a tenant's verified www.example.com was looked up as
+        # example.com (another tenant's row, or none), while Caddy had a certificate for it. Here every
+        # hostname is its own Domain row, proven on its own.
+        return request.get_host().split(":")[0]
+
     def get_tenant(self, domain_model, hostname):  # type: ignore[no-untyped-def]
         # With the plan: the solution checks and the menu read it on most requests.
         domain = domain_model.objects.select_related("tenant", "tenant__plan").get(domain=hostname.lower())

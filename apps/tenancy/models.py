@@ -251,10 +251,13 @@ class DomainVerificationStatus(models.TextChoices):
 
 
 class TlsStatus(models.TextChoices):
-    NONE = "none", "No certificate"
+    """What the last TLS check of a custom domain found (apps/domains/tls.py writes it)."""
+
+    NONE = "none", "Not checked"
     PENDING = "pending", "Certificate pending"
-    ACTIVE = "active", "Certificate active"
-    FAILED = "failed", "Certificate failed"
+    ACTIVE = "active", "Certificate issued"
+    EXPIRING = "expiring", "Certificate expiring"
+    FAILED = "failed", "Certificate failing"
 
 
 def new_verification_token() -> str:
@@ -278,6 +281,9 @@ class Domain(DomainMixin):
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_check_error = models.CharField(max_length=255, blank=True, default="")
     tls_status = models.CharField(max_length=20, choices=TlsStatus.choices, default=TlsStatus.NONE)
+    tls_expires_at = models.DateTimeField(null=True, blank=True, help_text="Expiry of the certificate last served.")
+    tls_checked_at = models.DateTimeField(null=True, blank=True)
+    tls_error = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = history_records()
@@ -290,6 +296,9 @@ class Domain(DomainMixin):
             ),
             models.CheckConstraint(
                 condition=Q(domain=models.functions.Lower("domain")), name="tenancy_domain_lowercase"
+            ),
+            models.CheckConstraint(
+                condition=Q(tls_status__in=TlsStatus.values), name="tenancy_domain_tls_status_valid"
             ),
         ]
 

@@ -3,6 +3,7 @@ webhook events, punch history in the timeline, the auto clock-out and missing-pu
 
 from apps.core.contributions import (
     DemoStep,
+    Hook,
     MenuEntry,
     Notice,
     PeriodicTask,
@@ -43,3 +44,5 @@ contribute(
            description="A shift ended with a punch missing; the person is told once."),
     DemoStep("timeclock", "apps.timeclock.demo.demo_seed", order=63),
 )  # fmt: skip
+
+contribute(Hook("gdpr.person_export", "apps.timeclock.personal_data.person_export"))  # apps.gdpr.export

@@ -260,8 +260,12 @@ class AuthSource(Source):
         return user_label(row.user, audience)
 
     def to_entry(self, row: Any, audience: str) -> TimelineEntry:
-        detail = f"IP {row.ip_address}" if audience == STAFF and row.ip_address else ""
-        return self.entry(row, audience, row.get_kind_display(), admin_url(row, row.pk), detail)
+        parts = [f"IP {row.ip_address}"] if audience == STAFF and row.ip_address else []
+        if row.risk_score is not None:  # a scored sign-in (apps/security/risk.py): score, reasons, place
+            reasons = ", ".join(flag.replace("_", " ") for flag in row.risk_flags)
+            parts.append(f"risk {row.risk_score}/100" + (f" ({reasons})" if reasons else ""))
+            parts.append(", ".join(part for part in (row.city, row.country) if part) or "unknown location")
+        return self.entry(row, audience, row.get_kind_display(), admin_url(row, row.pk), " · ".join(parts))
 
 
 class ProvisioningSource(Source):

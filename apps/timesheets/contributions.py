@@ -4,6 +4,7 @@ the timeline, and a week of demo entries for Acme's manager."""
 
 from apps.core.contributions import (
     DemoStep,
+    Hook,
     MenuEntry,
     PortalUrls,
     TenantApiUrls,
@@ -28,3 +29,5 @@ contribute(
     TimelineSource(tenant_schema_history("timesheets.HistoricalTimeEntry"), order=215),
     DemoStep("timesheets", "apps.timesheets.demo.demo_seed", order=67),
 )  # fmt: skip
+
+contribute(Hook("gdpr.person_export", "apps.timesheets.personal_data.person_export"))  # apps.gdpr.export

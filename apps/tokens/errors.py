@@ -1,18 +1,20 @@
 class TokenError(Exception):
     """A refused token request: `code` is the machine-readable reason the API returns."""
 
-    def __init__(self, code: str, message: str, status: int = 401) -> None:
+    def __init__(self, code: str, message: str, status: int = 401, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
+        self.retry_after = retry_after
 
 
 MESSAGES = {
     "invalid_credentials": "The email address or password is incorrect.",
     "mfa_required": (
         "This account uses two-factor authentication: send the current code from your authenticator app "
-        "(or an unused recovery code) as “otp”."
+        "(or an unused recovery code) as “otp”, or, where your organisation allows codes by email or SMS, "
+        "send “otp_channel” (email or sms) to receive one."
     ),
     "mfa_invalid": "The two-factor code is not valid. Use the current code from your authenticator app or an unused "
     "recovery code.",

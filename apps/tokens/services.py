@@ -20,6 +20,10 @@ from apps.audit.services import audit_record
 from apps.core import hooks
 from apps.core.correlation import get_client
 from apps.security.models import AuthEvent
+from apps.security.otp import OtpError, code_ttl_minutes, otp_code_send, otp_code_verify, otp_code_waiting
+from apps.security.otp_selectors import otp_factors_usable
+from apps.security.risk import SignInRisk
+from apps.security.risk_flow import api_sign_in_check, api_sign_in_completed
 from apps.security.selectors import login_is_locked
 from apps.security.services import (
     auth_event_record,
@@ -108,15 +112,42 @@ def _mfa_code_valid(*, user: User, code: str, tenant: Any) -> bool:
     return False
 
 
-def _mfa_check(*, user: User, code: str, tenant: Any) -> None:
-    """Users with any second factor must send a TOTP or recovery code (WebAuthn cannot be done here)."""
-    if not Authenticator.objects.filter(user=user).exists():
+def _mfa_check(*, user: User, code: str, tenant: Any, otp_channel: str = "") -> None:
+    """Users with a second factor must send a TOTP code, an unused recovery code, or the latest code
+    sent by email or SMS where the tenant's policy allows those (WebAuthn cannot be done here).
+    `otp_channel` without `otp` sends such a code and answers 401 `mfa_code_sent`."""
+    code_factors = otp_factors_usable(user=user, tenant=tenant)
+    has_authenticator = Authenticator.objects.filter(user=user).exists()
+    if not code_factors and not has_authenticator:
         return
+    if otp_channel and not code:
+        raise _otp_send(user=user, channel=otp_channel, tenant=tenant)
     if not code:
         raise token_error("mfa_required")
+    if code_factors and (not has_authenticator or otp_code_waiting(user=user)):
+        try:
+            otp_code_verify(user=user, code=code.strip(), tenant=tenant)
+            return
+        except OtpError as exc:
+            if not has_authenticator or exc.code in ("otp_expired", "otp_attempts_exceeded"):
+                raise TokenError(exc.code, exc.message) from None
     if not _mfa_code_valid(user=user, code=code.strip(), tenant=tenant):
         auth_event_record(kind=AuthEvent.Kind.MFA_FAILED, user=user, tenant=tenant, detail={"via": "api_token"})
         raise token_error("mfa_invalid")
+
+
+def _otp_send(*, user: User, channel: str, tenant: Any) -> TokenError:
+    """Send a sign-in code for the token request; the answer to return (401 sent, 429 rate limited...)."""
+    try:
+        sent = otp_code_send(user=user, channel=channel, tenant=tenant)
+    except OtpError as exc:
+        status = {"otp_rate_limited": 429, "otp_send_failed": 503}.get(exc.code, 400)
+        return TokenError(exc.code, exc.message, status=status, retry_after=exc.retry_after)
+    message = (
+        f"A code was sent to {sent.destination}. Send the same request again with it as “otp” "
+        f"within {code_ttl_minutes()} minutes."
+    )
+    return TokenError("mfa_code_sent", message)
 
 
 def membership_check(*, user: User, tenant: Any) -> Membership:
@@ -127,10 +158,21 @@ def membership_check(*, user: User, tenant: Any) -> Membership:
     return membership
 
 
-def token_obtain(*, email: str, password: str, otp: str = "", tenant: Any, device_name: str = "") -> TokenPair:
-    """Sign a member in to this tenant's API: password, second factor when enrolled, active membership."""
+def token_obtain(
+    *,
+    email: str,
+    password: str,
+    otp: str = "",
+    otp_channel: str = "",
+    tenant: Any,
+    device_name: str = "",
+    meta: dict[str, Any] | None = None,
+) -> TokenPair:
+    """Sign a member in to this tenant's API: password, second factor when enrolled (`otp_channel`: send
+    a code by email or SMS first), active membership, the security policy, then the sign-in's risk
+    (apps/security/risk_flow.py; `meta`: the request's headers, for the device fingerprint)."""
     user = _credentials_check(email=email, password=password, tenant=tenant)
-    _mfa_check(user=user, code=otp, tenant=tenant)
+    _mfa_check(user=user, code=otp, tenant=tenant, otp_channel=otp_channel)
     try:
         membership_check(user=user, tenant=tenant)
     except TokenError as exc:
@@ -145,12 +187,19 @@ def token_obtain(*, email: str, password: str, otp: str = "", tenant: Any, devic
     if refusal is not None:
         _login_failed(email=email, user=user, tenant=tenant, reason=refusal.code)
         raise TokenError(refusal.code, refusal.message, status=403)
-    return token_pair_issue(user=user, tenant=tenant, device_name=device_name)
+    ip_address, user_agent = get_client()
+    checked = api_sign_in_check(
+        user=user, tenant=tenant, ip_address=ip_address, meta=meta or {"HTTP_USER_AGENT": user_agent}
+    )
+    if checked.refusal_code:  # recorded (with the score) and told to the person by the check
+        raise TokenError(checked.refusal_code, checked.message, status=403)
+    return token_pair_issue(user=user, tenant=tenant, device_name=device_name, risk=checked.risk)
 
 
 @transaction.atomic
-def token_pair_issue(*, user: User, tenant: Any, device_name: str = "") -> TokenPair:
-    """Open a new family (one device) with its first refresh token and an access token."""
+def token_pair_issue(*, user: User, tenant: Any, device_name: str = "", risk: SignInRisk | None = None) -> TokenPair:
+    """Open a new family (one device) with its first refresh token and an access token. `risk`: the
+    sign-in's assessment, recorded on the token_issued event (a token issued to a signed-in session has none)."""
     family = RefreshTokenFamily(
         user=user, tenant=tenant, device_name=device_name[:120], refresh_token_version=user.refresh_token_version
     )
@@ -159,7 +208,12 @@ def token_pair_issue(*, user: User, tenant: Any, device_name: str = "") -> Token
     family.save()
     pair, _ = _pair(user=user, family=family, now=timezone.now())
     detail = {"family": str(family.pk), "device": family.device_name}
-    auth_event_record(kind=AuthEvent.Kind.TOKEN_ISSUED, user=user, tenant=tenant, detail=detail)
+    risk_fields = risk.event_fields() if risk is not None else None
+    event = auth_event_record(
+        kind=AuthEvent.Kind.TOKEN_ISSUED, user=user, tenant=tenant, detail=detail, risk_fields=risk_fields
+    )
+    if risk is not None:
+        api_sign_in_completed(user=user, tenant=tenant, risk=risk, event=event)
     return pair
 
 

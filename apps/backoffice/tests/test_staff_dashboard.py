@@ -275,7 +275,10 @@ def test_overdue_gdpr_requests(platform_client, platform_superuser, acme_member)
     from apps.gdpr.models import GdprRequest
 
     GdprRequest.objects.create(number="GDPR-DASH1", subject=acme_member, kind="access", due_at=NOW - timedelta(days=1))
-    GdprRequest.objects.create(number="GDPR-DASH2", subject=acme_member, kind="access", due_at=NOW + timedelta(days=1))
+    # One open request per person and kind (a database constraint): the second is another kind.
+    GdprRequest.objects.create(
+        number="GDPR-DASH2", subject=acme_member, kind="rectification", due_at=NOW + timedelta(days=1)
+    )
     assert dashboard_data(revenue=False, now=NOW)["gdpr_overdue"] == 1
     platform_client.force_login(platform_superuser)
     assert "/admin/gdpr/gdprrequest/?due=overdue" in links(platform_client.get(INDEX).content.decode())

@@ -44,6 +44,17 @@ def _this_year() -> int:
     return timezone.localdate().year
 
 
+class CardTokenForm(forms.Form):
+    """A card tokenized by the provider's own form (Conekta.js): only the one-time token comes here.
+
+    In Conekta's test mode the tokens are fixed: tok_test_visa_4242, tok_test_mastercard_4444, and
+    tok_test_card_declined (saved, then declined when charged)."""
+
+    token = forms.RegexField(regex=r"^tok_[A-Za-z0-9_]{4,60}$", label="Card token",
+                             error_messages={"invalid": "This is not a card token of the provider."})  # fmt: skip
+    make_default = forms.BooleanField(required=False, initial=True, label="Use for future payments")
+
+
 class PaymentMethodForm(forms.Form):
     """A test card (the built-in manual gateway): only brand, last four digits and expiry are kept.
 

@@ -20,7 +20,7 @@ from apps.audit import writes
 from apps.audit.services import audit_record
 from apps.billing import stripe_sync
 from apps.billing.models import CheckoutSession, CheckoutStatus, PaymentMethod, Provider
-from apps.billing.providers import default_provider_name
+from apps.billing.providers import CardRefused, TokenCards, default_provider_name, gateway_for
 from apps.tenancy.models import Tenant
 
 from .selectors import live_subscription
@@ -82,6 +82,33 @@ def payment_method_add(
     audit_record(action="billing.payment_method_added", acting_user=acting_user, tenant=tenant, target=method,
                  after=writes.snapshot(method, PAYMENT_METHOD_AUDITED))  # fmt: skip
     return method
+
+
+def token_cards_for(tenant: Tenant) -> TokenCards | None:
+    """The tenant's gateway when its cards are tokenized in the browser by the provider (Conekta)."""
+    gateway = gateway_for(payment_provider_for(tenant))
+    return gateway if hasattr(gateway, "card_from_token") else None  # type: ignore[return-value]
+
+
+def payment_method_add_from_token(
+    *, tenant: Tenant, token: str, make_default: bool = True, acting_user: Any
+) -> PaymentMethod:
+    """Save a provider-tokenized card at the provider, then record it (brand, last four, expiry)."""
+    gateway = token_cards_for(tenant)
+    if gateway is None:
+        raise ValidationError({"token": ValidationError("Cards of this organisation are not entered with a token.",
+                                                        code="not_token_provider")})  # fmt: skip
+    try:
+        card = gateway.card_from_token(tenant=tenant, token=token)
+    except CardRefused as exc:
+        refused = ValidationError("The provider refused this card: %(reason)s", code="card_refused",
+                                  params={"reason": str(exc)})  # fmt: skip
+        raise ValidationError({"token": refused}) from exc
+    return payment_method_add(
+        tenant=tenant, brand=card.brand, last4=card.last4, exp_month=card.exp_month, exp_year=card.exp_year,
+        make_default=make_default, acting_user=acting_user, provider=payment_provider_for(tenant),
+        provider_payment_method_id=card.provider_payment_method_id,
+    )  # fmt: skip
 
 
 @transaction.atomic

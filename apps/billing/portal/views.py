@@ -20,7 +20,7 @@ from apps.billing.models import CheckoutStatus, InvoiceStatus, PaymentMethod, Pa
 from apps.surfaces.portal import TenantPortalView
 
 from . import services as portal_services
-from .forms import BillingEmailForm, ChangeForm, PaymentMethodForm
+from .forms import BillingEmailForm, CardTokenForm, ChangeForm, PaymentMethodForm
 from .selectors import live_subscription, renewal_amount, tenant_invoice_get, tenant_invoices
 
 logger = logging.getLogger(__name__)
@@ -175,9 +175,13 @@ class PaymentMethodAddView(TenantPortalView):
     def get(self, request: HttpRequest) -> HttpResponse:
         if portal_services.payment_provider_for(request.tenant) == Provider.STRIPE:  # type: ignore[attr-defined]
             return render(request, "billing/payment_method_checkout.html", {})
+        if portal_services.token_cards_for(request.tenant) is not None:  # type: ignore[attr-defined]
+            return render(request, self.template_name, {"form": CardTokenForm(), "tokenized": True})
         return render(request, self.template_name, {"form": PaymentMethodForm()})
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        if portal_services.token_cards_for(request.tenant) is not None:  # type: ignore[attr-defined]
+            return self.post_token(request)
         form = PaymentMethodForm(request.POST)
         if portal_services.payment_provider_for(request.tenant) == Provider.STRIPE:  # type: ignore[attr-defined]
             form.add_error(None, "Cards of this organisation are entered on Stripe's secure page.")
@@ -191,6 +195,22 @@ class PaymentMethodAddView(TenantPortalView):
                 messages.success(request, f"{method} was added.")
                 return HttpResponseRedirect(reverse(OVERVIEW))
         return render(request, self.template_name, {"form": form}, status=400)
+
+    def post_token(self, request: HttpRequest) -> HttpResponse:
+        """A card tokenized by the provider's form (Conekta.js): saved at the provider, then recorded."""
+        form = CardTokenForm(request.POST)
+        if form.is_valid():
+            try:
+                tenant = request.tenant  # type: ignore[attr-defined]
+                method = portal_services.payment_method_add_from_token(
+                    tenant=tenant, acting_user=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, f"{method} was added.")
+                return HttpResponseRedirect(reverse(OVERVIEW))
+        return render(request, self.template_name, {"form": form, "tokenized": True}, status=400)
 
 
 class CheckoutStartView(TenantPortalView):

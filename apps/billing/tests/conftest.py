@@ -14,6 +14,7 @@ import pytest
 from apps.billing.models import Subscription
 from apps.reference.models import Country
 from apps.tenancy.models import Plan, ProrationRule
+from tests.conekta_stub import conekta_stub  # noqa: F401 - the local Conekta stub fixture
 from tests.stripe_stub import stripe_stub  # noqa: F401 - the local Stripe stub fixture, for every billing test
 
 NOV_1 = datetime(2026, 11, 1, tzinfo=UTC)

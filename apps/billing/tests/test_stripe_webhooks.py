@@ -17,6 +17,7 @@ from apps.billing.models import (
     Provider,
     ProviderCustomer,
     SubscriptionStatus,
+    WebhookRefusal,
 )
 from tests.stripe_stub import event_payload, signature_header
 
@@ -105,6 +106,7 @@ def test_bad_signature_400_and_nothing_written(platform_client, acme, caplog, he
 
     assert response.status_code == 400
     assert "Stripe webhook refused" in caplog.text
+    assert WebhookRefusal.objects.get().provider == "stripe"  # recorded for staff, the body not kept
     assert not ProcessedWebhookEvent.objects.exists()
     assert not Payment.objects.exists()
     invoice.refresh_from_db()

@@ -58,6 +58,7 @@ def test_the_installed_apps_answer_the_hooks_they_are_asked():
         "security.mfa_required_anywhere": "apps.policy",
         "security.mfa_required_in_tenant": "apps.policy",
         "security.impersonation_refusal": "apps.policy",
+        "security.sign_in_risk_thresholds": "apps.policy",
         "security.user_credentials_changed": "apps.tokens",
         "tokens.login_refusal": "apps.policy",
         "tokens.bearer_request_check": "apps.policy",
@@ -85,7 +86,17 @@ def test_the_installed_apps_answer_the_hooks_they_are_asked():
         assert len(implementations) == 1, name
         assert implementations[0].__module__.startswith(f"{app}."), name
     # Hooks that several apps answer (each answer is used): their apps, in INSTALLED_APPS order.
-    answered_by_several = {"observability.metrics": ["apps.webhooks", "apps.notifications"]}
+    answered_by_several = {
+        "observability.metrics": ["apps.webhooks", "apps.notifications"],
+        # apps.gdpr.export: each app's part of a person's export (apps/gdpr/tests/test_person_export.py
+        # checks that every app keeping data about people answers).
+        "gdpr.person_export": [
+            "apps.organisation", "apps.access", "apps.solutions", "apps.approvals", "apps.accessrequests",
+            "apps.rosters", "apps.leave", "apps.timeclock", "apps.attendance", "apps.tasks", "apps.routines",
+            "apps.timesheets", "apps.assets", "apps.incidents", "apps.inspections", "apps.forms", "apps.formstats",
+            "apps.reporting", "apps.chat",
+        ],
+    }  # fmt: skip
     for name, apps in answered_by_several.items():
         assert [fn.__module__.rsplit(".", 1)[0] for fn in hooks.all(name)] == apps, name
     assert {declared.name for declared in contributions(Hook)} == set(answered) | set(answered_by_several)

@@ -18,8 +18,9 @@ from apps.tenancy.domains import (
     domain_verify,
     verification_record_name,
 )
-from apps.tenancy.models import Domain
+from apps.tenancy.models import Domain, TlsStatus
 
+from ..tls import domain_tls_check
 from .forms import DomainAddForm
 
 LIST_URL = "tenant-domains:list"
@@ -84,6 +85,18 @@ class DomainCheckView(DomainActionView):
         else:
             domain.refresh_from_db()
             messages.error(self.request, f"“{domain}” is not verified yet. {domain.last_check_error}")
+
+
+class DomainTlsCheckView(DomainActionView):
+    """Connect to the verified custom domain now and record its certificate (as the 6-hourly task does)."""
+
+    def perform(self, domain: Domain, data: dict[str, Any]) -> None:
+        if not domain.is_verified or domain_is_platform(domain.domain):
+            messages.error(self.request, f"“{domain}” gets a certificate only once it is verified.")
+            return
+        domain = domain_tls_check(domain=domain, acting_user=self.request.user)
+        level = messages.success if domain.tls_status == TlsStatus.ACTIVE else messages.error
+        level(self.request, f"“{domain}”: {domain.get_tls_status_display().lower()}. {domain.tls_error}".strip())
 
 
 class DomainMakePrimaryView(DomainActionView):

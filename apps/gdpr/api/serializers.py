@@ -37,4 +37,32 @@ class ExportRequestSerializer(serializers.ModelSerializer[GdprRequest]):
         return reverse("privacy:download", args=[export_link_token(obj)])
 
 
-__all__ = ["ConsentChangeSerializer", "ConsentSerializer", "ConsentSource", "ExportRequestSerializer"]
+class ErasureRequestSerializer(serializers.ModelSerializer[GdprRequest]):
+    class Meta:
+        model = GdprRequest
+        fields = ["number", "kind", "status", "source", "requested_at", "due_at", "completed_at", "rejection_reason"]
+        read_only_fields = fields
+
+
+class ErasureAskSerializer(serializers.Serializer[Any]):
+    confirm = serializers.BooleanField(help_text="Must be true: the person confirms they want all their data erased.")
+    password = serializers.CharField(
+        required=False, allow_blank=True, default="", style={"input_type": "password"}, write_only=True,
+        help_text="The person's current password (required when they have one).",
+    )  # fmt: skip
+    email = serializers.EmailField(
+        required=False, help_text="Optional; when given it must be the signed-in person's own address."
+    )
+    subject = serializers.CharField(
+        required=False, help_text="Optional; when given it must be the signed-in person's own user id."
+    )
+
+
+__all__ = [
+    "ConsentChangeSerializer",
+    "ConsentSerializer",
+    "ConsentSource",
+    "ErasureAskSerializer",
+    "ErasureRequestSerializer",
+    "ExportRequestSerializer",
+]

@@ -7,4 +7,5 @@ from . import views
 urlpatterns = [
     path("privacy/consents/", views.ConsentView.as_view(), name="privacy-consents"),
     path("privacy/exports/", views.ExportView.as_view(), name="privacy-exports"),
+    path("privacy/erasure-requests/", views.ErasureRequestView.as_view(), name="privacy-erasure-requests"),
 ]

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
@@ -39,10 +40,12 @@ def _run(request: GdprRequest) -> GdprRequest:
     return request
 
 
-def test_request_gets_a_number_a_30_day_due_date_and_an_audit_event(person, platform_superuser):
+def test_request_gets_a_number_a_one_month_due_date_and_an_audit_event(person, platform_superuser):
     request = gdpr_request_create(subject=person, kind="access", acting_user=platform_superuser, enqueue=False)
     assert request.number.startswith("GDPR-") and request.status == "received"
-    assert timedelta(days=29, hours=23) < request.due_at - request.requested_at <= timedelta(days=30, seconds=1)
+    # One calendar month (GDPR art. 12(3); GDPR_REQUEST_DUE_MONTHS): 28 to 31 days.
+    assert request.due_at == request.requested_at + relativedelta(months=1)
+    assert timedelta(days=28) <= request.due_at - request.requested_at <= timedelta(days=31)
     event = AuditEvent.objects.filter(action="gdpr.request_received", target_id=str(request.pk)).get()
     assert event.after["kind"] == "access"
     assert request.history.count() == 1

@@ -6,13 +6,16 @@ from django.core.exceptions import ValidationError
 from apps.policy.defaults import POLICY_FIELDS
 from apps.policy.models import (
     PASSWORD_EXPIRY_DAYS_MAX,
+    PASSWORD_HISTORY_MAX,
     PASSWORD_MIN_LENGTH_RANGE,
+    RISK_SCORE_RANGE,
     SESSION_ABSOLUTE_HOURS_RANGE,
     SESSION_IDLE_MINUTES_RANGE,
     LoginMethod,
     SecurityPolicy,
     network_normalise,
 )
+from apps.security.otp_models import OtpChannel
 
 INHERIT_SUFFIX = "_inherit"
 VALUE_REQUIRED = "Enter a value, or tick “Inherit”."
@@ -49,6 +52,25 @@ class SecurityPolicyForm(forms.Form):
         required=False,
         label="Allow platform support staff to sign in as a member",
         help_text="With a reason and a time limit of at most 30 minutes; every start and end is in the activity log.",
+    )
+    allowed_second_factors = forms.MultipleChoiceField(
+        required=False,
+        label="One-time codes allowed as a second factor",
+        choices=OtpChannel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Besides authenticator apps and security keys, which are always allowed. None ticked: neither.",
+    )
+    password_history_count = _range(
+        0, PASSWORD_HISTORY_MAX, label="New passwords may not repeat the last (passwords)", help_text="0: no rule."
+    )
+
+    risk_step_up_score = _range(
+        *RISK_SCORE_RANGE,
+        label="Ask for a second factor above sign-in risk",
+        help_text="0-100. Riskier sign-ins (new device, new country, impossible travel ...) must pass a second factor.",
+    )
+    risk_refuse_score = _range(
+        *RISK_SCORE_RANGE, label="Refuse sign-ins above risk", help_text="0-100; 100: never refuse."
     )
 
     def __init__(self, *args: Any, policy: SecurityPolicy | None = None, **kwargs: Any) -> None:

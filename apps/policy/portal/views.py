@@ -26,6 +26,7 @@ from apps.policy.selectors import (
     policy_for_entity_get,
 )
 from apps.policy.services import policy_set
+from apps.security.otp_models import OtpChannel
 from apps.surfaces.portal import TenantPortalView
 
 from .forms import SecurityPolicyForm
@@ -42,6 +43,10 @@ FIELD_LABELS = {
     "ip_allowlist": "Allowed networks",
     "allowed_login_methods": "Sign-in methods",
     "allow_staff_impersonation": "Staff impersonation",
+    "allowed_second_factors": "Codes by email or SMS",
+    "password_history_count": "Password reuse",
+    "risk_step_up_score": "Second factor above sign-in risk",
+    "risk_refuse_score": "Refuse sign-ins above risk",
 }
 
 
@@ -60,6 +65,12 @@ def value_display(field: str, value: Any) -> str:
         return ", ".join(value) or "Any address"
     if field == "allow_staff_impersonation":
         return "Allowed" if value else "Forbidden"
+    if field == "allowed_second_factors":
+        return ", ".join(OtpChannel(channel).label for channel in value) or "Not allowed"
+    if field == "password_history_count":
+        return f"Not one of the last {value}" if value else "No rule"
+    if field in ("risk_step_up_score", "risk_refuse_score"):
+        return "Never" if value >= 100 else f"Score above {value}"
     return ", ".join(LoginMethod(method).label for method in value) or "None: nobody can sign in"
 
 

@@ -5,6 +5,7 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django_tenants.utils import tenant_context
 
+from apps.policy.defaults import POLICY_FIELDS
 from apps.policy.models import SecurityPolicy
 
 pytestmark = pytest.mark.django_db
@@ -18,10 +19,7 @@ def edit_url(entity) -> str:
 
 def _form(**overrides):
     """A full edit form: every setting inherits unless given."""
-    data = {f"{field}_inherit": "on" for field in (
-        "mfa_required", "password_min_length", "password_expiry_days", "session_idle_timeout_minutes",
-        "session_absolute_timeout_hours", "ip_allowlist", "allowed_login_methods", "allow_staff_impersonation",
-    )}  # fmt: skip
+    data = {f"{field}_inherit": "on" for field in POLICY_FIELDS}
     for field, value in overrides.items():
         data.pop(f"{field}_inherit", None)
         data[field] = value

@@ -14,6 +14,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
+from apps.security.otp import otp_factors_for
+from apps.security.otp_selectors import otp_channels_allowed
 from apps.security.selectors import mfa_factors_for, mfa_required_for, user_session_get_for_user, user_sessions_open
 from apps.security.services import PROFILE_FIELDS, user_logout_everywhere, user_profile_update, user_session_revoke
 from apps.surfaces.portal import TenantPortalMixin, TenantPortalView
@@ -39,6 +41,8 @@ class AccountView(TenantPortalMixin, TemplateView):
         context["factors"] = list(mfa_factors_for(user=user))
         context["has_factor"] = any(f.type != f.Type.RECOVERY_CODES for f in context["factors"])
         context["mfa_required"] = mfa_required_for(user=user)
+        context["otp_allowed"] = otp_channels_allowed(user=user, tenant=self.request.tenant)  # type: ignore[attr-defined]
+        context["otp_factors"] = {factor.channel: factor for factor in otp_factors_for(user=user)}
         context["sessions"] = list(user_sessions_open(user=user))
         context["current_session_key"] = self.request.session.session_key
         return context

@@ -55,9 +55,10 @@ def test_the_account_page_lists_factors_and_sessions(acme_client, acme_member, b
     for _ in range(4):  # more sessions must not mean more queries
         browser().force_login(acme_member)
     acme_client.force_login(acme_member)
-    # 12: the first request after sign-in computes the person's security policy once (then cached);
-    # one is the top bar's unread-notifications badge (an index-only capped count).
-    with django_assert_max_num_queries(12):
+    # 13: the first request after sign-in computes the person's security policy once (then cached);
+    # one is the top bar's unread-notifications badge (an index-only capped count); one lists the
+    # person's sign-in code factors (email, SMS; issue 19).
+    with django_assert_max_num_queries(13):
         response = acme_client.get("/manage/account/")
     page = response.content.decode()
     assert "TOTP" in page and "Recovery codes" in page

@@ -16,6 +16,7 @@ from apps.accounts.models import Membership
 from apps.audit.models import AuditEvent
 from apps.core.events import subscribe, unsubscribe
 from apps.organisation.selectors import entity_root
+from apps.policy.defaults import POLICY_FIELDS
 from apps.policy.models import SecurityPolicy
 from apps.policy.services import policy_set
 from apps.security.impersonation import impersonation_start
@@ -183,10 +184,7 @@ def test_a_tenant_policy_that_forbids_it_refuses_the_start(support_staff, acme_m
 
 def test_tenant_admins_switch_it_on_the_policy_page(acme, acme_client, acme_admin, acme_root):
     acme_client.force_login(acme_admin)
-    data = {f"{field}_inherit": "on" for field in (
-        "mfa_required", "password_min_length", "password_expiry_days", "session_idle_timeout_minutes",
-        "session_absolute_timeout_hours", "ip_allowlist", "allowed_login_methods",
-    )}  # fmt: skip
+    data = {f"{field}_inherit": "on" for field in POLICY_FIELDS if field != "allow_staff_impersonation"}
     response = acme_client.post(f"/manage/security-policy/{acme_root.uuid}/edit/", data)  # unticked: forbidden
     assert response.status_code == 302
     with tenant_context(acme):

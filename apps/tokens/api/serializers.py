@@ -6,7 +6,13 @@ class TokenObtainSerializer(serializers.Serializer):
     password = serializers.CharField(trim_whitespace=False, write_only=True, style={"input_type": "password"})
     otp = serializers.CharField(
         required=False, allow_blank=True, max_length=64, default="",
-        help_text="The current code of the authenticator app, or an unused recovery code (users with MFA).",
+        help_text="The current code of the authenticator app, an unused recovery code, or the latest code sent by "
+        "email or SMS (users with MFA).",
+    )  # fmt: skip
+    otp_channel = serializers.ChoiceField(
+        choices=["email", "sms"], required=False, allow_blank=True, default="",
+        help_text="Without `otp`: send a sign-in code by email or SMS (where the organisation's security policy "
+        "allows it and the person turned it on); answers 401 `mfa_code_sent`. Send the code as `otp` next.",
     )  # fmt: skip
     device_name = serializers.CharField(
         required=False, allow_blank=True, max_length=120, default="",

@@ -45,6 +45,8 @@ def _refused(exc: TokenError) -> Response:
     response = Response({"detail": exc.message, "code": exc.code}, status=exc.status)
     if exc.status == status.HTTP_401_UNAUTHORIZED:
         response["WWW-Authenticate"] = 'Bearer realm="api"'
+    if exc.retry_after:
+        response["Retry-After"] = str(exc.retry_after)
     return response
 
 
@@ -59,11 +61,20 @@ class TokenObtainView(TokenEndpoint):
     @extend_schema(
         summary="Sign in for API tokens",
         description=(
-            "Exchange email and password (and, for users with two-factor authentication, `otp`: a TOTP code "
-            "or an unused recovery code) for an access token (15 minutes) and a refresh token (7 days). "
-            "Only active members of this organisation may sign in here. Errors: 401 `invalid_credentials`, "
-            "`mfa_required`, `mfa_invalid`; 403 `account_locked`, `not_member`, `membership_suspended`, "
-            "`membership_removed`."
+            "Exchange email and password (and, for users with two-factor authentication, `otp`: a TOTP code, "
+            "an unused recovery code, or a code sent by email or SMS) for an access token (15 minutes) and a "
+            "refresh token (7 days). To get a code by email or SMS (where the organisation's security policy "
+            "allows it and the person turned it on), send `otp_channel` without `otp`: 401 `mfa_code_sent`, "
+            "then repeat the request with the code in `otp` (10 minutes, once). "
+            "Only active members of this organisation may sign in here. Each sign-in is scored for risk (new "
+            "device from the User-Agent, Sec-CH-UA* and Accept-Language headers, new country, impossible travel, "
+            "recent failures, unusual hour); above the organisation's thresholds it is refused. Errors: 401 "
+            "`invalid_credentials`, `mfa_required`, `mfa_invalid`, `otp_invalid`, `otp_expired`, `otp_used`, "
+            "`otp_attempts_exceeded`; 400 `otp_not_allowed`, `otp_not_enrolled`; 429 `otp_rate_limited` (with "
+            "Retry-After); 503 `otp_send_failed`; 403 `account_locked`, `not_member`, `membership_suspended`, "
+            "`membership_removed`, `sign_in_refused_risk` (too risky: sign in from a known device and network, "
+            "or ask an administrator), `mfa_step_up_unavailable` (risky enough to need a second factor and the "
+            "account has none)."
         ),
         request=TokenObtainSerializer,
         responses={
@@ -71,13 +82,19 @@ class TokenObtainView(TokenEndpoint):
             400: OpenApiResponse(description="Missing fields."),
             401: ERRORS,
             403: ERRORS,
+            429: ERRORS,
+            503: ERRORS,
         },
     )
     def post(self, request: Request) -> Response:
         serializer = TokenObtainSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            pair = token_obtain(tenant=request.tenant, **serializer.validated_data)  # type: ignore[attr-defined]
+            pair = token_obtain(
+                tenant=request.tenant,  # type: ignore[attr-defined]
+                meta=request.META,
+                **serializer.validated_data,
+            )
         except TokenError as exc:
             return _refused(exc)
         return _pair_response(pair)

@@ -1,0 +1,116 @@
+"""The second-factor step of sign-in with one-time codes (allauth's MFA stage, extended).
+
+allauth asks for a second factor when the MFA adapter says the person has one
+(`MFAAdapter.is_mfa_enabled`, which counts a confirmed code factor this domain allows). allauth's own
+page (`/accounts/2fa/authenticate/`) serves it with `CodeAuthenticateForm` (settings MFA_FORMS) and
+our template (templates/mfa/authenticate.html): the person may type an authenticator or recovery
+code, use a security key, or press "Email me a code" / "Text me a code" (`CodeSendView`, which stands
+on allauth's login stage: without a sign-in waiting for its second factor it sends the visitor to
+the sign-in page) and type the code received.
+"""
+
+from typing import Any
+
+from allauth.account.internal.decorators import login_stage_required
+from allauth.account.internal.flows.login import record_authentication
+from allauth.core import context
+from allauth.mfa.base.forms import AuthenticateForm
+from allauth.mfa.models import Authenticator
+from allauth.mfa.stages import AuthenticateStage
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
+from django.views import View
+
+from .context import current_tenant
+from .otp import OtpError, code_ttl_minutes, destination_label, otp_code_send, otp_code_verify, otp_code_waiting
+from .otp_selectors import otp_factors_usable
+
+# These codes tell the person more than "incorrect" even when an authenticator code was possible too.
+_SPECIFIC = ("otp_expired", "otp_attempts_exceeded")
+
+
+def _has_typed_factor(user: Any) -> bool:
+    """TOTP or recovery codes: a code typed may be one of those instead of an emailed/texted one."""
+    return Authenticator.objects.filter(user=user).exclude(type=Authenticator.Type.WEBAUTHN).exists()
+
+
+class CodeAuthenticateForm(AuthenticateForm):
+    """allauth's code form, also accepting the latest code sent by email or SMS."""
+
+    otp_channel: str | None = None
+
+    def clean_code(self) -> str:
+        code = str(self.cleaned_data.get("code") or "").strip()
+        tenant = current_tenant(context.request)
+        typed = _has_typed_factor(self.user)
+        otp_error = None
+        if otp_factors_usable(user=self.user, tenant=tenant) and (not typed or otp_code_waiting(user=self.user)):
+            try:
+                self.otp_channel = otp_code_verify(user=self.user, code=code, tenant=tenant)
+                return code
+            except OtpError as exc:
+                otp_error = exc
+        if not typed:
+            error = otp_error or OtpError("otp_invalid", "Ask for a code first, then type it here.")
+            raise ValidationError(error.message, code=error.code)
+        try:
+            return str(super().clean_code())
+        except ValidationError:
+            if otp_error is not None and otp_error.code in _SPECIFIC:
+                raise ValidationError(otp_error.message, code=otp_error.code) from None
+            raise
+
+    def save(self) -> None:
+        if self.otp_channel is None:
+            super().save()
+            return
+        record_authentication(context.request, self.user, "mfa", type=self.otp_channel)
+
+    # What the challenge page (templates/mfa/authenticate.html) shows besides the code field.
+
+    @cached_property
+    def otp_factors(self) -> list[dict[str, str]]:
+        factors = otp_factors_usable(user=self.user, tenant=current_tenant(context.request))
+        return [
+            {"channel": f.channel, "destination": destination_label(f, self.user), "label": f.get_channel_display()}
+            for f in factors
+        ]
+
+    @cached_property
+    def _kinds(self) -> set[str]:
+        return set(Authenticator.objects.filter(user=self.user).values_list("type", flat=True))
+
+    @property
+    def has_security_key(self) -> bool:
+        return Authenticator.Type.WEBAUTHN in self._kinds
+
+    @property
+    def has_typed_factor(self) -> bool:
+        return bool(self._kinds - {Authenticator.Type.WEBAUTHN})
+
+    @property
+    def otp_minutes(self) -> int:
+        return code_ttl_minutes()
+
+
+@method_decorator(login_stage_required(stage=AuthenticateStage.key, redirect_urlname="account_login"), name="dispatch")
+class CodeSendView(View):
+    """POST channel=email|sms: send a sign-in code to the person waiting at the second-factor step."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        user = request._login_stage.login.user  # type: ignore[attr-defined]
+        try:
+            sent = otp_code_send(
+                user=user, channel=str(request.POST.get("channel", "")), tenant=current_tenant(request)
+            )
+        except OtpError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, f"We sent a code to {sent.destination}. It expires in {code_ttl_minutes()} minutes."
+            )
+        return redirect("mfa_authenticate")
