@@ -17,6 +17,10 @@ for an order made outside a charge (a payment that Conekta collected later).
 
     python bin/conekta_stub.py --port 12112 --webhook-url http://localhost:8000/billing/webhooks/conekta/
 
+`CONEKTA_STUB=1 make run` starts it that way next to web and worker (bin/run.py), with
+`--public-key-file`: once listening, the stub writes its webhook public key there (whole, by rename)
+and run.py hands it to web and worker as CONEKTA_WEBHOOK_PUBLIC_KEY. The key pair is new each start.
+
 Standard library and `cryptography` (a project dependency) only.
 """
 
@@ -26,6 +30,7 @@ import argparse
 import base64
 import json
 import logging
+import os
 import secrets
 import threading
 import time
@@ -273,14 +278,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=12112)
     parser.add_argument("--webhook-url", default="")
-    parser.add_argument("--public-key-file", default="", help="write the webhook public key (PEM) here")
+    parser.add_argument("--public-key-file", default="", help="write the webhook public key (PEM) here once listening")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
     stub = ConektaStub(webhook_url=args.webhook_url)
     url = stub.start(port=args.port)
-    if args.public_key_file:
-        with open(args.public_key_file, "w") as handle:
+    if args.public_key_file:  # whole or not at all: bin/run.py waits for this file, then reads it
+        partial = f"{args.public_key_file}.partial"
+        with open(partial, "w") as handle:
             handle.write(stub.public_key_pem)
+        os.replace(partial, args.public_key_file)
     print(f"Conekta stub on {url}", flush=True)
     threading.Event().wait()
 
