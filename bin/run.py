@@ -11,6 +11,12 @@ With STRIPE_STUB=1 (environment or .data/services.env) it also starts the local 
 and the webhook signing secret to web and worker, so new subscriptions use the Stripe provider and
 cards are entered on the stub's hosted checkout page, all offline.
 
+With CONEKTA_STUB=1 it also starts the local Conekta stub (bin/conekta_stub.py, port CONEKTA_STUB_PORT,
+default 12112) first, waits (at most 15 s) for the webhook public key the stub writes to
+.data/conekta-stub-public.pem, and exports CONEKTA_API_HOST, a test key and that key as
+CONEKTA_WEBHOOK_PUBLIC_KEY to web and worker. It does not change the provider of new subscriptions
+(BILLING_PROVIDER=conekta does); staff switch a tenant to Conekta in the admin.
+
 The environment is already loaded (the Makefile sources .data/services.env). Each child runs in its
 own process group with its output prefixed by its name. Ctrl-C or SIGTERM stops all three (SIGTERM,
 then SIGKILL after 10 s) and exits 0; a child that exits on its own stops the others and exits 1.
@@ -37,10 +43,15 @@ COLOURS = {
     "worker": "\033[36m",
     "beat": "\033[35m",
     "stripe": "\033[33m",
+    "conekta": "\033[93m",
     "run": "\033[1m",
 }
 STRIPE_STUB_SECRET = "whsec_localstub_" + "0" * 32  # the stub signs, the web checks: both get it from here
 STRIPE_STUB_KEY = "sk_test_" + "0" * 24 + "localstub"
+CONEKTA_STUB_KEY = "key_test_" + "0" * 11 + "localstub"  # the stub takes any "key_…"
+# The stub writes its webhook public key here once it listens (a new key pair each start).
+CONEKTA_STUB_PUBLIC_KEY_FILE = REPO / ".data" / "conekta-stub-public.pem"
+CONEKTA_STUB_WAIT = 15.0
 RESET = "\033[0m"
 
 _print_lock = threading.Lock()
@@ -48,7 +59,7 @@ _use_colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def say(name: str, text: str) -> None:
-    prefix = f"{name:<6}|"
+    prefix = f"{name:<7}|"
     if _use_colour:
         prefix = f"{COLOURS.get(name, '')}{prefix}{RESET}"
     with _print_lock:
@@ -75,15 +86,56 @@ def stripe_stub_command(port: str) -> list[str]:
             "--webhook-url", webhook_url, "--webhook-secret", secret]  # fmt: skip
 
 
+def conekta_stub_enabled() -> bool:
+    return os.environ.get("CONEKTA_STUB", "").lower() in ("1", "true", "yes", "on")
+
+
+def conekta_stub_command(port: str) -> list[str]:
+    """The stub's command line; exports its address and a test key to web and worker. Its webhook public
+    key exists only once it runs: conekta_stub_key_export reads it then. A stale key file is removed
+    here, so that one from an earlier run is never taken for this one's."""
+    stub_port = os.environ.get("CONEKTA_STUB_PORT") or "12112"
+    os.environ.update(
+        CONEKTA_API_HOST=f"http://127.0.0.1:{stub_port}",
+        CONEKTA_API_KEY=os.environ.get("CONEKTA_API_KEY") or CONEKTA_STUB_KEY,
+    )
+    key_file = CONEKTA_STUB_PUBLIC_KEY_FILE
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.unlink(missing_ok=True)
+    webhook_url = f"http://localhost:{port}/billing/webhooks/conekta/"
+    return [str(REPO / ".venv" / "bin" / "python"), "bin/conekta_stub.py", "--port", stub_port,
+            "--webhook-url", webhook_url, "--public-key-file", str(key_file)]  # fmt: skip
+
+
+def conekta_stub_key_export(child: subprocess.Popen, timeout: float = CONEKTA_STUB_WAIT) -> str:
+    """Wait for the started stub's webhook public key, export it as CONEKTA_WEBHOOK_PUBLIC_KEY, return it.
+    ChildProcessError if the stub dies first (a taken port), TimeoutError after `timeout` seconds."""
+    key_file = CONEKTA_STUB_PUBLIC_KEY_FILE
+    deadline = time.monotonic() + timeout
+    while True:
+        pem = key_file.read_text() if key_file.exists() else ""
+        if pem.rstrip().endswith("-----END PUBLIC KEY-----"):  # the stub writes it whole (by rename)
+            os.environ["CONEKTA_WEBHOOK_PUBLIC_KEY"] = pem
+            return pem
+        code = child.poll()
+        if code is not None:
+            raise ChildProcessError(f"the Conekta stub exited with code {code} before writing {key_file}")
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"the Conekta stub wrote no public key to {key_file} within {timeout:.0f} s")
+        time.sleep(0.1)
+
+
 def realtime_port(port: str) -> str:
     return os.environ.get("REALTIME_PORT") or str(int(port) + 1)
 
 
 def commands(port: str) -> dict[str, list[str]]:
     venv = REPO / ".venv" / "bin"
-    stub = {"stripe": stripe_stub_command(port)} if stripe_stub_enabled() else {}
+    stubs = {"stripe": stripe_stub_command(port)} if stripe_stub_enabled() else {}
+    if conekta_stub_enabled():
+        stubs["conekta"] = conekta_stub_command(port)
     return {
-        **stub,  # first: web and worker inherit its address
+        **stubs,  # first: web and worker inherit their addresses (and the Conekta stub's key, once written)
         "web": [str(venv / "python"), "manage.py", "runserver", f"0.0.0.0:{port}"],
         "socket": [
             str(venv / "uvicorn"),
@@ -139,12 +191,12 @@ class Supervisor:
             self.signal_all(signal.SIGKILL)
 
     def start(self) -> None:
-        children = commands(self.port)  # may export the Stripe stub's settings into os.environ
+        children = commands(self.port)  # may export the stubs' settings into os.environ
         # The socket server and the pages ({% realtime_meta %}) agree on the port; asgi.py needs the settings.
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
         os.environ["REALTIME_PORT"] = realtime_port(self.port)
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
         for name, argv in children.items():
+            env = dict(os.environ, PYTHONUNBUFFERED="1")  # read again: a stub started before may have added to it
             if not Path(argv[0]).exists():
                 raise FileNotFoundError(f"{argv[0]} is missing — run `make venv` first")
             child = subprocess.Popen(
@@ -161,6 +213,9 @@ class Supervisor:
             reader.start()
             self.readers.append(reader)
             say("run", f"started {name} (pid {child.pid}): {' '.join(argv[1:])}")
+            if name == "conekta":
+                conekta_stub_key_export(child)  # before web and worker start: they need the key
+                say("run", "Conekta stub's webhook public key exported as CONEKTA_WEBHOOK_PUBLIC_KEY")
 
     def signal_all(self, sig: int) -> None:
         for name, child in self.children.items():
@@ -218,6 +273,8 @@ def print_urls(port: str) -> None:
     ]
     if stripe_stub_enabled():
         urls.append(("Stripe stub (checkout)", os.environ.get("STRIPE_API_HOST", "")))
+    if conekta_stub_enabled():
+        urls.append(("Conekta stub", os.environ.get("CONEKTA_API_HOST", "")))
     say("run", "NIDIA Flow Back Office is starting:")
     for label, url in urls:
         say("run", f"  {label:<24}{url}")
