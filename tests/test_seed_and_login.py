@@ -273,3 +273,46 @@ def test_a_used_subscription_is_kept_and_the_billing_run_at_start_catches_it_up(
     assert Invoice.objects.filter(subscription=subscription).exists()
     again, done = demo_subscription_ensure(tenant=acme, plan=starter, days_ago=4)
     assert (again.pk, done) == (subscription.pk, "kept")
+
+
+def test_acceptance_a_new_browser_is_a_scored_new_sign_in_and_a_lower_step_up_asks_for_a_code(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    """Issue 19's walk on demo data: the demo admin signed in before (seed_demo's earlier device), so a
+    new browser profile is a new device: "New sign-in" notice and a scored timeline entry; with the
+    step-up score lowered, the same sign-in asks for a second factor (an email code: no factor enrolled)."""
+    from django.core import mail
+    from django.test import Client
+
+    from apps.notifications.models import Notification
+    from apps.organisation.models import Entity
+    from apps.policy.services import policy_set
+    from apps.security.models import AuthEvent
+    from apps.timeline.selectors import timeline_page
+
+    monkeypatch.setenv("DEMO_ACME_PASSWORD", "acme-demo-pass-6")
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent: still one earlier device
+    admin = User.objects.get(email="admin@acme.localhost")
+    assert admin.known_devices.count() == 1
+    acme = Tenant.objects.get(slug="acme")
+    login = {"login": "admin@acme.localhost", "password": "acme-demo-pass-6"}
+    browser = Client(HTTP_HOST="acme.localhost")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert browser.post("/accounts/login/?next=/manage/", login)["Location"] == "/manage/"
+    event = AuthEvent.objects.filter(user_id=admin.pk, kind=AuthEvent.Kind.LOGIN_SUCCEEDED).latest("id")
+    assert (event.risk_score, event.risk_flags) == (40, ["new_device", "location_unknown"])
+    with tenant_context(acme):
+        assert Notification.objects.filter(recipient=admin, event="security.new_sign_in").exists()
+        entries = timeline_page(tenant=acme, audience="tenant", limit=5, kinds=["auth"]).entries
+        assert entries[0].detail.startswith("risk 40/100 (new device, ")
+        root = Entity.objects.get(parent__isnull=True)
+        policy_set(entity=root, acting_user=admin, risk_step_up_score=30)
+    assert "New sign-in" in browser.get("/manage/notifications/").content.decode()
+    mail.outbox.clear()
+    other = Client(HTTP_HOST="acme.localhost")  # another new browser profile
+    assert other.post("/accounts/login/?next=/manage/", login)["Location"].startswith("/accounts/2fa/authenticate/")
+    other.post("/accounts/2fa/authenticate/code/", {"channel": "email"})
+    code = re.search(r"\b(\d{6})\b", str(mail.outbox[-1].subject)).group(1)
+    other.post("/accounts/2fa/authenticate/", {"code": code})
+    assert other.get("/manage/").status_code == 200

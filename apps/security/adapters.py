@@ -3,6 +3,7 @@
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -15,7 +16,7 @@ from apps.core import hooks
 
 from .context import current_tenant
 from .otp_selectors import otp_factors_usable
-from .risk_flow import device_cookie_set, web_sign_in_check, web_sign_in_completed
+from .risk_flow import device_cookie_set, email_step_up_pending, web_sign_in_check, web_sign_in_completed
 from .selectors import login_is_locked, mfa_required_for, strong_factors_for
 from .services import lockout_message, login_failure_register, login_refused_while_locked
 
@@ -94,10 +95,12 @@ class MFAAdapter(DefaultMFAAdapter):
         if super().is_mfa_enabled(user, types=types):
             return True
         # allauth's sign-in stage and challenge page ask with [TOTP, WebAuthn]: a confirmed code factor
-        # (email, SMS) that this domain allows counts there too (apps/security/otp_views.py).
+        # (email, SMS) that this domain allows counts there too (apps/security/otp_views.py), and so
+        # does a risky sign-in of a person without factors, confirmed by an email code (risk_flow.py).
         asked = set(types or ())
         if {Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN} <= asked:
-            return bool(otp_factors_usable(user=user, tenant=current_tenant()))
+            request = getattr(context, "request", None)
+            return bool(otp_factors_usable(user=user, tenant=current_tenant())) or email_step_up_pending(request, user)
         return False
 
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:

@@ -4,6 +4,7 @@ changed), the tenant admins' risky sign-ins page and the staff dashboard's sign-
 
 from apps.core.contributions import (
     DashboardBlock,
+    DemoStep,
     MenuEntry,
     Notice,
     NotificationCategory,
@@ -41,6 +42,8 @@ contribute(
              "and end the sessions you do not recognise on your account page.",
     ),
     PortalUrls("manage/sign-in-risk/", "apps.security.portal.risk_urls", order=43),
+    # The demo people signed in before from a demo device: a real browser on `make run` is a new device.
+    DemoStep("security: earlier sign-in devices", "apps.security.demo.demo_seed", order=30),
     MenuEntry("Risky sign-ins", "sign-in-risk:list", admin_only=True, order=135, group="Access"),
     DashboardBlock(
         "sign_in_risk", "security/dashboard/sign_in_risk.html", context="apps.security.dashboard.sign_in_risk_block",

@@ -123,11 +123,18 @@ def _deliver(*, factor: OtpFactor, user: Any, code: str, tenant: Any, purpose: s
         ) from exc
 
 
-def otp_code_send(*, user: User, channel: str, purpose: str = OtpPurpose.SIGN_IN, tenant: Any = None) -> SentCode:
+def otp_code_send(
+    *, user: User, channel: str, purpose: str = OtpPurpose.SIGN_IN, tenant: Any = None, step_up_email: bool = False
+) -> SentCode:
     """Send a new code on `channel` (sign-in: to a confirmed factor the domain allows; enrol: to the
-    pending SMS number). Rate limited per person and channel; the code row commits before sending."""
+    pending SMS number). Rate limited per person and channel; the code row commits before sending.
+    `step_up_email`: a risky sign-in of a person without factors (apps/security/risk_flow.py) is
+    confirmed by a sign-in code to their verified email address, enrolled or not."""
     tenant = tenant if tenant is not None else current_tenant()
-    factor = _factor_for_send(user=user, channel=channel, purpose=purpose, tenant=tenant)
+    if step_up_email and channel == OtpChannel.EMAIL and purpose == OtpPurpose.SIGN_IN:
+        factor = OtpFactor(user=user, channel=OtpChannel.EMAIL)  # not saved: the address is the account's
+    else:
+        factor = _factor_for_send(user=user, channel=channel, purpose=purpose, tenant=tenant)
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()  # one sender at a time per person
@@ -180,12 +187,17 @@ def _verify_latest(
         return latest, None
 
 
-def otp_code_verify(*, user: Any, code: str, tenant: Any = None, purpose: str = OtpPurpose.SIGN_IN) -> str:
+def otp_code_verify(
+    *, user: Any, code: str, tenant: Any = None, purpose: str = OtpPurpose.SIGN_IN, step_up_email: bool = False
+) -> str:
     """Accept the person's latest code (single use) on a channel allowed here; returns the channel.
-    A refusal raises OtpError and records an `mfa_failed` auth event."""
+    A refusal raises OtpError and records an `mfa_failed` auth event. `step_up_email`: as in
+    otp_code_send, an email code counts too."""
     tenant = tenant if tenant is not None else current_tenant()
     if purpose == OtpPurpose.SIGN_IN:
         channels = [factor.channel for factor in otp_factors_usable(user=user, tenant=tenant)]
+        if step_up_email and OtpChannel.EMAIL not in channels:
+            channels.append(OtpChannel.EMAIL)
     else:
         channels = list(OtpChannel.values)
     row, error = _verify_latest(user, code, purpose, channels)

@@ -7,6 +7,9 @@ our template (templates/mfa/authenticate.html): the person may type an authentic
 code, use a security key, or press "Email me a code" / "Text me a code" (`CodeSendView`, which stands
 on allauth's login stage: without a sign-in waiting for its second factor it sends the visitor to
 the sign-in page) and type the code received.
+
+A risky sign-in of a person without any factor (apps/security/risk_flow.py) comes here too: the page
+then offers "Email me a code" to their verified address, and that code confirms the sign-in.
 """
 
 from typing import Any
@@ -27,7 +30,9 @@ from django.views import View
 
 from .context import current_tenant
 from .otp import OtpError, code_ttl_minutes, destination_label, otp_code_send, otp_code_verify, otp_code_waiting
+from .otp_models import OtpChannel, OtpFactor
 from .otp_selectors import otp_factors_usable
+from .risk_flow import email_step_up_pending
 
 # These codes tell the person more than "incorrect" even when an authenticator code was possible too.
 _SPECIFIC = ("otp_expired", "otp_attempts_exceeded")
@@ -36,6 +41,16 @@ _SPECIFIC = ("otp_expired", "otp_attempts_exceeded")
 def _has_typed_factor(user: Any) -> bool:
     """TOTP or recovery codes: a code typed may be one of those instead of an emailed/texted one."""
     return Authenticator.objects.filter(user=user).exclude(type=Authenticator.Type.WEBAUTHN).exists()
+
+
+def sign_in_code_factors(user: Any, request: HttpRequest | None) -> tuple[list[OtpFactor], bool]:
+    """The code factors offered at this sign-in's second step, and whether it is a risk step-up by
+    email: then the verified address is offered (unsaved factor) when no email factor is enrolled."""
+    factors = otp_factors_usable(user=user, tenant=current_tenant(request))
+    step_up_email = email_step_up_pending(request, user)
+    if step_up_email and not any(f.channel == OtpChannel.EMAIL for f in factors):
+        factors.append(OtpFactor(user=user, channel=OtpChannel.EMAIL))
+    return factors, step_up_email
 
 
 class CodeAuthenticateForm(AuthenticateForm):
@@ -48,9 +63,12 @@ class CodeAuthenticateForm(AuthenticateForm):
         tenant = current_tenant(context.request)
         typed = _has_typed_factor(self.user)
         otp_error = None
-        if otp_factors_usable(user=self.user, tenant=tenant) and (not typed or otp_code_waiting(user=self.user)):
+        factors, step_up_email = sign_in_code_factors(self.user, context.request)
+        if factors and (not typed or otp_code_waiting(user=self.user)):
             try:
-                self.otp_channel = otp_code_verify(user=self.user, code=code, tenant=tenant)
+                self.otp_channel = otp_code_verify(
+                    user=self.user, code=code, tenant=tenant, step_up_email=step_up_email
+                )
                 return code
             except OtpError as exc:
                 otp_error = exc
@@ -74,7 +92,7 @@ class CodeAuthenticateForm(AuthenticateForm):
 
     @cached_property
     def otp_factors(self) -> list[dict[str, str]]:
-        factors = otp_factors_usable(user=self.user, tenant=current_tenant(context.request))
+        factors, _ = sign_in_code_factors(self.user, context.request)
         return [
             {"channel": f.channel, "destination": destination_label(f, self.user), "label": f.get_channel_display()}
             for f in factors
@@ -92,6 +110,11 @@ class CodeAuthenticateForm(AuthenticateForm):
     def has_typed_factor(self) -> bool:
         return bool(self._kinds - {Authenticator.Type.WEBAUTHN})
 
+    @cached_property
+    def step_up_email(self) -> bool:
+        """A risky sign-in of a person without factors: the page says why it asks for a code."""
+        return email_step_up_pending(context.request, self.user)
+
     @property
     def otp_minutes(self) -> int:
         return code_ttl_minutes()
@@ -105,8 +128,9 @@ class CodeSendView(View):
         user = request._login_stage.login.user  # type: ignore[attr-defined]
         try:
             sent = otp_code_send(
-                user=user, channel=str(request.POST.get("channel", "")), tenant=current_tenant(request)
-            )
+                user=user, channel=str(request.POST.get("channel", "")), tenant=current_tenant(request),
+                step_up_email=email_step_up_pending(request, user),
+            )  # fmt: skip
         except OtpError as exc:
             messages.error(request, exc.message)
         else:

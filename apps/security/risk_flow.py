@@ -4,8 +4,10 @@ adapters.py) and the API token sign-in (apps.tokens.services). The scoring itsel
 Web: after the password (allauth's pre_login, after the security policy's own checks) the sign-in is
 scored. Above the refuse score it is refused; above the step-up score it needs a second factor: allauth
 asks for it whenever the person has one (TOTP, security key, or an email/SMS code factor the domain
-allows; "trust this browser" is off), so a person with a factor goes on to that step and one without
-any is refused with how to proceed. The
+allows; "trust this browser" is off), so a person with a factor goes on to that step. A person without
+any factor is asked for a code sent to their verified email address instead (setting
+SIGNIN_RISK_EMAIL_STEP_UP; the same code page, apps/security/otp_views.py), and is refused with how to
+proceed only when they have no verified address or the setting is off. The
 assessment waits in the session until the sign-in completes (after any second factor), when the auth
 event is written with it, the device and country become known, and the person is told when it came
 from somewhere new. The browser gets a device cookie (random, HttpOnly) that is part of its fingerprint,
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from allauth.account.internal.stagekit import clear_login
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
@@ -76,13 +79,35 @@ def web_sign_in_check(request: HttpRequest, user: Any) -> HttpResponse | None:
     # (adapters.MFAAdapter.is_mfa_enabled, otp_views.CodeAuthenticateForm).
     has_factor = strong_factors_for(user=user).exists() or bool(otp_factors_usable(user=user, tenant=tenant))
     outcome = sign_in_outcome(risk, step_up=thresholds[0], refuse=thresholds[1], has_factor=has_factor)
+    email_step_up = outcome == Outcome.STEP_UP_UNAVAILABLE and _email_step_up_possible(user)
+    if email_step_up:
+        outcome = Outcome.STEP_UP  # a code to the verified address is the second factor of this sign-in
     if outcome in REFUSAL_CODES:
         _refused_record(user=user, risk=risk, tenant=tenant, outcome=outcome, thresholds=thresholds)
         clear_login(request)
         messages.error(request, outcome_message(outcome, tenant=tenant))
         return redirect("account_login")
-    request.session[SESSION_KEY] = {**risk.to_session(), "outcome": outcome, "device_id": device_id}
+    request.session[SESSION_KEY] = {
+        **risk.to_session(), "outcome": outcome, "device_id": device_id,
+        "email_step_up": email_step_up, "user_id": str(user.pk),
+    }  # fmt: skip
     return None
+
+
+def _email_step_up_possible(user: Any) -> bool:
+    """A person without any factor may confirm a risky sign-in with a code sent to their verified
+    email address (what they already proved they own), unless the setting turns that off."""
+    if not getattr(settings, "SIGNIN_RISK_EMAIL_STEP_UP", True) or not user.email:
+        return False
+    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+
+
+def email_step_up_pending(request: HttpRequest | None, user: Any) -> bool:
+    """Whether the sign-in waiting at its second-factor step is this person's risky sign-in without a
+    factor of their own, to be confirmed with an email code (MFAAdapter, otp_views)."""
+    session = getattr(request, "session", None)
+    stored = session.get(SESSION_KEY) if session is not None else None
+    return bool(stored and stored.get("email_step_up") and stored.get("user_id") == str(getattr(user, "pk", "")))
 
 
 def web_sign_in_completed(request: HttpRequest, user: Any) -> AuthEvent:

@@ -65,8 +65,6 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec("ratelimit.login_per_minute", "integer", "security",
                     "Failed sign-ins allowed per minute from one IP address before allauth refuses more.",
                     _login_rate, Decimal(1), Decimal(1000)),
-        SettingSpec("gdpr.request_due_days", "integer", "general",
-                    "Days the platform has to answer a GDPR request.", lambda: 30, Decimal(1), Decimal(90), True),
         SettingSpec("logs.retention_days", "integer", "general",
                     "Days technical logs are kept before they are archived.", lambda: 90, Decimal(7), Decimal(3650)),
         SettingSpec("audit.retention_years", "integer", "general",

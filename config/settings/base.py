@@ -717,6 +717,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # their security policy (apps.policy); these are the platform's own, for staff and the platform domain.
 SIGNIN_RISK_STAFF_STEP_UP_SCORE = env.int("SIGNIN_RISK_STAFF_STEP_UP_SCORE", default=40)
 SIGNIN_RISK_STAFF_REFUSE_SCORE = env.int("SIGNIN_RISK_STAFF_REFUSE_SCORE", default=85)
+# Above the step-up score, a person with no second factor confirms the sign-in with a code sent to their
+# verified email address (off: they are refused with how to proceed). apps/security/risk_flow.py
+SIGNIN_RISK_EMAIL_STEP_UP = env.bool("SIGNIN_RISK_EMAIL_STEP_UP", default=True)
 # Key of the HMAC that device fingerprints are stored under (never the raw headers). Empty: derived from
 # SECRET_KEY (rotating SECRET_KEY then makes every device "new" once).
 SIGNIN_RISK_FINGERPRINT_KEY = env("SIGNIN_RISK_FINGERPRINT_KEY", default="")

@@ -59,6 +59,8 @@ def test_the_installed_apps_answer_the_hooks_they_are_asked():
         "security.mfa_required_in_tenant": "apps.policy",
         "security.impersonation_refusal": "apps.policy",
         "security.sign_in_risk_thresholds": "apps.policy",
+        "security.otp_channels_allowed": "apps.policy",
+        "security.sms_send": "apps.notifications",
         "security.user_credentials_changed": "apps.tokens",
         "tokens.login_refusal": "apps.policy",
         "tokens.bearer_request_check": "apps.policy",

@@ -111,9 +111,50 @@ def test_above_the_step_up_score_a_person_with_a_factor_is_asked_for_it(acme, ac
     assert event.risk_score == 10  # the assessment made at the password step
 
 
-def test_above_the_step_up_score_a_person_without_a_factor_is_told_how_to_proceed(
+def test_above_the_step_up_score_a_person_without_a_factor_confirms_with_an_email_code(
     acme, acme_root, acme_client, verified_member
 ):
+    # No factor of their own, the policy allows no code factors: the verified address confirms the sign-in.
+    _set_policy(acme, acme_root, risk_step_up_score=5)
+    response = sign_in(acme_client, verified_member.email)
+    assert response["Location"].startswith("/accounts/2fa/authenticate/")
+    assert not _signed_in(acme_client)
+    page = acme_client.get("/accounts/2fa/authenticate/").content.decode()
+    assert "This sign-in looks unusual for your account" in page and "Email me a code" in page
+    acme_client.post("/accounts/2fa/authenticate/", {"code": "000000"})  # before any code: refused
+    assert not _signed_in(acme_client)
+    acme_client.post("/accounts/2fa/authenticate/code/", {"channel": "sms"})  # no SMS without a factor
+    assert mail.outbox == []
+    acme_client.post("/accounts/2fa/authenticate/code/", {"channel": "email"})
+    (email,) = mail.outbox
+    assert email.to == [verified_member.email]
+    code = re.search(r"\b(\d{6})\b", str(email.subject))
+    assert code is not None
+    acme_client.post("/accounts/2fa/authenticate/", {"code": code.group(1)})
+    assert _signed_in(acme_client)
+    (event,) = _events(verified_member, AuthEvent.Kind.LOGIN_SUCCEEDED)
+    assert event.risk_score == 10
+    assert not _events(verified_member, AuthEvent.Kind.LOGIN_FAILED)
+    # Nothing was enrolled: the next ordinary sign-in asks for no second factor.
+    assert not verified_member.otp_factors.exists()
+
+
+def test_the_email_step_up_code_is_not_sent_or_taken_outside_a_risky_sign_in(
+    acme, acme_root, acme_client, verified_member
+):
+    # An ordinary sign-in of a person without factors: no second step, and the code page sends nothing.
+    response = sign_in(acme_client, verified_member.email)
+    assert _signed_in(acme_client)
+    acme_client.post("/accounts/logout/")
+    assert acme_client.post("/accounts/2fa/authenticate/code/", {"channel": "email"}).status_code == 302
+    assert mail.outbox == []
+    assert response.status_code == 302
+
+
+def test_above_the_step_up_score_a_person_without_a_factor_is_told_how_to_proceed(
+    acme, acme_root, acme_client, verified_member, settings
+):
+    settings.SIGNIN_RISK_EMAIL_STEP_UP = False  # or a person without a verified address
     _set_policy(acme, acme_root, risk_step_up_score=5)
     response = sign_in(acme_client, verified_member.email)
     assert not _signed_in(acme_client)
