@@ -6,7 +6,7 @@ SERVICES_ENV := .data/services.env
 # Load the service URLs chosen by bin/services.py (real servers or the embedded fallback).
 WITH_ENV = set -a; [ -f $(SERVICES_ENV) ] && source $(SERVICES_ENV); set +a;
 
-.PHONY: run test venv services setup lint typecheck format check-deploy prod-check migrations-check pytest browser bench djstripe-test-migration clean
+.PHONY: run test venv services setup lint typecheck format check-deploy prod-check migrations-check pytest caddy browser bench djstripe-test-migration clean
 
 run: venv services setup  ## Set everything up and run web + worker + beat with demo data
 	@$(WITH_ENV) $(PY) bin/run.py
@@ -55,8 +55,12 @@ prod-check:
 PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?= $(if $(CI),--create-db,--reuse-db) -n $(PYTEST_WORKERS)
 
-pytest:
+pytest: caddy
 	@$(WITH_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Caddy for the custom-domain TLS test: installs Debian's package when missing, or says how (bin/caddy.sh).
+caddy:
+	@bash bin/caddy.sh
 
 # The browser journeys (tests/browser) in Chromium, after the rest: their own database and pytest run.
 # bin/browser.sh installs Chromium when missing (or says what to install). BROWSER_ARGS go to pytest.
