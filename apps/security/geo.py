@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 
+from apps.core.geodesy import haversine_m
+
 logger = logging.getLogger(__name__)
 
 BUNDLED_DATABASE = "dbip-city-lite.mmdb.bz"
-EARTH_RADIUS_KM = 6371.0
 
 
 @dataclass(frozen=True)
@@ -106,9 +106,7 @@ def locate(ip_address: str | None) -> Location:
 
 
 def distance_km(a: Location, b: Location) -> float | None:
-    """Great-circle distance (haversine) between two located places, None if either has no coordinates."""
-    if not (a.has_coordinates and b.has_coordinates):
+    """Great-circle distance between two located places, None if either has no coordinates."""
+    if a.latitude is None or a.longitude is None or b.latitude is None or b.longitude is None:
         return None
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))  # type: ignore[arg-type]
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+    return haversine_m(a.latitude, a.longitude, b.latitude, b.longitude) / 1000

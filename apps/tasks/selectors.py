@@ -29,12 +29,12 @@ from django.db.models.functions import ASin, Coalesce, Cos, Now, Power, Radians,
 from django.utils import timezone
 
 from apps.access.selectors import assignments_of_user
+from apps.core.geodesy import EARTH_RADIUS_M
 from apps.organisation.models import EntityMembership, MemberProfile
 from apps.workplaces.models import Workplace
 
 from .models import OPEN_STATUSES, ChecklistItem, Task, TaskWatcher
 
-EARTH_RADIUS_M = 6_371_008.8
 FAR_AWAY_M = 1e9  # tasks without a located workplace sort last "near me"
 # Any local day lies within this much of the UTC instant (time zones span UTC-12 to UTC+14).
 LOCAL_DAY_SLACK = datetime.timedelta(hours=38)

@@ -25,7 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-EARTH_RADIUS_M = 6_371_008.8
+from apps.core.geodesy import haversine_m
+
 RADIUS_MIN_M = 10
 RADIUS_MAX_M = 100_000
 VERTICES_MIN = 3
@@ -59,14 +60,6 @@ class Verdict:
 
 def coordinates_valid(lat: float, lng: float) -> bool:
     return all(math.isfinite(value) for value in (lat, lng)) and -90 <= lat <= 90 and -180 <= lng <= 180
-
-
-def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance in metres."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlmb = phi2 - phi1, math.radians(lng2 - lng1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 def spherical_mean(points: Sequence[Point]) -> Point | None:
