@@ -11,6 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from apps.accounts.admin import MembershipAdmin, UserAdmin
 from apps.accounts.models import Membership
 from apps.core.admin_mixins import ReadOnlyAdminMixin
+from apps.core.pagination import CappedCountPaginator
 
 from .impersonation import REASON_MAX_LENGTH, impersonation_end, impersonation_start, may_impersonate
 from .models import (
@@ -90,6 +91,7 @@ class AuthEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["email", "ip_address", "correlation_id"]
     list_select_related = ["user", "tenant"]
     show_full_result_count = False
+    paginator = CappedCountPaginator  # a big append-only table: no unbounded COUNT(*) per page
     list_per_page = 100
 
 
